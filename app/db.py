@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import uuid_utils
 from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -98,43 +104,43 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
 
 class RequestSession(AsyncSession):
     """One request's session. Strawberry resolves sibling fields concurrently and an
-    AsyncSession must never run two statements at once, so each call holds a lock."""
+    AsyncSession must never run two statements at once, so each call holds a lock.
+    (scalar and scalars go through execute, so they are guarded by it.)
+
+    Calls are shielded from cancellation: when one field fails, graphql-core cancels its
+    siblings, and a query cut off mid-flight would leave the connection unusable."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._lock = asyncio.Lock()
 
+    async def _guarded(self, call: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
+        async def run() -> Any:
+            async with self._lock:
+                return await call(*args, **kwargs)
+
+        return await asyncio.shield(run())
+
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._lock:
-            return await super().execute(*args, **kwargs)
-
-    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._lock:
-            return await super().scalar(*args, **kwargs)
-
-    async def scalars(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._lock:
-            return await super().scalars(*args, **kwargs)
+        return await self._guarded(super().execute, *args, **kwargs)
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
-        async with self._lock:
-            return await super().get(*args, **kwargs)
+        return await self._guarded(super().get, *args, **kwargs)
 
     async def flush(self, *args: Any, **kwargs: Any) -> None:
-        async with self._lock:
-            await super().flush(*args, **kwargs)
+        await self._guarded(super().flush, *args, **kwargs)
 
     async def commit(self) -> None:
-        async with self._lock:
-            await super().commit()
+        await self._guarded(super().commit)
 
     async def rollback(self) -> None:
-        async with self._lock:
-            await super().rollback()
+        await self._guarded(super().rollback)
 
     async def refresh(self, *args: Any, **kwargs: Any) -> None:
-        async with self._lock:
-            await super().refresh(*args, **kwargs)
+        await self._guarded(super().refresh, *args, **kwargs)
+
+    async def close(self) -> None:
+        await self._guarded(super().close)
 
 
 def session_factory(bind: AsyncEngine | Any, **kwargs: Any) -> async_sessionmaker[RequestSession]:
@@ -180,3 +186,15 @@ def _scope_new_transaction(
     session: Session, _transaction: SessionTransaction, connection: Connection
 ) -> None:
     _apply_scope(session, connection)
+
+
+@asynccontextmanager
+async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A mutation's own transaction: commits on success, rolls back on any error.
+
+    A read may already have opened a transaction on this request's session (the actor,
+    an earlier field); it holds nothing to keep, so it is ended before ours begins."""
+    if session.in_transaction():
+        await session.commit()
+    async with session.begin():
+        yield session

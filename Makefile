@@ -1,0 +1,39 @@
+# The front door. Only python3 and make are needed; everything else lands in .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint schema bench migrate demo clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/seddel run
+
+migrate: $(STAMP)
+	$(BIN)/seddel migrate
+
+demo: $(STAMP)
+	$(BIN)/seddel demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check app tests migrations
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/python -m pytest
+
+schema: $(STAMP)
+	$(BIN)/seddel schema
+
+bench: $(STAMP)
+	$(BIN)/seddel bench
+
+clean:
+	rm -rf $(VENV) .data .mypy_cache .ruff_cache .pytest_cache

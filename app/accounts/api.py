@@ -1,0 +1,205 @@
+"""GraphQL surface of accounts: me, login and sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Union
+
+import strawberry
+from strawberry.types import Info
+
+from app.accounts import models
+from app.accounts import service as accounts
+from app.api.errors import (
+    InvalidCredentialsError,
+    NotFoundError,
+    TooManyAttemptsError,
+    ValidationError,
+    errors_as_data,
+)
+from app.api.permissions import IsAuthenticated
+from app.errors import NotFound
+from app.institutions.api.types import ChildNode, GroupNode, InstitutionNode, Role
+
+
+@strawberry.type
+class InstitutionMembership:
+    institution: InstitutionNode
+    roles: list[Role]
+
+
+@strawberry.type(name="Me")
+class MeType:
+    id: strawberry.ID
+    name: str
+    email: str
+    phone: str | None
+    preferred_language: str
+
+    @strawberry.field(description="Every institution you belong to, with your roles there.")
+    async def institutions(self, info: Info) -> list[InstitutionMembership]:
+        actor = await info.context.require_actor()
+        ids = sorted(actor.institution_ids)
+        rows = await info.context.loaders.institution_by_id.load_many(ids)
+        return [
+            InstitutionMembership(
+                institution=InstitutionNode.of(row),
+                roles=[Role(r) for r in actor.roles_in(row.id)],
+            )
+            for row in sorted((r for r in rows if r is not None), key=lambda r: r.name)
+        ]
+
+    @strawberry.field(description="The children you are guardian of, across institutions.")
+    async def children(self, info: Info) -> list[ChildNode]:
+        actor = await info.context.require_actor()
+        rows = await info.context.loaders.child_by_id.load_many(sorted(actor.guardian_of))
+        visible = [r for r in rows if r is not None]
+        return [ChildNode.of(r) for r in sorted(visible, key=lambda c: (c.first_name, c.id))]
+
+    @strawberry.field(description="The groups you work in.")
+    async def staffed_groups(self, info: Info) -> list[GroupNode]:
+        actor = await info.context.require_actor()
+        rows = await info.context.loaders.group_by_id.load_many(sorted(actor.groups_staffed))
+        return [GroupNode.of(r) for r in sorted((r for r in rows if r), key=lambda g: g.name)]
+
+
+@strawberry.type(name="Session")
+class SessionType:
+    id: strawberry.ID
+    kind: str
+    device_label: str | None
+    client_address: str | None
+    user_agent: str | None
+    created_at: dt.datetime
+    last_used_at: dt.datetime
+    expires_at: dt.datetime
+    is_current: bool
+
+    @classmethod
+    def of(cls, row: models.AuthSession, current: object) -> SessionType:
+        return cls(
+            id=strawberry.ID(f"{row.id}"),
+            kind=row.kind,
+            device_label=row.device_label,
+            client_address=row.client_address,
+            user_agent=row.user_agent,
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+            expires_at=row.expires_at,
+            is_current=row.id == current,
+        )
+
+
+@strawberry.type
+class LoginSuccess:
+    token: str = strawberry.field(description="Send as `Authorization: Bearer <token>`.")
+    session: SessionType
+
+
+LoginResult = Annotated[
+    Union[LoginSuccess, InvalidCredentialsError, TooManyAttemptsError, ValidationError],
+    strawberry.union("LoginResult"),
+]
+
+
+@strawberry.type
+class SessionRevoked:
+    session: SessionType
+
+
+RevokeSessionResult = Annotated[
+    Union[SessionRevoked, NotFoundError], strawberry.union("RevokeSessionResult")
+]
+
+
+@strawberry.type
+class PasswordChanged:
+    ok: bool = True
+
+
+ChangePasswordResult = Annotated[
+    Union[PasswordChanged, ValidationError], strawberry.union("ChangePasswordResult")
+]
+
+
+@strawberry.type
+class LoggedOut:
+    ok: bool = True
+
+
+@strawberry.type
+class AccountQueries:
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def me(self, info: Info) -> MeType:
+        actor = await info.context.require_actor()
+        user = await info.context.loaders.user_by_id.load(actor.user_id)
+        return MeType(
+            id=strawberry.ID(str(actor.user_id)),
+            name=actor.name,
+            email=actor.email,
+            phone=user.phone if user else None,
+            preferred_language=actor.language,
+        )
+
+    @strawberry.field(permission_classes=[IsAuthenticated], description="Your live sessions.")
+    async def my_sessions(self, info: Info) -> list[SessionType]:
+        actor = await info.context.require_actor()
+        rows = await accounts.my_sessions(db=info.context.db, actor=actor)
+        return [SessionType.of(row, actor.session_id) for row in rows]
+
+
+@strawberry.type
+class AccountMutations:
+    @strawberry.mutation
+    @errors_as_data
+    async def login(
+        self, info: Info, email: str, password: str, device_label: str | None = None
+    ) -> LoginResult:
+        result = await accounts.login(
+            db=info.context.db,
+            settings=info.context.settings,
+            email=email,
+            password=password,
+            client_address=info.context.client_address,
+            device_label=device_label,
+            user_agent=info.context.user_agent,
+        )
+        return LoginSuccess(
+            token=result.token, session=SessionType.of(result.session, result.session.id)
+        )
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    async def logout(self, info: Info) -> LoggedOut:
+        await accounts.logout(db=info.context.db, actor=await info.context.require_actor())
+        return LoggedOut()
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def revoke_session(self, info: Info, session_id: strawberry.ID) -> RevokeSessionResult:
+        actor = await info.context.require_actor()
+        row = await accounts.revoke_session(
+            db=info.context.db, actor=actor, session_id=_session_uuid(session_id)
+        )
+        return SessionRevoked(session=SessionType.of(row, actor.session_id))
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def change_password(
+        self, info: Info, current_password: str, new_password: str
+    ) -> ChangePasswordResult:
+        await accounts.change_password(
+            db=info.context.db,
+            settings=info.context.settings,
+            actor=await info.context.require_actor(),
+            current_password=current_password,
+            new_password=new_password,
+        )
+        return PasswordChanged()
+
+
+def _session_uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise NotFound(field="sessionId") from exc

@@ -1,0 +1,90 @@
+"""The one Context of a GraphQL request: who asks, their database session, loaders, storage."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from strawberry.litestar import BaseContext
+
+from app.accounts import service as accounts
+from app.actor import Actor
+from app.api.loaders import Loaders
+from app.config import Settings
+from app.db import RequestSession, write_transaction
+from app.errors import DomainError
+from app.institutions import service as institutions
+from app.runtime import Runtime
+
+ANONYMOUS = Actor(user_id=uuid.UUID(int=0), name="", email="", language="da")
+
+
+class Context(BaseContext, kw_only=True):
+    runtime: Runtime
+    db: RequestSession
+    request_id: str
+    token: str | None = None
+    client_address: str | None = None
+    user_agent: str | None = None
+    language: str = "da"
+    # Filled in by Strawberry from a websocket's connection_init payload.
+    connection_params: dict[str, Any] | None = None
+    _actor: Actor | None = None
+    _actor_loaded: bool = False
+    _loaders: Loaders | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    def bearer_token(self) -> str | None:
+        if self.token:
+            return self.token
+        params = self.connection_params or {}
+        raw = params.get("Authorization") or params.get("authorization") or params.get("token")
+        if isinstance(raw, str):
+            return raw.removeprefix("Bearer ").strip() or None
+        return None
+
+    async def actor(self) -> Actor | None:
+        """The signed-in actor, loaded once per request (None when anonymous or revoked)."""
+        if not self._actor_loaded:
+            self._actor = await self._load_actor()
+            self._actor_loaded = True
+            if self._actor is not None:
+                self.language = self._actor.language
+        return self._actor
+
+    async def _load_actor(self) -> Actor | None:
+        token = self.bearer_token()
+        if token is None:
+            return None
+        async with write_transaction(self.db):
+            found = await accounts.authenticate(db=self.db, token=token)
+            if found is None:
+                return None
+            session, user = found
+            return await institutions.load_actor(db=self.db, user=user, session=session)
+
+    async def require_actor(self) -> Actor:
+        from app.api.errors import Unauthenticated
+
+        actor = await self.actor()
+        if actor is None:
+            raise Unauthenticated(self.language)
+        return actor
+
+    async def revalidate(self) -> bool:
+        """For long-lived websockets: is the session still live right now?"""
+        self._actor_loaded = False
+        self._loaders = None
+        return await self.actor() is not None
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = Loaders(self.db, lambda: self._actor or ANONYMOUS)
+        return self._loaders
+
+    def message(self, error: DomainError) -> str:
+        return error.message(self.language)

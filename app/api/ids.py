@@ -1,0 +1,33 @@
+"""Relay global IDs: opaque outside, UUIDs inside."""
+
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+from strawberry.relay import GlobalID, GlobalIDValueError
+
+from app.errors import NotFound
+
+
+def decode(value: strawberry.ID | str, type_name: str, *, field: str) -> uuid.UUID:
+    """The UUID inside a global ID of `type_name`; anything else is simply not found."""
+    try:
+        global_id = GlobalID.from_id(value)
+        if global_id.type_name != type_name:
+            raise NotFound(field=field)
+        return uuid.UUID(global_id.node_id)
+    except (GlobalIDValueError, ValueError) as exc:
+        raise NotFound(field=field) from exc
+
+
+def try_decode(value: strawberry.ID | str) -> tuple[str, uuid.UUID] | None:
+    try:
+        global_id = GlobalID.from_id(value)
+        return global_id.type_name, uuid.UUID(global_id.node_id)
+    except (GlobalIDValueError, ValueError):
+        return None
+
+
+def encode(type_name: str, id_: uuid.UUID) -> strawberry.ID:
+    return strawberry.ID(str(GlobalID(type_name=type_name, node_id=str(id_))))

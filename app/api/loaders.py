@@ -1,0 +1,78 @@
+"""Per-request DataLoaders over the domains' batch functions (<Thing>By<Key>)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from app.accounts.models import User
+from app.actor import Actor
+from app.institutions import loaders as institution_loaders
+from app.institutions.models import Child, Group, GuardianLink, Institution, StaffMembership
+
+V = TypeVar("V")
+BatchFunction = Callable[[AsyncSession, Actor, Sequence[Any]], Awaitable[list[V]]]
+
+
+class Loaders:
+    """Loaders are created lazily: a request pays only for the ones it uses."""
+
+    def __init__(self, db: AsyncSession, actor: Callable[[], Actor]) -> None:
+        self._db = db
+        self._actor = actor
+        self._made: dict[str, DataLoader[Any, Any]] = {}
+
+    def _loader(self, name: str, batch: BatchFunction[V]) -> DataLoader[Any, V]:
+        loader = self._made.get(name)
+        if loader is None:
+
+            async def load(keys: list[Any]) -> list[V]:
+                return await batch(self._db, self._actor(), keys)
+
+            loader = DataLoader(load_fn=load)
+            self._made[name] = loader
+        return loader
+
+    @property
+    def institution_by_id(self) -> DataLoader[uuid.UUID, Institution | None]:
+        return self._loader("institution_by_id", institution_loaders.institution_by_id)
+
+    @property
+    def group_by_id(self) -> DataLoader[uuid.UUID, Group | None]:
+        return self._loader("group_by_id", institution_loaders.group_by_id)
+
+    @property
+    def child_by_id(self) -> DataLoader[uuid.UUID, Child | None]:
+        return self._loader("child_by_id", institution_loaders.child_by_id)
+
+    @property
+    def guardian_link_by_id(self) -> DataLoader[uuid.UUID, GuardianLink | None]:
+        return self._loader("guardian_link_by_id", institution_loaders.guardian_link_by_id)
+
+    @property
+    def guardian_links_by_child(self) -> DataLoader[uuid.UUID, list[GuardianLink]]:
+        return self._loader("guardian_links_by_child", institution_loaders.guardian_links_by_child)
+
+    @property
+    def staff_by_id(self) -> DataLoader[uuid.UUID, StaffMembership | None]:
+        return self._loader("staff_by_id", institution_loaders.staff_by_id)
+
+    @property
+    def staff_by_institution(self) -> DataLoader[uuid.UUID, list[StaffMembership]]:
+        return self._loader("staff_by_institution", institution_loaders.staff_by_institution)
+
+    @property
+    def group_ids_by_staff(self) -> DataLoader[uuid.UUID, list[uuid.UUID]]:
+        return self._loader("group_ids_by_staff", institution_loaders.group_ids_by_staff)
+
+    @property
+    def groups_by_institution(self) -> DataLoader[uuid.UUID, list[Group]]:
+        return self._loader("groups_by_institution", institution_loaders.groups_by_institution)
+
+    @property
+    def user_by_id(self) -> DataLoader[uuid.UUID, User | None]:
+        return self._loader("user_by_id", institution_loaders.user_by_id)

@@ -1,0 +1,82 @@
+"""The one place that knows every domain: assembles the schema and its guard rails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from app.accounts.api import AccountMutations, AccountQueries
+from app.api.cost import QueryCostLimiter
+from app.api.errors import ErrorPolicy
+from app.api.node import NodeQueries
+from app.api.observability import OperationMetrics
+from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
+from app.config import Settings
+from app.institutions.api.mutations import InstitutionMutations
+
+Query = merge_types("Query", (NodeQueries, AccountQueries))
+Mutation = merge_types("Mutation", (AccountMutations, InstitutionMutations))
+
+
+class SeddelSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # ErrorPolicy logs what is unexpected, with the request id; the rest is the client's.
+        return None
+
+
+@lru_cache(maxsize=1)
+def trusted_documents() -> TrustedDocuments:
+    return TrustedDocuments()
+
+
+class PreparsedAwareParserCache(ParserCache):
+    """Strawberry's ParserCache reparses even when a trusted document arrived pre-parsed."""
+
+    def on_parse(self) -> Iterator[None]:
+        if self.execution_context.graphql_document is not None:
+            yield
+            return
+        yield from super().on_parse()
+
+
+def build_schema(settings: Settings) -> SeddelSchema:
+    """Extensions are factories: Strawberry makes fresh ones per operation (no shared state).
+    The limiter rules are built once, so the bounded validation cache keys stay stable."""
+    documents = trusted_documents()
+    depth_rules = QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules
+    alias_rules = MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules
+    limit_rules = [*depth_rules, *alias_rules]
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        lambda: TrustedDocumentsExtension(documents, only_trusted=settings.production),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: PreparsedAwareParserCache(maxsize=512),
+        lambda: AddValidationRules(limit_rules),
+        lambda: ValidationCache(maxsize=512),
+        # After validation: it refuses valid but too costly operations before they run.
+        lambda: QueryCostLimiter(max_cost=settings.max_query_cost),
+        ErrorPolicy,
+        OperationMetrics,
+    ]
+    if settings.production:
+        extensions.append(DisableIntrospection)
+    config: Any = StrawberryConfig(disable_field_suggestions=settings.production)
+    return SeddelSchema(query=Query, mutation=Mutation, extensions=extensions, config=config)

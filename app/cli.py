@@ -1,0 +1,131 @@
+"""seddel serve | migrate | demo | run | schema | bench"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from app.config import get_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "app.server:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_config=None,
+    )
+
+
+def _migrate(_: argparse.Namespace) -> None:
+    from app.migrate import migrate
+
+    migrate(get_settings())
+    print("database is at the newest revision")
+
+
+async def _demo_async(force: bool) -> bool:
+    from app.db import create_engine, session_factory
+    from app.demo import is_seeded, seed_demo
+
+    settings = get_settings()
+    engine = create_engine(settings.owner_database_url)
+    try:
+        async with session_factory(engine)() as db:
+            if await is_seeded(db) and not force:
+                return False
+            await db.rollback()
+            await seed_demo(db, settings)
+            return True
+    finally:
+        await engine.dispose()
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from app.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+    seeded = asyncio.run(_demo_async(force=False))
+    print("demo data created" if seeded else "database not empty: demo left as it is")
+    print(f"demo logins (password: {DEMO_PASSWORD}):")
+    for login in DEMO_LOGINS:
+        print(f"  {login.email:32} {login.role}")
+
+
+def _run(args: argparse.Namespace) -> None:
+    _migrate(args)
+    _demo(args)
+    print(f"GraphiQL: http://{args.host}:{args.port}/graphql")
+    _serve(args)
+
+
+def _schema(args: argparse.Namespace) -> None:
+    graphql_path, openapi_path = write_schemas()
+    print(f"wrote {graphql_path.relative_to(ROOT)} and {openapi_path.relative_to(ROOT)}")
+
+
+def render_schemas() -> tuple[str, str]:
+    """The printed GraphQL schema and the OpenAPI document, as committed."""
+    from app.api.schema import build_schema
+    from app.config import Settings
+    from app.server import create_app
+
+    settings = Settings()
+    graphql_text = str(build_schema(settings)) + "\n"
+    app = create_app(settings)
+    openapi_text = json.dumps(app.openapi_schema.to_schema(), indent=2, sort_keys=True) + "\n"
+    return graphql_text, openapi_text
+
+
+def write_schemas() -> tuple[Path, Path]:
+    graphql_text, openapi_text = render_schemas()
+    graphql_path = ROOT / "graphql" / "schema.graphql"
+    openapi_path = ROOT / "openapi" / "openapi.json"
+    graphql_path.write_text(graphql_text, encoding="utf-8")
+    openapi_path.write_text(openapi_text, encoding="utf-8")
+    return graphql_path, openapi_path
+
+
+def _bench(args: argparse.Namespace) -> None:
+    from app.bench import main as bench_main
+
+    bench_main(args)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="seddel", description="Seddel backend")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, handler, help_text in (
+        ("serve", _serve, "serve the API"),
+        ("run", _run, "migrate, seed the demo if empty, and serve (development)"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--host", default="127.0.0.1")
+        command.add_argument("--port", type=int, default=8000)
+        command.add_argument("--workers", type=int, default=1)
+        command.set_defaults(handler=handler)
+    commands.add_parser("migrate", help="migrate the database").set_defaults(handler=_migrate)
+    commands.add_parser("demo", help="seed the demo if the database is empty").set_defaults(
+        handler=_demo
+    )
+    commands.add_parser(
+        "schema", help="write graphql/schema.graphql and openapi/openapi.json"
+    ).set_defaults(handler=_schema)
+    bench = commands.add_parser("bench", help="seed a realistic volume and measure operations")
+    bench.add_argument("--requests", type=int, default=200)
+    bench.set_defaults(handler=_bench)
+    args = parser.parse_args(argv)
+    args.handler(args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

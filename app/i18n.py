@@ -1,0 +1,83 @@
+"""Every text the server produces, in Danish and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES = ("da", "en")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "not_found": {"da": "Findes ikke.", "en": "Not found."},
+    "invalid_credentials": {
+        "da": "Forkert e-mail eller adgangskode.",
+        "en": "Wrong email or password.",
+    },
+    "too_many_attempts": {
+        "da": "For mange mislykkede forsøg. Prøv igen om {minutes} min.",
+        "en": "Too many failed attempts. Try again in {minutes} min.",
+    },
+    "unauthenticated": {"da": "Du er ikke logget ind.", "en": "You are not signed in."},
+    "forbidden": {"da": "Det har du ikke adgang til.", "en": "You are not allowed to do that."},
+    "required": {"da": "Skal udfyldes.", "en": "This field is required."},
+    "too_long": {
+        "da": "Må højst være {max} tegn.",
+        "en": "Must be at most {max} characters.",
+    },
+    "password_too_short": {
+        "da": "Adgangskoden skal være mindst {min} tegn.",
+        "en": "The password must be at least {min} characters.",
+    },
+    "wrong_password": {
+        "da": "Den nuværende adgangskode er forkert.",
+        "en": "The current password is wrong.",
+    },
+    "invalid_email": {"da": "Ugyldig e-mailadresse.", "en": "Invalid email address."},
+    "invalid_language": {
+        "da": "Sproget skal være da eller en.",
+        "en": "Language must be da or en.",
+    },
+    "birth_date_future": {
+        "da": "Fødselsdatoen kan ikke ligge i fremtiden.",
+        "en": "The birth date cannot be in the future.",
+    },
+    "period_order": {
+        "da": "Slutdatoen skal ligge efter startdatoen.",
+        "en": "The end date must be after the start date.",
+    },
+    "invalid_access": {
+        "da": "Adgang skal være fuld, kun information eller ingen.",
+        "en": "Access must be full, information only or none.",
+    },
+    "group_inactive": {"da": "Gruppen er lukket.", "en": "The group is closed."},
+    "group_has_children": {
+        "da": "Gruppen har stadig {count} børn. Flyt dem først.",
+        "en": "The group still has {count} children. Move them first.",
+    },
+    "duplicate_name": {"da": "Navnet er allerede i brug.", "en": "The name is already in use."},
+    "already_member": {
+        "da": "Personen er allerede tilknyttet.",
+        "en": "This person is already linked.",
+    },
+    "invalid_timezone": {"da": "Ukendt tidszone.", "en": "Unknown time zone."},
+    "invalid_opening_hours": {
+        "da": "Åbningstider skal være TT:MM, og lukketid efter åbningstid.",
+        "en": "Opening hours must be HH:MM, closing after opening.",
+    },
+    "invalid_page_size": {
+        "da": "first skal være mellem 0 og {max}.",
+        "en": "first must be between 0 and {max}.",
+    },
+    "invalid_cursor": {"da": "Ugyldig cursor.", "en": "Invalid cursor."},
+    "internal_error": {
+        "da": "Der opstod en uventet fejl (reference {request_id}).",
+        "en": "An unexpected error occurred (reference {request_id}).",
+    },
+}
+
+
+def translate(key: str, language: str, **params: Any) -> str:
+    texts = MESSAGES.get(key)
+    if texts is None:
+        return key
+    text = texts.get(language) or texts["en"]
+    return text.format(**params) if params else text

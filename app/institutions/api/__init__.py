@@ -1,0 +1,1 @@
+"""GraphQL surface of institutions: node types, and administration mutations."""

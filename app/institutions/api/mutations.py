@@ -1,0 +1,343 @@
+"""Administration by an institution's admins: groups, children, staff, guardian links."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Union
+
+import strawberry
+from strawberry.types import Info
+
+from app.actor import Actor
+from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
+from app.api.ids import decode
+from app.api.permissions import IsAuthenticated
+from app.institutions import service as institutions
+from app.institutions.api.types import (
+    Access,
+    ChildNode,
+    GroupNode,
+    GuardianLinkNode,
+    InstitutionNode,
+    StaffMemberNode,
+)
+
+InstitutionResult = Annotated[
+    Union[InstitutionNode, ValidationError, NotFoundError, ConflictError],
+    strawberry.union("InstitutionResult"),
+]
+GroupResult = Annotated[
+    Union[GroupNode, ValidationError, NotFoundError, ConflictError], strawberry.union("GroupResult")
+]
+ChildResult = Annotated[
+    Union[ChildNode, ValidationError, NotFoundError, ConflictError], strawberry.union("ChildResult")
+]
+StaffResult = Annotated[
+    Union[StaffMemberNode, ValidationError, NotFoundError, ConflictError],
+    strawberry.union("StaffMemberResult"),
+]
+GuardianLinkResult = Annotated[
+    Union[GuardianLinkNode, ValidationError, NotFoundError, ConflictError],
+    strawberry.union("GuardianLinkResult"),
+]
+
+
+@strawberry.type
+class Done:
+    ok: bool = True
+
+
+DoneResult = Annotated[
+    Union[Done, ValidationError, NotFoundError, ConflictError], strawberry.union("DoneResult")
+]
+
+
+@strawberry.input
+class OpeningHoursInput:
+    weekday: str = strawberry.field(description="mon, tue, wed, thu, fri, sat or sun")
+    opens: str = strawberry.field(description="HH:MM")
+    closes: str = strawberry.field(description="HH:MM")
+
+
+@strawberry.input
+class UpdateInstitutionInput:
+    institution_id: strawberry.ID
+    name: str | None = None
+    timezone: str | None = None
+    opening_hours: list[OpeningHoursInput] | None = strawberry.field(
+        default=None, description="Replaces all opening hours; a weekday left out is closed."
+    )
+
+
+@strawberry.input
+class CreateChildInput:
+    group_id: strawberry.ID
+    first_name: str
+    last_name: str
+    birth_date: dt.date
+    active_from: dt.date | None = None
+    is_protected: bool = False
+
+
+@strawberry.input
+class UpdateChildInput:
+    child_id: strawberry.ID
+    first_name: str | None = None
+    last_name: str | None = None
+    birth_date: dt.date | None = None
+    is_protected: bool | None = None
+
+
+@strawberry.input
+class AddStaffInput:
+    institution_id: strawberry.ID
+    email: str
+    name: str
+    title: str = ""
+    phone: str | None = None
+    group_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class UpdateStaffInput:
+    staff_id: strawberry.ID
+    title: str | None = None
+    group_ids: list[strawberry.ID] | None = None
+
+
+@strawberry.input
+class AddGuardianInput:
+    child_id: strawberry.ID
+    email: str
+    name: str
+    relation: str = ""
+    has_custody: bool = True
+    access: Access | None = strawberry.field(
+        default=None,
+        description=(
+            "Default: FULL with custody, NONE without (a right to information, not to the system)."
+        ),
+    )
+    phone: str | None = None
+
+
+@strawberry.input
+class UpdateGuardianLinkInput:
+    guardian_link_id: strawberry.ID
+    relation: str | None = None
+    has_custody: bool | None = None
+    access: Access | None = None
+
+
+async def _admin(info: Info) -> Actor:
+    actor: Actor = await info.context.require_actor()
+    return actor
+
+
+@strawberry.type
+class InstitutionMutations:
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def update_institution(
+        self, info: Info, input: UpdateInstitutionInput
+    ) -> InstitutionResult:
+        hours = None
+        if input.opening_hours is not None:
+            hours = {h.weekday: [h.opens, h.closes] for h in input.opening_hours}
+        row = await institutions.update_institution(
+            db=info.context.db,
+            actor=await _admin(info),
+            institution_id=decode(input.institution_id, "Institution", field="institutionId"),
+            name=input.name,
+            timezone=input.timezone,
+            opening_hours=hours,
+        )
+        return InstitutionNode.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def create_group(
+        self, info: Info, institution_id: strawberry.ID, name: str
+    ) -> GroupResult:
+        row = await institutions.create_group(
+            db=info.context.db,
+            actor=await _admin(info),
+            institution_id=decode(institution_id, "Institution", field="institutionId"),
+            name=name,
+        )
+        return GroupNode.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def update_group(self, info: Info, group_id: strawberry.ID, name: str) -> GroupResult:
+        row = await institutions.update_group(
+            db=info.context.db,
+            actor=await _admin(info),
+            group_id=decode(group_id, "Group", field="groupId"),
+            name=name,
+        )
+        return GroupNode.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def deactivate_group(self, info: Info, group_id: strawberry.ID) -> GroupResult:
+        row = await institutions.deactivate_group(
+            db=info.context.db,
+            actor=await _admin(info),
+            group_id=decode(group_id, "Group", field="groupId"),
+        )
+        return GroupNode.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def create_child(self, info: Info, input: CreateChildInput) -> ChildResult:
+        row = await institutions.create_child(
+            db=info.context.db,
+            actor=await _admin(info),
+            group_id=decode(input.group_id, "Group", field="groupId"),
+            first_name=input.first_name,
+            last_name=input.last_name,
+            birth_date=input.birth_date,
+            active_from=input.active_from,
+            is_protected=input.is_protected,
+        )
+        return ChildNode.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def update_child(self, info: Info, input: UpdateChildInput) -> ChildResult:
+        row = await institutions.update_child(
+            db=info.context.db,
+            actor=await _admin(info),
+            child_id=decode(input.child_id, "Child", field="childId"),
+            first_name=input.first_name,
+            last_name=input.last_name,
+            birth_date=input.birth_date,
+            is_protected=input.is_protected,
+        )
+        return ChildNode.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def move_child(
+        self, info: Info, child_id: strawberry.ID, group_id: strawberry.ID
+    ) -> ChildResult:
+        row = await institutions.move_child(
+            db=info.context.db,
+            actor=await _admin(info),
+            child_id=decode(child_id, "Child", field="childId"),
+            group_id=decode(group_id, "Group", field="groupId"),
+        )
+        return ChildNode.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def deactivate_child(
+        self, info: Info, child_id: strawberry.ID, last_day: dt.date
+    ) -> ChildResult:
+        row = await institutions.deactivate_child(
+            db=info.context.db,
+            actor=await _admin(info),
+            child_id=decode(child_id, "Child", field="childId"),
+            last_day=last_day,
+        )
+        return ChildNode.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def add_staff(self, info: Info, input: AddStaffInput) -> StaffResult:
+        row = await institutions.add_staff(
+            db=info.context.db,
+            settings=info.context.settings,
+            actor=await _admin(info),
+            institution_id=decode(input.institution_id, "Institution", field="institutionId"),
+            email=input.email,
+            name=input.name,
+            title=input.title,
+            phone=input.phone,
+            group_ids=[decode(g, "Group", field="groupIds") for g in input.group_ids],
+        )
+        return StaffMemberNode.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def update_staff(self, info: Info, input: UpdateStaffInput) -> StaffResult:
+        groups = input.group_ids
+        row = await institutions.update_staff(
+            db=info.context.db,
+            actor=await _admin(info),
+            staff_id=decode(input.staff_id, "StaffMember", field="staffId"),
+            title=input.title,
+            group_ids=None
+            if groups is None
+            else [decode(g, "Group", field="groupIds") for g in groups],
+        )
+        return StaffMemberNode.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def deactivate_staff(self, info: Info, staff_id: strawberry.ID) -> StaffResult:
+        row = await institutions.deactivate_staff(
+            db=info.context.db,
+            actor=await _admin(info),
+            staff_id=decode(staff_id, "StaffMember", field="staffId"),
+        )
+        return StaffMemberNode.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def add_guardian(self, info: Info, input: AddGuardianInput) -> GuardianLinkResult:
+        row = await institutions.add_guardian(
+            db=info.context.db,
+            settings=info.context.settings,
+            actor=await _admin(info),
+            child_id=decode(input.child_id, "Child", field="childId"),
+            email=input.email,
+            name=input.name,
+            relation=input.relation,
+            has_custody=input.has_custody,
+            access=input.access.value if input.access else None,
+            phone=input.phone,
+        )
+        return GuardianLinkNode.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def update_guardian_link(
+        self, info: Info, input: UpdateGuardianLinkInput
+    ) -> GuardianLinkResult:
+        row = await institutions.update_guardian_link(
+            db=info.context.db,
+            actor=await _admin(info),
+            link_id=decode(input.guardian_link_id, "GuardianLink", field="guardianLinkId"),
+            relation=input.relation,
+            has_custody=input.has_custody,
+            access=input.access.value if input.access else None,
+        )
+        return GuardianLinkNode.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def remove_guardian_link(self, info: Info, guardian_link_id: strawberry.ID) -> DoneResult:
+        await institutions.remove_guardian_link(
+            db=info.context.db,
+            actor=await _admin(info),
+            link_id=decode(guardian_link_id, "GuardianLink", field="guardianLinkId"),
+        )
+        return Done()
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Lift the login lock of a member of your institution.",
+    )
+    @errors_as_data
+    async def unlock_login(
+        self, info: Info, institution_id: strawberry.ID, email: str
+    ) -> DoneResult:
+        await institutions.unlock_login(
+            db=info.context.db,
+            actor=await _admin(info),
+            institution_id=decode(institution_id, "Institution", field="institutionId"),
+            email=email,
+        )
+        return Done()

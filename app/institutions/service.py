@@ -1,0 +1,660 @@
+"""Use cases of institutions: the actor's memberships, reads, and administration by admins."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import service as accounts
+from app.accounts.models import AuthSession, User
+from app.actor import Actor, ChildAccess
+from app.config import Settings
+from app.db import TENANT_IDS, TENANT_USER, new_id, rescope, write_transaction
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.institutions.models import (
+    ACCESS_LEVELS,
+    AdminMembership,
+    Child,
+    Group,
+    GuardianLink,
+    Institution,
+    Municipality,
+    MunicipalityAdmin,
+    StaffGroup,
+    StaffMembership,
+)
+from app.institutions.policies import require_admin, visible_children, visible_groups
+from app.pagination import Page, paginate
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+async def load_actor(*, db: AsyncSession, user: User, session: AuthSession | None) -> Actor:
+    """Everything the rules need to know about who asks, in a bounded number of queries."""
+    await rescope(db, institution_ids=(), user_id=user.id)  # own membership rows only
+    admin_of = set(
+        (
+            await db.scalars(
+                select(AdminMembership.institution_id).where(
+                    AdminMembership.user_id == user.id, AdminMembership.is_active.is_(True)
+                )
+            )
+        ).all()
+    )
+    staff_rows = (
+        await db.execute(
+            select(StaffMembership.id, StaffMembership.institution_id).where(
+                StaffMembership.user_id == user.id, StaffMembership.is_active.is_(True)
+            )
+        )
+    ).all()
+    links = (
+        (
+            await db.execute(
+                select(GuardianLink).where(
+                    GuardianLink.user_id == user.id, GuardianLink.access != "none"
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    municipality_ids = set(
+        (
+            await db.scalars(
+                select(MunicipalityAdmin.municipality_id).where(
+                    MunicipalityAdmin.user_id == user.id
+                )
+            )
+        ).all()
+    )
+    municipality_institutions: set[uuid.UUID] = set()
+    if municipality_ids:
+        municipality_institutions = set(
+            (
+                await db.scalars(
+                    select(Institution.id).where(Institution.municipality_id.in_(municipality_ids))
+                )
+            ).all()
+        )
+    staff_of = {row.institution_id for row in staff_rows}
+    tenants = (
+        admin_of | staff_of | {link.institution_id for link in links} | municipality_institutions
+    )
+    await rescope(db, institution_ids=tenants, user_id=user.id)
+    groups_staffed: set[uuid.UUID] = set()
+    if staff_rows:
+        groups_staffed = set(
+            (
+                await db.scalars(
+                    select(StaffGroup.group_id).where(
+                        StaffGroup.staff_id.in_([row.id for row in staff_rows])
+                    )
+                )
+            ).all()
+        )
+    child_groups: dict[uuid.UUID, uuid.UUID | None] = {}
+    if links:
+        child_groups = {
+            row.id: row.group_id
+            for row in (
+                await db.execute(
+                    select(Child.id, Child.group_id).where(
+                        Child.id.in_([link.child_id for link in links])
+                    )
+                )
+            ).all()
+        }
+    return Actor(
+        user_id=user.id,
+        name=user.name,
+        email=user.email,
+        language=user.preferred_language,
+        session_id=session.id if session else None,
+        session_kind=session.kind if session else "user",
+        admin_of=frozenset(admin_of),
+        staff_of=frozenset(staff_of),
+        groups_staffed=frozenset(groups_staffed),
+        municipality_admin_of=frozenset(municipality_ids),
+        municipality_institutions=frozenset(municipality_institutions),
+        children={
+            link.child_id: ChildAccess(
+                child_id=link.child_id,
+                institution_id=link.institution_id,
+                group_id=child_groups.get(link.child_id),
+                has_custody=link.has_custody,
+                access=link.access,
+            )
+            for link in links
+        },
+    )
+
+
+# --- reads -----------------------------------------------------------------------------
+
+
+async def groups_of_institution(
+    *, db: AsyncSession, actor: Actor, institution_id: uuid.UUID, include_inactive: bool = False
+) -> list[Group]:
+    """The institution's groups this actor may see, by name."""
+    statement = select(Group).where(Group.institution_id == institution_id, visible_groups(actor))
+    if not include_inactive:
+        statement = statement.where(Group.is_active.is_(True))
+    return list((await db.scalars(statement.order_by(Group.name, Group.id))).all())
+
+
+async def children_page(
+    *,
+    db: AsyncSession,
+    actor: Actor,
+    institution_id: uuid.UUID,
+    group_id: uuid.UUID | None = None,
+    first: int | None,
+    after: str | None,
+) -> Page[Child]:
+    """Children of an institution (or one of its groups), alphabetically, as far as visible."""
+    statement = select(Child).where(Child.institution_id == institution_id, visible_children(actor))
+    if group_id is not None:
+        statement = statement.where(Child.group_id == group_id)
+    return await paginate(
+        db,
+        statement,
+        order_by=[Child.last_name, Child.first_name, Child.id],
+        first=first,
+        after=after,
+    )
+
+
+# --- validation helpers ----------------------------------------------------------------
+
+
+def _name(value: str, field: str, max_length: int = 100) -> str:
+    cleaned = " ".join(value.split())
+    if not cleaned:
+        raise ValidationFailed("required", field=field)
+    if len(cleaned) > max_length:
+        raise ValidationFailed("too_long", field=field, max=max_length)
+    return cleaned
+
+
+def _opening_hours(value: dict[str, list[str]]) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    for day, span in value.items():
+        if day not in WEEKDAYS or len(span) != 2:
+            raise ValidationFailed("invalid_opening_hours", field="openingHours")
+        try:
+            opens, closes = time.fromisoformat(span[0]), time.fromisoformat(span[1])
+        except ValueError as exc:
+            raise ValidationFailed("invalid_opening_hours", field="openingHours") from exc
+        if closes <= opens:
+            raise ValidationFailed("invalid_opening_hours", field="openingHours")
+        result[day] = [opens.strftime("%H:%M"), closes.strftime("%H:%M")]
+    return result
+
+
+async def _today(db: AsyncSession, institution_id: uuid.UUID) -> date:
+    """ "Today" where the institution is, not where the server is."""
+    institution: Institution = await _get(db, Institution, institution_id, "institutionId")
+    return datetime.now(ZoneInfo(institution.timezone)).date()
+
+
+async def _get(db: AsyncSession, model: Any, id_: uuid.UUID, field: str) -> Any:
+    row = await db.get(model, id_)
+    if row is None:
+        raise NotFound(field=field)
+    return row
+
+
+async def _admin_group(db: AsyncSession, actor: Actor, group_id: uuid.UUID, field: str) -> Group:
+    group: Group = await _get(db, Group, group_id, field)
+    require_admin(actor, group.institution_id, field=field)
+    return group
+
+
+async def _admin_child(db: AsyncSession, actor: Actor, child_id: uuid.UUID) -> Child:
+    child: Child = await _get(db, Child, child_id, "childId")
+    require_admin(actor, child.institution_id, field="childId")
+    return child
+
+
+async def _active_group_in(
+    db: AsyncSession, institution_id: uuid.UUID, group_id: uuid.UUID, field: str
+) -> Group:
+    group = await db.get(Group, group_id)
+    if group is None or group.institution_id != institution_id:
+        raise NotFound(field=field)
+    if not group.is_active:
+        raise ValidationFailed("group_inactive", field=field)
+    return group
+
+
+# --- administration: institution and groups ---------------------------------------------
+
+
+async def update_institution(
+    *,
+    db: AsyncSession,
+    actor: Actor,
+    institution_id: uuid.UUID,
+    name: str | None = None,
+    timezone: str | None = None,
+    opening_hours: dict[str, list[str]] | None = None,
+) -> Institution:
+    """Rename an institution, change its time zone or opening hours (admins)."""
+    require_admin(actor, institution_id, field="institutionId")
+    async with write_transaction(db):
+        institution: Institution = await _get(db, Institution, institution_id, "institutionId")
+        if name is not None:
+            institution.name = _name(name, "name", 200)
+        if timezone is not None:
+            try:
+                ZoneInfo(timezone)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValidationFailed("invalid_timezone", field="timezone") from exc
+            institution.timezone = timezone
+        if opening_hours is not None:
+            institution.opening_hours = _opening_hours(opening_hours)
+    return institution
+
+
+async def create_group(
+    *, db: AsyncSession, actor: Actor, institution_id: uuid.UUID, name: str
+) -> Group:
+    """A new group (stue) in the admin's institution; names are unique among active groups."""
+    require_admin(actor, institution_id, field="institutionId")
+    cleaned = _name(name, "name")
+    async with write_transaction(db):
+        await _ensure_unique_group_name(db, institution_id, cleaned, None)
+        group = Group(institution_id=institution_id, name=cleaned)
+        db.add(group)
+    return group
+
+
+async def _ensure_unique_group_name(
+    db: AsyncSession, institution_id: uuid.UUID, name: str, except_id: uuid.UUID | None
+) -> None:
+    clash = await db.scalar(
+        select(Group.id).where(
+            Group.institution_id == institution_id,
+            func.lower(Group.name) == name.lower(),
+            Group.is_active.is_(True),
+            Group.id != except_id if except_id else Group.id.is_not(None),
+        )
+    )
+    if clash is not None:
+        raise Conflict("duplicate_name", field="name")
+
+
+async def update_group(*, db: AsyncSession, actor: Actor, group_id: uuid.UUID, name: str) -> Group:
+    """Rename a group."""
+    cleaned = _name(name, "name")
+    async with write_transaction(db):
+        group = await _admin_group(db, actor, group_id, "groupId")
+        await _ensure_unique_group_name(db, group.institution_id, cleaned, group.id)
+        group.name = cleaned
+    return group
+
+
+async def deactivate_group(*, db: AsyncSession, actor: Actor, group_id: uuid.UUID) -> Group:
+    """Close a group; its children must have been moved first."""
+    async with write_transaction(db):
+        group = await _admin_group(db, actor, group_id, "groupId")
+        remaining = await db.scalar(
+            select(func.count())
+            .select_from(Child)
+            .where(Child.group_id == group.id, Child.active_until.is_(None))
+        )
+        if remaining:
+            raise Conflict("group_has_children", field="groupId", count=remaining)
+        group.is_active = False
+    return group
+
+
+# --- administration: children ----------------------------------------------------------
+
+
+async def create_child(
+    *,
+    db: AsyncSession,
+    actor: Actor,
+    group_id: uuid.UUID,
+    first_name: str,
+    last_name: str,
+    birth_date: date,
+    active_from: date | None = None,
+    is_protected: bool = False,
+) -> Child:
+    """Enrol a child in a group of the admin's institution."""
+    async with write_transaction(db):
+        group = await _admin_group(db, actor, group_id, "groupId")
+        if not group.is_active:
+            raise ValidationFailed("group_inactive", field="groupId")
+        today = await _today(db, group.institution_id)
+        if birth_date > today:
+            raise ValidationFailed("birth_date_future", field="birthDate")
+        child = Child(
+            institution_id=group.institution_id,
+            group_id=group_id,
+            first_name=_name(first_name, "firstName"),
+            last_name=_name(last_name, "lastName"),
+            birth_date=birth_date,
+            active_from=active_from or today,
+            is_protected=is_protected,
+        )
+        db.add(child)
+    return child
+
+
+async def update_child(
+    *,
+    db: AsyncSession,
+    actor: Actor,
+    child_id: uuid.UUID,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    birth_date: date | None = None,
+    is_protected: bool | None = None,
+) -> Child:
+    """Correct a child's names, birth date or protection."""
+    async with write_transaction(db):
+        child = await _admin_child(db, actor, child_id)
+        today = await _today(db, child.institution_id)
+        if first_name is not None:
+            child.first_name = _name(first_name, "firstName")
+        if last_name is not None:
+            child.last_name = _name(last_name, "lastName")
+        if birth_date is not None:
+            if birth_date > today:
+                raise ValidationFailed("birth_date_future", field="birthDate")
+            child.birth_date = birth_date
+        if is_protected is not None:
+            child.is_protected = is_protected
+    return child
+
+
+async def move_child(
+    *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, group_id: uuid.UUID
+) -> Child:
+    """Move a child to another group of the same institution."""
+    async with write_transaction(db):
+        child = await _admin_child(db, actor, child_id)
+        await _active_group_in(db, child.institution_id, group_id, "groupId")
+        child.group_id = group_id
+    return child
+
+
+async def deactivate_child(
+    *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, last_day: date
+) -> Child:
+    """End a child's enrolment on `last_day` (the history stays)."""
+    async with write_transaction(db):
+        child = await _admin_child(db, actor, child_id)
+        if last_day < child.active_from:
+            raise ValidationFailed("period_order", field="lastDay")
+        child.active_until = last_day
+    return child
+
+
+# --- administration: staff -------------------------------------------------------------
+
+
+async def _user_for(
+    db: AsyncSession, settings: Settings, *, email: str, name: str, phone: str | None
+) -> User:
+    """The person behind an email, created on first use (they set a password later)."""
+    existing = await accounts.find_user_by_email(db=db, email=email)
+    if existing is not None:
+        return existing
+    return await accounts.create_user(db=db, settings=settings, name=name, email=email, phone=phone)
+
+
+async def _groups_in(
+    db: AsyncSession, institution_id: uuid.UUID, group_ids: list[uuid.UUID]
+) -> list[uuid.UUID]:
+    for group_id in set(group_ids):
+        await _active_group_in(db, institution_id, group_id, "groupIds")
+    return list(dict.fromkeys(group_ids))
+
+
+async def add_staff(
+    *,
+    db: AsyncSession,
+    settings: Settings,
+    actor: Actor,
+    institution_id: uuid.UUID,
+    email: str,
+    name: str,
+    title: str = "",
+    group_ids: list[uuid.UUID] | None = None,
+    phone: str | None = None,
+) -> StaffMembership:
+    """Employ a person (found or created by email) in the admin's institution."""
+    require_admin(actor, institution_id, field="institutionId")
+    async with write_transaction(db):
+        user = await _user_for(
+            db, settings, email=email, name=_name(name, "name", 200), phone=phone
+        )
+        staff = await db.scalar(
+            select(StaffMembership).where(
+                StaffMembership.institution_id == institution_id,
+                StaffMembership.user_id == user.id,
+            )
+        )
+        if staff is not None and staff.is_active:
+            raise Conflict("already_member", field="email")
+        if staff is None:
+            staff = StaffMembership(institution_id=institution_id, user_id=user.id)
+            db.add(staff)
+        staff.is_active = True
+        staff.title = title.strip()[:100]
+        await db.flush()
+        await _set_staff_groups(db, staff, await _groups_in(db, institution_id, group_ids or []))
+    return staff
+
+
+async def _set_staff_groups(
+    db: AsyncSession, staff: StaffMembership, group_ids: list[uuid.UUID]
+) -> None:
+    await db.execute(delete(StaffGroup).where(StaffGroup.staff_id == staff.id))
+    for group_id in group_ids:
+        db.add(
+            StaffGroup(institution_id=staff.institution_id, staff_id=staff.id, group_id=group_id)
+        )
+    await db.flush()
+
+
+async def _admin_staff(db: AsyncSession, actor: Actor, staff_id: uuid.UUID) -> StaffMembership:
+    staff: StaffMembership = await _get(db, StaffMembership, staff_id, "staffId")
+    require_admin(actor, staff.institution_id, field="staffId")
+    return staff
+
+
+async def update_staff(
+    *,
+    db: AsyncSession,
+    actor: Actor,
+    staff_id: uuid.UUID,
+    title: str | None = None,
+    group_ids: list[uuid.UUID] | None = None,
+) -> StaffMembership:
+    """Change a staff member's title or groups."""
+    async with write_transaction(db):
+        staff = await _admin_staff(db, actor, staff_id)
+        if title is not None:
+            staff.title = title.strip()[:100]
+        if group_ids is not None:
+            await _set_staff_groups(
+                db, staff, await _groups_in(db, staff.institution_id, group_ids)
+            )
+    return staff
+
+
+async def deactivate_staff(
+    *, db: AsyncSession, actor: Actor, staff_id: uuid.UUID
+) -> StaffMembership:
+    """End an employment: the person loses access to the institution at their next request."""
+    async with write_transaction(db):
+        staff = await _admin_staff(db, actor, staff_id)
+        staff.is_active = False
+        await db.execute(delete(StaffGroup).where(StaffGroup.staff_id == staff.id))
+    return staff
+
+
+# --- administration: guardians ---------------------------------------------------------
+
+
+def _access_for(has_custody: bool, access: str | None) -> str:
+    # Without custody the law gives a right to information, not to the system: none by default.
+    chosen = access or ("full" if has_custody else "none")
+    if chosen not in ACCESS_LEVELS:
+        raise ValidationFailed("invalid_access", field="access")
+    return chosen
+
+
+async def add_guardian(
+    *,
+    db: AsyncSession,
+    settings: Settings,
+    actor: Actor,
+    child_id: uuid.UUID,
+    email: str,
+    name: str,
+    relation: str = "",
+    has_custody: bool = True,
+    access: str | None = None,
+    phone: str | None = None,
+) -> GuardianLink:
+    """Link a person (found or created by email) to a child as guardian."""
+    async with write_transaction(db):
+        child = await _admin_child(db, actor, child_id)
+        user = await _user_for(
+            db, settings, email=email, name=_name(name, "name", 200), phone=phone
+        )
+        exists = await db.scalar(
+            select(GuardianLink.id).where(
+                GuardianLink.child_id == child.id, GuardianLink.user_id == user.id
+            )
+        )
+        if exists is not None:
+            raise Conflict("already_member", field="email")
+        link = GuardianLink(
+            institution_id=child.institution_id,
+            child_id=child.id,
+            user_id=user.id,
+            relation=relation.strip()[:50],
+            has_custody=has_custody,
+            access=_access_for(has_custody, access),
+        )
+        db.add(link)
+    return link
+
+
+async def _admin_link(db: AsyncSession, actor: Actor, link_id: uuid.UUID) -> GuardianLink:
+    link: GuardianLink = await _get(db, GuardianLink, link_id, "guardianLinkId")
+    require_admin(actor, link.institution_id, field="guardianLinkId")
+    return link
+
+
+async def update_guardian_link(
+    *,
+    db: AsyncSession,
+    actor: Actor,
+    link_id: uuid.UUID,
+    relation: str | None = None,
+    has_custody: bool | None = None,
+    access: str | None = None,
+) -> GuardianLink:
+    """Change custody, access or relation of a guardian link."""
+    async with write_transaction(db):
+        link = await _admin_link(db, actor, link_id)
+        if relation is not None:
+            link.relation = relation.strip()[:50]
+        if has_custody is not None:
+            link.has_custody = has_custody
+            if access is None and not has_custody:
+                link.access = "none"
+        if access is not None:
+            link.access = _access_for(link.has_custody, access)
+    return link
+
+
+async def remove_guardian_link(
+    *, db: AsyncSession, actor: Actor, link_id: uuid.UUID
+) -> GuardianLink:
+    """Unlink a guardian from a child."""
+    async with write_transaction(db):
+        link = await _admin_link(db, actor, link_id)
+        await db.delete(link)
+    return link
+
+
+async def unlock_login(
+    *, db: AsyncSession, actor: Actor, institution_id: uuid.UUID, email: str
+) -> None:
+    """An admin lifts the login lock of a member of their institution."""
+    require_admin(actor, institution_id, field="institutionId")
+    user = await accounts.find_user_by_email(db=db, email=email)
+    if user is None or not await _is_member(db, institution_id, user.id):
+        raise NotFound(field="email")
+    await accounts.unlock_login(db=db, email=email)
+
+
+async def _is_member(db: AsyncSession, institution_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    for model in (StaffMembership, GuardianLink, AdminMembership):
+        found = await db.scalar(
+            select(model.id).where(model.institution_id == institution_id, model.user_id == user_id)
+        )
+        if found is not None:
+            return True
+    return False
+
+
+# --- set-up (the system, seeding and municipality administration) ------------------------
+
+
+async def create_municipality(*, db: AsyncSession, name: str) -> Municipality:
+    """System use: a municipality that owns institutions."""
+    async with write_transaction(db):
+        municipality = Municipality(name=_name(name, "name", 200))
+        db.add(municipality)
+    return municipality
+
+
+async def create_institution(
+    *,
+    db: AsyncSession,
+    municipality_id: uuid.UUID,
+    name: str,
+    kind: str = "",
+    opening_hours: dict[str, list[str]] | None = None,
+    institution_id: uuid.UUID | None = None,
+) -> Institution:
+    """System use: a new tenant. The session's scope is widened to it so RLS admits the row."""
+    institution = Institution(
+        id=institution_id or new_id(),
+        municipality_id=municipality_id,
+        name=_name(name, "name", 200),
+        kind=kind,
+        opening_hours=_opening_hours(opening_hours or {}),
+        settings={},
+    )
+    scope_ids = set(db.info.get(TENANT_IDS, frozenset())) | {institution.id}
+    await rescope(db, institution_ids=scope_ids, user_id=db.info.get(TENANT_USER))
+    async with write_transaction(db):
+        db.add(institution)
+    return institution
+
+
+async def grant_admin(
+    *, db: AsyncSession, institution_id: uuid.UUID, user_id: uuid.UUID
+) -> AdminMembership:
+    """System use: make a user the administrator of an institution."""
+    async with write_transaction(db):
+        membership = AdminMembership(institution_id=institution_id, user_id=user_id)
+        db.add(membership)
+    return membership

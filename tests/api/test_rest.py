@@ -1,0 +1,35 @@
+"""Health, metrics and signed local downloads over HTTP."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+
+async def test_health_live_and_ready(client):
+    assert (await client.http.get("/health/live")).json() == {"status": "ok"}
+    ready = await client.http.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.json() == {"status": "ok", "database": "ok", "storage": "ok"}
+
+
+async def test_metrics_count_graphql_operations(client):
+    await client.gql("Me", as_="mette@example.com")
+    text = (await client.http.get("/metrics")).text
+    assert 'seddel_graphql_operations_total{operation="Me",outcome="ok",type="query"}' in text
+    assert "seddel_requests_total" in text or "seddel_request" in text
+
+
+async def test_signed_local_download(client, runtime):
+    key = "institutions/00000000-0000-0000-0000-000000000001/notes/slip.txt"
+    await runtime.storage.put(key, b"Bedstemor henter kl. 15", content_type="text/plain")
+    url = await runtime.storage.signed_url(key, expires_in=60, filename="seddel.txt")
+    parts = urlsplit(url)
+    response = await client.http.get(f"{parts.path}?{parts.query}")
+    assert response.status_code == 200
+    assert response.content == b"Bedstemor henter kl. 15"
+    assert "no-store" in response.headers["cache-control"]
+    assert "attachment" in response.headers["content-disposition"]
+    tampered = await client.http.get(f"{parts.path}?{parts.query.replace('expires=', 'expires=9')}")
+    assert tampered.status_code == 403
+    unsigned = await client.http.get(parts.path)
+    assert unsigned.status_code in (400, 403)

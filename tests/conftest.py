@@ -1,0 +1,164 @@
+"""A real database (PostgreSQL when SEDDEL_TEST_DATABASE_URL is set, SQLite otherwise), migrated
+and seeded with the demo once; every test runs in an outer transaction that is rolled back."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from app.config import Settings
+from app.db import create_engine, session_factory
+from app.migrate import migrate
+from app.realtime import InProcessBroker
+from app.runtime import Runtime
+from app.storage import LocalStorage
+from tests.client import GraphQLClient
+
+OWNER_URL = os.environ.get("SEDDEL_TEST_DATABASE_URL")
+APP_ROLE = "seddel_app"
+
+
+def is_postgres() -> bool:
+    return bool(OWNER_URL)
+
+
+def _test_settings(database_url: str, owner_url: str) -> Settings:
+    # Cheap argon2 in tests: the parameters are not what is under test (except rehashing).
+    return Settings(
+        database_url=database_url,
+        migration_database_url=owner_url,
+        argon2_time_cost=1,
+        argon2_memory_cost_kib=1024,
+        argon2_parallelism=1,
+        log_json=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """(application url, owner url), freshly migrated."""
+    if OWNER_URL:
+        app_url = make_url(OWNER_URL).set(username=APP_ROLE).render_as_string(hide_password=False)
+        return app_url, OWNER_URL
+    path = tmp_path_factory.mktemp("db") / "seddel.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    return url, url
+
+
+@pytest.fixture(scope="session")
+async def migrated(database_urls: tuple[str, str]) -> Settings:
+    app_url, owner_url = database_urls
+    settings = _test_settings(app_url, owner_url)
+    if OWNER_URL:
+        owner = create_engine(owner_url)
+        async with owner.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+        await owner.dispose()
+    import asyncio
+
+    await asyncio.to_thread(migrate, settings)
+    if OWNER_URL:
+        owner = create_engine(owner_url)
+        async with owner.begin() as connection:
+            # The operator's step in production: give the app role a login (trust auth here).
+            await connection.execute(text(f"ALTER ROLE {APP_ROLE} LOGIN"))
+        await owner.dispose()
+    await _seed(settings)
+    return settings
+
+
+async def _seed(settings: Settings) -> None:
+    from app.demo import seed_demo
+
+    engine = create_engine(settings.owner_database_url)
+    async with session_factory(engine)() as db:
+        await seed_demo(db, settings)
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def engine(migrated: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(migrated.database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        yield connection
+        await transaction.rollback()
+
+
+@pytest.fixture
+def settings(migrated: Settings) -> Settings:
+    return migrated
+
+
+@pytest.fixture
+def runtime(settings: Settings, connection: AsyncConnection, tmp_path: Path) -> Runtime:
+    return Runtime(
+        settings=settings,
+        engine=None,
+        sessions=session_factory(connection, join_transaction_mode="create_savepoint"),
+        storage=LocalStorage(tmp_path / "media", settings.secret_key, settings.public_url),
+        broker=InProcessBroker(),
+    )
+
+
+@pytest.fixture
+async def client(runtime: Runtime) -> AsyncIterator[GraphQLClient]:
+    async with GraphQLClient.open(runtime) as graphql_client:
+        yield graphql_client
+
+
+@pytest.fixture
+def db(runtime: Runtime) -> Any:
+    return runtime.sessions()
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+SAVEPOINT_NOISE = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+@pytest.fixture
+def assert_max_queries(connection: AsyncConnection) -> Any:
+    """`with assert_max_queries(n): ...` fails if more than n SQL statements ran."""
+
+    @contextmanager
+    def counting(limit: int) -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if not statement.lstrip().upper().startswith(SAVEPOINT_NOISE):
+                counter.statements.append(statement)
+
+        sync_engine = connection.sync_engine
+        event.listen(sync_engine, "before_cursor_execute", record)
+        try:
+            yield counter
+        finally:
+            event.remove(sync_engine, "before_cursor_execute", record)
+        assert counter.count <= limit, f"{counter.count} statements (limit {limit}):\n" + "\n".join(
+            counter.statements
+        )
+
+    return counting

@@ -1,0 +1,182 @@
+"""For every node type and every mutation: another institution's actor, a guardian of another
+child, a revoked session and no session get NOT_FOUND / null / UNAUTHENTICATED."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.helpers import SOLSIKKEN_ADMIN, overview
+
+STRANGER_ADMIN = "admin@regnbuen.example"  # another institution
+STRANGER_STAFF = "lars@regnbuen.example"
+
+
+async def _solsikken_nodes(client) -> dict[str, str]:
+    """One ID of each node type, all inside Solsikken and not Mette's own."""
+    node = await overview(client, SOLSIKKEN_ADMIN)
+    edges = node["children"]["edges"]
+    other_child = next(e["node"] for e in edges if e["node"]["name"] != "Liva Holm-Jensen")
+    return {
+        "Institution": node["id"],
+        "Group": next(g["id"] for g in node["groups"] if g["name"] == "Myrerne"),
+        "Child": other_child["id"],
+        "GuardianLink": other_child["guardians"][0]["id"],
+        "StaffMember": next(s["id"] for s in node["staff"] if s["groups"][0]["name"] == "Frøerne"),
+    }
+
+
+async def _other_family_guardian(client) -> str:
+    node = await overview(client, SOLSIKKEN_ADMIN)
+    edges = node["children"]["edges"]
+    child = next(e["node"] for e in edges if e["node"]["group"]["name"] == "Frøerne")
+    email: str = child["guardians"][0]["email"]
+    return email
+
+
+async def _revoked_token(client) -> str:
+    login = await client.gql(
+        "Login", {"email": "pernille@solsikken.example", "password": "seddel-demo"}
+    )
+    token: str = login["login"]["token"]
+    await client.gql("Logout", token=token)
+    return token
+
+
+@pytest.mark.parametrize(
+    "type_name", ["Institution", "Group", "Child", "GuardianLink", "StaffMember"]
+)
+async def test_node_of_another_institution_is_null(client, type_name):
+    ids = await _solsikken_nodes(client)
+    for stranger in (STRANGER_ADMIN, STRANGER_STAFF):
+        assert (await client.gql("Node", {"id": ids[type_name]}, as_=stranger))["node"] is None
+    assert (await client.gql("Nodes", {"ids": [ids[type_name]]}, as_=STRANGER_ADMIN))["nodes"] == [
+        None
+    ]
+
+
+@pytest.mark.parametrize("type_name", ["Group", "Child", "GuardianLink"])
+async def test_node_of_another_family_is_null_for_a_guardian(client, type_name):
+    ids = await _solsikken_nodes(client)
+    assert (await client.gql("Node", {"id": ids[type_name]}, as_="mette@example.com"))[
+        "node"
+    ] is None
+
+
+@pytest.mark.parametrize(
+    "type_name", ["Institution", "Group", "Child", "GuardianLink", "StaffMember"]
+)
+async def test_node_without_a_live_session_is_unauthenticated(client, type_name):
+    ids = await _solsikken_nodes(client)
+    for token in (None, await _revoked_token(client), "made-up-token"):
+        payload = await client.execute("Node", {"id": ids[type_name]}, token=token)
+        assert payload["data"] in (None, {"node": None})
+        assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_node_answers_like_the_list_for_the_owner(client):
+    ids = await _solsikken_nodes(client)
+    for type_name, node_id in ids.items():
+        node = (await client.gql("Node", {"id": node_id}, as_=SOLSIKKEN_ADMIN))["node"]
+        assert node["__typename"] == type_name
+
+
+async def test_malformed_and_unknown_ids_are_null(client):
+    for bad in ("nonsense", "VW5rbm93bjox", "Q2hpbGQ6bm90LWEtdXVpZA=="):
+        assert (await client.gql("Node", {"id": bad}, as_=SOLSIKKEN_ADMIN))["node"] is None
+
+
+async def _mutations(client) -> list[tuple[str, dict[str, Any], str]]:
+    ids = await _solsikken_nodes(client)
+    return [
+        (
+            "UpdateInstitution",
+            {"input": {"institutionId": ids["Institution"], "name": "X"}},
+            "updateInstitution",
+        ),
+        ("CreateGroup", {"institutionId": ids["Institution"], "name": "X"}, "createGroup"),
+        ("UpdateGroup", {"groupId": ids["Group"], "name": "X"}, "updateGroup"),
+        ("DeactivateGroup", {"groupId": ids["Group"]}, "deactivateGroup"),
+        (
+            "CreateChild",
+            {
+                "input": {
+                    "groupId": ids["Group"],
+                    "firstName": "X",
+                    "lastName": "Y",
+                    "birthDate": "2021-01-01",
+                }
+            },
+            "createChild",
+        ),
+        ("UpdateChild", {"input": {"childId": ids["Child"], "firstName": "X"}}, "updateChild"),
+        ("MoveChild", {"childId": ids["Child"], "groupId": ids["Group"]}, "moveChild"),
+        ("DeactivateChild", {"childId": ids["Child"], "lastDay": "2099-01-01"}, "deactivateChild"),
+        (
+            "AddStaff",
+            {"input": {"institutionId": ids["Institution"], "email": "x@example.com", "name": "X"}},
+            "addStaff",
+        ),
+        ("UpdateStaff", {"input": {"staffId": ids["StaffMember"], "title": "X"}}, "updateStaff"),
+        ("DeactivateStaff", {"staffId": ids["StaffMember"]}, "deactivateStaff"),
+        (
+            "AddGuardian",
+            {"input": {"childId": ids["Child"], "email": "x@example.com", "name": "X"}},
+            "addGuardian",
+        ),
+        (
+            "UpdateGuardianLink",
+            {"input": {"guardianLinkId": ids["GuardianLink"], "access": "FULL"}},
+            "updateGuardianLink",
+        ),
+        ("RemoveGuardianLink", {"guardianLinkId": ids["GuardianLink"]}, "removeGuardianLink"),
+        (
+            "UnlockLogin",
+            {"institutionId": ids["Institution"], "email": "pernille@solsikken.example"},
+            "unlockLogin",
+        ),
+    ]
+
+
+async def test_every_admin_mutation_is_not_found_for_strangers_and_guardians(client):
+    mutations = await _mutations(client)
+    guardian = await _other_family_guardian(client)
+    for actor in (
+        STRANGER_ADMIN,
+        STRANGER_STAFF,
+        "mette@example.com",
+        guardian,
+        "pernille@solsikken.example",
+    ):
+        for operation, variables, field in mutations:
+            result = (await client.gql(operation, variables, as_=actor))[field]
+            assert result["code"] == "NOT_FOUND", (actor, operation, result)
+    # And nothing changed: the admin still sees the same institution.
+    after = await overview(client, SOLSIKKEN_ADMIN)
+    assert after["name"] == "Solsikken"
+
+
+async def test_every_mutation_needs_a_live_session(client):
+    mutations = await _mutations(client)
+    revoked = await _revoked_token(client)
+    for token in (None, revoked):
+        for operation, variables, _ in mutations:
+            payload = await client.execute(operation, variables, token=token)
+            assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", operation
+
+
+async def test_guardian_sees_staff_names_but_not_their_email(client):
+    me = (await client.gql("Me", as_="mette@example.com"))["me"]
+    solsikken = next(
+        m["institution"]["id"]
+        for m in me["institutions"]
+        if m["institution"]["name"] == "Solsikken"
+    )
+    data = await client.gql(
+        "InstitutionOverview", {"id": solsikken, "first": 40}, as_="mette@example.com"
+    )
+    node = data["node"]
+    assert node["staff"] and all(s["email"] is None for s in node["staff"])
+    assert [e["node"]["name"] for e in node["children"]["edges"]] == ["Liva Holm-Jensen"]
+    assert [g["name"] for g in node["groups"]] == ["Bjørnene"]

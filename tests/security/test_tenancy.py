@@ -1,0 +1,121 @@
+"""The second wall: PostgreSQL row-level security holds even when a service forgets to filter."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+
+from app.accounts.models import User
+from app.db import rescope, session_factory
+from app.institutions import service as institutions
+from app.institutions.models import Child, GuardianLink, Institution
+from app.models import tenant_tables
+from tests.conftest import APP_ROLE, is_postgres
+
+pytestmark = pytest.mark.skipif(not is_postgres(), reason="row-level security is PostgreSQL's")
+
+
+async def _actor(session, email: str):
+    user = await session.scalar(select(User).where(User.email_key == email))
+    return await institutions.load_actor(db=session, user=user, session=None)
+
+
+async def test_an_unscoped_select_returns_only_the_actors_institutions(runtime):
+    async with runtime.sessions() as session:
+        actor = await _actor(session, "admin@regnbuen.example")
+        # Deliberately no WHERE: the database must still hold the line.
+        children = (await session.scalars(select(Child))).all()
+        institutions_seen = {row.id for row in (await session.scalars(select(Institution))).all()}
+        assert children and {c.institution_id for c in children} == set(actor.admin_of)
+        assert institutions_seen == set(actor.admin_of)
+        links = (await session.scalars(select(GuardianLink))).all()
+        assert {link.institution_id for link in links} == set(actor.admin_of)
+
+
+async def test_a_guardians_scope_covers_both_institutions_of_her_children(runtime):
+    async with runtime.sessions() as session:
+        actor = await _actor(session, "mette@example.com")
+        names = {row.name for row in (await session.scalars(select(Institution))).all()}
+        assert names == {"Solsikken", "Regnbuen"} and len(actor.institution_ids) == 2
+
+
+async def test_no_scope_sees_nothing_and_cannot_write(runtime):
+    async with runtime.sessions() as session:
+        await rescope(session, institution_ids=(), user_id=None)
+        assert (await session.scalars(select(Child))).all() == []
+        regnbuen = await session.execute(text("SELECT count(*) FROM institutions"))
+        assert regnbuen.scalar() == 0
+
+
+async def test_the_scope_ends_with_the_transaction(engine):
+    # A connection of its own (not the test's outer transaction): what a pooled connection sees.
+    async with engine.connect() as connection:
+        async with session_factory(connection)() as session:
+            actor = await _actor(session, "admin@regnbuen.example")
+            inside = await session.scalar(
+                text("SELECT current_setting('seddel.institution_ids', true)")
+            )
+            assert inside == ",".join(sorted(str(i) for i in actor.institution_ids))
+            await session.commit()
+        after = await connection.scalar(
+            text("SELECT current_setting('seddel.institution_ids', true)")
+        )
+        await connection.rollback()
+    assert after in (None, "")
+
+
+async def test_writing_into_another_tenant_is_refused_by_the_database(runtime):
+    from sqlalchemy.exc import DBAPIError
+
+    async with runtime.sessions() as session:
+        await _actor(session, "admin@regnbuen.example")
+        other = await session.scalar(
+            text("SELECT id FROM groups LIMIT 1")
+        )  # a Regnbuen group: the only ones visible
+        solsikken_child = Child(
+            institution_id=other,  # a group id is no institution: any foreign id will do
+            first_name="X",
+            last_name="Y",
+            birth_date=__import__("datetime").date(2020, 1, 1),
+            active_from=__import__("datetime").date(2024, 1, 1),
+        )
+        session.add(solsikken_child)
+        with pytest.raises(DBAPIError):
+            await session.flush()
+
+
+async def test_catalogue_every_tenant_table_has_rls_enabled_and_forced(connection):
+    rows = (
+        await connection.execute(
+            text(
+                "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " JOIN information_schema.columns col ON col.table_name = c.relname"
+                "  AND col.table_schema = n.nspname AND col.column_name = 'institution_id'"
+                " WHERE n.nspname = 'public' AND c.relkind = 'r'"
+            )
+        )
+    ).all()
+    tables = {row.relname for row in rows}
+    assert tables == {t.name for t in tenant_tables()}
+    missing = [row.relname for row in rows if not (row.relrowsecurity and row.relforcerowsecurity)]
+    assert missing == [], f"tables without ENABLE+FORCE ROW LEVEL SECURITY: {missing}"
+    policies = set((await connection.execute(text("SELECT tablename FROM pg_policies"))).scalars())
+    assert tables <= policies
+
+
+async def test_catalogue_the_app_role_cannot_bypass_rls(connection):
+    current = await connection.scalar(text("SELECT current_user"))
+    assert current == APP_ROLE
+    role = (
+        await connection.execute(
+            text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        )
+    ).one()
+    assert not role.rolsuper and not role.rolbypassrls
+    owned = await connection.scalar(
+        text(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user"
+        )
+    )
+    assert owned == 0
