@@ -1,0 +1,355 @@
+"""`make bench`: a realistic volume in PostgreSQL, then per operation the SQL statements per
+request, median and p99 latency, and the ratio to the raw SQL that fetches the same data."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import event, insert, text
+from sqlalchemy.engine import make_url
+
+from app.accounts import service as accounts
+from app.accounts.models import User
+from app.config import Settings
+from app.db import create_engine, new_id, session_factory, utcnow
+from app.demo import DEMO_PASSWORD, FIRST_NAMES, LAST_NAMES, PARENT_FIRST_NAMES
+from app.institutions.models import (
+    AdminMembership,
+    Child,
+    Group,
+    GuardianLink,
+    Institution,
+    Municipality,
+)
+from app.migrate import migrate
+from app.realtime import InProcessBroker
+from app.runtime import Runtime
+from app.server import create_app
+from app.storage import LocalStorage
+
+INSTITUTIONS = 20
+GROUPS_PER_INSTITUTION = 4
+CHILDREN_PER_GROUP = 25  # 20 x 4 x 25 = 2,000 children, two guardians each: 4,000 guardians
+DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/seddel_bench"
+
+
+async def _recreate_database(owner_url: str) -> None:
+    url = make_url(owner_url)
+    admin = create_engine(url.set(database="postgres").render_as_string(hide_password=False))
+    async with admin.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        await connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    await admin.dispose()
+
+
+async def _seed(owner_url: str, password_hash: str) -> dict[str, Any]:
+    """Bulk rows as the owner: volume for measuring, not a path users take."""
+    rng = random.Random(7)
+    engine = create_engine(owner_url)
+    today = date.today()
+    rows: dict[str, list[dict[str, Any]]] = {k: [] for k in ("i", "g", "c", "u", "l", "a")}
+    municipality = {
+        "id": new_id(),
+        "name": "Bench Kommune",
+        "created_at": utcnow(),
+        "updated_at": utcnow(),
+    }
+    hours = {d: ["06:30", "17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
+    now = utcnow()
+    guardians: list[str] = []
+    for i in range(INSTITUTIONS):
+        iid = new_id()
+        rows["i"].append(
+            {
+                "id": iid,
+                "municipality_id": municipality["id"],
+                "name": f"Institution {i}",
+                "kind": "børnehave",
+                "timezone": "Europe/Copenhagen",
+                "opening_hours": hours,
+                "settings": {},
+                "is_active": True,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        admin_id = new_id()
+        rows["u"].append(
+            _user(admin_id, f"Admin {i}", f"admin{i}@bench.example", password_hash, now)
+        )
+        rows["a"].append(
+            {
+                "id": new_id(),
+                "institution_id": iid,
+                "user_id": admin_id,
+                "is_active": True,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        for g in range(GROUPS_PER_INSTITUTION):
+            gid = new_id()
+            rows["g"].append(
+                {
+                    "id": gid,
+                    "institution_id": iid,
+                    "name": f"Gruppe {g}",
+                    "is_active": True,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            for c in range(CHILDREN_PER_GROUP):
+                cid = new_id()
+                last = rng.choice(LAST_NAMES)
+                rows["c"].append(
+                    {
+                        "id": cid,
+                        "institution_id": iid,
+                        "group_id": gid,
+                        "first_name": rng.choice(FIRST_NAMES),
+                        "last_name": last,
+                        "birth_date": today - timedelta(days=rng.randint(400, 2000)),
+                        "active_from": today - timedelta(days=100),
+                        "active_until": None,
+                        "is_protected": False,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+                for p in range(2):
+                    uid = new_id()
+                    email = f"g{i}-{g}-{c}-{p}@bench.example"
+                    guardians.append(email)
+                    rows["u"].append(
+                        _user(
+                            uid,
+                            f"{rng.choice(PARENT_FIRST_NAMES)} {last}",
+                            email,
+                            password_hash,
+                            now,
+                        )
+                    )
+                    rows["l"].append(
+                        {
+                            "id": new_id(),
+                            "institution_id": iid,
+                            "child_id": cid,
+                            "user_id": uid,
+                            "relation": "mor" if p == 0 else "far",
+                            "has_custody": True,
+                            "access": "full",
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                    )
+    async with engine.begin() as connection:
+        await connection.execute(insert(Municipality), [municipality])
+        for model, key in (
+            (Institution, "i"),
+            (User, "u"),
+            (AdminMembership, "a"),
+            (Group, "g"),
+            (Child, "c"),
+            (GuardianLink, "l"),
+        ):
+            await connection.execute(insert(model), rows[key])
+        await connection.execute(text("ANALYZE"))
+    await engine.dispose()
+    return {
+        "guardians": guardians,
+        "children": [r["id"] for r in rows["c"]],
+        "admins": INSTITUTIONS,
+    }
+
+
+def _user(uid: uuid.UUID, name: str, email: str, password_hash: str, now: Any) -> dict[str, Any]:
+    return {
+        "id": uid,
+        "name": name,
+        "email": email,
+        "email_key": email,
+        "phone": None,
+        "preferred_language": "da",
+        "password_hash": password_hash,
+        "is_active": True,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+class Meter:
+    def __init__(self, engine: Any) -> None:
+        self.statements = 0
+        event.listen(engine.sync_engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_: Any) -> None:
+        self.statements += 1
+
+
+async def _measure(
+    name: str,
+    requests: int,
+    call: Callable[[int], Awaitable[None]],
+    meter: Meter,
+    floor: Callable[[int], Awaitable[None]],
+) -> dict[str, Any]:
+    for i in range(min(5, requests)):  # warm caches and pools
+        await call(i)
+    timings, statements = [], []
+    for i in range(requests):
+        before = meter.statements
+        started = time.perf_counter()
+        await call(i)
+        timings.append(time.perf_counter() - started)
+        statements.append(meter.statements - before)
+    floor_timings = []
+    for i in range(requests):
+        started = time.perf_counter()
+        await floor(i)
+        floor_timings.append(time.perf_counter() - started)
+    median = statistics.median(timings)
+    return {
+        "operation": name,
+        "statements": max(statements),
+        "median_ms": median * 1000,
+        "p99_ms": statistics.quantiles(timings, n=100)[98] * 1000,
+        "raw_sql_median_ms": statistics.median(floor_timings) * 1000,
+        "ratio": median / statistics.median(floor_timings),
+    }
+
+
+async def run(requests: int) -> list[dict[str, Any]]:
+    owner_url = os.environ.get("SEDDEL_BENCH_DATABASE_URL", DEFAULT_URL)
+    app_url = make_url(owner_url).set(username="seddel_app").render_as_string(hide_password=False)
+    settings = Settings(database_url=app_url, migration_database_url=owner_url, log_json=True)
+    await _recreate_database(owner_url)
+    await asyncio.to_thread(migrate, settings)
+    owner = create_engine(owner_url)
+    async with owner.begin() as connection:
+        await connection.execute(text("ALTER ROLE seddel_app LOGIN"))
+    password_hash = await accounts.hash_password(settings, DEMO_PASSWORD)
+    data = await _seed(owner_url, password_hash)
+    engine = create_engine(app_url)
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        storage=LocalStorage(settings.media_root, settings.secret_key, settings.public_url),
+        broker=InProcessBroker(),
+    )
+    meter = Meter(engine)
+    import logging
+
+    logging.disable(logging.INFO)
+    app: Any = create_app(runtime=runtime)
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))
+    results = []
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+        guardians = data["guardians"]
+        tokens: list[str] = []
+
+        async def post(
+            operation: str, variables: dict[str, Any], token: str | None = None
+        ) -> dict[str, Any]:
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            response = await http.post(
+                "/graphql",
+                json={"operationName": operation, "variables": variables},
+                headers=headers,
+            )
+            body: dict[str, Any] = response.json()
+            if body.get("errors"):
+                raise RuntimeError(body["errors"])
+            return body
+
+        async def login(i: int) -> None:
+            body = await post(
+                "Login", {"email": guardians[i * 7 % len(guardians)], "password": DEMO_PASSWORD}
+            )
+            tokens.append(body["data"]["login"]["token"])
+
+        async def login_floor(i: int) -> None:
+            async with owner.connect() as c:
+                await c.execute(
+                    text("SELECT * FROM users WHERE email_key = :e"),
+                    {"e": guardians[i * 7 % len(guardians)]},
+                )
+            await asyncio.to_thread(
+                accounts.hasher_for(settings).verify, password_hash, DEMO_PASSWORD
+            )
+
+        results.append(await _measure("login", max(20, requests // 10), login, meter, login_floor))
+
+        async def me(i: int) -> None:
+            await post("Me", {}, tokens[i % len(tokens)])
+
+        async def me_floor(i: int) -> None:
+            token_hash = accounts.hash_token(tokens[i % len(tokens)])
+            async with owner.connect() as c:
+                await c.execute(
+                    text(
+                        "SELECT u.*, c.*, g.name, i.name FROM sessions s"
+                        " JOIN users u ON u.id = s.user_id"
+                        " JOIN guardian_links l ON l.user_id = u.id"
+                        " JOIN children c ON c.id = l.child_id"
+                        " JOIN groups g ON g.id = c.group_id"
+                        " JOIN institutions i ON i.id = c.institution_id"
+                        " WHERE s.token_hash = :h"
+                    ),
+                    {"h": token_hash},
+                )
+
+        results.append(await _measure("me", requests, me, meter, me_floor))
+        admin = await post("Login", {"email": "admin0@bench.example", "password": DEMO_PASSWORD})
+        admin_token = admin["data"]["login"]["token"]
+        me_admin = await post("Me", {}, admin_token)
+        institution_id = me_admin["data"]["me"]["institutions"][0]["institution"]["id"]
+        first_children = await post(
+            "InstitutionOverview", {"id": institution_id, "first": 40}, admin_token
+        )
+        child_ids = [e["node"]["id"] for e in first_children["data"]["node"]["children"]["edges"]]
+
+        async def node(i: int) -> None:
+            await post("Node", {"id": child_ids[i % len(child_ids)]}, admin_token)
+
+        async def node_floor(i: int) -> None:
+            async with owner.connect() as c:
+                await c.execute(
+                    text(
+                        "SELECT c.*, g.name FROM children c JOIN groups g ON g.id = c.group_id"
+                        " WHERE c.id = :id"
+                    ),
+                    {"id": data["children"][i % 100]},
+                )
+
+        results.append(await _measure("node", requests, node, meter, node_floor))
+    await engine.dispose()
+    await owner.dispose()
+    return results
+
+
+def main(args: argparse.Namespace) -> None:
+    results = asyncio.run(run(args.requests))
+    children = INSTITUTIONS * GROUPS_PER_INSTITUTION * CHILDREN_PER_GROUP
+    print(
+        f"{INSTITUTIONS} institutions, {children} children, {children * 2} guardians (PostgreSQL)"
+    )
+    header = ("operation", "statements", "median ms", "p99 ms", "raw SQL ms", "ratio")
+    print("{:<10}{:>11}{:>11}{:>9}{:>12}{:>7}".format(*header))
+    for r in results:
+        print(
+            f"{r['operation']:<10}{r['statements']:>11}{r['median_ms']:>11.2f}{r['p99_ms']:>9.2f}"
+            f"{r['raw_sql_median_ms']:>12.2f}{r['ratio']:>7.1f}"
+        )
