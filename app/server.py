@@ -120,4 +120,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             description="Uploads, downloads and operations around the GraphQL API at /graphql.",
         ),
         debug=False,
+        # Our JSON logging (app/logs.py) stays in charge; Litestar must not replace it.
+        logging_config=None,
     )

@@ -74,11 +74,12 @@ class Context(BaseContext, kw_only=True):
             raise Unauthenticated(self.language)
         return actor
 
-    async def revalidate(self) -> bool:
-        """For long-lived websockets: is the session still live right now?"""
+    def begin_operation(self) -> None:
+        """A websocket carries many operations on one context: each one checks the session
+        again (a revoked token stops working at the next operation) and gets fresh loaders."""
+        self._actor = None
         self._actor_loaded = False
         self._loaders = None
-        return await self.actor() is not None
 
     @property
     def loaders(self) -> Loaders:

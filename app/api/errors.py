@@ -101,6 +101,14 @@ def errors_as_data(resolver: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable
     return wrapper
 
 
+class FreshActorPerOperation(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        begin = getattr(self.execution_context.context, "begin_operation", None)
+        if begin is not None:
+            begin()
+        yield
+
+
 class ErrorPolicy(SchemaExtension):
     """Domain errors outside mutations become coded errors; anything unexpected is masked
     and logged with the request id the client can quote."""

@@ -24,7 +24,7 @@ from strawberry.types import ExecutionContext
 
 from app.accounts.api import AccountMutations, AccountQueries
 from app.api.cost import QueryCostLimiter
-from app.api.errors import ErrorPolicy
+from app.api.errors import ErrorPolicy, FreshActorPerOperation
 from app.api.node import NodeQueries
 from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
@@ -73,6 +73,7 @@ def build_schema(settings: Settings) -> SeddelSchema:
         lambda: ValidationCache(maxsize=512),
         # After validation: it refuses valid but too costly operations before they run.
         lambda: QueryCostLimiter(max_cost=settings.max_query_cost),
+        FreshActorPerOperation,
         ErrorPolicy,
         OperationMetrics,
     ]
