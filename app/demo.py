@@ -16,6 +16,7 @@ from app.accounts.models import User
 from app.actor import Actor
 from app.config import Settings
 from app.db import scope, write_transaction
+from app.institutions import people
 from app.institutions import service as institutions
 from app.institutions.models import Child
 
@@ -201,7 +202,7 @@ class DemoBuilder:
             groups[group_name] = group.id
         for staff_name, email, group_name in STAFF[name]:
             await self.person(staff_name, email)
-            await institutions.add_staff(
+            await people.add_staff(
                 db=self.db,
                 settings=self.settings,
                 actor=admin,
@@ -265,7 +266,7 @@ class DemoBuilder:
         access: str | None = None,
     ) -> None:
         await self.person(name, email)
-        await institutions.add_guardian(
+        await people.add_guardian(
             db=self.db,
             settings=self.settings,
             actor=admin,

@@ -7,17 +7,14 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import service as accounts
 from app.accounts.models import AuthSession, User
 from app.actor import Actor, ChildAccess
-from app.config import Settings
 from app.db import TENANT_IDS, TENANT_USER, new_id, rescope, write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.institutions.models import (
-    ACCESS_LEVELS,
     AdminMembership,
     Child,
     Group,
@@ -173,7 +170,7 @@ async def children_page(
 # --- validation helpers ----------------------------------------------------------------
 
 
-def _name(value: str, field: str, max_length: int = 100) -> str:
+def clean_name(value: str, field: str, max_length: int = 100) -> str:
     cleaned = " ".join(value.split())
     if not cleaned:
         raise ValidationFailed("required", field=field)
@@ -199,11 +196,11 @@ def _opening_hours(value: dict[str, list[str]]) -> dict[str, list[str]]:
 
 async def _today(db: AsyncSession, institution_id: uuid.UUID) -> date:
     """ "Today" where the institution is, not where the server is."""
-    institution: Institution = await _get(db, Institution, institution_id, "institutionId")
+    institution: Institution = await get_row(db, Institution, institution_id, "institutionId")
     return datetime.now(ZoneInfo(institution.timezone)).date()
 
 
-async def _get(db: AsyncSession, model: Any, id_: uuid.UUID, field: str) -> Any:
+async def get_row(db: AsyncSession, model: Any, id_: uuid.UUID, field: str) -> Any:
     row = await db.get(model, id_)
     if row is None:
         raise NotFound(field=field)
@@ -211,18 +208,18 @@ async def _get(db: AsyncSession, model: Any, id_: uuid.UUID, field: str) -> Any:
 
 
 async def _admin_group(db: AsyncSession, actor: Actor, group_id: uuid.UUID, field: str) -> Group:
-    group: Group = await _get(db, Group, group_id, field)
+    group: Group = await get_row(db, Group, group_id, field)
     require_admin(actor, group.institution_id, field=field)
     return group
 
 
-async def _admin_child(db: AsyncSession, actor: Actor, child_id: uuid.UUID) -> Child:
-    child: Child = await _get(db, Child, child_id, "childId")
+async def admin_child(db: AsyncSession, actor: Actor, child_id: uuid.UUID) -> Child:
+    child: Child = await get_row(db, Child, child_id, "childId")
     require_admin(actor, child.institution_id, field="childId")
     return child
 
 
-async def _active_group_in(
+async def active_group_in(
     db: AsyncSession, institution_id: uuid.UUID, group_id: uuid.UUID, field: str
 ) -> Group:
     group = await db.get(Group, group_id)
@@ -248,9 +245,9 @@ async def update_institution(
     """Rename an institution, change its time zone or opening hours (admins)."""
     require_admin(actor, institution_id, field="institutionId")
     async with write_transaction(db):
-        institution: Institution = await _get(db, Institution, institution_id, "institutionId")
+        institution: Institution = await get_row(db, Institution, institution_id, "institutionId")
         if name is not None:
-            institution.name = _name(name, "name", 200)
+            institution.name = clean_name(name, "name", 200)
         if timezone is not None:
             try:
                 ZoneInfo(timezone)
@@ -267,7 +264,7 @@ async def create_group(
 ) -> Group:
     """A new group (stue) in the admin's institution; names are unique among active groups."""
     require_admin(actor, institution_id, field="institutionId")
-    cleaned = _name(name, "name")
+    cleaned = clean_name(name, "name")
     async with write_transaction(db):
         await _ensure_unique_group_name(db, institution_id, cleaned, None)
         group = Group(institution_id=institution_id, name=cleaned)
@@ -292,7 +289,7 @@ async def _ensure_unique_group_name(
 
 async def update_group(*, db: AsyncSession, actor: Actor, group_id: uuid.UUID, name: str) -> Group:
     """Rename a group."""
-    cleaned = _name(name, "name")
+    cleaned = clean_name(name, "name")
     async with write_transaction(db):
         group = await _admin_group(db, actor, group_id, "groupId")
         await _ensure_unique_group_name(db, group.institution_id, cleaned, group.id)
@@ -340,8 +337,8 @@ async def create_child(
         child = Child(
             institution_id=group.institution_id,
             group_id=group_id,
-            first_name=_name(first_name, "firstName"),
-            last_name=_name(last_name, "lastName"),
+            first_name=clean_name(first_name, "firstName"),
+            last_name=clean_name(last_name, "lastName"),
             birth_date=birth_date,
             active_from=active_from or today,
             is_protected=is_protected,
@@ -362,12 +359,12 @@ async def update_child(
 ) -> Child:
     """Correct a child's names, birth date or protection."""
     async with write_transaction(db):
-        child = await _admin_child(db, actor, child_id)
+        child = await admin_child(db, actor, child_id)
         today = await _today(db, child.institution_id)
         if first_name is not None:
-            child.first_name = _name(first_name, "firstName")
+            child.first_name = clean_name(first_name, "firstName")
         if last_name is not None:
-            child.last_name = _name(last_name, "lastName")
+            child.last_name = clean_name(last_name, "lastName")
         if birth_date is not None:
             if birth_date > today:
                 raise ValidationFailed("birth_date_future", field="birthDate")
@@ -382,8 +379,8 @@ async def move_child(
 ) -> Child:
     """Move a child to another group of the same institution."""
     async with write_transaction(db):
-        child = await _admin_child(db, actor, child_id)
-        await _active_group_in(db, child.institution_id, group_id, "groupId")
+        child = await admin_child(db, actor, child_id)
+        await active_group_in(db, child.institution_id, group_id, "groupId")
         child.group_id = group_id
     return child
 
@@ -393,225 +390,11 @@ async def deactivate_child(
 ) -> Child:
     """End a child's enrolment on `last_day` (the history stays)."""
     async with write_transaction(db):
-        child = await _admin_child(db, actor, child_id)
+        child = await admin_child(db, actor, child_id)
         if last_day < child.active_from:
             raise ValidationFailed("period_order", field="lastDay")
         child.active_until = last_day
     return child
-
-
-# --- administration: staff -------------------------------------------------------------
-
-
-async def _user_for(
-    db: AsyncSession, settings: Settings, *, email: str, name: str, phone: str | None
-) -> User:
-    """The person behind an email, created on first use (they set a password later)."""
-    existing = await accounts.find_user_by_email(db=db, email=email)
-    if existing is not None:
-        return existing
-    return await accounts.create_user(db=db, settings=settings, name=name, email=email, phone=phone)
-
-
-async def _groups_in(
-    db: AsyncSession, institution_id: uuid.UUID, group_ids: list[uuid.UUID]
-) -> list[uuid.UUID]:
-    for group_id in set(group_ids):
-        await _active_group_in(db, institution_id, group_id, "groupIds")
-    return list(dict.fromkeys(group_ids))
-
-
-async def add_staff(
-    *,
-    db: AsyncSession,
-    settings: Settings,
-    actor: Actor,
-    institution_id: uuid.UUID,
-    email: str,
-    name: str,
-    title: str = "",
-    group_ids: list[uuid.UUID] | None = None,
-    phone: str | None = None,
-) -> StaffMembership:
-    """Employ a person (found or created by email) in the admin's institution."""
-    require_admin(actor, institution_id, field="institutionId")
-    async with write_transaction(db):
-        user = await _user_for(
-            db, settings, email=email, name=_name(name, "name", 200), phone=phone
-        )
-        staff = await db.scalar(
-            select(StaffMembership).where(
-                StaffMembership.institution_id == institution_id,
-                StaffMembership.user_id == user.id,
-            )
-        )
-        if staff is not None and staff.is_active:
-            raise Conflict("already_member", field="email")
-        if staff is None:
-            staff = StaffMembership(institution_id=institution_id, user_id=user.id)
-            db.add(staff)
-        staff.is_active = True
-        staff.title = title.strip()[:100]
-        await db.flush()
-        await _set_staff_groups(db, staff, await _groups_in(db, institution_id, group_ids or []))
-    return staff
-
-
-async def _set_staff_groups(
-    db: AsyncSession, staff: StaffMembership, group_ids: list[uuid.UUID]
-) -> None:
-    await db.execute(delete(StaffGroup).where(StaffGroup.staff_id == staff.id))
-    for group_id in group_ids:
-        db.add(
-            StaffGroup(institution_id=staff.institution_id, staff_id=staff.id, group_id=group_id)
-        )
-    await db.flush()
-
-
-async def _admin_staff(db: AsyncSession, actor: Actor, staff_id: uuid.UUID) -> StaffMembership:
-    staff: StaffMembership = await _get(db, StaffMembership, staff_id, "staffId")
-    require_admin(actor, staff.institution_id, field="staffId")
-    return staff
-
-
-async def update_staff(
-    *,
-    db: AsyncSession,
-    actor: Actor,
-    staff_id: uuid.UUID,
-    title: str | None = None,
-    group_ids: list[uuid.UUID] | None = None,
-) -> StaffMembership:
-    """Change a staff member's title or groups."""
-    async with write_transaction(db):
-        staff = await _admin_staff(db, actor, staff_id)
-        if title is not None:
-            staff.title = title.strip()[:100]
-        if group_ids is not None:
-            await _set_staff_groups(
-                db, staff, await _groups_in(db, staff.institution_id, group_ids)
-            )
-    return staff
-
-
-async def deactivate_staff(
-    *, db: AsyncSession, actor: Actor, staff_id: uuid.UUID
-) -> StaffMembership:
-    """End an employment: the person loses access to the institution at their next request."""
-    async with write_transaction(db):
-        staff = await _admin_staff(db, actor, staff_id)
-        staff.is_active = False
-        await db.execute(delete(StaffGroup).where(StaffGroup.staff_id == staff.id))
-    return staff
-
-
-# --- administration: guardians ---------------------------------------------------------
-
-
-def _access_for(has_custody: bool, access: str | None) -> str:
-    # Without custody the law gives a right to information, not to the system: none by default.
-    chosen = access or ("full" if has_custody else "none")
-    if chosen not in ACCESS_LEVELS:
-        raise ValidationFailed("invalid_access", field="access")
-    return chosen
-
-
-async def add_guardian(
-    *,
-    db: AsyncSession,
-    settings: Settings,
-    actor: Actor,
-    child_id: uuid.UUID,
-    email: str,
-    name: str,
-    relation: str = "",
-    has_custody: bool = True,
-    access: str | None = None,
-    phone: str | None = None,
-) -> GuardianLink:
-    """Link a person (found or created by email) to a child as guardian."""
-    async with write_transaction(db):
-        child = await _admin_child(db, actor, child_id)
-        user = await _user_for(
-            db, settings, email=email, name=_name(name, "name", 200), phone=phone
-        )
-        exists = await db.scalar(
-            select(GuardianLink.id).where(
-                GuardianLink.child_id == child.id, GuardianLink.user_id == user.id
-            )
-        )
-        if exists is not None:
-            raise Conflict("already_member", field="email")
-        link = GuardianLink(
-            institution_id=child.institution_id,
-            child_id=child.id,
-            user_id=user.id,
-            relation=relation.strip()[:50],
-            has_custody=has_custody,
-            access=_access_for(has_custody, access),
-        )
-        db.add(link)
-    return link
-
-
-async def _admin_link(db: AsyncSession, actor: Actor, link_id: uuid.UUID) -> GuardianLink:
-    link: GuardianLink = await _get(db, GuardianLink, link_id, "guardianLinkId")
-    require_admin(actor, link.institution_id, field="guardianLinkId")
-    return link
-
-
-async def update_guardian_link(
-    *,
-    db: AsyncSession,
-    actor: Actor,
-    link_id: uuid.UUID,
-    relation: str | None = None,
-    has_custody: bool | None = None,
-    access: str | None = None,
-) -> GuardianLink:
-    """Change custody, access or relation of a guardian link."""
-    async with write_transaction(db):
-        link = await _admin_link(db, actor, link_id)
-        if relation is not None:
-            link.relation = relation.strip()[:50]
-        if has_custody is not None:
-            link.has_custody = has_custody
-            if access is None and not has_custody:
-                link.access = "none"
-        if access is not None:
-            link.access = _access_for(link.has_custody, access)
-    return link
-
-
-async def remove_guardian_link(
-    *, db: AsyncSession, actor: Actor, link_id: uuid.UUID
-) -> GuardianLink:
-    """Unlink a guardian from a child."""
-    async with write_transaction(db):
-        link = await _admin_link(db, actor, link_id)
-        await db.delete(link)
-    return link
-
-
-async def unlock_login(
-    *, db: AsyncSession, actor: Actor, institution_id: uuid.UUID, email: str
-) -> None:
-    """An admin lifts the login lock of a member of their institution."""
-    require_admin(actor, institution_id, field="institutionId")
-    user = await accounts.find_user_by_email(db=db, email=email)
-    if user is None or not await _is_member(db, institution_id, user.id):
-        raise NotFound(field="email")
-    await accounts.unlock_login(db=db, email=email)
-
-
-async def _is_member(db: AsyncSession, institution_id: uuid.UUID, user_id: uuid.UUID) -> bool:
-    for model in (StaffMembership, GuardianLink, AdminMembership):
-        found = await db.scalar(
-            select(model.id).where(model.institution_id == institution_id, model.user_id == user_id)
-        )
-        if found is not None:
-            return True
-    return False
 
 
 # --- set-up (the system, seeding and municipality administration) ------------------------
@@ -620,7 +403,7 @@ async def _is_member(db: AsyncSession, institution_id: uuid.UUID, user_id: uuid.
 async def create_municipality(*, db: AsyncSession, name: str) -> Municipality:
     """System use: a municipality that owns institutions."""
     async with write_transaction(db):
-        municipality = Municipality(name=_name(name, "name", 200))
+        municipality = Municipality(name=clean_name(name, "name", 200))
         db.add(municipality)
     return municipality
 
@@ -638,7 +421,7 @@ async def create_institution(
     institution = Institution(
         id=institution_id or new_id(),
         municipality_id=municipality_id,
-        name=_name(name, "name", 200),
+        name=clean_name(name, "name", 200),
         kind=kind,
         opening_hours=_opening_hours(opening_hours or {}),
         settings={},

@@ -12,6 +12,7 @@ from app.actor import Actor
 from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
+from app.institutions import people
 from app.institutions import service as institutions
 from app.institutions.api.types import (
     Access,
@@ -246,7 +247,7 @@ class InstitutionMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def add_staff(self, info: Info, input: AddStaffInput) -> StaffResult:
-        row = await institutions.add_staff(
+        row = await people.add_staff(
             db=info.context.db,
             settings=info.context.settings,
             actor=await _admin(info),
@@ -263,7 +264,7 @@ class InstitutionMutations:
     @errors_as_data
     async def update_staff(self, info: Info, input: UpdateStaffInput) -> StaffResult:
         groups = input.group_ids
-        row = await institutions.update_staff(
+        row = await people.update_staff(
             db=info.context.db,
             actor=await _admin(info),
             staff_id=decode(input.staff_id, "StaffMember", field="staffId"),
@@ -277,7 +278,7 @@ class InstitutionMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def deactivate_staff(self, info: Info, staff_id: strawberry.ID) -> StaffResult:
-        row = await institutions.deactivate_staff(
+        row = await people.deactivate_staff(
             db=info.context.db,
             actor=await _admin(info),
             staff_id=decode(staff_id, "StaffMember", field="staffId"),
@@ -287,7 +288,7 @@ class InstitutionMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def add_guardian(self, info: Info, input: AddGuardianInput) -> GuardianLinkResult:
-        row = await institutions.add_guardian(
+        row = await people.add_guardian(
             db=info.context.db,
             settings=info.context.settings,
             actor=await _admin(info),
@@ -306,7 +307,7 @@ class InstitutionMutations:
     async def update_guardian_link(
         self, info: Info, input: UpdateGuardianLinkInput
     ) -> GuardianLinkResult:
-        row = await institutions.update_guardian_link(
+        row = await people.update_guardian_link(
             db=info.context.db,
             actor=await _admin(info),
             link_id=decode(input.guardian_link_id, "GuardianLink", field="guardianLinkId"),
@@ -319,7 +320,7 @@ class InstitutionMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def remove_guardian_link(self, info: Info, guardian_link_id: strawberry.ID) -> DoneResult:
-        await institutions.remove_guardian_link(
+        await people.remove_guardian_link(
             db=info.context.db,
             actor=await _admin(info),
             link_id=decode(guardian_link_id, "GuardianLink", field="guardianLinkId"),
@@ -334,7 +335,7 @@ class InstitutionMutations:
     async def unlock_login(
         self, info: Info, institution_id: strawberry.ID, email: str
     ) -> DoneResult:
-        await institutions.unlock_login(
+        await people.unlock_login(
             db=info.context.db,
             actor=await _admin(info),
             institution_id=decode(institution_id, "Institution", field="institutionId"),
