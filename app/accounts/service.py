@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.models import AuthSession, LoginThrottle, User
 from app.actor import Actor
 from app.config import Settings
-from app.db import utcnow, write_transaction
+from app.db import new_id, utcnow, write_transaction
 from app.errors import InvalidCredentials, NotFound, TooManyAttempts, ValidationFailed
 
 log = logging.getLogger("seddel.auth")
@@ -198,7 +198,7 @@ def _new_session(
         else settings.session_idle_timeout_seconds
     )
     session = AuthSession(
-        id=uuid.uuid4(),
+        id=new_id(),
         user_id=user.id,
         token_hash=hash_token(token),
         kind=kind,

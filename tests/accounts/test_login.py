@@ -144,3 +144,33 @@ async def test_login_rehashes_when_parameters_change(client, db, settings):
 async def test_anonymous_me_is_unauthenticated(client):
     payload = await client.execute("Me")
     assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_one_address_trying_many_accounts_is_throttled(client, settings):
+    object.__setattr__(settings, "login_max_failures_per_address", 3)
+    try:
+        for i in range(3):
+            data = await client.gql("Login", {"email": f"guess{i}@example.com", "password": "wrong-password"})
+            assert data["login"]["__typename"] == "InvalidCredentialsError"
+        data = await client.gql("Login", {"email": METTE, "password": "seddel-demo"})
+    finally:
+        object.__setattr__(settings, "login_max_failures_per_address", 50)
+    assert data["login"]["__typename"] == "TooManyAttemptsError"
+
+
+async def test_the_lock_doubles_when_it_is_earned_again(client, db):
+    from datetime import timedelta
+
+    from app.accounts.models import LoginThrottle
+    from app.db import utcnow
+
+    for _ in range(5):
+        await client.gql("Login", {"email": METTE, "password": "wrong-password"})
+    async with db as session:
+        row = await session.get(LoginThrottle, f"email:{METTE}")
+        row.locked_until = utcnow() - timedelta(seconds=1)  # the first lock has run out
+        await session.commit()
+    for _ in range(5):
+        await client.gql("Login", {"email": METTE, "password": "wrong-password"})
+    data = await client.gql("Login", {"email": METTE, "password": "seddel-demo"})
+    assert 29 * 60 < data["login"]["retryAfterSeconds"] <= 30 * 60 + 1
