@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import Boolean, String, Uuid, cast, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import AuthSession, User
@@ -32,81 +32,27 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 async def load_actor(*, db: AsyncSession, user: User, session: AuthSession | None) -> Actor:
-    """Everything the rules need to know about who asks, in a bounded number of queries."""
+    """Everything the rules need to know about who asks: two queries, whatever the family."""
     await rescope(db, institution_ids=(), user_id=user.id)  # own membership rows only
-    admin_of = set(
-        (
-            await db.scalars(
-                select(AdminMembership.institution_id).where(
-                    AdminMembership.user_id == user.id, AdminMembership.is_active.is_(True)
-                )
-            )
-        ).all()
-    )
-    staff_rows = (
-        await db.execute(
-            select(StaffMembership.id, StaffMembership.institution_id).where(
-                StaffMembership.user_id == user.id, StaffMembership.is_active.is_(True)
-            )
-        )
-    ).all()
-    links = (
-        (
-            await db.execute(
-                select(GuardianLink).where(
-                    GuardianLink.user_id == user.id, GuardianLink.access != "none"
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    municipality_ids = set(
-        (
-            await db.scalars(
-                select(MunicipalityAdmin.municipality_id).where(
-                    MunicipalityAdmin.user_id == user.id
-                )
-            )
-        ).all()
-    )
-    municipality_institutions: set[uuid.UUID] = set()
-    if municipality_ids:
-        municipality_institutions = set(
-            (
-                await db.scalars(
-                    select(Institution.id).where(Institution.municipality_id.in_(municipality_ids))
-                )
-            ).all()
-        )
+    memberships = (await db.execute(_memberships(user.id))).all()
+    admin_of = {row.institution_id for row in memberships if row.kind == "admin"}
+    staff_rows = [row for row in memberships if row.kind == "staff"]
+    links = [row for row in memberships if row.kind == "guardian"]
+    municipality_ids = {row.ref_id for row in memberships if row.kind == "municipality"}
     staff_of = {row.institution_id for row in staff_rows}
-    tenants = (
-        admin_of | staff_of | {link.institution_id for link in links} | municipality_institutions
-    )
+    tenants = admin_of | staff_of | {link.institution_id for link in links}
     await rescope(db, institution_ids=tenants, user_id=user.id)
-    groups_staffed: set[uuid.UUID] = set()
-    if staff_rows:
-        groups_staffed = set(
-            (
-                await db.scalars(
-                    select(StaffGroup.group_id).where(
-                        StaffGroup.staff_id.in_([row.id for row in staff_rows])
-                    )
-                )
-            ).all()
-        )
-    child_groups: dict[uuid.UUID, uuid.UUID | None] = {}
-    if links:
-        child_groups = {
-            row.id: row.group_id
-            for row in (
-                await db.execute(
-                    select(Child.id, Child.group_id).where(
-                        Child.id.in_([link.child_id for link in links])
-                    )
-                )
-            ).all()
-        }
+    details = _details(
+        staff_ids=[row.ref_id for row in staff_rows],
+        child_ids=[link.ref_id for link in links],
+        municipality_ids=municipality_ids,
+    )
+    rows = (await db.execute(details)).all() if details is not None else []
+    groups_staffed = {row.id for row in rows if row.kind == "group"}
+    child_groups = {row.id: row.group_id for row in rows if row.kind == "child"}
+    municipality_institutions = {row.id for row in rows if row.kind == "institution"}
+    if municipality_institutions:
+        await rescope(db, institution_ids=tenants | municipality_institutions, user_id=user.id)
     return Actor(
         user_id=user.id,
         name=user.name,
@@ -120,16 +66,88 @@ async def load_actor(*, db: AsyncSession, user: User, session: AuthSession | Non
         municipality_admin_of=frozenset(municipality_ids),
         municipality_institutions=frozenset(municipality_institutions),
         children={
-            link.child_id: ChildAccess(
-                child_id=link.child_id,
+            link.ref_id: ChildAccess(
+                child_id=link.ref_id,
                 institution_id=link.institution_id,
-                group_id=child_groups.get(link.child_id),
-                has_custody=link.has_custody,
+                group_id=child_groups.get(link.ref_id),
+                has_custody=bool(link.custody),
                 access=link.access,
             )
             for link in links
         },
     )
+
+
+def _typed_null(type_: Any) -> Any:
+    return cast(null(), type_)
+
+
+def _memberships(user_id: uuid.UUID) -> Any:
+    """Every role of a user in one statement: (kind, institution_id, ref_id, custody, access)."""
+    return union_all(
+        select(
+            literal("admin").label("kind"),
+            AdminMembership.institution_id.label("institution_id"),
+            _typed_null(Uuid).label("ref_id"),
+            _typed_null(Boolean).label("custody"),
+            _typed_null(String).label("access"),
+        ).where(AdminMembership.user_id == user_id, AdminMembership.is_active.is_(True)),
+        select(
+            literal("staff"),
+            StaffMembership.institution_id,
+            StaffMembership.id,
+            _typed_null(Boolean),
+            _typed_null(String),
+        ).where(StaffMembership.user_id == user_id, StaffMembership.is_active.is_(True)),
+        select(
+            literal("guardian"),
+            GuardianLink.institution_id,
+            GuardianLink.child_id,
+            GuardianLink.has_custody,
+            GuardianLink.access,
+        ).where(GuardianLink.user_id == user_id, GuardianLink.access != "none"),
+        select(
+            literal("municipality"),
+            _typed_null(Uuid),
+            MunicipalityAdmin.municipality_id,
+            _typed_null(Boolean),
+            _typed_null(String),
+        ).where(MunicipalityAdmin.user_id == user_id),
+    )
+
+
+def _details(
+    *, staff_ids: list[uuid.UUID], child_ids: list[uuid.UUID], municipality_ids: set[uuid.UUID]
+) -> Any:
+    """Groups staffed, children's groups and municipality institutions: (kind, id, group_id)."""
+    parts = []
+    if staff_ids:
+        parts.append(
+            select(
+                literal("group").label("kind"),
+                StaffGroup.group_id.label("id"),
+                _typed_null(Uuid).label("group_id"),
+            ).where(StaffGroup.staff_id.in_(staff_ids))
+        )
+    if child_ids:
+        parts.append(
+            select(
+                literal("child").label("kind"),
+                Child.id.label("id"),
+                Child.group_id.label("group_id"),
+            ).where(Child.id.in_(child_ids))
+        )
+    if municipality_ids:
+        parts.append(
+            select(
+                literal("institution").label("kind"),
+                Institution.id.label("id"),
+                _typed_null(Uuid).label("group_id"),
+            ).where(Institution.municipality_id.in_(municipality_ids))
+        )
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else union_all(*parts)
 
 
 # --- reads -----------------------------------------------------------------------------

@@ -174,3 +174,30 @@ async def test_the_lock_doubles_when_it_is_earned_again(client, db):
         await client.gql("Login", {"email": METTE, "password": "wrong-password"})
     data = await client.gql("Login", {"email": METTE, "password": "seddel-demo"})
     assert 29 * 60 < data["login"]["retryAfterSeconds"] <= 30 * 60 + 1
+
+
+async def test_idle_and_expired_sessions_stop_working(client, db):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.accounts.service import hash_token
+    from app.db import utcnow
+
+    idle = await client.token_for(METTE)
+    expired = (await client.gql("Login", {"email": METTE, "password": "seddel-demo"}))["login"]["token"]
+    async with db as session:
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.token_hash == hash_token(idle))
+            .values(last_used_at=utcnow() - timedelta(days=15))  # idle timeout: 14 days
+        )
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.token_hash == hash_token(expired))
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        await session.commit()
+    for token in (idle, expired):
+        payload = await client.execute("Me", token=token)
+        assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -35,7 +35,7 @@ async def test_admin_roles(client):
 
 async def test_me_statement_count_does_not_grow_with_children(client, assert_max_queries):
     await client.token_for("mette@example.com")
-    with assert_max_queries(16) as two_children:
+    with assert_max_queries(12) as two_children:
         await client.gql("Me", as_="mette@example.com")
     await client.token_for("admin@solsikken.example")
     me = (await client.gql("Me", as_="admin@solsikken.example"))["me"]
