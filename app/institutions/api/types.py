@@ -126,8 +126,7 @@ class GroupNode(relay.Node):
 
     @strawberry.field
     async def institution(self, info: Info) -> InstitutionNode | None:
-        row = await info.context.loaders.institution_by_id.load(self.row.institution_id)
-        return InstitutionNode.of(row) if row else None
+        return await _institution(info, self.row.institution_id)
 
     @strawberry.field(
         description="The group's children, alphabetically, as far as you may see them."
@@ -191,8 +190,7 @@ class ChildNode(relay.Node):
 
     @strawberry.field
     async def institution(self, info: Info) -> InstitutionNode | None:
-        row = await info.context.loaders.institution_by_id.load(self.row.institution_id)
-        return InstitutionNode.of(row) if row else None
+        return await _institution(info, self.row.institution_id)
 
     @strawberry.field(description="Staff see every guardian; a guardian sees their own link.")
     async def guardians(self, info: Info) -> list[GuardianLinkNode]:
@@ -231,8 +229,7 @@ class GuardianLinkNode(relay.Node):
 
     @strawberry.field
     async def name(self, info: Info) -> str:
-        user = await info.context.loaders.user_by_id.load(self.row.user_id)
-        return user.name if user else ""
+        return str(await _user_attribute(info, self.row.user_id, "name") or "")
 
     @strawberry.field(description="Contact details: for the institution's staff and admins.")
     async def email(self, info: Info) -> str | None:
@@ -247,8 +244,17 @@ async def _contact(info: Info, institution_id: uuid.UUID, user_id: uuid.UUID, at
     actor = await info.context.require_actor()
     if not can_see_contact_details(actor, institution_id):
         return None
+    return await _user_attribute(info, user_id, attr)
+
+
+async def _user_attribute(info: Info, user_id: uuid.UUID, attr: str) -> Any:
     user = await info.context.loaders.user_by_id.load(user_id)
     return getattr(user, attr) if user else None
+
+
+async def _institution(info: Info, institution_id: uuid.UUID) -> InstitutionNode | None:
+    row = await info.context.loaders.institution_by_id.load(institution_id)
+    return InstitutionNode.of(row) if row else None
 
 
 @strawberry.type(name="StaffMember")
@@ -270,8 +276,7 @@ class StaffMemberNode(relay.Node):
 
     @strawberry.field
     async def name(self, info: Info) -> str:
-        user = await info.context.loaders.user_by_id.load(self.row.user_id)
-        return user.name if user else ""
+        return str(await _user_attribute(info, self.row.user_id, "name") or "")
 
     @strawberry.field(description="Contact details: for colleagues and admins.")
     async def email(self, info: Info) -> str | None:
@@ -285,5 +290,4 @@ class StaffMemberNode(relay.Node):
 
     @strawberry.field
     async def institution(self, info: Info) -> InstitutionNode | None:
-        row = await info.context.loaders.institution_by_id.load(self.row.institution_id)
-        return InstitutionNode.of(row) if row else None
+        return await _institution(info, self.row.institution_id)
