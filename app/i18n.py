@@ -48,6 +48,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Adgang skal være fuld, kun information eller ingen.",
         "en": "Access must be full, information only or none.",
     },
+    "closed_day_exists": {"da": "Dagen er allerede lukket.", "en": "That day is already closed."},
     "group_inactive": {"da": "Gruppen er lukket.", "en": "The group is closed."},
     "group_has_children": {
         "da": "Gruppen har stadig {count} børn. Flyt dem først.",

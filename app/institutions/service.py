@@ -17,6 +17,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.institutions.models import (
     AdminMembership,
     Child,
+    ClosedDay,
     Group,
     GuardianLink,
     Institution,
@@ -275,6 +276,47 @@ async def update_institution(
         if opening_hours is not None:
             institution.opening_hours = _opening_hours(opening_hours)
     return institution
+
+
+async def closed_days(
+    *, db: AsyncSession, actor: Actor, institution_id: uuid.UUID, since: date | None
+) -> list[ClosedDay]:
+    """The institution's closed days from `since` (default: its today) on, for its people."""
+    if institution_id not in actor.institution_ids:
+        return []
+    since = since or await _today(db, institution_id)
+    rows = await db.scalars(
+        select(ClosedDay)
+        .where(ClosedDay.institution_id == institution_id, ClosedDay.day >= since)
+        .order_by(ClosedDay.day)
+    )
+    return list(rows.all())
+
+
+async def add_closed_day(
+    *, db: AsyncSession, actor: Actor, institution_id: uuid.UUID, day: date, reason: str = ""
+) -> ClosedDay:
+    """Mark a day closed (a planning day, the days between Christmas and New Year)."""
+    require_admin(actor, institution_id, field="institutionId")
+    async with write_transaction(db):
+        clash = await db.scalar(
+            select(ClosedDay.id).where(
+                ClosedDay.institution_id == institution_id, ClosedDay.day == day
+            )
+        )
+        if clash is not None:
+            raise Conflict("closed_day_exists", field="day")
+        closed = ClosedDay(institution_id=institution_id, day=day, reason=reason.strip()[:200])
+        db.add(closed)
+    return closed
+
+
+async def remove_closed_day(*, db: AsyncSession, actor: Actor, closed_day_id: uuid.UUID) -> None:
+    """Open a day again."""
+    async with write_transaction(db):
+        closed: ClosedDay = await get_row(db, ClosedDay, closed_day_id, "closedDayId")
+        require_admin(actor, closed.institution_id, field="closedDayId")
+        await db.delete(closed)
 
 
 async def create_group(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Annotated, Union
 
 import strawberry
@@ -12,11 +13,13 @@ from app.actor import Actor
 from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
+from app.errors import NotFound
 from app.institutions import people
 from app.institutions import service as institutions
 from app.institutions.api.types import (
     Access,
     ChildNode,
+    ClosedDay,
     GroupNode,
     GuardianLinkNode,
     InstitutionNode,
@@ -40,6 +43,12 @@ StaffResult = Annotated[
 GuardianLinkResult = Annotated[
     Union[GuardianLinkNode, ValidationError, NotFoundError, ConflictError],
     strawberry.union("GuardianLinkResult"),
+]
+
+
+ClosedDayResult = Annotated[
+    Union[ClosedDay, ValidationError, NotFoundError, ConflictError],
+    strawberry.union("ClosedDayResult"),
 ]
 
 
@@ -130,6 +139,13 @@ class UpdateGuardianLinkInput:
     access: Access | None = None
 
 
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise NotFound(field="closedDayId") from exc
+
+
 async def _admin(info: Info) -> Actor:
     actor: Actor = await info.context.require_actor()
     return actor
@@ -154,6 +170,28 @@ class InstitutionMutations:
             opening_hours=hours,
         )
         return InstitutionNode.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def add_closed_day(
+        self, info: Info, institution_id: strawberry.ID, day: dt.date, reason: str = ""
+    ) -> ClosedDayResult:
+        row = await institutions.add_closed_day(
+            db=info.context.db,
+            actor=await _admin(info),
+            institution_id=decode(institution_id, "Institution", field="institutionId"),
+            day=day,
+            reason=reason,
+        )
+        return ClosedDay.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def remove_closed_day(self, info: Info, closed_day_id: strawberry.ID) -> DoneResult:
+        await institutions.remove_closed_day(
+            db=info.context.db, actor=await _admin(info), closed_day_id=_uuid(closed_day_id)
+        )
+        return Done()
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data

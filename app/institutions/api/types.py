@@ -47,6 +47,17 @@ async def _nodes(info: Info, loader_name: str, ids: Iterable[str], to_node: Any)
     return [to_node(row) if row is not None else None for row in rows]
 
 
+@strawberry.type
+class ClosedDay:
+    id: strawberry.ID
+    day: dt.date
+    reason: str
+
+    @classmethod
+    def of(cls, row: models.ClosedDay) -> ClosedDay:
+        return cls(id=strawberry.ID(str(row.id)), day=row.day, reason=row.reason)
+
+
 @strawberry.type(name="Institution")
 class InstitutionNode(relay.Node):
     id: relay.NodeID[str]
@@ -100,6 +111,16 @@ class InstitutionNode(relay.Node):
     async def staff(self, info: Info) -> list[StaffMemberNode]:
         rows = await info.context.loaders.staff_by_institution.load(self.row.id)
         return [StaffMemberNode.of(row) for row in rows]
+
+    @strawberry.field(description="Closed days from `since` on (default: today).")
+    async def closed_days(self, info: Info, since: dt.date | None = None) -> list[ClosedDay]:
+        rows = await institutions.closed_days(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            institution_id=self.row.id,
+            since=since,
+        )
+        return [ClosedDay.of(row) for row in rows]
 
     @strawberry.field(description="Your roles in this institution.")
     async def my_roles(self, info: Info) -> list[Role]:
