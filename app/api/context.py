@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -31,6 +32,7 @@ class Context(BaseContext, kw_only=True):
     connection_params: dict[str, Any] | None = None
     _actor: Actor | None = None
     _actor_loaded: bool = False
+    _actor_task: asyncio.Task[Actor | None] | None = None
     _loaders: Loaders | None = None
 
     @property
@@ -49,7 +51,10 @@ class Context(BaseContext, kw_only=True):
     async def actor(self) -> Actor | None:
         """The signed-in actor, loaded once per request (None when anonymous or revoked)."""
         if not self._actor_loaded:
-            self._actor = await self._load_actor()
+            # Sibling fields ask at the same time: load once, and let the others wait for it.
+            if self._actor_task is None:
+                self._actor_task = asyncio.ensure_future(self._load_actor())
+            self._actor = await asyncio.shield(self._actor_task)
             self._actor_loaded = True
             if self._actor is not None:
                 self.language = self._actor.language
@@ -79,6 +84,7 @@ class Context(BaseContext, kw_only=True):
         again (a revoked token stops working at the next operation) and gets fresh loaders."""
         self._actor = None
         self._actor_loaded = False
+        self._actor_task = None
         self._loaders = None
 
     @property

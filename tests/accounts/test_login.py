@@ -201,3 +201,11 @@ async def test_idle_and_expired_sessions_stop_working(client, db):
     for token in (idle, expired):
         payload = await client.execute("Me", token=token)
         assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_sibling_fields_share_one_actor_load(client):
+    # Two top-level fields that both need the actor, resolved concurrently.
+    payload = await client.execute(
+        "Both", query="query Both { me { email } mySessions { id } }", as_=METTE
+    )
+    assert "errors" not in payload and payload["data"]["me"]["email"] == METTE
