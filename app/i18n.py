@@ -49,6 +49,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Access must be full, information only or none.",
     },
     "closed_day_exists": {"da": "Dagen er allerede lukket.", "en": "That day is already closed."},
+    "invalid_phone": {"da": "Ugyldigt telefonnummer.", "en": "Invalid phone number."},
     "group_inactive": {"da": "Gruppen er lukket.", "en": "The group is closed."},
     "group_has_children": {
         "da": "Gruppen har stadig {count} børn. Flyt dem først.",

@@ -28,11 +28,12 @@ from app.api.errors import ErrorPolicy, FreshActorPerOperation
 from app.api.node import NodeQueries
 from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
+from app.attendance.api import AttendanceMutations, AttendanceQueries
 from app.config import Settings
 from app.institutions.api.mutations import InstitutionMutations
 
-Query = merge_types("Query", (NodeQueries, AccountQueries))
-Mutation = merge_types("Mutation", (AccountMutations, InstitutionMutations))
+Query = merge_types("Query", (NodeQueries, AccountQueries, AttendanceQueries))
+Mutation = merge_types("Mutation", (AccountMutations, InstitutionMutations, AttendanceMutations))
 
 
 class SeddelSchema(strawberry.Schema):

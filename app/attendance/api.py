@@ -1,0 +1,179 @@
+"""GraphQL surface of pickup: pickup persons and the codeword."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Annotated, Union
+
+import strawberry
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.types import Info
+
+from app.api.errors import NotFoundError, ValidationError, errors_as_data
+from app.api.ids import decode
+from app.api.permissions import IsAuthenticated
+from app.attendance import models
+from app.attendance import service as pickup
+from app.attendance.policies import visible_pickup_persons
+
+
+@strawberry.type(name="PickupPerson")
+class PickupPersonNode(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+    relation: str
+    phone: str
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+
+    @classmethod
+    def of(cls, row: models.PickupPerson) -> PickupPersonNode:
+        return cls(
+            id=str(row.id),
+            name=row.name,
+            relation=row.relation,
+            phone=row.phone,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[PickupPersonNode | None]:
+        actor = await info.context.require_actor()
+        ids = [uuid.UUID(i) for i in node_ids]
+        rows = await info.context.db.scalars(
+            select(models.PickupPerson).where(
+                models.PickupPerson.id.in_(ids), visible_pickup_persons(actor)
+            )
+        )
+        found = {row.id: row for row in rows.all()}
+        return [cls.of(found[i]) if i in found else None for i in ids]
+
+
+@strawberry.type
+class PickupCodeword:
+    is_set: bool
+    codeword: str | None = strawberry.field(
+        description="Only the institution's staff see the word."
+    )
+
+
+@strawberry.input
+class PickupPersonInput:
+    name: str
+    relation: str = ""
+    phone: str = ""
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+
+
+@strawberry.type
+class PickupDone:
+    ok: bool = True
+
+
+PickupPersonResult = Annotated[
+    Union[PickupPersonNode, ValidationError, NotFoundError], strawberry.union("PickupPersonResult")
+]
+PickupDoneResult = Annotated[
+    Union[PickupDone, ValidationError, NotFoundError], strawberry.union("PickupDoneResult")
+]
+
+
+@strawberry.type
+class AttendanceQueries:
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Who may pick the child up: for staff and the child's own guardians.",
+    )
+    async def pickup_persons(self, info: Info, child_id: strawberry.ID) -> list[PickupPersonNode]:
+        rows = await pickup.pickup_persons(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            child_id=decode(child_id, "Child", field="childId"),
+        )
+        return [PickupPersonNode.of(row) for row in rows]
+
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def pickup_codeword(self, info: Info, child_id: strawberry.ID) -> PickupCodeword:
+        actor = await info.context.require_actor()
+        child = await info.context.loaders.child_by_id.load(
+            decode(child_id, "Child", field="childId")
+        )
+        if child is None:
+            return PickupCodeword(is_set=False, codeword=None)
+        word = await pickup.codeword(
+            db=info.context.db, actor=actor, child_id=child.id, institution_id=child.institution_id
+        )
+        is_set = await pickup.has_codeword(db=info.context.db, actor=actor, child_id=child.id)
+        return PickupCodeword(is_set=is_set, codeword=word)
+
+
+@strawberry.type
+class AttendanceMutations:
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def add_pickup_person(
+        self, info: Info, child_id: strawberry.ID, input: PickupPersonInput
+    ) -> PickupPersonResult:
+        row = await pickup.add_pickup_person(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            child_id=decode(child_id, "Child", field="childId"),
+            name=input.name,
+            relation=input.relation,
+            phone=input.phone,
+            valid_from=input.valid_from,
+            valid_until=input.valid_until,
+        )
+        return PickupPersonNode.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def update_pickup_person(
+        self, info: Info, pickup_person_id: strawberry.ID, input: PickupPersonInput
+    ) -> PickupPersonResult:
+        row = await pickup.update_pickup_person(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            person_id=decode(pickup_person_id, "PickupPerson", field="pickupPersonId"),
+            name=input.name,
+            relation=input.relation,
+            phone=input.phone,
+            valid_from=input.valid_from,
+            valid_until=input.valid_until,
+        )
+        return PickupPersonNode.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def remove_pickup_person(
+        self, info: Info, pickup_person_id: strawberry.ID
+    ) -> PickupDoneResult:
+        await pickup.remove_pickup_person(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            person_id=decode(pickup_person_id, "PickupPerson", field="pickupPersonId"),
+        )
+        return PickupDone()
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Set the child's pickup codeword; an empty word clears it.",
+    )
+    @errors_as_data
+    async def set_pickup_codeword(
+        self, info: Info, child_id: strawberry.ID, codeword: str | None
+    ) -> PickupDoneResult:
+        await pickup.set_codeword(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            child_id=decode(child_id, "Child", field="childId"),
+            codeword=codeword,
+        )
+        return PickupDone()

@@ -1,0 +1,163 @@
+"""Use cases of pickup: the people a guardian with custody authorised, and the codeword."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.actor import Actor
+from app.attendance.models import PickupCodeword, PickupPerson
+from app.attendance.policies import can_manage_pickup, can_read_codeword, visible_pickup_persons
+from app.db import write_transaction
+from app.errors import NotFound, ValidationFailed
+from app.institutions.service import clean_name
+
+PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+
+
+def _validate(
+    *, name: str, phone: str, valid_from: date | None, valid_until: date | None
+) -> tuple[str, str]:
+    cleaned = clean_name(name, "name", 200)
+    number = " ".join(phone.split())
+    if number and not PHONE.match(number):
+        raise ValidationFailed("invalid_phone", field="phone")
+    if valid_from and valid_until and valid_until < valid_from:
+        raise ValidationFailed("period_order", field="validUntil")
+    return cleaned, number
+
+
+def _managed_child(actor: Actor, child_id: uuid.UUID) -> uuid.UUID:
+    """The child's institution, if the actor may manage its pickups; otherwise not found."""
+    if not can_manage_pickup(actor, child_id):
+        raise NotFound(field="childId")
+    return actor.children[child_id].institution_id
+
+
+async def pickup_persons(
+    *, db: AsyncSession, actor: Actor, child_id: uuid.UUID
+) -> list[PickupPerson]:
+    """Who may pick the child up, by name."""
+    rows = await db.scalars(
+        select(PickupPerson)
+        .where(PickupPerson.child_id == child_id, visible_pickup_persons(actor))
+        .order_by(PickupPerson.name, PickupPerson.id)
+    )
+    return list(rows.all())
+
+
+async def add_pickup_person(
+    *,
+    db: AsyncSession,
+    actor: Actor,
+    child_id: uuid.UUID,
+    name: str,
+    relation: str = "",
+    phone: str = "",
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+) -> PickupPerson:
+    """Authorise someone to pick the child up (guardians with custody)."""
+    institution_id = _managed_child(actor, child_id)
+    cleaned, number = _validate(
+        name=name, phone=phone, valid_from=valid_from, valid_until=valid_until
+    )
+    async with write_transaction(db):
+        person = PickupPerson(
+            institution_id=institution_id,
+            child_id=child_id,
+            name=cleaned,
+            relation=relation.strip()[:100],
+            phone=number,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            created_by=actor.user_id,
+        )
+        db.add(person)
+    return person
+
+
+async def _managed_person(db: AsyncSession, actor: Actor, person_id: uuid.UUID) -> PickupPerson:
+    person = await db.get(PickupPerson, person_id)
+    if person is None or not can_manage_pickup(actor, person.child_id):
+        raise NotFound(field="pickupPersonId")
+    return person
+
+
+async def update_pickup_person(
+    *,
+    db: AsyncSession,
+    actor: Actor,
+    person_id: uuid.UUID,
+    name: str,
+    relation: str,
+    phone: str,
+    valid_from: date | None,
+    valid_until: date | None,
+) -> PickupPerson:
+    """Replace a pickup person's details."""
+    cleaned, number = _validate(
+        name=name, phone=phone, valid_from=valid_from, valid_until=valid_until
+    )
+    async with write_transaction(db):
+        person = await _managed_person(db, actor, person_id)
+        person.name, person.relation, person.phone = cleaned, relation.strip()[:100], number
+        person.valid_from, person.valid_until = valid_from, valid_until
+    return person
+
+
+async def remove_pickup_person(*, db: AsyncSession, actor: Actor, person_id: uuid.UUID) -> None:
+    """Withdraw an authorisation."""
+    async with write_transaction(db):
+        await db.delete(await _managed_person(db, actor, person_id))
+
+
+async def set_codeword(
+    *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, codeword: str | None
+) -> None:
+    """Set (or with None/empty, clear) the child's pickup codeword."""
+    institution_id = _managed_child(actor, child_id)
+    word = " ".join((codeword or "").split())
+    if len(word) > 100:
+        raise ValidationFailed("too_long", field="codeword", max=100)
+    async with write_transaction(db):
+        existing = await db.get(PickupCodeword, child_id)
+        if not word:
+            if existing is not None:
+                await db.delete(existing)
+            return
+        if existing is None:
+            db.add(
+                PickupCodeword(
+                    child_id=child_id,
+                    institution_id=institution_id,
+                    codeword=word,
+                    set_by=actor.user_id,
+                )
+            )
+        else:
+            existing.codeword, existing.set_by = word, actor.user_id
+
+
+async def codeword(
+    *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, institution_id: uuid.UUID
+) -> str | None:
+    """The codeword, for the institution's staff only."""
+    if not can_read_codeword(actor, institution_id):
+        return None
+    row = await db.get(PickupCodeword, child_id)
+    return row.codeword if row and row.institution_id == institution_id else None
+
+
+async def has_codeword(*, db: AsyncSession, actor: Actor, child_id: uuid.UUID) -> bool:
+    """Whether a codeword is set: what a guardian sees instead of the word."""
+    if child_id not in actor.children and not actor.employed_in:
+        return False
+    row = await db.get(PickupCodeword, child_id)
+    return row is not None and (
+        row.institution_id in actor.employed_in or child_id in actor.children
+    )
