@@ -50,6 +50,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "closed_day_exists": {"da": "Dagen er allerede lukket.", "en": "That day is already closed."},
     "invalid_phone": {"da": "Ugyldigt telefonnummer.", "en": "Invalid phone number."},
+    "invalid_absence_kind": {
+        "da": "Fravær skal være sygdom, ferie eller andet.",
+        "en": "Absence must be sick, vacation or other.",
+    },
+    "absence_overlaps": {
+        "da": "Der er allerede registreret fravær i perioden.",
+        "en": "An absence is already registered in that period.",
+    },
+    "absence_too_far_back": {
+        "da": "Fravær kan højst registreres {days} dage tilbage.",
+        "en": "Absence can be registered at most {days} days back.",
+    },
+    "absence_not_open": {
+        "da": "Kun en åben sygemelding kan afsluttes.",
+        "en": "Only an open sickness can be ended.",
+    },
     "group_inactive": {"da": "Gruppen er lukket.", "en": "The group is closed."},
     "group_has_children": {
         "da": "Gruppen har stadig {count} børn. Flyt dem først.",

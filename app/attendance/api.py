@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
+from enum import Enum
 from typing import Annotated, Union
 
 import strawberry
@@ -12,12 +13,14 @@ from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
-from app.api.errors import NotFoundError, ValidationError, errors_as_data
+from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
+from app.attendance import absences as absence_service
 from app.attendance import models
 from app.attendance import service as pickup
 from app.attendance.policies import visible_pickup_persons
+from app.errors import NotFound
 
 
 @strawberry.type(name="PickupPerson")
@@ -73,20 +76,74 @@ class PickupPersonInput:
 
 
 @strawberry.type
-class PickupDone:
+class AttendanceDone:
     ok: bool = True
 
 
 PickupPersonResult = Annotated[
     Union[PickupPersonNode, ValidationError, NotFoundError], strawberry.union("PickupPersonResult")
 ]
-PickupDoneResult = Annotated[
-    Union[PickupDone, ValidationError, NotFoundError], strawberry.union("PickupDoneResult")
+AttendanceDoneResult = Annotated[
+    Union[AttendanceDone, ValidationError, NotFoundError], strawberry.union("AttendanceDoneResult")
 ]
+
+
+@strawberry.enum
+class AbsenceKind(Enum):
+    SICK = "sick"
+    VACATION = "vacation"
+    OTHER = "other"
+
+
+@strawberry.type
+class Absence:
+    id: strawberry.ID
+    kind: AbsenceKind
+    from_day: dt.date
+    until_day: dt.date | None = strawberry.field(description="Null: sick until reported well.")
+    note: str
+
+    @classmethod
+    def of(cls, row: models.Absence) -> Absence:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            kind=AbsenceKind(row.kind),
+            from_day=row.from_day,
+            until_day=row.until_day,
+            note=row.note,
+        )
+
+
+AbsenceResult = Annotated[
+    Union[Absence, ValidationError, NotFoundError, ConflictError], strawberry.union("AbsenceResult")
+]
+
+
+def _absence_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise NotFound(field="absenceId") from exc
 
 
 @strawberry.type
 class AttendanceQueries:
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="The child's absences touching the period: for staff and its guardians.",
+    )
+    async def absences(
+        self, info: Info, child_id: strawberry.ID, start: dt.date, end: dt.date
+    ) -> list[Absence]:
+        rows = await absence_service.absences(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            child_id=decode(child_id, "Child", field="childId"),
+            start=start,
+            end=end,
+        )
+        return [Absence.of(row) for row in rows]
+
     @strawberry.field(
         permission_classes=[IsAuthenticated],
         description="Who may pick the child up: for staff and the child's own guardians.",
@@ -116,6 +173,51 @@ class AttendanceQueries:
 
 @strawberry.type
 class AttendanceMutations:
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def register_absence(
+        self,
+        info: Info,
+        child_id: strawberry.ID,
+        kind: AbsenceKind,
+        from_day: dt.date,
+        until_day: dt.date | None = None,
+        note: str = "",
+    ) -> AbsenceResult:
+        row = await absence_service.register_absence(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            child_id=decode(child_id, "Child", field="childId"),
+            kind=kind.value,
+            from_day=from_day,
+            until_day=until_day,
+            note=note,
+        )
+        return Absence.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def report_well(
+        self, info: Info, absence_id: strawberry.ID, back_on: dt.date
+    ) -> AbsenceResult:
+        row = await absence_service.report_well(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            absence_id=_absence_id(absence_id),
+            back_on=back_on,
+        )
+        return Absence.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def cancel_absence(self, info: Info, absence_id: strawberry.ID) -> AttendanceDoneResult:
+        await absence_service.cancel_absence(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            absence_id=_absence_id(absence_id),
+        )
+        return AttendanceDone()
+
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def add_pickup_person(
@@ -154,13 +256,13 @@ class AttendanceMutations:
     @errors_as_data
     async def remove_pickup_person(
         self, info: Info, pickup_person_id: strawberry.ID
-    ) -> PickupDoneResult:
+    ) -> AttendanceDoneResult:
         await pickup.remove_pickup_person(
             db=info.context.db,
             actor=await info.context.require_actor(),
             person_id=decode(pickup_person_id, "PickupPerson", field="pickupPersonId"),
         )
-        return PickupDone()
+        return AttendanceDone()
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -169,11 +271,11 @@ class AttendanceMutations:
     @errors_as_data
     async def set_pickup_codeword(
         self, info: Info, child_id: strawberry.ID, codeword: str | None
-    ) -> PickupDoneResult:
+    ) -> AttendanceDoneResult:
         await pickup.set_codeword(
             db=info.context.db,
             actor=await info.context.require_actor(),
             child_id=decode(child_id, "Child", field="childId"),
             codeword=codeword,
         )
-        return PickupDone()
+        return AttendanceDone()

@@ -28,7 +28,7 @@ async def test_custody_guardian_adds_and_staff_and_co_parent_see(client):
     )["updatePickupPerson"]
     assert updated["validUntil"] == "2099-08-31"
     removed = (await client.gql("RemovePickupPerson", {"pickupPersonId": made["id"]}, as_=METTE))
-    assert removed["removePickupPerson"]["__typename"] == "PickupDone"
+    assert removed["removePickupPerson"]["__typename"] == "AttendanceDone"
     assert (await client.gql("PickupPersons", {"childId": liva}, as_=METTE))["pickupPersons"] == []
 
 
@@ -73,7 +73,7 @@ async def test_bad_input_is_refused_and_nothing_is_written(client):
 async def test_codeword_is_for_staff_eyes_only(client):
     liva = await _liva(client)
     done = (await client.gql("SetPickupCodeword", {"childId": liva, "codeword": "Blåbær"}, as_=METTE))
-    assert done["setPickupCodeword"]["__typename"] == "PickupDone"
+    assert done["setPickupCodeword"]["__typename"] == "AttendanceDone"
     staff = (await client.gql("PickupPersons", {"childId": liva}, as_="pernille@solsikken.example"))
     assert staff["pickupCodeword"] == {"isSet": True, "codeword": "Blåbær"}
     for guardian in (METTE, "jonas@example.com"):
