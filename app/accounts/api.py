@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Annotated, Union
 
 import strawberry
@@ -18,8 +17,8 @@ from app.api.errors import (
     ValidationError,
     errors_as_data,
 )
+from app.api.ids import plain_uuid
 from app.api.permissions import IsAuthenticated
-from app.errors import NotFound
 from app.institutions.api.types import ChildNode, GroupNode, InstitutionNode, Role
 
 
@@ -179,7 +178,7 @@ class AccountMutations:
     async def revoke_session(self, info: Info, session_id: strawberry.ID) -> RevokeSessionResult:
         actor = await info.context.require_actor()
         row = await accounts.revoke_session(
-            db=info.context.db, actor=actor, session_id=_session_uuid(session_id)
+            db=info.context.db, actor=actor, session_id=plain_uuid(session_id, field="sessionId")
         )
         return SessionRevoked(session=SessionType.of(row, actor.session_id))
 
@@ -196,10 +195,3 @@ class AccountMutations:
             new_password=new_password,
         )
         return PasswordChanged()
-
-
-def _session_uuid(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        raise NotFound(field="sessionId") from exc

@@ -13,7 +13,6 @@ from app.actor import Actor
 from app.api.loaders import Loaders
 from app.config import Settings
 from app.db import RequestSession, write_transaction
-from app.errors import DomainError
 from app.institutions import service as institutions
 from app.runtime import Runtime
 
@@ -92,6 +91,3 @@ class Context(BaseContext, kw_only=True):
         if self._loaders is None:
             self._loaders = Loaders(self.db, lambda: self._actor or ANONYMOUS)
         return self._loaders
-
-    def message(self, error: DomainError) -> str:
-        return error.message(self.language)

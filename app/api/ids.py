@@ -29,5 +29,9 @@ def try_decode(value: strawberry.ID | str) -> tuple[str, uuid.UUID] | None:
         return None
 
 
-def encode(type_name: str, id_: uuid.UUID) -> strawberry.ID:
-    return strawberry.ID(str(GlobalID(type_name=type_name, node_id=str(id_))))
+def plain_uuid(value: strawberry.ID | str, *, field: str) -> uuid.UUID:
+    """IDs of non-node things (sessions, closed days, absences); a bad one is not found."""
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise NotFound(field=field) from exc

@@ -14,13 +14,12 @@ from strawberry import relay
 from strawberry.types import Info
 
 from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
-from app.api.ids import decode
+from app.api.ids import decode, plain_uuid
 from app.api.permissions import IsAuthenticated
 from app.attendance import absences as absence_service
 from app.attendance import models
 from app.attendance import service as pickup
 from app.attendance.policies import visible_pickup_persons
-from app.errors import NotFound
 
 
 @strawberry.type(name="PickupPerson")
@@ -119,13 +118,6 @@ AbsenceResult = Annotated[
 ]
 
 
-def _absence_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        raise NotFound(field="absenceId") from exc
-
-
 @strawberry.type
 class AttendanceQueries:
     @strawberry.field(
@@ -164,10 +156,7 @@ class AttendanceQueries:
         )
         if child is None:
             return PickupCodeword(is_set=False, codeword=None)
-        word = await pickup.codeword(
-            db=info.context.db, actor=actor, child_id=child.id, institution_id=child.institution_id
-        )
-        is_set = await pickup.has_codeword(db=info.context.db, actor=actor, child_id=child.id)
+        is_set, word = await pickup.codeword(db=info.context.db, actor=actor, child=child)
         return PickupCodeword(is_set=is_set, codeword=word)
 
 
@@ -203,7 +192,7 @@ class AttendanceMutations:
         row = await absence_service.report_well(
             db=info.context.db,
             actor=await info.context.require_actor(),
-            absence_id=_absence_id(absence_id),
+            absence_id=plain_uuid(absence_id, field="absenceId"),
             back_on=back_on,
         )
         return Absence.of(row)
@@ -214,7 +203,7 @@ class AttendanceMutations:
         await absence_service.cancel_absence(
             db=info.context.db,
             actor=await info.context.require_actor(),
-            absence_id=_absence_id(absence_id),
+            absence_id=plain_uuid(absence_id, field="absenceId"),
         )
         return AttendanceDone()
 

@@ -14,6 +14,7 @@ from app.attendance.models import PickupCodeword, PickupPerson
 from app.attendance.policies import can_manage_pickup, can_read_codeword, visible_pickup_persons
 from app.db import write_transaction
 from app.errors import NotFound, ValidationFailed
+from app.institutions.models import Child
 from app.institutions.service import clean_name
 
 PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
@@ -143,21 +144,13 @@ async def set_codeword(
             existing.codeword, existing.set_by = word, actor.user_id
 
 
-async def codeword(
-    *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, institution_id: uuid.UUID
-) -> str | None:
-    """The codeword, for the institution's staff only."""
-    if not can_read_codeword(actor, institution_id):
-        return None
-    row = await db.get(PickupCodeword, child_id)
-    return row.codeword if row and row.institution_id == institution_id else None
-
-
-async def has_codeword(*, db: AsyncSession, actor: Actor, child_id: uuid.UUID) -> bool:
-    """Whether a codeword is set: what a guardian sees instead of the word."""
-    if child_id not in actor.children and not actor.employed_in:
-        return False
-    row = await db.get(PickupCodeword, child_id)
-    return row is not None and (
-        row.institution_id in actor.employed_in or child_id in actor.children
-    )
+async def codeword(*, db: AsyncSession, actor: Actor, child: Child) -> tuple[bool, str | None]:
+    """(is set, the word): the word only for the institution's staff, whether it is set also
+    for the child's guardians; nothing for anyone else."""
+    staff = can_read_codeword(actor, child.institution_id)
+    if not staff and child.id not in actor.children:
+        return False, None
+    row = await db.get(PickupCodeword, child.id)
+    if row is None:
+        return False, None
+    return True, row.codeword if staff else None

@@ -163,6 +163,3 @@ class AdminMembership(TenantOwned, Timestamped, Base):
     institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
-
-
-MEMBERSHIP_TABLES = ("guardian_links", "staff_memberships", "admin_memberships")

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Annotated, Union
 
 import strawberry
 from strawberry.types import Info
 
-from app.actor import Actor
 from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
-from app.api.ids import decode
+from app.api.ids import decode, plain_uuid
 from app.api.permissions import IsAuthenticated
-from app.errors import NotFound
 from app.institutions import people
 from app.institutions import service as institutions
 from app.institutions.api.types import (
@@ -139,18 +136,6 @@ class UpdateGuardianLinkInput:
     access: Access | None = None
 
 
-def _uuid(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        raise NotFound(field="closedDayId") from exc
-
-
-async def _admin(info: Info) -> Actor:
-    actor: Actor = await info.context.require_actor()
-    return actor
-
-
 @strawberry.type
 class InstitutionMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
@@ -163,7 +148,7 @@ class InstitutionMutations:
             hours = {h.weekday: [h.opens, h.closes] for h in input.opening_hours}
         row = await institutions.update_institution(
             db=info.context.db,
-            actor=await _admin(info),
+            actor=await info.context.require_actor(),
             institution_id=decode(input.institution_id, "Institution", field="institutionId"),
             name=input.name,
             timezone=input.timezone,
@@ -178,7 +163,7 @@ class InstitutionMutations:
     ) -> ClosedDayResult:
         row = await institutions.add_closed_day(
             db=info.context.db,
-            actor=await _admin(info),
+            actor=await info.context.require_actor(),
             institution_id=decode(institution_id, "Institution", field="institutionId"),
             day=day,
             reason=reason,
@@ -189,7 +174,9 @@ class InstitutionMutations:
     @errors_as_data
     async def remove_closed_day(self, info: Info, closed_day_id: strawberry.ID) -> DoneResult:
         await institutions.remove_closed_day(
-            db=info.context.db, actor=await _admin(info), closed_day_id=_uuid(closed_day_id)
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            closed_day_id=plain_uuid(closed_day_id, field="closedDayId"),
         )
         return Done()
 
@@ -200,7 +187,7 @@ class InstitutionMutations:
     ) -> GroupResult:
         row = await institutions.create_group(
             db=info.context.db,
-            actor=await _admin(info),
+            actor=await info.context.require_actor(),
             institution_id=decode(institution_id, "Institution", field="institutionId"),
             name=name,
         )
@@ -211,7 +198,7 @@ class InstitutionMutations:
     async def update_group(self, info: Info, group_id: strawberry.ID, name: str) -> GroupResult:
         row = await institutions.update_group(
             db=info.context.db,
-            actor=await _admin(info),
+            actor=await info.context.require_actor(),
             group_id=decode(group_id, "Group", field="groupId"),
             name=name,
         )
@@ -222,7 +209,7 @@ class InstitutionMutations:
     async def deactivate_group(self, info: Info, group_id: strawberry.ID) -> GroupResult:
         row = await institutions.deactivate_group(
             db=info.context.db,
-            actor=await _admin(info),
+            actor=await info.context.require_actor(),
             group_id=decode(group_id, "Group", field="groupId"),
         )
         return GroupNode.of(row)
@@ -232,7 +219,7 @@ class InstitutionMutations:
     async def create_child(self, info: Info, input: CreateChildInput) -> ChildResult:
         row = await institutions.create_child(
             db=info.context.db,
-            actor=await _admin(info),
+            actor=await info.context.require_actor(),
             group_id=decode(input.group_id, "Group", field="groupId"),
             first_name=input.first_name,
             last_name=input.last_name,
@@ -247,7 +234,7 @@ class InstitutionMutations:
     async def update_child(self, info: Info, input: UpdateChildInput) -> ChildResult:
         row = await institutions.update_child(
             db=info.context.db,
-            actor=await _admin(info),
+            actor=await info.context.require_actor(),
             child_id=decode(input.child_id, "Child", field="childId"),
             first_name=input.first_name,
             last_name=input.last_name,
@@ -263,7 +250,7 @@ class InstitutionMutations:
     ) -> ChildResult:
         row = await institutions.move_child(
             db=info.context.db,
-            actor=await _admin(info),
+            actor=await info.context.require_actor(),
             child_id=decode(child_id, "Child", field="childId"),
             group_id=decode(group_id, "Group", field="groupId"),
         )
@@ -276,7 +263,7 @@ class InstitutionMutations:
     ) -> ChildResult:
         row = await institutions.deactivate_child(
             db=info.context.db,
-            actor=await _admin(info),
+            actor=await info.context.require_actor(),
             child_id=decode(child_id, "Child", field="childId"),
             last_day=last_day,
         )
@@ -288,7 +275,7 @@ class InstitutionMutations:
         row = await people.add_staff(
             db=info.context.db,
             settings=info.context.settings,
-            actor=await _admin(info),
+            actor=await info.context.require_actor(),
             institution_id=decode(input.institution_id, "Institution", field="institutionId"),
             email=input.email,
             name=input.name,
@@ -304,7 +291,7 @@ class InstitutionMutations:
         groups = input.group_ids
         row = await people.update_staff(
             db=info.context.db,
-            actor=await _admin(info),
+            actor=await info.context.require_actor(),
             staff_id=decode(input.staff_id, "StaffMember", field="staffId"),
             title=input.title,
             group_ids=None
@@ -318,7 +305,7 @@ class InstitutionMutations:
     async def deactivate_staff(self, info: Info, staff_id: strawberry.ID) -> StaffResult:
         row = await people.deactivate_staff(
             db=info.context.db,
-            actor=await _admin(info),
+            actor=await info.context.require_actor(),
             staff_id=decode(staff_id, "StaffMember", field="staffId"),
         )
         return StaffMemberNode.of(row)
@@ -329,7 +316,7 @@ class InstitutionMutations:
         row = await people.add_guardian(
             db=info.context.db,
             settings=info.context.settings,
-            actor=await _admin(info),
+            actor=await info.context.require_actor(),
             child_id=decode(input.child_id, "Child", field="childId"),
             email=input.email,
             name=input.name,
@@ -347,7 +334,7 @@ class InstitutionMutations:
     ) -> GuardianLinkResult:
         row = await people.update_guardian_link(
             db=info.context.db,
-            actor=await _admin(info),
+            actor=await info.context.require_actor(),
             link_id=decode(input.guardian_link_id, "GuardianLink", field="guardianLinkId"),
             relation=input.relation,
             has_custody=input.has_custody,
@@ -360,7 +347,7 @@ class InstitutionMutations:
     async def remove_guardian_link(self, info: Info, guardian_link_id: strawberry.ID) -> DoneResult:
         await people.remove_guardian_link(
             db=info.context.db,
-            actor=await _admin(info),
+            actor=await info.context.require_actor(),
             link_id=decode(guardian_link_id, "GuardianLink", field="guardianLinkId"),
         )
         return Done()
@@ -375,7 +362,7 @@ class InstitutionMutations:
     ) -> DoneResult:
         await people.unlock_login(
             db=info.context.db,
-            actor=await _admin(info),
+            actor=await info.context.require_actor(),
             institution_id=decode(institution_id, "Institution", field="institutionId"),
             email=email,
         )
