@@ -11,6 +11,8 @@ from strawberry.dataloader import DataLoader
 
 from app.accounts.models import User
 from app.actor import Actor
+from app.announcements import loaders as announcement_loaders
+from app.announcements.models import Announcement, AnnouncementReceipt
 from app.institutions import loaders as institution_loaders
 from app.institutions.models import Child, Group, GuardianLink, Institution, StaffMembership
 
@@ -76,3 +78,19 @@ class Loaders:
     @property
     def user_by_id(self) -> DataLoader[uuid.UUID, User | None]:
         return self._loader("user_by_id", institution_loaders.user_by_id)
+
+    @property
+    def announcement_by_id(self) -> DataLoader[uuid.UUID, Announcement | None]:
+        return self._loader("announcement_by_id", announcement_loaders.announcement_by_id)
+
+    @property
+    def my_announcement_receipt(self) -> DataLoader[uuid.UUID, AnnouncementReceipt | None]:
+        return self._loader(
+            "my_announcement_receipt", announcement_loaders.my_receipt_by_announcement
+        )
+
+    @property
+    def announcement_receipt_counts(self) -> DataLoader[uuid.UUID, tuple[int, int, int]]:
+        return self._loader(
+            "announcement_receipt_counts", announcement_loaders.receipt_counts_by_announcement
+        )
