@@ -81,6 +81,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Åbningstider skal være TT:MM, og lukketid efter åbningstid.",
         "en": "Opening hours must be HH:MM, closing after opening.",
     },
+    "invalid_setting": {"da": "Ugyldig indstilling.", "en": "Invalid setting."},
+    "setting_out_of_range": {
+        "da": "Skal være mellem {low} og {high}.",
+        "en": "Must be between {low} and {high}.",
+    },
     "invalid_page_size": {
         "da": "first skal være mellem 0 og {max}.",
         "en": "first must be between 0 and {max}.",
