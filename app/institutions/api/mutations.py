@@ -13,8 +13,8 @@ from app.api.errors import ConflictError, NotFoundError, ValidationError, errors
 from app.api.ids import decode, plain_uuid
 from app.api.permissions import IsAuthenticated
 from app.institutions import people
-from app.institutions import settings as institution_settings
 from app.institutions import service as institutions
+from app.institutions import settings as institution_settings
 from app.institutions.api.types import (
     Access,
     ChildNode,
