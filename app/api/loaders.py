@@ -13,6 +13,8 @@ from app.accounts.models import User
 from app.actor import Actor
 from app.announcements import loaders as announcement_loaders
 from app.announcements.models import Announcement, AnnouncementReceipt
+from app.files import loaders as file_loaders
+from app.files.models import StoredFile
 from app.institutions import loaders as institution_loaders
 from app.institutions.models import Child, Group, GuardianLink, Institution, StaffMembership
 
@@ -94,3 +96,11 @@ class Loaders:
         return self._loader(
             "announcement_receipt_counts", announcement_loaders.receipt_counts_by_announcement
         )
+
+    @property
+    def files_by_announcement(self) -> DataLoader[uuid.UUID, list[StoredFile]]:
+        return self._loader("files_by_announcement", announcement_loaders.files_by_announcement)
+
+    @property
+    def file_by_id(self) -> DataLoader[uuid.UUID, StoredFile | None]:
+        return self._loader("file_by_id", file_loaders.file_by_id)
