@@ -23,6 +23,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from app.accounts.api import AccountMutations, AccountQueries
+from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.cost import QueryCostLimiter
 from app.api.errors import ErrorPolicy, FreshActorPerOperation
 from app.api.node import NodeQueries
@@ -31,9 +32,22 @@ from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
 from app.attendance.api import AttendanceMutations, AttendanceQueries
 from app.config import Settings
 from app.institutions.api.mutations import InstitutionMutations
+from app.notifications.api import NotificationMutations, NotificationQueries
 
-Query = merge_types("Query", (NodeQueries, AccountQueries, AttendanceQueries))
-Mutation = merge_types("Mutation", (AccountMutations, InstitutionMutations, AttendanceMutations))
+Query = merge_types(
+    "Query",
+    (NodeQueries, AccountQueries, AttendanceQueries, AnnouncementQueries, NotificationQueries),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        AccountMutations,
+        InstitutionMutations,
+        AttendanceMutations,
+        AnnouncementMutations,
+        NotificationMutations,
+    ),
+)
 
 
 class SeddelSchema(strawberry.Schema):
