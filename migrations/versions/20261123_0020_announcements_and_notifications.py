@@ -76,6 +76,7 @@ def upgrade() -> None:
     sa.Column('requires_confirmation', sa.Boolean(), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=True),
     sa.Column('is_sensitive', sa.Boolean(), nullable=False),
+    sa.Column('attachment_ids', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_announcements_author_id_users')),
@@ -89,20 +90,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_announcements_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_announcements_institution_id'), ['institution_id'], unique=False)
         batch_op.create_index('ix_announcements_institution_id_created_at', ['institution_id', 'created_at', 'id'], unique=False)
-
-    op.create_table('announcement_attachments',
-    sa.Column('announcement_id', sa.Uuid(), nullable=False),
-    sa.Column('file_id', sa.Uuid(), nullable=False),
-    sa.Column('institution_id', sa.Uuid(), nullable=False),
-    sa.Column('position', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['announcement_id', 'institution_id'], ['announcements.id', 'announcements.institution_id'], name=op.f('fk_announcement_attachments_announcement_id_institution_id_announcements'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['file_id', 'institution_id'], ['stored_files.id', 'stored_files.institution_id'], name=op.f('fk_announcement_attachments_file_id_institution_id_stored_files')),
-    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_announcement_attachments_institution_id_institutions')),
-    sa.PrimaryKeyConstraint('announcement_id', 'file_id', name=op.f('pk_announcement_attachments')),
-    sa.UniqueConstraint('file_id', name=op.f('uq_announcement_attachments_file_id'))
-    )
-    with op.batch_alter_table('announcement_attachments', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_announcement_attachments_institution_id'), ['institution_id'], unique=False)
 
     op.create_table('announcement_children',
     sa.Column('announcement_id', sa.Uuid(), nullable=False),
@@ -160,7 +147,6 @@ def upgrade() -> None:
 
 TENANT_TABLES = (
     "announcements",
-    "announcement_attachments",
     "announcement_children",
     "announcement_receipts",
     "notification_outbox",
@@ -185,10 +171,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_announcement_children_child_id'))
 
     op.drop_table('announcement_children')
-    with op.batch_alter_table('announcement_attachments', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_announcement_attachments_institution_id'))
-
-    op.drop_table('announcement_attachments')
     with op.batch_alter_table('announcements', schema=None) as batch_op:
         batch_op.drop_index('ix_announcements_institution_id_created_at')
         batch_op.drop_index(batch_op.f('ix_announcements_institution_id'))
