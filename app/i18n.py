@@ -91,6 +91,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "first must be between 0 and {max}.",
     },
     "invalid_cursor": {"da": "Ugyldig cursor.", "en": "Invalid cursor."},
+    "invalid_consent_level": {
+        "da": "Samtykke skal være ingen, kun egne forældre eller gruppen.",
+        "en": "Consent must be none, own guardians only or the group.",
+    },
+    "photo_consent_none": {
+        "da": "Der er ikke samtykke til billeder af {name}.",
+        "en": "There is no consent to photos of {name}.",
+    },
+    "child_not_in_group": {
+        "da": "Barnet går ikke i gruppen.",
+        "en": "The child is not in the group.",
+    },
     "internal_error": {
         "da": "Der opstod en uventet fejl (reference {request_id}).",
         "en": "An unexpected error occurred (reference {request_id}).",

@@ -30,10 +30,16 @@ from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
 from app.attendance.api import AttendanceMutations, AttendanceQueries
 from app.config import Settings
+from app.gallery.api.consent import ConsentMutations, ConsentQueries
 from app.institutions.api.mutations import InstitutionMutations
 
-Query = merge_types("Query", (NodeQueries, AccountQueries, AttendanceQueries))
-Mutation = merge_types("Mutation", (AccountMutations, InstitutionMutations, AttendanceMutations))
+Query = merge_types(
+    "Query", (NodeQueries, AccountQueries, AttendanceQueries, ConsentQueries)
+)
+Mutation = merge_types(
+    "Mutation",
+    (AccountMutations, InstitutionMutations, AttendanceMutations, ConsentMutations),
+)
 
 
 class SeddelSchema(strawberry.Schema):
