@@ -15,6 +15,9 @@ from app.announcements import loaders as announcement_loaders
 from app.announcements.models import Announcement, AnnouncementReceipt
 from app.files import loaders as file_loaders
 from app.files.models import StoredFile
+from app.gallery import loaders as gallery_loaders
+from app.gallery.consent import ConsentAnswer, ConsentChange
+from app.gallery.models import Photo
 from app.institutions import loaders as institution_loaders
 from app.institutions.models import Child, Group, GuardianLink, Institution, StaffMembership
 
@@ -104,3 +107,26 @@ class Loaders:
     @property
     def file_by_id(self) -> DataLoader[uuid.UUID, StoredFile | None]:
         return self._loader("file_by_id", file_loaders.file_by_id)
+
+    # gallery
+    @property
+    def effective_consent_by_child(self) -> DataLoader[uuid.UUID, str | None]:
+        return self._loader(
+            "effective_consent_by_child", gallery_loaders.effective_consent_by_child
+        )
+
+    @property
+    def consent_answers_by_child(self) -> DataLoader[uuid.UUID, list[ConsentAnswer]]:
+        return self._loader("consent_answers_by_child", gallery_loaders.consent_answers_by_child)
+
+    @property
+    def consent_changes_by_child(self) -> DataLoader[uuid.UUID, list[ConsentChange]]:
+        return self._loader("consent_changes_by_child", gallery_loaders.consent_changes_by_child)
+
+    @property
+    def photo_by_id(self) -> DataLoader[uuid.UUID, Photo | None]:
+        return self._loader("photo_by_id", gallery_loaders.photo_by_id)
+
+    @property
+    def child_ids_by_photo(self) -> DataLoader[uuid.UUID, list[uuid.UUID]]:
+        return self._loader("child_ids_by_photo", gallery_loaders.child_ids_by_photo)

@@ -31,20 +31,29 @@ from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
 from app.attendance.api import AttendanceMutations, AttendanceQueries
 from app.config import Settings
+from app.gallery.api.consent import ConsentMutations, ConsentQueries
 from app.institutions.api.mutations import InstitutionMutations
 from app.notifications.api import NotificationMutations, NotificationQueries
 
 Query = merge_types(
     "Query",
-    (NodeQueries, AccountQueries, AttendanceQueries, AnnouncementQueries, NotificationQueries),
+    (
+        NodeQueries,
+        AccountQueries,
+        AnnouncementQueries,
+        AttendanceQueries,
+        ConsentQueries,
+        NotificationQueries,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
     (
         AccountMutations,
-        InstitutionMutations,
-        AttendanceMutations,
         AnnouncementMutations,
+        AttendanceMutations,
+        ConsentMutations,
+        InstitutionMutations,
         NotificationMutations,
     ),
 )
