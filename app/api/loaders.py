@@ -11,6 +11,8 @@ from strawberry.dataloader import DataLoader
 
 from app.accounts.models import User
 from app.actor import Actor
+from app.attendance import loaders as attendance_loaders
+from app.attendance.models import PickupPerson, PickupPlan, VacationSurvey
 from app.institutions import loaders as institution_loaders
 from app.institutions.models import Child, Group, GuardianLink, Institution, StaffMembership
 
@@ -76,3 +78,21 @@ class Loaders:
     @property
     def user_by_id(self) -> DataLoader[uuid.UUID, User | None]:
         return self._loader("user_by_id", institution_loaders.user_by_id)
+
+    # --- attendance: pickup plan and vacation survey (h3-plan) ---------------------------------
+
+    @property
+    def pickup_person_by_id(self) -> DataLoader[uuid.UUID, PickupPerson | None]:
+        return self._loader("pickup_person_by_id", attendance_loaders.pickup_person_by_id)
+
+    @property
+    def pickup_plan_by_id(self) -> DataLoader[uuid.UUID, PickupPlan | None]:
+        return self._loader("pickup_plan_by_id", attendance_loaders.pickup_plan_by_id)
+
+    @property
+    def vacation_survey_by_id(self) -> DataLoader[uuid.UUID, VacationSurvey | None]:
+        return self._loader("vacation_survey_by_id", attendance_loaders.vacation_survey_by_id)
+
+    @property
+    def child_name_by_id(self) -> DataLoader[uuid.UUID, str | None]:
+        return self._loader("child_name_by_id", attendance_loaders.child_name_by_id)

@@ -29,11 +29,31 @@ from app.api.node import NodeQueries
 from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
 from app.attendance.api import AttendanceMutations, AttendanceQueries
+from app.attendance.plan_api import PickupPlanMutations, PickupPlanQueries
+from app.attendance.survey_api import VacationSurveyMutations, VacationSurveyQueries
 from app.config import Settings
 from app.institutions.api.mutations import InstitutionMutations
 
-Query = merge_types("Query", (NodeQueries, AccountQueries, AttendanceQueries))
-Mutation = merge_types("Mutation", (AccountMutations, InstitutionMutations, AttendanceMutations))
+Query = merge_types(
+    "Query",
+    (
+        NodeQueries,
+        AccountQueries,
+        AttendanceQueries,
+        PickupPlanQueries,
+        VacationSurveyQueries,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        AccountMutations,
+        InstitutionMutations,
+        AttendanceMutations,
+        PickupPlanMutations,
+        VacationSurveyMutations,
+    ),
+)
 
 
 class SeddelSchema(strawberry.Schema):
