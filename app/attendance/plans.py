@@ -27,10 +27,10 @@ from app.db import write_transaction
 from app.errors import NotFound, ValidationFailed
 from app.institutions.models import Child, ClosedDay, GuardianLink, Institution
 from app.institutions.service import WEEKDAYS, clean_name
+from app.institutions.settings import settings_of
 
 # Modes a guardian or staff member plans; "sent_home" only comes from send_child_home.
 PLANNED_MODES = ("guardian", "pickup_person", "alone", "with_child")
-DEFAULT_CUTOFF_MINUTES = 60
 MAX_NOTE = 1000
 
 
@@ -74,13 +74,8 @@ def opening_span(institution: Institution, weekday: int) -> tuple[time, time] | 
 
 
 def cutoff_minutes(institution: Institution) -> int:
-    """The institution setting `pickup_change_cutoff_minutes` (stored on the row's settings)."""
-    value = (institution.settings or {}).get("pickup_change_cutoff_minutes")
-    return (
-        value
-        if isinstance(value, int) and not isinstance(value, bool)
-        else (DEFAULT_CUTOFF_MINUTES)
-    )
+    """The institution setting: today's plan changes until this long before the pickup."""
+    return settings_of(institution).pickup_change_cutoff_minutes
 
 
 async def open_span_on(

@@ -2,7 +2,7 @@
 surveys, under row-level security.
 
 Revision ID: 0030
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-23 11:37:36.879040
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0030'
-down_revision: str | None = '0003'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -239,3 +239,13 @@ async def test_the_effective_plan_reads_a_bounded_number_of_statements(client, p
     assert counts[0] == counts[1]
     too_long = await client.execute("PickupPlan", {"childId": f["liva"], "start": day(0), "end": day(62)}, as_=METTE)
     assert too_long["errors"][0]["extensions"]["field"] == "end"
+
+
+async def test_the_cutoff_is_the_institutions_setting(client, plan_clock):
+    f = await family(client)
+    await set_plan(client, f["liva"], day=day(0), leaveMode="GUARDIAN", pickup="15:00")
+    changed = await client.gql("UpdateInstitutionSettings", {"institution": f["institution"], "input": {"pickupChangeCutoffMinutes": 120}}, as_=SOLSIKKEN_ADMIN)
+    assert changed["updateInstitutionSettings"]["__typename"] == "Institution"
+    plan_clock.at_local(13, 1)
+    late = await set_plan(client, f["liva"], day=day(0), leaveMode="GUARDIAN", pickup="15:30")
+    assert late["code"] == "AFTER_CUTOFF" and "120" in late["message"]
