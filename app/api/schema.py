@@ -30,6 +30,8 @@ from app.api.node import NodeQueries
 from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
 from app.attendance.api import AttendanceMutations, AttendanceQueries
+from app.attendance.plan_api import PickupPlanMutations, PickupPlanQueries
+from app.attendance.survey_api import VacationSurveyMutations, VacationSurveyQueries
 from app.config import Settings
 from app.gallery.api.consent import ConsentMutations, ConsentQueries
 from app.institutions.api.mutations import InstitutionMutations
@@ -44,6 +46,8 @@ Query = merge_types(
         AttendanceQueries,
         ConsentQueries,
         NotificationQueries,
+        PickupPlanQueries,
+        VacationSurveyQueries,
     ),
 )
 Mutation = merge_types(
@@ -55,6 +59,8 @@ Mutation = merge_types(
         ConsentMutations,
         InstitutionMutations,
         NotificationMutations,
+        PickupPlanMutations,
+        VacationSurveyMutations,
     ),
 )
 
