@@ -29,11 +29,19 @@ from app.api.node import NodeQueries
 from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
 from app.attendance.api import AttendanceMutations, AttendanceQueries
+from app.attendance.presence_api import PresenceMutations, PresenceQueries
+from app.attendance.views_api import PresenceSubscriptions, PresenceViewQueries
 from app.config import Settings
 from app.institutions.api.mutations import InstitutionMutations
 
-Query = merge_types("Query", (NodeQueries, AccountQueries, AttendanceQueries))
-Mutation = merge_types("Mutation", (AccountMutations, InstitutionMutations, AttendanceMutations))
+Query = merge_types(
+    "Query",
+    (NodeQueries, AccountQueries, AttendanceQueries, PresenceQueries, PresenceViewQueries),
+)
+Mutation = merge_types(
+    "Mutation", (AccountMutations, InstitutionMutations, AttendanceMutations, PresenceMutations)
+)
+Subscription = merge_types("Subscription", (PresenceSubscriptions,))
 
 
 class SeddelSchema(strawberry.Schema):
@@ -81,4 +89,10 @@ def build_schema(settings: Settings) -> SeddelSchema:
     if settings.production:
         extensions.append(DisableIntrospection)
     config: Any = StrawberryConfig(disable_field_suggestions=settings.production)
-    return SeddelSchema(query=Query, mutation=Mutation, extensions=extensions, config=config)
+    return SeddelSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=config,
+    )

@@ -26,3 +26,17 @@ def can_manage_pickup(actor: Actor, child_id: uuid.UUID) -> bool:
 
 def can_read_codeword(actor: Actor, institution_id: uuid.UUID) -> bool:
     return actor.works_in(institution_id)
+
+
+# --- Presence (h4-presence) ---------------------------------------------------------------------
+
+
+def visible_presences(actor: Actor) -> ColumnElement[bool]:
+    """Stays: the institution's staff and admins (not a bare device), and the child's guardians."""
+    from app.attendance.models import Presence
+
+    institutions = frozenset() if actor.is_bare_device else actor.employed_in
+    return or_(
+        Presence.institution_id.in_(institutions),
+        Presence.child_id.in_(actor.guardian_of),
+    )
