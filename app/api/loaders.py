@@ -11,6 +11,8 @@ from strawberry.dataloader import DataLoader
 
 from app.accounts.models import User
 from app.actor import Actor
+from app.files import loaders as file_loaders
+from app.files.models import StoredFile
 from app.institutions import loaders as institution_loaders
 from app.institutions.models import Child, Group, GuardianLink, Institution, StaffMembership
 
@@ -76,3 +78,7 @@ class Loaders:
     @property
     def user_by_id(self) -> DataLoader[uuid.UUID, User | None]:
         return self._loader("user_by_id", institution_loaders.user_by_id)
+
+    @property
+    def file_by_id(self) -> DataLoader[uuid.UUID, StoredFile | None]:
+        return self._loader("file_by_id", file_loaders.file_by_id)
