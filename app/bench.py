@@ -170,6 +170,7 @@ async def _seed(owner_url: str, password_hash: str) -> dict[str, Any]:
     return {
         "guardians": guardians,
         "children": [r["id"] for r in rows["c"]],
+        "links": {r["child_id"]: r["id"] for r in rows["l"]},
         "admins": INSTITUTIONS,
     }
 
@@ -357,8 +358,9 @@ async def _presence(
     from app.api.ids import encode
 
     results = []
-    children = [encode("Child", cid) for cid in data["children"][:CHILDREN_PER_GROUP * 4]]
     raw_children = data["children"][: CHILDREN_PER_GROUP * 4]
+    children = [encode("Child", cid) for cid in raw_children]
+    links = [encode("GuardianLink", data["links"][cid]) for cid in raw_children]
     overview = await post("InstitutionOverview", {"id": institution_id, "first": 1}, admin_token)
     group = overview["data"]["node"]["groups"][0]["id"]
     turn = {"in": 0, "out": 0}
@@ -378,7 +380,7 @@ async def _presence(
         assert body["data"]["checkIn"]["__typename"] == "PresenceChanged", body
 
     async def check_out(_: int) -> None:
-        child = children[turn["out"] % len(children)]
+        child, link = children[turn["out"] % len(children)], links[turn["out"] % len(children)]
         turn["out"] += 1
         body = await post(
             "CheckOut",
@@ -387,8 +389,7 @@ async def _presence(
                     "eventId": str(uuid.uuid4()),
                     "childId": child,
                     "at": at(1),
-                    "pickedUpBy": {"otherName": "Bench"},
-                    "overrideReason": "bench",
+                    "pickedUpBy": {"guardianLinkId": link},
                 }
             },
             admin_token,

@@ -23,7 +23,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_CLOSING = time(17, 0)
 
 
-def _estimated_end(checked_in_at: datetime, institution: Institution) -> datetime:
+def estimated_end(checked_in_at: datetime, institution: Institution) -> datetime:
     """Closing time of the day the child came (or the end of that day, if it came later)."""
     zone = ZoneInfo(institution.timezone)
     local = checked_in_at.astimezone(zone)
@@ -59,7 +59,7 @@ async def close_forgotten_checkouts(
             )
         ).all()
         for presence in rows:
-            presence.checked_out_at = _estimated_end(presence.checked_in_at, institution)
+            presence.checked_out_at = estimated_end(presence.checked_in_at, institution)
             presence.checkout_estimated = True
             db.add(
                 PresenceEvent(

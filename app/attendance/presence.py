@@ -167,6 +167,8 @@ async def _child_or_none(db: AsyncSession, child_id: uuid.UUID) -> Child:
 
 async def _check_in(db: AsyncSession, child: Child, at: datetime, who: Recorder) -> Presence:
     before, after = await _neighbours(db, child.id, at)
+    if before is not None and before.checked_out_at is None:
+        await _close_forgotten(db, before, at)
     if before is not None and (before.checked_out_at is None or before.checked_out_at > at):
         raise Conflict("already_checked_in", field="childId")
     if after is not None:
@@ -182,6 +184,22 @@ async def _check_in(db: AsyncSession, child: Child, at: datetime, who: Recorder)
     )
     db.add(presence)
     return presence
+
+
+async def _close_forgotten(db: AsyncSession, stay: Presence, at: datetime) -> None:
+    """A stay still open from an earlier day (the nightly close has not run yet) is closed
+    with an estimated time, as the nightly close would, so today's check-in is not refused."""
+    from zoneinfo import ZoneInfo
+
+    from app.attendance.nightly import estimated_end
+
+    institution = await db.get(Institution, stay.institution_id)
+    assert institution is not None
+    zone = ZoneInfo(institution.timezone)
+    if stay.checked_in_at.astimezone(zone).date() >= at.astimezone(zone).date():
+        return
+    stay.checked_out_at = min(estimated_end(stay.checked_in_at, institution), at)
+    stay.checkout_estimated = True
 
 
 async def _check_out(

@@ -167,3 +167,20 @@ async def test_a_qr_code_is_single_use_and_only_for_the_guardians_children(clien
 async def test_guardian_link_helper_is_consistent(client):
     child = await liva(client)
     assert guardian_link(child) != guardian_link(child, FATHER)
+
+
+async def test_guardian_pins_at_the_kiosk_are_throttled(client):
+    kiosk = (await pair(client, "KIOSK"))["token"]
+    child = await liva(client)
+    await set_pin(client, MOTHER, "2468")
+    answers = [
+        (await _kiosk_check(client, kiosk, child["id"], "CHECK_IN", pin=f"{1000 + n}"))[
+            "__typename"
+        ]
+        for n in range(6)
+    ]
+    assert answers[:5] == ["InvalidCredentialsError"] * 5
+    assert answers[5] == "TooManyAttemptsError"
+    # Even the right PIN waits now, for this child at this kiosk.
+    locked = await _kiosk_check(client, kiosk, child["id"], "CHECK_IN", pin="2468")
+    assert locked["__typename"] == "TooManyAttemptsError"

@@ -120,3 +120,14 @@ async def test_the_database_refuses_overlapping_stays(client, runtime):
         with pytest.raises(IntegrityError, match="ex_presences_no_overlap"):
             await db.flush()
         await db.rollback()
+
+
+async def test_a_stay_left_open_from_yesterday_does_not_block_today(client, runtime):
+    child, presence_id = await _yesterday_stay(client, runtime)
+    iid = await institution_id(client, SOLSIKKEN_ADMIN)
+    today = await check_in(client, child["id"], at=ago(1))
+    assert today["__typename"] == "PresenceChanged", today
+    listed = (await client.gql("UnconfirmedCheckouts", {"institutionId": iid}, as_=STAFF))[
+        "unconfirmedCheckouts"
+    ]
+    assert [p["checkoutEstimated"] for p in listed] == [True]
