@@ -2,7 +2,7 @@
 the JSON list of IDs, so a file belongs to one announcement and goes with it.
 
 Revision ID: 0021
-Revises: 0030
+Revises: 0040
 Create Date: 2026-11-23 12:26:38.401586
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0021'
-down_revision: str | None = '0030'
+down_revision: str | None = '0040'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
