@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.announcements.retention import purge_expired_announcements
 from app.config import Settings
 from app.db import RequestSession, utcnow, write_transaction
+from app.files.service import sweep_unclaimed
 from app.notifications.models import JobRun
 from app.notifications.retention import purge_delivered_notifications
 from app.notifications.senders import Senders, create_senders
@@ -49,6 +50,7 @@ class RetentionJob(Protocol):
 RETENTION_JOBS: list[tuple[str, RetentionJob]] = [
     ("announcements", purge_expired_announcements),
     ("notifications", purge_delivered_notifications),
+    ("unclaimed uploads", sweep_unclaimed),
 ]
 
 

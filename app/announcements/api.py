@@ -19,6 +19,7 @@ from app.api.errors import ConflictError, NotFoundError, ValidationError, errors
 from app.api.ids import decode
 from app.api.pagination import Connection, connection
 from app.api.permissions import IsAuthenticated
+from app.files.api import File
 from app.institutions.api.types import GroupNode, InstitutionNode
 
 log = logging.getLogger("seddel.announcements")
@@ -122,6 +123,11 @@ class AnnouncementNode(relay.Node):
     async def author_name(self, info: Info) -> str:
         user = await info.context.loaders.user_by_id.load(self.row.author_id)
         return user.name if user else ""
+
+    @strawberry.field
+    async def attachments(self, info: Info) -> list[File]:
+        rows = await info.context.loaders.files_by_announcement.load(self.row.id)
+        return [File.of(row) for row in rows]
 
     @strawberry.field(description="Yours, if it was addressed to you.")
     async def my_receipt(self, info: Info) -> AnnouncementReceipt | None:
@@ -234,7 +240,7 @@ class AnnouncementQueries:
 async def _publish(info: Info, posted: announcements.Posted) -> None:
     """After the commit: an inbox-change event per recipient (IDs only). Best effort."""
     broker = info.context.runtime.broker
-    event = {"kind": "announcement", "announcementId": str(posted.announcement.id)}
+    event = {"kind": "announcement", "announcement_id": str(posted.announcement.id)}
     try:
         for user_id in sorted(posted.recipients):
             await broker.publish(inbox_channel(user_id), event)
@@ -292,6 +298,7 @@ class AnnouncementMutations:
         await announcements.delete_announcement(
             db=info.context.db,
             actor=await info.context.require_actor(),
+            storage=info.context.runtime.storage,
             announcement_id=decode(announcement_id, "Announcement", field="announcementId"),
         )
         return AnnouncementDeleted()

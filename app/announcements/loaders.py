@@ -12,6 +12,7 @@ from app.actor import Actor
 from app.announcements import service
 from app.announcements.models import Announcement, AnnouncementReceipt
 from app.announcements.policies import visible_announcements
+from app.files.models import StoredFile
 from app.institutions.loaders import aligned
 
 
@@ -43,3 +44,13 @@ async def receipt_counts_by_announcement(
     """(recipients, read, confirmed); the API asks only for announcements the actor follows up."""
     counts = await service.receipt_counts(db, keys)
     return [counts.get(key, (0, 0, 0)) for key in keys]
+
+
+async def files_by_announcement(
+    db: AsyncSession, actor: Actor, keys: Sequence[uuid.UUID]
+) -> list[list[StoredFile]]:
+    """Attachments in order; asked only for announcements the actor could already see."""
+    by_announcement: dict[uuid.UUID, list[StoredFile]] = {key: [] for key in keys}
+    for announcement_id, file in await service.attached_files(db, keys):
+        by_announcement[announcement_id].append(file)
+    return [by_announcement[key] for key in keys]

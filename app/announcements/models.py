@@ -6,7 +6,6 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -43,8 +42,6 @@ class Announcement(TenantOwned, Timestamped, Base):
     due_on: Mapped[date | None]
     # Sensitive: not for guardians with "information only" access, never in push previews.
     is_sensitive: Mapped[bool] = mapped_column(default=False)
-    # File IDs (app.files StoredFile) claimed as attachments, in order.
-    attachment_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class AnnouncementChild(TenantOwned, Base):
@@ -104,3 +101,24 @@ class AnnouncementReceipt(TenantOwned, Base):
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
+
+
+class AnnouncementAttachment(TenantOwned, Base):
+    """A file (app.files, purpose "attachment") claimed by an announcement, in order."""
+
+    __tablename__ = "announcement_attachments"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["announcement_id", "institution_id"],
+            ["announcements.id", "announcements.institution_id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["file_id", "institution_id"], ["stored_files.id", "stored_files.institution_id"]
+        ),
+    )
+
+    announcement_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    file_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, unique=True)
+    institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)

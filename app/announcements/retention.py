@@ -1,4 +1,5 @@
-"""Retention of announcements: older than the institution's message retention, they go."""
+"""Retention of announcements: older than the institution's message retention (the
+`message_retention_months` setting), they go with their attachments."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.announcements.models import Announcement
+from app.announcements.service import forget_attachments
 from app.db import write_transaction
-from app.institutions.models import Institution
+from app.files.service import delete_objects
+from app.institutions.settings import institution_settings
 from app.storage import ObjectStorage
-
-DEFAULT_RETENTION_MONTHS = 24
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -28,22 +29,25 @@ def months_before(moment: datetime, months: int) -> datetime:
             day -= 1
 
 
-async def retention_months(db: AsyncSession, institution_id: uuid.UUID) -> int:
-    settings = await db.scalar(select(Institution.settings).where(Institution.id == institution_id))
-    value = (settings or {}).get("message_retention_months", DEFAULT_RETENTION_MONTHS)
-    return int(value) if isinstance(value, int) and value > 0 else DEFAULT_RETENTION_MONTHS
-
-
 async def purge_expired_announcements(
     *, db: AsyncSession, storage: ObjectStorage, institution_id: uuid.UUID, now: datetime
 ) -> int:
     """Delete the institution's announcements posted before the retention period, with their
     receipts and audience (cascade). Runs in a session scoped to that institution."""
     async with write_transaction(db):
-        cutoff = months_before(now, await retention_months(db, institution_id))
-        result = await db.execute(
-            delete(Announcement).where(
-                Announcement.institution_id == institution_id, Announcement.created_at < cutoff
-            )
+        months = (await institution_settings(db, institution_id)).message_retention_months
+        expired = list(
+            (
+                await db.scalars(
+                    select(Announcement.id).where(
+                        Announcement.institution_id == institution_id,
+                        Announcement.created_at < months_before(now, months),
+                    )
+                )
+            ).all()
         )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        keys = await forget_attachments(db, expired)
+        if expired:
+            await db.execute(delete(Announcement).where(Announcement.id.in_(expired)))
+    await delete_objects(storage, keys)
+    return len(expired)

@@ -8,12 +8,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.actor import Actor
-from app.announcements.models import Announcement, AnnouncementChild, AnnouncementReceipt
+from app.announcements.models import (
+    Announcement,
+    AnnouncementAttachment,
+    AnnouncementChild,
+    AnnouncementReceipt,
+)
 from app.announcements.policies import (
     can_edit,
     can_follow_up,
@@ -22,10 +27,13 @@ from app.announcements.policies import (
 )
 from app.db import utcnow, write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.files import service as files
+from app.files.models import StoredFile
 from app.institutions.models import Child, Group, GuardianLink, Institution
 from app.institutions.service import clean_name
 from app.notifications import service as notifications
 from app.pagination import Page, paginate
+from app.storage import ObjectStorage
 
 MAX_BODY = 10_000
 MAX_ATTACHMENTS = 10
@@ -139,7 +147,14 @@ async def post_announcement(
         today = await _today(db, institution_id)
         if due_on is not None and due_on < today:
             raise ValidationFailed("due_in_past", field="dueOn")
-        files = await _claim_attachments(db, actor, institution_id, attachment_ids)
+        claimed = await files.claim(
+            db=db,
+            actor=actor,
+            file_ids=attachment_ids,
+            institution_id=institution_id,
+            purpose="attachment",
+            field="attachmentIds",
+        )
         now = utcnow()
         announcement = Announcement(
             institution_id=institution_id,
@@ -150,12 +165,24 @@ async def post_announcement(
             requires_confirmation=requires_confirmation,
             due_on=due_on,
             is_sensitive=is_sensitive,
-            attachment_ids=files,
             created_at=now,
             updated_at=now,
         )
         db.add(announcement)
         await db.flush()
+        if claimed:
+            await db.execute(
+                insert(AnnouncementAttachment),
+                [
+                    {
+                        "announcement_id": announcement.id,
+                        "file_id": f.id,
+                        "institution_id": institution_id,
+                        "position": position,
+                    }
+                    for position, f in enumerate(claimed)
+                ],
+            )
         audience = await _audience(
             db,
             institution_id=institution_id,
@@ -207,13 +234,33 @@ async def post_announcement(
     return Posted(announcement=announcement, recipients=recipients)
 
 
-async def _claim_attachments(
-    db: AsyncSession, actor: Actor, institution_id: uuid.UUID, ids: Sequence[uuid.UUID]
-) -> list[str]:
-    """Attachments are File IDs uploaded by the author (app.files, once it is on main)."""
-    if not ids:
+async def attached_files(
+    db: AsyncSession, announcement_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, StoredFile]]:
+    """(announcement id, file) in attachment order, for announcements already visible."""
+    rows = await db.execute(
+        select(AnnouncementAttachment.announcement_id, StoredFile)
+        .join(StoredFile, StoredFile.id == AnnouncementAttachment.file_id)
+        .where(AnnouncementAttachment.announcement_id.in_(announcement_ids))
+        .order_by(AnnouncementAttachment.announcement_id, AnnouncementAttachment.position)
+    )
+    return [(announcement_id, file) for announcement_id, file in rows.all()]
+
+
+async def forget_attachments(db: AsyncSession, announcement_ids: Sequence[uuid.UUID]) -> list[str]:
+    """Inside the deleting transaction: the attachment rows and their files go; returns the
+    object keys to delete after the commit."""
+    if not announcement_ids:
         return []
-    raise NotFound(field="attachmentIds")
+    attached = [file for _, file in await attached_files(db, announcement_ids)]
+    if not attached:
+        return []
+    await db.execute(
+        delete(AnnouncementAttachment).where(
+            AnnouncementAttachment.announcement_id.in_(announcement_ids)
+        )
+    )
+    return await files.forget_files(db=db, files=attached)
 
 
 async def _own(db: AsyncSession, actor: Actor, announcement_id: uuid.UUID) -> Announcement:
@@ -252,15 +299,15 @@ async def update_announcement(
 
 
 async def delete_announcement(
-    *, db: AsyncSession, actor: Actor, announcement_id: uuid.UUID
-) -> list[str]:
-    """The author takes it back: receipts and audience go with it. Returns the attachment
-    file IDs whose stored objects the caller removes after the commit."""
+    *, db: AsyncSession, actor: Actor, storage: ObjectStorage, announcement_id: uuid.UUID
+) -> None:
+    """The author takes it back: receipts, audience and attachments go with it; the stored
+    objects are deleted after the commit."""
     async with write_transaction(db):
         row = await _own(db, actor, announcement_id)
-        files = list(row.attachment_ids or [])
+        keys = await forget_attachments(db, [row.id])
         await db.delete(row)
-    return files
+    await files.delete_objects(storage, keys)
 
 
 async def _receipt(

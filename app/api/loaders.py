@@ -87,10 +87,6 @@ class Loaders:
         return self._loader("user_by_id", institution_loaders.user_by_id)
 
     @property
-    def file_by_id(self) -> DataLoader[uuid.UUID, StoredFile | None]:
-        return self._loader("file_by_id", file_loaders.file_by_id)
-
-    @property
     def announcement_by_id(self) -> DataLoader[uuid.UUID, Announcement | None]:
         return self._loader("announcement_by_id", announcement_loaders.announcement_by_id)
 
@@ -105,6 +101,15 @@ class Loaders:
         return self._loader(
             "announcement_receipt_counts", announcement_loaders.receipt_counts_by_announcement
         )
+
+    @property
+    def files_by_announcement(self) -> DataLoader[uuid.UUID, list[StoredFile]]:
+        return self._loader("files_by_announcement", announcement_loaders.files_by_announcement)
+
+    @property
+    def file_by_id(self) -> DataLoader[uuid.UUID, StoredFile | None]:
+        return self._loader("file_by_id", file_loaders.file_by_id)
+
     # gallery
     @property
     def effective_consent_by_child(self) -> DataLoader[uuid.UUID, str | None]:

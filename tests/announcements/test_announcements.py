@@ -160,3 +160,19 @@ async def test_newest_first_in_pages_with_a_bounded_statement_count(client, asse
             await client.gql("Announcements", {"first": first}, as_=PERNILLE)
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+async def test_recipients_get_an_inbox_event_with_ids_only(client, runtime):
+    import asyncio
+
+    from tests.notifications.helpers import user_id
+
+    mette = await user_id(runtime, METTE)
+    async with runtime.broker.subscribe(f"inbox:{mette}") as events:
+        made = await post(client, title="Nyt i Bjørnene")
+        event = await asyncio.wait_for(events.__anext__(), timeout=5)
+    assert event["kind"] == "announcement"
+    assert set(event) == {"kind", "announcement_id"}
+    from strawberry.relay import GlobalID
+
+    assert event["announcement_id"] == GlobalID.from_id(made["id"]).node_id

@@ -29,7 +29,13 @@ async def _age(runtime, announcement_global_id: str, days: int) -> None:
 
 
 async def test_retention_deletes_announcements_older_than_the_institutions_setting(client, runtime, settings):
-    old = await post(client, title="Gammelt")
+    from tests.announcements.helpers import PERNILLE
+    from tests.files import pdf_bytes, upload
+    from tests.helpers import institution_id
+
+    iid = await institution_id(client, SOLSIKKEN_ADMIN)
+    file = await upload(client, as_=PERNILLE, institution=iid, purpose="attachment", filename="plan.pdf", data=pdf_bytes())
+    old = await post(client, title="Gammelt", attachmentIds=[file["id"]])
     recent = await post(client, title="Nyt")
     await _age(runtime, old["id"], days=2 * 365 + 30)  # older than the default 24 months
     await _age(runtime, recent["id"], days=300)
@@ -38,6 +44,9 @@ async def test_retention_deletes_announcements_older_than_the_institutions_setti
     assert totals["announcements"] == 1
     assert [a["title"] for a in await listed(client, SOLSIKKEN_ADMIN)] == ["Nyt"]
     assert [a["title"] for a in await listed(client, METTE)] == ["Nyt"]
+    root = runtime.storage.root
+    left = [p for p in root.rglob("*") if p.is_file() and not {".meta", ".tmp"} & set(p.relative_to(root).parts)]
+    assert left == []  # the attachment's stored objects went with it
     # Running again removes nothing more.
     assert (await run_retention(context))["announcements"] == 0
 

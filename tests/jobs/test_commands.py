@@ -1,0 +1,34 @@
+"""`seddel retention` and `seddel worker --once` as an operator runs them (a real process)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SEDDEL_DATABASE_URL": settings.database_url, "SEDDEL_LOG_JSON": "0"}
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_retention_command_runs_every_job_for_every_institution(settings):
+    done = _run(settings, "retention")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("retention: announcements 0, notifications 0")
+
+
+def test_worker_once_delivers_and_runs_due_jobs(settings):
+    done = _run(settings, "worker", "--once")
+    assert done.returncode == 0, done.stderr
+    assert "sent 0, retried 0, failed 0" in done.stdout
