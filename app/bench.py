@@ -335,6 +335,23 @@ async def run(requests: int) -> list[dict[str, Any]]:
                 )
 
         results.append(await _measure("node", requests, node, meter, node_floor))
+        from app.bench_gallery import run_gallery
+
+        results.extend(
+            await run_gallery(
+                http=http,
+                post=post,
+                measure=_measure,
+                meter=meter,
+                owner=owner,
+                admin_token=admin_token,
+                institution_id=institution_id,
+                group_children=data["children"][:CHILDREN_PER_GROUP],
+                guardian_email=guardians[0],
+                password=DEMO_PASSWORD,
+                requests=requests,
+            )
+        )
     await engine.dispose()
     await owner.dispose()
     return results
@@ -347,9 +364,9 @@ def main(args: argparse.Namespace) -> None:
         f"{INSTITUTIONS} institutions, {children} children, {children * 2} guardians (PostgreSQL)"
     )
     header = ("operation", "statements", "median ms", "p99 ms", "raw SQL ms", "ratio")
-    print("{:<10}{:>11}{:>11}{:>9}{:>12}{:>7}".format(*header))
+    print("{:<14}{:>11}{:>11}{:>9}{:>12}{:>7}".format(*header))
     for r in results:
         print(
-            f"{r['operation']:<10}{r['statements']:>11}{r['median_ms']:>11.2f}{r['p99_ms']:>9.2f}"
+            f"{r['operation']:<14}{r['statements']:>11}{r['median_ms']:>11.2f}{r['p99_ms']:>9.2f}"
             f"{r['raw_sql_median_ms']:>12.2f}{r['ratio']:>7.1f}"
         )

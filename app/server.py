@@ -22,7 +22,9 @@ from app.db import create_engine, session_factory
 from app.logs import configure_logging, request_id_var
 from app.realtime import create_broker
 from app.rest.files import FILE_ROUTES
+from app.rest.gallery import GALLERY_ROUTES
 from app.rest.health import HEALTH_ROUTES
+from app.rest.uploads import UPLOAD_ROUTES
 from app.runtime import Runtime
 from app.storage import create_storage
 
@@ -110,7 +112,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     graphql.include_in_schema = False
     prometheus = PrometheusConfig(app_name="seddel", prefix="seddel", group_path=True)
     return Litestar(
-        route_handlers=[graphql, *HEALTH_ROUTES, *FILE_ROUTES, PrometheusController],
+        route_handlers=[
+            graphql,
+            *HEALTH_ROUTES,
+            *FILE_ROUTES,
+            *UPLOAD_ROUTES,
+            *GALLERY_ROUTES,
+            PrometheusController,
+        ],
         lifespan=[lifespan],
         state=State({"runtime": live}),
         middleware=[RequestIdMiddleware(), prometheus.middleware],

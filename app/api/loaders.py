@@ -11,6 +11,8 @@ from strawberry.dataloader import DataLoader
 
 from app.accounts.models import User
 from app.actor import Actor
+from app.files import loaders as file_loaders
+from app.files.models import StoredFile
 from app.gallery import loaders as gallery_loaders
 from app.gallery.consent import ConsentAnswer, ConsentChange
 from app.gallery.models import Photo
@@ -102,3 +104,6 @@ class Loaders:
     @property
     def child_ids_by_photo(self) -> DataLoader[uuid.UUID, list[uuid.UUID]]:
         return self._loader("child_ids_by_photo", gallery_loaders.child_ids_by_photo)
+    @property
+    def file_by_id(self) -> DataLoader[uuid.UUID, StoredFile | None]:
+        return self._loader("file_by_id", file_loaders.file_by_id)

@@ -31,14 +31,15 @@ from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
 from app.attendance.api import AttendanceMutations, AttendanceQueries
 from app.config import Settings
 from app.gallery.api.consent import ConsentMutations, ConsentQueries
+from app.gallery.api.photos import PhotoMutations, PhotoQueries
 from app.institutions.api.mutations import InstitutionMutations
 
 Query = merge_types(
-    "Query", (NodeQueries, AccountQueries, AttendanceQueries, ConsentQueries)
+    "Query", (NodeQueries, AccountQueries, AttendanceQueries, ConsentQueries, PhotoQueries)
 )
 Mutation = merge_types(
     "Mutation",
-    (AccountMutations, InstitutionMutations, AttendanceMutations, ConsentMutations),
+    (AccountMutations, InstitutionMutations, AttendanceMutations, ConsentMutations, PhotoMutations),
 )
 
 
