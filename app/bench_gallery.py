@@ -109,12 +109,11 @@ async def run_gallery(
         async with owner.connect() as c:
             await c.execute(
                 text(
-                    "SELECT p.*, f.variants, array_agg(pc.child_id) FROM photos p"
+                    "SELECT p.*, f.variants, (SELECT array_agg(pc.child_id)"
+                    " FROM photo_children pc WHERE pc.photo_id = p.id) FROM photos p"
                     " JOIN stored_files f ON f.id = p.file_id"
-                    " LEFT JOIN photo_children pc ON pc.photo_id = p.id"
                     " WHERE p.group_id = (SELECT group_id FROM children WHERE id = :c)"
-                    " AND p.taken_on = CURRENT_DATE GROUP BY p.id, f.variants"
-                    " ORDER BY p.id LIMIT 50"
+                    " AND p.taken_on = CURRENT_DATE ORDER BY p.id LIMIT 50"
                 ),
                 {"c": group_children[0]},
             )

@@ -264,3 +264,39 @@ async def test_child_photos_lists_what_the_guardian_may_see(client):
     assert len(page["edges"]) == 2 and page["pageInfo"]["hasNextPage"]
     _, bystander = _family(node, "Bjørnene", 1)
     assert (await client.gql("ChildPhotos", {"childId": liva["id"]}, as_=bystander))["childPhotos"]["edges"] == []
+
+
+async def test_information_only_guardians_see_and_guardians_without_access_do_not(client):
+    node = await solsikken(client)
+    liva = child(node, "Liva Holm-Jensen")
+    photo = await add_photo(client, node, [liva["id"]])
+    assert await sees(client, JONAS, photo["id"])  # access "information only"
+    link = next(g for g in liva["guardians"] if g["email"] == JONAS)
+    done = await client.gql(
+        "UpdateGuardianLink", {"input": {"guardianLinkId": link["id"], "access": "NONE"}}, as_=SOLSIKKEN_ADMIN
+    )
+    assert done["updateGuardianLink"]["__typename"] == "GuardianLink"
+    assert not await sees(client, JONAS, photo["id"])
+    assert (await client.gql("ChildPhotos", {"childId": liva["id"]}, as_=JONAS))["childPhotos"]["edges"] == []
+
+
+async def test_album_statements_do_not_grow_with_the_number_of_photos(client, assert_max_queries):
+    node = await solsikken(client)
+    liva = child(node, "Liva Holm-Jensen")
+    bjornene = group(node, "Bjørnene")
+    await set_consent(client, METTE, liva["id"], "GROUP")
+    kids = [c for c in children_of(node, "Bjørnene") if c["name"] != "Liva Holm-Jensen"]
+    _, bystander = _family(node, "Bjørnene", 0)
+    counts = {}
+    for total in (1, 8):
+        existing = (await client.gql("PhotoAlbum", {"groupId": bjornene}, as_=PERNILLE))["photoAlbum"]["photoCount"]
+        for index in range(existing, total):
+            await add_photo(client, node, [liva["id"], kids[index % 4]["id"]] if index % 2 else [liva["id"]])
+        for who in (PERNILLE, bystander, METTE):
+            await client.token_for(who)
+            with assert_max_queries(20) as counter:
+                album = (await client.gql("PhotoAlbum", {"groupId": bjornene, "first": 50}, as_=who))["photoAlbum"]
+            counts[(who, total)] = counter.count
+            assert album["photoCount"] >= 1
+    for who in (PERNILLE, bystander, METTE):
+        assert counts[(who, 1)] == counts[(who, 8)], counts
