@@ -23,6 +23,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from app.accounts.api import AccountMutations, AccountQueries
+from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.cost import QueryCostLimiter
 from app.api.errors import ErrorPolicy, FreshActorPerOperation
 from app.api.node import NodeQueries
@@ -33,13 +34,31 @@ from app.config import Settings
 from app.gallery.api.consent import ConsentMutations, ConsentQueries
 from app.gallery.api.photos import PhotoMutations, PhotoQueries
 from app.institutions.api.mutations import InstitutionMutations
+from app.notifications.api import NotificationMutations, NotificationQueries
 
 Query = merge_types(
-    "Query", (NodeQueries, AccountQueries, AttendanceQueries, ConsentQueries, PhotoQueries)
+    "Query",
+    (
+        NodeQueries,
+        AccountQueries,
+        AnnouncementQueries,
+        AttendanceQueries,
+        ConsentQueries,
+        NotificationQueries,
+        PhotoQueries,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (AccountMutations, InstitutionMutations, AttendanceMutations, ConsentMutations, PhotoMutations),
+    (
+        AccountMutations,
+        AnnouncementMutations,
+        AttendanceMutations,
+        ConsentMutations,
+        InstitutionMutations,
+        NotificationMutations,
+        PhotoMutations,
+    ),
 )
 
 

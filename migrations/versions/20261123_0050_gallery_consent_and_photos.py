@@ -1,8 +1,8 @@
 """Gallery: photo consent (answers and their history), photos and the children on them (RLS).
 
 Revision ID: 0050
-Revises: 0004
-Create Date: 2026-11-23 11:57:04.889316
+Revises: 0020
+Create Date: 2026-11-23 11:38:17.564259
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0050'
-down_revision: str | None = '0004'
+down_revision: str | None = '0020'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -30,14 +30,13 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_photos_created_by_users')),
-    sa.ForeignKeyConstraint(['file_id', 'institution_id'], ['stored_files.id', 'stored_files.institution_id'], name=op.f('fk_photos_file_id_institution_id_stored_files')),
     sa.ForeignKeyConstraint(['group_id', 'institution_id'], ['groups.id', 'groups.institution_id'], name=op.f('fk_photos_group_id_institution_id_groups')),
     sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_photos_institution_id_institutions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_photos')),
-    sa.UniqueConstraint('file_id', name=op.f('uq_photos_file_id')),
     sa.UniqueConstraint('id', 'institution_id', name=op.f('uq_photos_id_institution_id'))
     )
     with op.batch_alter_table('photos', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_photos_file_id'), ['file_id'], unique=False)
         batch_op.create_index('ix_photos_group_id_taken_on', ['group_id', 'taken_on', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_photos_institution_id'), ['institution_id'], unique=False)
 
@@ -130,6 +129,7 @@ def downgrade() -> None:
     with op.batch_alter_table('photos', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_photos_institution_id'))
         batch_op.drop_index('ix_photos_group_id_taken_on')
+        batch_op.drop_index(batch_op.f('ix_photos_file_id'))
 
     op.drop_table('photos')
     # ### end Alembic commands ###

@@ -100,3 +100,21 @@ async def test_the_export_is_for_the_childs_own_guardians_only(client, runtime):
         assert response.json()["code"] == "NOT_FOUND"
     assert (await _export(client, liva["id"], None)).status_code == 401
     assert (await _export(client, "not-an-id", METTE)).status_code == 404
+
+
+async def test_deleting_a_photo_removes_its_objects_from_the_store(client, runtime):
+    from sqlalchemy import select
+
+    from app.api.ids import decode
+    from app.db import scope
+    from app.files.models import StoredFile
+
+    node = await solsikken(client)
+    photo = await add_photo(client, node, [])
+    async with runtime.sessions() as db:
+        scope(db, institution_ids=[decode(node["id"], "Institution", field="i")], user_id=None)
+        keys = [m["key"] for row in (await db.scalars(select(StoredFile))).all() for m in row.variants.values()]
+    assert len(keys) == 3 and all([await runtime.storage.exists(k) for k in keys])
+    deleted = (await client.gql("DeletePhoto", {"photoId": photo["id"]}, as_=PERNILLE))["deletePhoto"]
+    assert deleted["__typename"] == "PhotoDeleted"
+    assert not any([await runtime.storage.exists(k) for k in keys])

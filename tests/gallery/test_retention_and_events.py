@@ -103,3 +103,18 @@ async def test_visible_photos_of_children_reads_many_children_in_one_statement(
     assert set(found) == set(ids)
     assert len(found[liva_uuid]) == 1
     assert sum(len(v) for k, v in found.items() if k != liva_uuid) == 0
+
+
+async def test_seddel_retention_runs_the_photo_job_for_every_institution(client, runtime, settings):
+    from app.jobs import JobContext, run_retention
+
+    node = await solsikken(client)
+    liva = child(node, "Liva Holm-Jensen")
+    await add_photo(client, node, [liva["id"]])
+    keys = await _objects(runtime, node)
+    later = JobContext(
+        sessions=runtime.sessions, storage=runtime.storage, settings=settings,
+        now=utcnow() + timedelta(days=190),
+    )
+    assert (await run_retention(later))["photos"] == 1
+    assert not any([await runtime.storage.exists(k) for k in keys])
