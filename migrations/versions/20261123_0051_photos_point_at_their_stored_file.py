@@ -4,7 +4,7 @@ The photos table was empty when this ran (photos could not be made before it), s
 recreation of the table loses nothing.
 
 Revision ID: 0051
-Revises: 0050
+Revises: 0030
 Create Date: 2026-11-23 12:45:52.484786
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = '0051'
-down_revision: str | None = '0050'
+down_revision: str | None = '0030'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
