@@ -338,6 +338,23 @@ async def run(requests: int) -> list[dict[str, Any]]:
         results.append(await _measure("node", requests, node, meter, node_floor))
         results += await _presence(post, owner, meter, data, admin_token, institution_id, tokens)
         results += await _announcements(post, owner, meter, requests, admin_token, institution_id)
+        from app.bench_gallery import run_gallery
+
+        results.extend(
+            await run_gallery(
+                http=http,
+                post=post,
+                measure=_measure,
+                meter=meter,
+                owner=owner,
+                admin_token=admin_token,
+                institution_id=institution_id,
+                group_children=data["children"][:CHILDREN_PER_GROUP],
+                guardian_email=guardians[0],
+                password=DEMO_PASSWORD,
+                requests=requests,
+            )
+        )
     await engine.dispose()
     await owner.dispose()
     return results

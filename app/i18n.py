@@ -167,6 +167,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Der er ikke samtykke til billeder af {name}.",
         "en": "There is no consent to photos of {name}.",
     },
+    "too_many_children": {
+        "da": "Højst {max} børn på et billede.",
+        "en": "At most {max} children on one photo.",
+    },
+    "photo_date_future": {
+        "da": "Billedets dato kan ikke ligge i fremtiden.",
+        "en": "The photo's date cannot be in the future.",
+    },
+    "album_today": {"da": "I dag i {group}", "en": "Today in {group}"},
+    "album_day": {"da": "{group}, {day}", "en": "{group}, {day}"},
     "child_not_in_group": {
         "da": "Barnet går ikke i gruppen.",
         "en": "The child is not in the group.",

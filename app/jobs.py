@@ -25,6 +25,7 @@ from app.announcements.retention import purge_expired_announcements
 from app.config import Settings
 from app.db import RequestSession, utcnow, write_transaction
 from app.files.service import sweep_unclaimed
+from app.gallery.retention import purge_expired_photos
 from app.notifications.models import JobRun
 from app.notifications.retention import purge_delivered_notifications
 from app.notifications.senders import Senders, create_senders
@@ -46,11 +47,11 @@ class RetentionJob(Protocol):
 
 # One line per domain. The integrator adds, as the branches land:
 #     ("messages", app.messaging.retention.purge_expired_threads),
-#     ("photos", app.gallery.retention.purge_expired_photos),
 RETENTION_JOBS: list[tuple[str, RetentionJob]] = [
     ("announcements", purge_expired_announcements),
     ("notifications", purge_delivered_notifications),
     ("unclaimed uploads", sweep_unclaimed),
+    ("photos", purge_expired_photos),
 ]
 
 

@@ -22,6 +22,7 @@ from app.db import create_engine, session_factory
 from app.logs import configure_logging, request_id_var
 from app.realtime import create_broker
 from app.rest.files import FILE_ROUTES
+from app.rest.gallery import GALLERY_ROUTES
 from app.rest.health import HEALTH_ROUTES
 from app.rest.reports import REPORT_ROUTES
 from app.rest.uploads import UPLOAD_ROUTES
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             *FILE_ROUTES,
             *UPLOAD_ROUTES,
             *REPORT_ROUTES,
+            *GALLERY_ROUTES,
             PrometheusController,
         ],
         lifespan=[lifespan],

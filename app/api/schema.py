@@ -36,6 +36,7 @@ from app.attendance.survey_api import VacationSurveyMutations, VacationSurveyQue
 from app.attendance.views_api import PresenceSubscriptions, PresenceViewQueries
 from app.config import Settings
 from app.gallery.api.consent import ConsentMutations, ConsentQueries
+from app.gallery.api.photos import PhotoMutations, PhotoQueries
 from app.institutions.api.mutations import InstitutionMutations
 from app.notifications.api import NotificationMutations, NotificationQueries
 
@@ -48,6 +49,7 @@ Query = merge_types(
         AttendanceQueries,
         ConsentQueries,
         NotificationQueries,
+        PhotoQueries,
         PickupPlanQueries,
         PresenceQueries,
         PresenceViewQueries,
@@ -63,6 +65,7 @@ Mutation = merge_types(
         ConsentMutations,
         InstitutionMutations,
         NotificationMutations,
+        PhotoMutations,
         PickupPlanMutations,
         PresenceMutations,
         VacationSurveyMutations,

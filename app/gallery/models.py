@@ -74,13 +74,16 @@ class Photo(TenantOwned, Timestamped, Base):
         ForeignKeyConstraint(
             ["group_id", "institution_id"], ["groups.id", "groups.institution_id"]
         ),
+        ForeignKeyConstraint(
+            ["file_id", "institution_id"], ["stored_files.id", "stored_files.institution_id"]
+        ),
         Index("ix_photos_group_id_taken_on", "group_id", "taken_on", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)
     group_id: Mapped[uuid.UUID]
-    file_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    file_id: Mapped[uuid.UUID] = mapped_column(unique=True)
     taken_on: Mapped[date]
     caption: Mapped[str] = mapped_column(String(1000), default="")
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))

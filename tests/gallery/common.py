@@ -44,3 +44,36 @@ async def set_consent(client, who: str, child_id: str, level: str) -> dict[str, 
     data = await client.gql("SetPhotoConsent", {"childId": child_id, "level": level}, as_=who)
     result: dict[str, Any] = data["setPhotoConsent"]
     return result
+
+
+async def upload_photo(client, institution: str, *, as_: str = PERNILLE, size=(64, 48)) -> str:
+    from tests.files import jpeg_bytes, upload
+
+    body = await upload(
+        client,
+        as_=as_,
+        institution=institution,
+        purpose="photo",
+        filename="IMG_0001.jpg",
+        data=jpeg_bytes(*size),
+    )
+    file_id: str = body["id"]
+    return file_id
+
+
+async def add_photo(
+    client, node: dict[str, Any], children: list[str], *, as_: str = PERNILLE, group_name="Bjørnene", size=(64, 48), **extra
+) -> dict[str, Any]:
+    file_id = await upload_photo(client, node["id"], as_=as_, size=size)
+    data = await client.gql(
+        "AddPhoto",
+        {"input": {"groupId": group(node, group_name), "fileId": file_id, "childIds": children, **extra}},
+        as_=as_,
+    )
+    result: dict[str, Any] = data["addPhoto"]
+    return result
+
+
+async def sees(client, who: str, photo_id: str) -> bool:
+    node = (await client.gql("PhotoNode", {"id": photo_id}, as_=who))["node"]
+    return node is not None

@@ -182,6 +182,76 @@ async def test_guardian_sees_staff_names_but_not_their_email(client):
     assert [g["name"] for g in node["groups"]] == ["Bjørnene"]
 
 
+# -- gallery: consent, photos, albums, export ----------------------------------------------
+
+
+async def _gallery_setup(client) -> dict[str, str]:
+    from tests.gallery.common import add_photo, child, group, solsikken, upload_photo
+
+    node = await solsikken(client)
+    liva = child(node, "Liva Holm-Jensen")
+    photo = await add_photo(client, node, [liva["id"]])
+    assert photo["__typename"] == "Photo", photo
+    return {
+        "institution": node["id"],
+        "group": group(node, "Bjørnene"),
+        "liva": liva["id"],
+        "photo": photo["id"],
+        "file": await upload_photo(client, node["id"]),
+    }
+
+
+async def test_gallery_reads_of_another_institution_or_family_are_empty(client):
+    ids = await _gallery_setup(client)
+    outsiders = (STRANGER_ADMIN, STRANGER_STAFF, await _other_family_guardian(client))
+    for outsider in outsiders:
+        assert (await client.gql("PhotoNode", {"id": ids["photo"]}, as_=outsider))["node"] is None
+        assert (await client.gql("Nodes", {"ids": [ids["photo"]]}, as_=outsider))["nodes"] == [None]
+        download = await client.gql("PhotoDownload", {"id": ids["photo"], "variant": "FULL"}, as_=outsider)
+        assert download["node"] is None
+        assert (await client.gql("PhotoConsent", {"childId": ids["liva"]}, as_=outsider))["photoConsent"] is None
+        consents = await client.gql("GroupPhotoConsents", {"groupId": ids["group"]}, as_=outsider)
+        assert consents["groupPhotoConsents"] == []
+        albums = await client.gql("PhotoAlbums", {"groupId": ids["group"]}, as_=outsider)
+        assert albums["photoAlbums"]["edges"] == []
+        album = (await client.gql("PhotoAlbum", {"groupId": ids["group"]}, as_=outsider))["photoAlbum"]
+        assert album is None or album["photoCount"] == 0
+        photos = await client.gql("ChildPhotos", {"childId": ids["liva"]}, as_=outsider)
+        assert photos["childPhotos"]["edges"] == []
+        headers = {"Authorization": f"Bearer {await client.token_for(outsider)}"}
+        export = await client.http.get(f"/children/{ids['liva']}/photos.zip", headers=headers)
+        assert export.status_code == 404, outsider
+
+
+async def test_gallery_mutations_are_not_found_for_strangers(client):
+    ids = await _gallery_setup(client)
+    mutations = [
+        ("SetPhotoConsent", {"childId": ids["liva"], "level": "GROUP"}, "setPhotoConsent"),
+        (
+            "AddPhoto",
+            {"input": {"groupId": ids["group"], "fileId": ids["file"], "childIds": [ids["liva"]]}},
+            "addPhoto",
+        ),
+        ("UpdatePhoto", {"input": {"photoId": ids["photo"], "caption": "X"}}, "updatePhoto"),
+        ("DeletePhoto", {"photoId": ids["photo"]}, "deletePhoto"),
+    ]
+    actors = (STRANGER_ADMIN, STRANGER_STAFF, await _other_family_guardian(client), "jonas@example.com")
+    for actor in actors:
+        for operation, variables, field in mutations:
+            result = (await client.gql(operation, variables, as_=actor))[field]
+            assert result["code"] == "NOT_FOUND", (actor, operation, result)
+    revoked = await _revoked_token(client)
+    for token in (None, revoked):
+        for operation, variables, _ in mutations:
+            payload = await client.execute(operation, variables, token=token)
+            assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", operation
+        payload = await client.execute("PhotoNode", {"id": ids["photo"]}, token=token)
+        assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    # Nothing changed.
+    still = (await client.gql("PhotoNode", {"id": ids["photo"]}, as_="pernille@solsikken.example"))["node"]
+    assert still["caption"] == ""
+
+
 # --- pickup plan and vacation survey (h3-plan) ------------------------------------------------
 
 from tests.attendance.plan_helpers import day, family  # noqa: E402
