@@ -23,6 +23,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from app.accounts.api import AccountMutations, AccountQueries
+from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.cost import QueryCostLimiter
 from app.api.errors import ErrorPolicy, FreshActorPerOperation
 from app.api.node import NodeQueries
@@ -33,13 +34,30 @@ from app.attendance.presence_api import PresenceMutations, PresenceQueries
 from app.attendance.views_api import PresenceSubscriptions, PresenceViewQueries
 from app.config import Settings
 from app.institutions.api.mutations import InstitutionMutations
+from app.notifications.api import NotificationMutations, NotificationQueries
 
 Query = merge_types(
     "Query",
-    (NodeQueries, AccountQueries, AttendanceQueries, PresenceQueries, PresenceViewQueries),
+    (
+        NodeQueries,
+        AccountQueries,
+        AttendanceQueries,
+        AnnouncementQueries,
+        NotificationQueries,
+        PresenceQueries,
+        PresenceViewQueries,
+    ),
 )
 Mutation = merge_types(
-    "Mutation", (AccountMutations, InstitutionMutations, AttendanceMutations, PresenceMutations)
+    "Mutation",
+    (
+        AccountMutations,
+        InstitutionMutations,
+        AttendanceMutations,
+        AnnouncementMutations,
+        NotificationMutations,
+        PresenceMutations,
+    ),
 )
 Subscription = merge_types("Subscription", (PresenceSubscriptions,))
 
