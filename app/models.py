@@ -12,6 +12,7 @@ def load_all_models() -> None:
     import app.announcements.models
     import app.attendance.models
     import app.files.models
+    import app.gallery.models
     import app.institutions.models
     import app.notifications.models  # noqa: F401
 

@@ -30,9 +30,12 @@ from app.api.node import NodeQueries
 from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
 from app.attendance.api import AttendanceMutations, AttendanceQueries
+from app.attendance.plan_api import PickupPlanMutations, PickupPlanQueries
 from app.attendance.presence_api import PresenceMutations, PresenceQueries
+from app.attendance.survey_api import VacationSurveyMutations, VacationSurveyQueries
 from app.attendance.views_api import PresenceSubscriptions, PresenceViewQueries
 from app.config import Settings
+from app.gallery.api.consent import ConsentMutations, ConsentQueries
 from app.institutions.api.mutations import InstitutionMutations
 from app.notifications.api import NotificationMutations, NotificationQueries
 
@@ -41,9 +44,12 @@ Query = merge_types(
     (
         NodeQueries,
         AccountQueries,
-        AttendanceQueries,
         AnnouncementQueries,
+        AttendanceQueries,
+        ConsentQueries,
         NotificationQueries,
+        PickupPlanQueries,
+        VacationSurveyQueries,
         PresenceQueries,
         PresenceViewQueries,
     ),
@@ -52,10 +58,13 @@ Mutation = merge_types(
     "Mutation",
     (
         AccountMutations,
-        InstitutionMutations,
-        AttendanceMutations,
         AnnouncementMutations,
+        AttendanceMutations,
+        ConsentMutations,
+        InstitutionMutations,
         NotificationMutations,
+        PickupPlanMutations,
+        VacationSurveyMutations,
         PresenceMutations,
     ),
 )

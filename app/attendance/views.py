@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
 from app.attendance.models import Absence, Presence
+from app.attendance.plan_reads import day_plans as planned_days
 from app.attendance.policies import visible_presences
 from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
@@ -94,15 +95,11 @@ async def day_plans(
     closed: dict[uuid.UUID, set[date]],
 ) -> dict[uuid.UUID, DayPlan]:
     """The plan of each child for the day, in a fixed number of statements: h3-plan's
-    `day_plans(db, child_ids=, day=)` when it is there (two statements) and the names it
-    refers to (two more); otherwise only whether the institution is open that day."""
+    `day_plans` (two statements) and the names it refers to (two more at most). A child
+    without a plan is expected whenever the institution is open."""
     plans: dict[uuid.UUID, Any] = {}
-    try:
-        from app.attendance.plan_reads import day_plans as planned  # h3-plan's pickup plan
-    except ImportError:  # pragma: no cover - until h3-plan lands
-        planned = None
-    if planned is not None and children:
-        plans = await planned(db, child_ids=[c.id for c in children], day=day)
+    if children:
+        plans = await planned_days(db, child_ids=[c.id for c in children], day=day)
     names = await _plan_names(db, plans.values())
     result = {}
     for child in children:

@@ -35,7 +35,7 @@ class DayStatus(Enum):
 
 
 @strawberry.type
-class PlannedDay:
+class ChildDayPlan:
     expected: bool
     arrives_at: dt.time | None
     picked_up_at: dt.time | None
@@ -55,7 +55,7 @@ class ChildDay:
     status: DayStatus
     child: ChildNode
     arrived_at: dt.datetime | None
-    plan: PlannedDay
+    plan: ChildDayPlan
     absence: Absence | None
     note: str | None
     flags: ChildDayFlags
@@ -68,7 +68,7 @@ class ChildDay:
             status=DayStatus(row.status),
             child=ChildNode.of(row.child),
             arrived_at=row.arrived_at,
-            plan=PlannedDay(
+            plan=ChildDayPlan(
                 expected=row.plan.expected,
                 arrives_at=row.plan.arrives_at,
                 picked_up_at=row.plan.picked_up_at,

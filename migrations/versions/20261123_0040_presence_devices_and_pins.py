@@ -3,7 +3,7 @@ kiosk token uses; RLS on the tenant tables, and on PostgreSQL an exclusion const
 refuses two overlapping stays of one child.
 
 Revision ID: 0040
-Revises: 0020
+Revises: 0030
 Create Date: 2026-11-23 11:37:15.841785
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0040'
-down_revision: str | None = '0020'
+down_revision: str | None = '0030'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
