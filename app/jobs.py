@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.announcements.retention import purge_expired_announcements
+from app.attendance.jobs import nightly as attendance_nightly
 from app.config import Settings
 from app.db import RequestSession, utcnow, write_transaction
 from app.files.service import sweep_unclaimed
@@ -96,6 +97,7 @@ async def run_retention(context: JobContext) -> dict[str, int]:
 #     PeriodicJob("attendance-nightly", timedelta(days=1), app.attendance.jobs.nightly),
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("retention", timedelta(days=1), run_retention),
+    PeriodicJob("attendance-nightly", timedelta(hours=1), attendance_nightly),
 ]
 
 

@@ -51,9 +51,9 @@ Query = merge_types(
         NotificationQueries,
         PhotoQueries,
         PickupPlanQueries,
+        VacationSurveyQueries,
         PresenceQueries,
         PresenceViewQueries,
-        VacationSurveyQueries,
     ),
 )
 Mutation = merge_types(
@@ -67,14 +67,11 @@ Mutation = merge_types(
         NotificationMutations,
         PhotoMutations,
         PickupPlanMutations,
-        PresenceMutations,
         VacationSurveyMutations,
+        PresenceMutations,
     ),
 )
-Subscription = merge_types(
-    "Subscription",
-    (PresenceSubscriptions,),
-)
+Subscription = merge_types("Subscription", (PresenceSubscriptions,))
 
 
 class SeddelSchema(strawberry.Schema):

@@ -63,6 +63,8 @@ def visible_pickup_plans(actor: Actor) -> ColumnElement[bool]:
 def visible_vacation_surveys(actor: Actor) -> ColumnElement[bool]:
     """Everyone of the institution: its staff and the guardians of its children."""
     return VacationSurvey.institution_id.in_(actor.employed_in | actor.guardian_institutions)
+
+
 # --- Presence (h4-presence) ---------------------------------------------------------------------
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
 from app.attendance.models import Absence, Presence
+from app.attendance.plan_reads import day_plans as planned_days
 from app.attendance.policies import visible_presences
 from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
@@ -29,13 +31,15 @@ MAX_HISTORY_DAYS = 93
 
 @dataclass(frozen=True)
 class DayPlan:
-    """What is planned for a child on a day. Until the pickup plan (h3) lands, only whether
-    the institution is open; `day_plans` is the one place to swap for the real plan."""
+    """What is planned for a child on a day: from h3-plan's pickup plan where there is one
+    (`day_plans` below is the one place that reads it), else whether the institution is open."""
 
     expected: bool
     arrives_at: time | None = None
     picked_up_at: time | None = None
     pickup_person: str | None = None
+    pickup_person_id: uuid.UUID | None = None
+    pickup_user_id: uuid.UUID | None = None
     note: str | None = None
 
 
@@ -90,13 +94,54 @@ async def day_plans(
     institutions: dict[uuid.UUID, Institution],
     closed: dict[uuid.UUID, set[date]],
 ) -> dict[uuid.UUID, DayPlan]:
-    """The plan of each child for the day: swap for h3's `day_plans(db, child_ids=, day=)`."""
-    return {
-        child.id: DayPlan(
-            expected=is_open(institutions[child.institution_id], day, closed[child.institution_id])
+    """The plan of each child for the day, in a fixed number of statements: h3-plan's
+    `day_plans` (two statements) and the names it refers to (two more at most). A child
+    without a plan is expected whenever the institution is open."""
+    plans: dict[uuid.UUID, Any] = {}
+    if children:
+        plans = await planned_days(db, child_ids=[c.id for c in children], day=day)
+    names = await _plan_names(db, plans.values())
+    result = {}
+    for child in children:
+        open_ = is_open(institutions[child.institution_id], day, closed[child.institution_id])
+        plan = plans.get(child.id)
+        entry = getattr(plan, "entry", None)
+        if plan is None:
+            result[child.id] = DayPlan(expected=open_)
+            continue
+        person_id: uuid.UUID | None = getattr(entry, "pickup_person_id", None)
+        user_id: uuid.UUID | None = getattr(entry, "guardian_user_id", None)
+        named = person_id or user_id
+        result[child.id] = DayPlan(
+            expected=open_ and bool(plan.coming),
+            arrives_at=plan.arrival,
+            picked_up_at=plan.pickup,
+            pickup_person=names.get(named) if named else None,
+            pickup_person_id=person_id,
+            pickup_user_id=user_id,
+            note=(getattr(entry, "note", "") or None),
         )
-        for child in children
-    }
+    return result
+
+
+async def _plan_names(db: AsyncSession, plans: Iterable[Any]) -> dict[uuid.UUID, str]:
+    """Names of the pickup persons and guardians the plans name: two statements at most."""
+    from app.accounts.models import User
+    from app.attendance.models import PickupPerson
+
+    entries: list[Any] = [getattr(p, "entry", None) for p in plans]
+    person_ids = {e.pickup_person_id for e in entries if getattr(e, "pickup_person_id", None)}
+    user_ids = {e.guardian_user_id for e in entries if getattr(e, "guardian_user_id", None)}
+    names: dict[uuid.UUID, str] = {}
+    if person_ids:
+        rows = await db.execute(
+            select(PickupPerson.id, PickupPerson.name).where(PickupPerson.id.in_(person_ids))
+        )
+        names.update({row.id: row.name for row in rows})
+    if user_ids:
+        rows = await db.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
+        names.update({row.id: row.name for row in rows})
+    return names
 
 
 def _bounds(institution: Institution, day: date) -> tuple[datetime, datetime]:
@@ -175,9 +220,9 @@ def _child_day(
         result.overdue = local_now.time() > plan.picked_up_at
     last = stays[-1] if stays else None
     if last is not None and last.picked_up_by_kind is not None:
-        planned = plan.pickup_person
+        named = plan.pickup_person_id or plan.pickup_user_id
         result.unplanned_pickup = last.picked_up_by_kind == "other" or (
-            planned is not None and (last.picked_up_by_name or "") != planned
+            named is not None and named not in (last.picked_up_by_person, last.picked_up_by_user)
         )
     return result
 

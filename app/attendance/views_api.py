@@ -151,7 +151,10 @@ class PresenceViewQueries:
         gid = decode(group_id, "Group", field="groupId")
         try:
             row = await views.group_day(
-                db=info.context.db, actor=actor, group_id=gid, day=day or await _today(info, gid)
+                db=info.context.db,
+                actor=actor,
+                group_id=gid,
+                day=day or await _today(info.context.db, gid),
             )
         except DomainError:
             return None
@@ -215,15 +218,21 @@ class PresenceViewQueries:
         return [AttendanceReportRow.of(r) for r in rows]
 
 
-async def _today(info: Info, group_id: uuid.UUID) -> dt.date:
+async def _today(db: AsyncSession, group_id: uuid.UUID) -> dt.date:
+    """Today where the group's institution is (any day will do for a group that is not
+    there: group_day answers it as not found)."""
     from zoneinfo import ZoneInfo
 
-    group = await info.context.loaders.group_by_id.load(group_id)
-    if group is None:
-        return dt.date.today()
-    institution = await info.context.loaders.institution_by_id.load(group.institution_id)
-    zone = ZoneInfo(institution.timezone if institution else "Europe/Copenhagen")
-    return dt.datetime.now(zone).date()
+    from sqlalchemy import select
+
+    from app.institutions.models import Group, Institution
+
+    zone = await db.scalar(
+        select(Institution.timezone)
+        .join(Group, Group.institution_id == Institution.id)
+        .where(Group.id == group_id)
+    )
+    return dt.datetime.now(ZoneInfo(zone or "Europe/Copenhagen")).date()
 
 
 @asynccontextmanager
@@ -255,8 +264,9 @@ class PresenceSubscriptions:
         gid = decode(group_id, "Group", field="groupId")
         broker = info.context.runtime.broker
         # Refused before listening if the group is not the actor's to see.
-        day = await _today(info, gid)
+        day = await _today(info.context.db, gid)
         await views.group_day(db=info.context.db, actor=actor, group_id=gid, day=day)
+        await info.context.db.commit()  # hold no transaction while waiting for events
         async with broker.subscribe(f"presence-group:{gid}") as events:
             async for event in events:
                 child_id = uuid.UUID(event["child_id"])
@@ -265,7 +275,7 @@ class PresenceSubscriptions:
                         return
                     try:
                         group = await views.group_day(
-                            db=db, actor=fresh, group_id=gid, day=await _today(info, gid)
+                            db=db, actor=fresh, group_id=gid, day=await _today(db, gid)
                         )
                     except DomainError:
                         return

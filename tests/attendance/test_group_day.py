@@ -67,7 +67,7 @@ async def test_group_day_statements_do_not_grow_with_children(client, assert_max
     for child in await _bjornene(client):
         await check_in(client, child["id"], at=ago(20))
     await client.gql("GroupDay", {"groupId": gid}, as_=STAFF)  # the actor's login is cached
-    with assert_max_queries(14) as few:  # PostgreSQL adds the scope statements
+    with assert_max_queries(16) as few:  # PostgreSQL adds the scope statements
         await client.gql("GroupDay", {"groupId": gid, "day": today()}, as_=STAFF)
     frogs = await group_id(client, SOLSIKKEN_ADMIN, "Frøerne")
     with assert_max_queries(few.count) as other:
@@ -167,3 +167,34 @@ async def test_the_report_downloads_as_csv_for_admins_only(client):
         assert (await get(stranger)).status_code == 404, stranger
     too_long = await get(SOLSIKKEN_ADMIN, start="2020-01-01")
     assert too_long.status_code == 422 and too_long.json()["code"] == "INVALID"
+
+
+async def test_group_day_shows_the_pickup_plan(client):
+    from datetime import date, timedelta
+
+    child = await liva(client)
+    gid = await group_id(client, SOLSIKKEN_ADMIN, "Bjørnene")
+    tomorrow = (date.fromisoformat(today()) + timedelta(days=1)).isoformat()
+    planned = (
+        await client.gql(
+            "SetPickupPlan",
+            {
+                "childId": child["id"],
+                "input": {
+                    "leaveMode": "GUARDIAN",
+                    "day": tomorrow,
+                    "arrival": "08:00:00",
+                    "pickup": "15:30:00",
+                    "guardianLinkId": guardian_link(child, FATHER),
+                },
+            },
+            as_=MOTHER,
+        )
+    )["setPickupPlan"]
+    assert planned["__typename"] == "PickupPlanEntry", planned
+    day = (await client.gql("GroupDay", {"groupId": gid, "day": tomorrow}, as_=STAFF))[
+        "groupDay"
+    ]
+    row = next(c for c in day["children"] if c["child"]["id"] == child["id"])
+    assert row["plan"]["arrivesAt"] == "08:00:00" and row["plan"]["pickedUpAt"] == "15:30:00"
+    assert row["plan"]["pickupPerson"] == "Jonas Jensen"

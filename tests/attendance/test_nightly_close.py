@@ -123,7 +123,7 @@ async def test_the_database_refuses_overlapping_stays(client, runtime):
 
 
 async def test_a_stay_left_open_from_yesterday_does_not_block_today(client, runtime):
-    child, _presence_id = await _yesterday_stay(client, runtime)
+    child, _ = await _yesterday_stay(client, runtime)
     iid = await institution_id(client, SOLSIKKEN_ADMIN)
     today = await check_in(client, child["id"], at=ago(1))
     assert today["__typename"] == "PresenceChanged", today
@@ -131,3 +131,19 @@ async def test_a_stay_left_open_from_yesterday_does_not_block_today(client, runt
         "unconfirmedCheckouts"
     ]
     assert [p["checkoutEstimated"] for p in listed] == [True]
+
+
+async def test_the_worker_runs_the_nightly_close(client, runtime, settings):
+    from app.jobs import PERIODIC_JOBS, run_due_jobs
+
+    await _yesterday_stay(client, runtime)
+    job = next(j for j in PERIODIC_JOBS if j.name == "attendance-nightly")
+    ran = await run_due_jobs(
+        sessions=runtime.sessions, storage=runtime.storage, settings=settings, jobs=[job]
+    )
+    assert ran == ["attendance-nightly"]
+    iid = await institution_id(client, SOLSIKKEN_ADMIN)
+    listed = (await client.gql("UnconfirmedCheckouts", {"institutionId": iid}, as_=STAFF))[
+        "unconfirmedCheckouts"
+    ]
+    assert len(listed) == 1 and listed[0]["checkoutEstimated"] is True

@@ -365,6 +365,8 @@ async def test_every_plan_and_survey_mutation_is_not_found_for_strangers(client,
     assert node["__typename"] == "PickupPlanEntry"
     surveys = await client.gql("VacationSurveys", {"institutionId": f["institution"]}, as_=SOLSIKKEN_ADMIN)
     assert [s["id"] for s in surveys["vacationSurveys"]] == [ids["VacationSurvey"]]
+
+
 # --- Presence, devices, kiosk (h4-presence) -----------------------------------------------------
 
 
