@@ -23,6 +23,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from app.accounts.api import AccountMutations, AccountQueries
+from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.cost import QueryCostLimiter
 from app.api.errors import ErrorPolicy, FreshActorPerOperation
 from app.api.node import NodeQueries
@@ -32,14 +33,19 @@ from app.attendance.api import AttendanceMutations, AttendanceQueries
 from app.attendance.plan_api import PickupPlanMutations, PickupPlanQueries
 from app.attendance.survey_api import VacationSurveyMutations, VacationSurveyQueries
 from app.config import Settings
+from app.gallery.api.consent import ConsentMutations, ConsentQueries
 from app.institutions.api.mutations import InstitutionMutations
+from app.notifications.api import NotificationMutations, NotificationQueries
 
 Query = merge_types(
     "Query",
     (
         NodeQueries,
         AccountQueries,
+        AnnouncementQueries,
         AttendanceQueries,
+        ConsentQueries,
+        NotificationQueries,
         PickupPlanQueries,
         VacationSurveyQueries,
     ),
@@ -48,8 +54,11 @@ Mutation = merge_types(
     "Mutation",
     (
         AccountMutations,
-        InstitutionMutations,
+        AnnouncementMutations,
         AttendanceMutations,
+        ConsentMutations,
+        InstitutionMutations,
+        NotificationMutations,
         PickupPlanMutations,
         VacationSurveyMutations,
     ),

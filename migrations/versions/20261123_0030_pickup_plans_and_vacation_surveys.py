@@ -2,7 +2,7 @@
 permission) and vacation surveys, under row-level security.
 
 Revision ID: 0030
-Revises: 0004
+Revises: 0050
 Create Date: 2026-11-23 11:37:36.879040
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0030'
-down_revision: str | None = '0004'
+down_revision: str | None = '0050'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
