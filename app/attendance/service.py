@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.actor import Actor
 from app.attendance.models import PickupCodeword, PickupPerson
 from app.attendance.pickup_photos import forget_file
+from app.attendance.plans import clear_plans_naming
 from app.attendance.policies import can_manage_pickup, can_read_codeword, visible_pickup_persons
 from app.db import write_transaction
 from app.errors import NotFound, ValidationFailed
@@ -119,6 +120,8 @@ async def remove_pickup_person(
     async with write_transaction(db):
         person = await _managed_person(db, actor, person_id)
         photo = person.photo_file_id
+        await clear_plans_naming(db, actor, person, reason="pickup_person_removed")
+        await db.flush()
         await db.delete(person)
         await db.flush()
         keys = await forget_file(db, photo)
