@@ -90,24 +90,6 @@ class Loaders:
     def file_by_id(self) -> DataLoader[uuid.UUID, StoredFile | None]:
         return self._loader("file_by_id", file_loaders.file_by_id)
 
-    # --- attendance: pickup plan and vacation survey (h3-plan) ---------------------------------
-
-    @property
-    def pickup_person_by_id(self) -> DataLoader[uuid.UUID, PickupPerson | None]:
-        return self._loader("pickup_person_by_id", attendance_loaders.pickup_person_by_id)
-
-    @property
-    def pickup_plan_by_id(self) -> DataLoader[uuid.UUID, PickupPlan | None]:
-        return self._loader("pickup_plan_by_id", attendance_loaders.pickup_plan_by_id)
-
-    @property
-    def vacation_survey_by_id(self) -> DataLoader[uuid.UUID, VacationSurvey | None]:
-        return self._loader("vacation_survey_by_id", attendance_loaders.vacation_survey_by_id)
-
-    @property
-    def child_name_by_id(self) -> DataLoader[uuid.UUID, str | None]:
-        return self._loader("child_name_by_id", attendance_loaders.child_name_by_id)
-
     @property
     def announcement_by_id(self) -> DataLoader[uuid.UUID, Announcement | None]:
         return self._loader("announcement_by_id", announcement_loaders.announcement_by_id)
@@ -145,3 +127,20 @@ class Loaders:
     @property
     def child_ids_by_photo(self) -> DataLoader[uuid.UUID, list[uuid.UUID]]:
         return self._loader("child_ids_by_photo", gallery_loaders.child_ids_by_photo)
+    # --- attendance: pickup plan and vacation survey (h3-plan) ---------------------------------
+
+    @property
+    def pickup_person_by_id(self) -> DataLoader[uuid.UUID, PickupPerson | None]:
+        return self._loader("pickup_person_by_id", attendance_loaders.pickup_person_by_id)
+
+    @property
+    def pickup_plan_by_id(self) -> DataLoader[uuid.UUID, PickupPlan | None]:
+        return self._loader("pickup_plan_by_id", attendance_loaders.pickup_plan_by_id)
+
+    @property
+    def vacation_survey_by_id(self) -> DataLoader[uuid.UUID, VacationSurvey | None]:
+        return self._loader("vacation_survey_by_id", attendance_loaders.vacation_survey_by_id)
+
+    @property
+    def child_name_by_id(self) -> DataLoader[uuid.UUID, str | None]:
+        return self._loader("child_name_by_id", attendance_loaders.child_name_by_id)

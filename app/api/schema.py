@@ -31,7 +31,9 @@ from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
 from app.attendance.api import AttendanceMutations, AttendanceQueries
 from app.attendance.plan_api import PickupPlanMutations, PickupPlanQueries
+from app.attendance.presence_api import PresenceMutations, PresenceQueries
 from app.attendance.survey_api import VacationSurveyMutations, VacationSurveyQueries
+from app.attendance.views_api import PresenceSubscriptions, PresenceViewQueries
 from app.config import Settings
 from app.gallery.api.consent import ConsentMutations, ConsentQueries
 from app.institutions.api.mutations import InstitutionMutations
@@ -47,6 +49,8 @@ Query = merge_types(
         ConsentQueries,
         NotificationQueries,
         PickupPlanQueries,
+        PresenceQueries,
+        PresenceViewQueries,
         VacationSurveyQueries,
     ),
 )
@@ -60,8 +64,13 @@ Mutation = merge_types(
         InstitutionMutations,
         NotificationMutations,
         PickupPlanMutations,
+        PresenceMutations,
         VacationSurveyMutations,
     ),
+)
+Subscription = merge_types(
+    "Subscription",
+    (PresenceSubscriptions,),
 )
 
 
@@ -110,4 +119,10 @@ def build_schema(settings: Settings) -> SeddelSchema:
     if settings.production:
         extensions.append(DisableIntrospection)
     config: Any = StrawberryConfig(disable_field_suggestions=settings.production)
-    return SeddelSchema(query=Query, mutation=Mutation, extensions=extensions, config=config)
+    return SeddelSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=config,
+    )

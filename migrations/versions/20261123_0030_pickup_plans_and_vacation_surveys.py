@@ -1,5 +1,5 @@
-"""Pickup person photos, pickup plans (weekly default, overrides, history, go-home-alone
-permission) and vacation surveys, under row-level security.
+"""Pickup plans (weekly default, overrides, history, go-home-alone permission) and vacation
+surveys, under row-level security.
 
 Revision ID: 0030
 Revises: 0050
@@ -30,10 +30,6 @@ def upgrade() -> None:
     # The pickup plan's composite key needs (id, institution_id) unique first.
     with op.batch_alter_table('pickup_persons', schema=None) as batch_op:
         batch_op.create_unique_constraint(batch_op.f('uq_pickup_persons_id_institution_id'), ['id', 'institution_id'])
-        # The optional photo: a stored file of the same institution.
-        batch_op.add_column(sa.Column('photo_file_id', sa.Uuid(), nullable=True))
-        batch_op.create_index('ix_pickup_persons_photo_file_id', ['photo_file_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_pickup_persons_photo_file_id_institution_id_stored_files'), 'stored_files', ['photo_file_id', 'institution_id'], ['id', 'institution_id'])
 
     op.create_table('vacation_surveys',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -169,6 +165,9 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table in TABLES:
             op.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")
+    with op.batch_alter_table('pickup_persons', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_pickup_persons_id_institution_id'), type_='unique')
+
     with op.batch_alter_table('pickup_plans', schema=None) as batch_op:
         batch_op.drop_index('ix_pickup_plans_pickup_person_id')
         batch_op.drop_index(batch_op.f('ix_pickup_plans_institution_id'))
@@ -194,8 +193,3 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_vacation_surveys_institution_id'))
 
     op.drop_table('vacation_surveys')
-    with op.batch_alter_table('pickup_persons', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_pickup_persons_photo_file_id_institution_id_stored_files'), type_='foreignkey')
-        batch_op.drop_index('ix_pickup_persons_photo_file_id')
-        batch_op.drop_column('photo_file_id')
-        batch_op.drop_constraint(batch_op.f('uq_pickup_persons_id_institution_id'), type_='unique')
