@@ -20,6 +20,8 @@ from app.attendance import absences as absence_service
 from app.attendance import models
 from app.attendance import service as pickup
 from app.attendance.policies import visible_pickup_persons
+from app.files import service as files
+from app.files.api import File
 
 
 @strawberry.type(name="PickupPerson")
@@ -30,6 +32,7 @@ class PickupPersonNode(relay.Node):
     phone: str
     valid_from: dt.date | None
     valid_until: dt.date | None
+    photo_file_id: strawberry.Private[uuid.UUID | None] = None
 
     @classmethod
     def of(cls, row: models.PickupPerson) -> PickupPersonNode:
@@ -40,7 +43,15 @@ class PickupPersonNode(relay.Node):
             phone=row.phone,
             valid_from=row.valid_from,
             valid_until=row.valid_until,
+            photo_file_id=row.photo_file_id,
         )
+
+    @strawberry.field(description="Optional photo, for staff at the door and the guardians.")
+    async def photo(self, info: Info) -> File | None:
+        if self.photo_file_id is None:
+            return None
+        row = await info.context.loaders.file_by_id.load(self.photo_file_id)
+        return File.of(row) if row is not None else None
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -246,11 +257,12 @@ class AttendanceMutations:
     async def remove_pickup_person(
         self, info: Info, pickup_person_id: strawberry.ID
     ) -> AttendanceDoneResult:
-        await pickup.remove_pickup_person(
+        keys = await pickup.remove_pickup_person(
             db=info.context.db,
             actor=await info.context.require_actor(),
             person_id=decode(pickup_person_id, "PickupPerson", field="pickupPersonId"),
         )
+        await files.delete_objects(info.context.runtime.storage, keys)  # after the commit
         return AttendanceDone()
 
     @strawberry.mutation(

@@ -36,6 +36,12 @@ class PickupPerson(TenantOwned, Timestamped, Base):
         ),
         # Target of the pickup plan's composite key: a plan names a person of its own tenant.
         UniqueConstraint("id", "institution_id"),
+        # The photo is a file of the same tenant; the service clears it before forgetting it.
+        ForeignKeyConstraint(
+            ["photo_file_id", "institution_id"],
+            ["stored_files.id", "stored_files.institution_id"],
+        ),
+        Index("ix_pickup_persons_photo_file_id", "photo_file_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -47,6 +53,7 @@ class PickupPerson(TenantOwned, Timestamped, Base):
     valid_from: Mapped[date | None]
     valid_until: Mapped[date | None]
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    photo_file_id: Mapped[uuid.UUID | None]
 
 
 class PickupCodeword(TenantOwned, Timestamped, Base):

@@ -16,9 +16,15 @@ from strawberry.types import Info
 from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
-from app.attendance import models, plans
+from app.attendance import models, pickup_photos, plans
 from app.attendance import plan_reads as reads
-from app.attendance.api import AttendanceDone, AttendanceDoneResult, PickupPersonNode
+from app.attendance.api import (
+    AttendanceDone,
+    AttendanceDoneResult,
+    PickupPersonNode,
+    PickupPersonResult,
+)
+from app.files import service as files
 from app.institutions.api.types import ChildNode
 
 
@@ -441,3 +447,21 @@ class PickupPlanMutations:
         channel, payload = plans.sent_home_event(row.child_id)
         await info.context.runtime.broker.publish(channel, payload)  # after the commit
         return PickupPlanEntryNode.of(row)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Set a pickup person's photo from an upload of purpose pickup_photo; "
+        "null removes it (custody guardians, staff).",
+    )
+    @errors_as_data
+    async def set_pickup_person_photo(
+        self, info: Info, pickup_person_id: strawberry.ID, file_id: strawberry.ID | None
+    ) -> PickupPersonResult:
+        row, keys = await pickup_photos.set_photo(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            person_id=decode(pickup_person_id, "PickupPerson", field="pickupPersonId"),
+            file_id=decode(file_id, "File", field="fileId") if file_id else None,
+        )
+        await files.delete_objects(info.context.runtime.storage, keys)  # after the commit
+        return PickupPersonNode.of(row)

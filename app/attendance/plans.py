@@ -492,3 +492,14 @@ async def send_child_home(
 def sent_home_event(child_id: uuid.UUID) -> tuple[str, dict[str, Any]]:
     """(channel, payload) of the broker event guardians' subscriptions listen to."""
     return f"child:{child_id}", {"kind": "sent_home", "child": str(child_id)}
+
+
+async def clear_plans_naming(
+    db: AsyncSession, actor: Actor, person: PickupPerson, *, reason: str
+) -> None:
+    """A pickup person withdrawn: the plans naming them go (the database would cascade them
+    silently), each logged in the history with the reason."""
+    rows = await db.scalars(select(PickupPlan).where(PickupPlan.pickup_person_id == person.id))
+    for row in rows.all():
+        _log(db, actor, row, "cleared", {**await snapshot(db, row), "reason": reason})
+        await db.delete(row)

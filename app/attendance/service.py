@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
 from app.attendance.models import PickupCodeword, PickupPerson
+from app.attendance.pickup_photos import forget_file
+from app.attendance.plans import clear_plans_naming
 from app.attendance.policies import can_manage_pickup, can_read_codeword, visible_pickup_persons
 from app.db import write_transaction
 from app.errors import NotFound, ValidationFailed
@@ -111,10 +113,19 @@ async def update_pickup_person(
     return person
 
 
-async def remove_pickup_person(*, db: AsyncSession, actor: Actor, person_id: uuid.UUID) -> None:
-    """Withdraw an authorisation."""
+async def remove_pickup_person(
+    *, db: AsyncSession, actor: Actor, person_id: uuid.UUID
+) -> list[str]:
+    """Withdraw an authorisation; returns the photo's object keys, to delete after commit."""
     async with write_transaction(db):
-        await db.delete(await _managed_person(db, actor, person_id))
+        person = await _managed_person(db, actor, person_id)
+        photo = person.photo_file_id
+        await clear_plans_naming(db, actor, person, reason="pickup_person_removed")
+        await db.flush()
+        await db.delete(person)
+        await db.flush()
+        keys = await forget_file(db, photo)
+    return keys
 
 
 async def set_codeword(

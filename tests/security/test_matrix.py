@@ -280,7 +280,13 @@ async def _plan_and_survey(client) -> tuple[dict[str, Any], dict[str, str]]:
         },
         as_=SOLSIKKEN_ADMIN,
     )
+    person = await client.gql(
+        "AddPickupPerson",
+        {"childId": f["liva"], "input": {"name": "Inge Holm"}},
+        as_="mette@example.com",
+    )
     ids = {
+        "PickupPerson": person["addPickupPerson"]["id"],
         "PickupPlanEntry": entry["setPickupPlan"]["id"],
         "VacationSurvey": survey["openVacationSurvey"]["id"],
     }
@@ -325,6 +331,11 @@ def _plan_mutations(f: dict[str, Any], ids: dict[str, str]) -> list[tuple[str, d
             "answerVacationSurvey",
         ),
         ("RemoveVacationSurvey", {"surveyId": ids["VacationSurvey"]}, "removeVacationSurvey"),
+        (
+            "SetPickupPersonPhoto",
+            {"pickupPersonId": ids["PickupPerson"], "fileId": None},
+            "setPickupPersonPhoto",
+        ),
     ]
 
 
