@@ -10,7 +10,8 @@ from app.db import Base
 def load_all_models() -> None:
     import app.accounts.models
     import app.attendance.models
-    import app.institutions.models  # noqa: F401
+    import app.institutions.models
+    import app.messaging.models  # noqa: F401
 
 
 def tenant_tables() -> list[Table]:

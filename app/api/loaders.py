@@ -13,6 +13,8 @@ from app.accounts.models import User
 from app.actor import Actor
 from app.institutions import loaders as institution_loaders
 from app.institutions.models import Child, Group, GuardianLink, Institution, StaffMembership
+from app.messaging import loaders as messaging_loaders
+from app.messaging.models import Message, Participant, Thread, ThreadState
 
 V = TypeVar("V")
 BatchFunction = Callable[[AsyncSession, Actor, Sequence[Any]], Awaitable[list[V]]]
@@ -76,3 +78,33 @@ class Loaders:
     @property
     def user_by_id(self) -> DataLoader[uuid.UUID, User | None]:
         return self._loader("user_by_id", institution_loaders.user_by_id)
+
+    # --- messaging ---------------------------------------------------------------------
+
+    @property
+    def thread_by_id(self) -> DataLoader[uuid.UUID, Thread | None]:
+        return self._loader("thread_by_id", messaging_loaders.thread_by_id)
+
+    @property
+    def message_by_id(self) -> DataLoader[uuid.UUID, Message | None]:
+        return self._loader("message_by_id", messaging_loaders.message_by_id)
+
+    @property
+    def unread_by_thread(self) -> DataLoader[uuid.UUID, int]:
+        return self._loader("unread_by_thread", messaging_loaders.unread_by_thread)
+
+    @property
+    def own_state_by_thread(self) -> DataLoader[uuid.UUID, ThreadState | None]:
+        return self._loader("own_state_by_thread", messaging_loaders.own_state_by_thread)
+
+    @property
+    def states_by_thread(self) -> DataLoader[uuid.UUID, list[ThreadState]]:
+        return self._loader("states_by_thread", messaging_loaders.states_by_thread)
+
+    @property
+    def participants_by_thread(self) -> DataLoader[uuid.UUID, list[Participant]]:
+        return self._loader("participants_by_thread", messaging_loaders.participants_by_thread)
+
+    @property
+    def child_ids_by_thread(self) -> DataLoader[uuid.UUID, list[uuid.UUID]]:
+        return self._loader("child_ids_by_thread", messaging_loaders.child_ids_by_thread)

@@ -31,9 +31,18 @@ from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
 from app.attendance.api import AttendanceMutations, AttendanceQueries
 from app.config import Settings
 from app.institutions.api.mutations import InstitutionMutations
+from app.messaging.api.operations import (
+    MessagingMutations,
+    MessagingQueries,
+    MessagingSubscriptions,
+)
 
-Query = merge_types("Query", (NodeQueries, AccountQueries, AttendanceQueries))
-Mutation = merge_types("Mutation", (AccountMutations, InstitutionMutations, AttendanceMutations))
+Query = merge_types("Query", (NodeQueries, AccountQueries, AttendanceQueries, MessagingQueries))
+Mutation = merge_types(
+    "Mutation",
+    (AccountMutations, InstitutionMutations, AttendanceMutations, MessagingMutations),
+)
+Subscription = merge_types("Subscription", (MessagingSubscriptions,))
 
 
 class SeddelSchema(strawberry.Schema):
@@ -81,4 +90,10 @@ def build_schema(settings: Settings) -> SeddelSchema:
     if settings.production:
         extensions.append(DisableIntrospection)
     config: Any = StrawberryConfig(disable_field_suggestions=settings.production)
-    return SeddelSchema(query=Query, mutation=Mutation, extensions=extensions, config=config)
+    return SeddelSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=config,
+    )
