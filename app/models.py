@@ -10,6 +10,7 @@ from app.db import Base
 def load_all_models() -> None:
     import app.accounts.models
     import app.attendance.models
+    import app.files.models
     import app.institutions.models
     import app.messaging.models  # noqa: F401
 

@@ -11,8 +11,11 @@ from strawberry.dataloader import DataLoader
 
 from app.accounts.models import User
 from app.actor import Actor
+from app.files import loaders as file_loaders
+from app.files.models import StoredFile
 from app.institutions import loaders as institution_loaders
 from app.institutions.models import Child, Group, GuardianLink, Institution, StaffMembership
+from app.messaging import attachments as messaging_attachments
 from app.messaging import loaders as messaging_loaders
 from app.messaging.models import Message, Participant, Thread, ThreadState
 
@@ -106,5 +109,13 @@ class Loaders:
         return self._loader("participants_by_thread", messaging_loaders.participants_by_thread)
 
     @property
+    def files_by_message(self) -> DataLoader[uuid.UUID, list[StoredFile]]:
+        return self._loader("files_by_message", messaging_attachments.files_by_message)
+
+    @property
     def child_ids_by_thread(self) -> DataLoader[uuid.UUID, list[uuid.UUID]]:
         return self._loader("child_ids_by_thread", messaging_loaders.child_ids_by_thread)
+
+    @property
+    def file_by_id(self) -> DataLoader[uuid.UUID, StoredFile | None]:
+        return self._loader("file_by_id", file_loaders.file_by_id)

@@ -19,6 +19,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    literal_column,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -166,6 +168,12 @@ class Message(TenantOwned, Base):
             sqlite_where=text("deleted_at IS NULL"),
         ),
         Index("ix_messages_thread_id", "thread_id", "id"),
+        # Search with Danish stemming (PostgreSQL only; SQLite searches by plain match).
+        Index(
+            "ix_messages_body_fts",
+            func.to_tsvector(literal_column("'danish'::regconfig"), literal_column("body")),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -184,6 +192,30 @@ class Message(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
+
+
+class MessageAttachment(TenantOwned, Base):
+    """A file a message carries (an upload of purpose "attachment", claimed by the message).
+    One upload may ride several messages when a message fans out to several families."""
+
+    __tablename__ = "message_attachments"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["message_id", "institution_id"],
+            ["messages.id", "messages.institution_id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["file_id", "institution_id"],
+            ["stored_files.id", "stored_files.institution_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    message_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    file_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, index=True)
+    institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
 
 
 class AutoReply(TenantOwned, Base):

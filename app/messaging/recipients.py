@@ -27,10 +27,10 @@ from app.institutions.models import (
     Child,
     Group,
     GuardianLink,
-    Institution,
     StaffGroup,
     StaffMembership,
 )
+from app.institutions.settings import institution_settings
 
 
 @dataclass(frozen=True)
@@ -110,9 +110,7 @@ async def _check_all(
 
 
 async def guardians_may_message_guardians(db: AsyncSession, institution_id: uuid.UUID) -> bool:
-    institution = await db.get(Institution, institution_id)
-    settings = (institution.settings if institution else None) or {}
-    return bool(settings.get("guardians_may_message_guardians", False))
+    return (await institution_settings(db, institution_id)).guardians_may_message_guardians
 
 
 async def resolve(

@@ -9,12 +9,10 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import write_transaction
-from app.institutions.models import Institution
+from app.institutions.settings import institution_settings
 from app.messaging import attachments
 from app.messaging.models import Thread
 from app.storage import ObjectStorage
-
-DEFAULT_RETENTION_MONTHS = 24
 
 
 def _months_before(now: datetime, months: int) -> datetime:
@@ -23,9 +21,7 @@ def _months_before(now: datetime, months: int) -> datetime:
 
 
 async def retention_months(db: AsyncSession, institution_id: uuid.UUID) -> int:
-    institution = await db.get(Institution, institution_id)
-    settings = (institution.settings if institution else None) or {}
-    return int(settings.get("message_retention_months", DEFAULT_RETENTION_MONTHS))
+    return (await institution_settings(db, institution_id)).message_retention_months
 
 
 async def purge_expired_threads(

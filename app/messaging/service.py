@@ -7,6 +7,7 @@ after commit (and, later, the storage keys to delete after commit).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.actor import Actor
 from app.db import new_id, utcnow, write_transaction
 from app.errors import NotFound, ValidationFailed
-from app.messaging import live
+from app.messaging import attachments, live
 from app.messaging.models import (
     MAX_BODY,
     AutoReply,
@@ -189,11 +190,12 @@ async def start_thread(
     sensitive: bool = False,
     reply_to_all: bool = False,
     as_group_id: uuid.UUID | None = None,
+    file_ids: Sequence[uuid.UUID] = (),
 ) -> Outcome:
     """Start one thread, or one per family when the message is about several families'
     children; recipients are resolved now and kept as the participants."""
     subject_text = _clean_subject(subject)
-    text = clean_body(body)
+    text = clean_body(body, allow_empty=bool(file_ids))
     staff = actor.works_in(institution_id)
     if (sensitive or as_group_id) and not staff:
         raise NotFound(field="institutionId")
@@ -207,6 +209,7 @@ async def start_thread(
             recipients=recipients,
             sensitive=sensitive,
         )
+        stored = await attachments.claim(db, actor, institution_id, file_ids)
         outcome = Outcome()
         role = sender_role(actor, institution_id)
         for guardians, children, broadcast in _thread_shapes(resolved):
@@ -238,6 +241,7 @@ async def start_thread(
                 body=text,
                 as_group=as_group_id,
             )
+            attachments.attach(db, message, stored)
             await _auto_replies(db, thread, message)
             outcome.threads.append(thread)
             outcome.message = message
@@ -304,10 +308,11 @@ async def send_message(
     thread_id: uuid.UUID,
     body: str,
     quoted_message_id: uuid.UUID | None = None,
+    file_ids: Sequence[uuid.UUID] = (),
 ) -> Outcome:
     """Reply in a thread. A guardian's reply to a broadcast goes to its staff only (a reply
     thread of their own) unless the sender chose "reply to all"."""
-    text = clean_body(body)
+    text = clean_body(body, allow_empty=bool(file_ids))
     async with write_transaction(db):
         thread = await visible_thread(db, actor, thread_id)
         reach = await reach_of(db, actor, thread)
@@ -315,6 +320,7 @@ async def send_message(
         if left and reach.group_id is None and not reach.institution_inbox:
             raise ValidationFailed("thread_left", field="threadId")
         quoted = await _quoted(db, actor, thread, quoted_message_id)
+        stored = await attachments.claim(db, actor, thread.institution_id, file_ids)
         role = sender_role(actor, thread.institution_id)
         outcome = Outcome()
         new_thread = False
@@ -331,6 +337,7 @@ async def send_message(
             as_group=None if personal or new_thread else reach.group_id,
             as_institution=not personal and reach.group_id is None and reach.institution_inbox,
         )
+        attachments.attach(db, message, stored)
         outcome.threads, outcome.message = [thread], message
         auto = await _auto_replies(db, thread, message)
         kind = live.NEW_THREAD if new_thread else live.NEW_MESSAGE
@@ -453,11 +460,12 @@ async def delete_message(*, db: AsyncSession, actor: Actor, message_id: uuid.UUI
     async with write_transaction(db):
         message = await _own_recent_message(db, actor, message_id)
         message.body, message.deleted_at = "", utcnow()
+        keys = await attachments.forget_message_files(db, message.id)
         await db.flush()
         events = await live.thread_events(
             db, live.MESSAGE_CHANGED, [message.thread_id], {message.thread_id: message.id}
         )
-    return Outcome(message=message, events=events)
+    return Outcome(message=message, events=events, storage_keys=keys)
 
 
 async def forward_message(
@@ -485,6 +493,10 @@ async def delete_thread(*, db: AsyncSession, actor: Actor, thread_id: uuid.UUID)
         ):
             raise NotFound(field="threadId")
         events = await live.thread_events(db, live.THREAD_CHANGED, [thread.id])
+        replies = list(
+            (await db.scalars(select(Thread.id).where(Thread.parent_thread_id == thread.id))).all()
+        )
+        keys = await attachments.forget_thread_files(db, [thread.id, *replies])
         await db.execute(delete(Thread).where(Thread.parent_thread_id == thread.id))
         await db.execute(delete(Thread).where(Thread.id == thread.id))
-    return Outcome(events=events)
+    return Outcome(events=events, storage_keys=keys)

@@ -2,7 +2,7 @@
 messages (with Danish full-text search on PostgreSQL) and away replies, under row-level security.
 
 Revision ID: 0010
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-23 11:42:20.152357
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0010'
-down_revision: str | None = '0003'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -147,6 +147,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_message_thread_children_child_id'), ['child_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_message_thread_children_institution_id'), ['institution_id'], unique=False)
 
+    op.create_table('message_attachments',
+    sa.Column('message_id', sa.Uuid(), nullable=False),
+    sa.Column('file_id', sa.Uuid(), nullable=False),
+    sa.Column('institution_id', sa.Uuid(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['file_id', 'institution_id'], ['stored_files.id', 'stored_files.institution_id'], name=op.f('fk_message_attachments_file_id_institution_id_stored_files'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['institution_id'], ['institutions.id'], name=op.f('fk_message_attachments_institution_id_institutions')),
+    sa.ForeignKeyConstraint(['message_id', 'institution_id'], ['messages.id', 'messages.institution_id'], name=op.f('fk_message_attachments_message_id_institution_id_messages'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('message_id', 'file_id', name=op.f('pk_message_attachments'))
+    )
+    with op.batch_alter_table('message_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_attachments_file_id'), ['file_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_message_attachments_institution_id'), ['institution_id'], unique=False)
 
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
@@ -170,6 +183,7 @@ TENANT_TABLES = (
     "message_thread_states",
     "messages",
     "message_thread_children",
+    "message_attachments",
 )
 
 
@@ -178,6 +192,12 @@ def downgrade() -> None:
         op.execute("DROP INDEX IF EXISTS ix_messages_body_fts")
         for table in TENANT_TABLES:
             op.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")
+
+    with op.batch_alter_table('message_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_attachments_institution_id'))
+        batch_op.drop_index(batch_op.f('ix_message_attachments_file_id'))
+
+    op.drop_table('message_attachments')
     with op.batch_alter_table('message_thread_children', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_message_thread_children_institution_id'))
         batch_op.drop_index(batch_op.f('ix_message_thread_children_child_id'))

@@ -16,6 +16,7 @@ from tests.messaging.util import (
     PERNILLE,
     demo,
     inbox,
+    scoped,
     send,
     started,
     thread,
@@ -82,7 +83,8 @@ async def _notify_emails(client, message_id: str) -> set[str]:
     from app.accounts.models import User
 
     runtime = client.http._transport.app.state.runtime
-    async with runtime.sessions() as db:
+    d = await demo(client)
+    async with scoped(runtime, d.institution) as db:
         target = await recipients_to_notify(
             db=db, message_id=decode(message_id, "Message", field="x")
         )
@@ -98,7 +100,7 @@ async def test_sensitive_text_never_goes_to_notifications(client):
     )
     message = await send(client, PERNILLE, t["id"], "Fortroligt")
     runtime = client.http._transport.app.state.runtime
-    async with runtime.sessions() as db:
+    async with scoped(runtime, d.institution) as db:
         target = await recipients_to_notify(
             db=db, message_id=decode(message["id"], "Message", field="x")
         )
@@ -231,13 +233,13 @@ async def test_retention_purges_threads_without_recent_activity(client, runtime)
         client, PERNILLE, d.institution, {"children": [d.child("Liva Holm-Jensen")]}
     )
     institution_id = decode(d.institution, "Institution", field="x")
-    async with runtime.sessions() as db:
+    async with scoped(runtime, d.institution) as db:
         kept = await purge_expired_threads(
             db=db, storage=runtime.storage, institution_id=institution_id, now=utcnow()
         )
         assert kept == 0
     assert await thread(client, METTE, t["id"]) is not None
-    async with runtime.sessions() as db:
+    async with scoped(runtime, d.institution) as db:
         purged = await purge_expired_threads(
             db=db,
             storage=runtime.storage,

@@ -15,6 +15,7 @@ from tests.messaging.util import (
     PERNILLE,
     demo,
     inbox,
+    scoped,
     send,
     start,
     started,
@@ -47,8 +48,9 @@ async def test_reply_quoting_another_message(client):
     assert view["unreadCount"] == 1
 
 
-async def test_bad_input_is_a_typed_error_and_writes_nothing(client, db):
+async def test_bad_input_is_a_typed_error_and_writes_nothing(client, runtime):
     d, t = await _liva_thread(client)
+    db = scoped(runtime, d.institution)
     before = await _counts(db)
     empty = await send(client, METTE, t["id"], "   ")
     assert (empty["code"], empty["field"]) == ("INVALID", "body")
@@ -92,8 +94,9 @@ async def test_only_the_starter_or_an_admin_deletes_a_thread(client):
     assert await thread(client, METTE, t["id"]) is not None
 
 
-async def test_edit_and_delete_by_the_sender_for_fifteen_minutes(client, db):
-    _, t = await _liva_thread(client)
+async def test_edit_and_delete_by_the_sender_for_fifteen_minutes(client, runtime):
+    d, t = await _liva_thread(client)
+    db = scoped(runtime, d.institution)
     message = await send(client, METTE, t["id"], "Vi kommer kl 8")
     assert message["canEdit"] is True
     edited = await client.gql(

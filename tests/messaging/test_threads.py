@@ -175,16 +175,15 @@ async def test_guardians_write_to_their_childrens_staff_and_admins_only(client):
     assert peer["code"] == "INVALID" and peer["field"] == "recipients.guardians"
 
 
-async def test_guardians_message_guardians_where_the_institution_allows_it(client, db):
-    from app.institutions.models import Institution
-
+async def test_guardians_message_guardians_where_the_institution_allows_it(client):
     d = await demo(client)
     other = d.other_bjornene_family()
-    async with db.begin():
-        from app.api.ids import decode
-
-        row = await db.get(Institution, decode(d.institution, "Institution", field="x"))
-        row.settings = {**(row.settings or {}), "guardians_may_message_guardians": True}
+    changed = await client.gql(
+        "UpdateInstitutionSettings",
+        {"institution": d.institution, "input": {"guardiansMayMessageGuardians": True}},
+        as_=SOLSIKKEN_ADMIN,
+    )
+    assert "errors" not in changed
     (t,) = await started(client, METTE, d.institution, {"guardians": [other["guardians"][0]["id"]]})
     assert await thread(client, other["guardians"][0]["email"], t["id"]) is not None
 

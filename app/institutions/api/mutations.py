@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 from typing import Annotated, Union
 
 import strawberry
@@ -13,6 +14,7 @@ from app.api.ids import decode, plain_uuid
 from app.api.permissions import IsAuthenticated
 from app.institutions import people
 from app.institutions import service as institutions
+from app.institutions import settings as institution_settings
 from app.institutions.api.types import (
     Access,
     ChildNode,
@@ -20,6 +22,8 @@ from app.institutions.api.types import (
     GroupNode,
     GuardianLinkNode,
     InstitutionNode,
+    PhotoConsentDefault,
+    SharedInboxSender,
     StaffMemberNode,
 )
 
@@ -74,6 +78,21 @@ class UpdateInstitutionInput:
     opening_hours: list[OpeningHoursInput] | None = strawberry.field(
         default=None, description="Replaces all opening hours; a weekday left out is closed."
     )
+
+
+@strawberry.input(description="Only the settings given change; the others keep their value.")
+class InstitutionSettingsInput:
+    pickup_change_cutoff_minutes: int | None = None
+    guardians_may_message_guardians: bool | None = None
+    shared_inbox_sender_shown_to_guardians: SharedInboxSender | None = None
+    message_retention_months: int | None = None
+    photo_consent_default: PhotoConsentDefault | None = None
+    group_sharing_requires_consent: bool | None = None
+    photo_retention_months: int | None = None
+
+    def changes(self) -> dict[str, object]:
+        given = {k: v for k, v in vars(self).items() if v is not None}
+        return {k: v.value if isinstance(v, Enum) else v for k, v in given.items()}
 
 
 @strawberry.input
@@ -153,6 +172,19 @@ class InstitutionMutations:
             name=input.name,
             timezone=input.timezone,
             opening_hours=hours,
+        )
+        return InstitutionNode.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def update_institution_settings(
+        self, info: Info, institution: strawberry.ID, input: InstitutionSettingsInput
+    ) -> InstitutionResult:
+        row = await institution_settings.update_settings(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            institution_id=decode(institution, "Institution", field="institution"),
+            changes=input.changes(),
         )
         return InstitutionNode.of(row)
 

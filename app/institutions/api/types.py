@@ -16,6 +16,7 @@ from app.api.pagination import Connection, connection
 from app.institutions import models
 from app.institutions import service as institutions
 from app.institutions.policies import can_see_contact_details
+from app.institutions.settings import settings_of
 
 
 @strawberry.enum
@@ -45,6 +46,53 @@ async def _nodes(info: Info, loader_name: str, ids: Iterable[str], to_node: Any)
     loader = getattr(info.context.loaders, loader_name)
     rows = await loader.load_many([uuid.UUID(i) for i in ids])
     return [to_node(row) if row is not None else None for row in rows]
+
+
+@strawberry.enum
+class SharedInboxSender(Enum):
+    GROUP = "group"
+    STAFF = "staff"
+
+
+@strawberry.enum
+class PhotoConsentDefault(Enum):
+    NONE = "none"
+    OWN_GUARDIANS = "own_guardians"
+    GROUP = "group"
+
+
+@strawberry.type
+class InstitutionSettings:
+    pickup_change_cutoff_minutes: int = strawberry.field(
+        description="Changes to today's pickup plan are allowed until this long before pickup."
+    )
+    guardians_may_message_guardians: bool = strawberry.field(
+        description="Guardians of one group may start threads with each other."
+    )
+    shared_inbox_sender_shown_to_guardians: SharedInboxSender = strawberry.field(
+        description="Who guardians see as the sender of an answer from a shared inbox."
+    )
+    message_retention_months: int
+    photo_consent_default: PhotoConsentDefault = strawberry.field(
+        description="What a custody guardian's missing photo consent answer means."
+    )
+    group_sharing_requires_consent: bool
+    photo_retention_months: int
+
+    @classmethod
+    def of(cls, row: models.Institution) -> InstitutionSettings:
+        s = settings_of(row)
+        return cls(
+            pickup_change_cutoff_minutes=s.pickup_change_cutoff_minutes,
+            guardians_may_message_guardians=s.guardians_may_message_guardians,
+            shared_inbox_sender_shown_to_guardians=SharedInboxSender(
+                s.shared_inbox_sender_shown_to_guardians
+            ),
+            message_retention_months=s.message_retention_months,
+            photo_consent_default=PhotoConsentDefault(s.photo_consent_default),
+            group_sharing_requires_consent=s.group_sharing_requires_consent,
+            photo_retention_months=s.photo_retention_months,
+        )
 
 
 @strawberry.type
@@ -84,6 +132,10 @@ class InstitutionNode(relay.Node):
             for day in institutions.WEEKDAYS
             if (span := hours.get(day))
         ]
+
+    @strawberry.field
+    def settings(self) -> InstitutionSettings:
+        return InstitutionSettings.of(self.row)
 
     @strawberry.field(
         description="The groups you may see: all for staff, your children's for guardians."

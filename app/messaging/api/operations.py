@@ -10,6 +10,7 @@ from enum import Enum
 from typing import Annotated, Union
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.relay import GlobalID
 from strawberry.types import Info
 
@@ -17,8 +18,8 @@ from app.api.errors import NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode, plain_uuid
 from app.api.pagination import Connection, connection
 from app.api.permissions import IsAuthenticated
-from app.errors import NotFound
-from app.messaging import inbox, live, participation
+from app.i18n import translate
+from app.messaging import attachments, inbox, live, participation
 from app.messaging import service as messaging
 from app.messaging.api.types import MessageNode, ThreadNode
 from app.messaging.loaders import message_by_id, thread_by_id
@@ -82,6 +83,9 @@ class StartThreadInput:
     as_group_id: strawberry.ID | None = strawberry.field(
         default=None, description="Staff: write from this group's shared inbox."
     )
+    file_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description='Uploads (POST /uploads, purpose "attachment").'
+    )
 
 
 @strawberry.type
@@ -121,7 +125,13 @@ AutoReplyResult = Annotated[
 
 
 async def _publish(info: Info, outcome: messaging.Outcome) -> None:
+    """After commit: storage clean-up, then the live events."""
+    await attachments.delete_objects_quietly(info.context.runtime.storage, outcome.storage_keys)
     await live.publish(info.context.runtime.broker, outcome.events)
+
+
+def _files(ids: list[strawberry.ID]) -> list[uuid.UUID]:
+    return [decode(i, "File", field="fileIds") for i in ids]
 
 
 def _thread(id_: strawberry.ID) -> uuid.UUID:
@@ -205,6 +215,7 @@ class MessagingMutations:
             as_group_id=decode(input.as_group_id, "Group", field="asGroupId")
             if input.as_group_id
             else None,
+            file_ids=_files(input.file_ids),
         )
         await _publish(info, outcome)
         return ThreadsStarted(
@@ -220,6 +231,7 @@ class MessagingMutations:
         thread_id: strawberry.ID,
         body: str,
         quoted_message_id: strawberry.ID | None = None,
+        file_ids: list[strawberry.ID] | None = None,
     ) -> MessageResult:
         outcome = await messaging.send_message(
             db=info.context.db,
@@ -229,6 +241,7 @@ class MessagingMutations:
             quoted_message_id=decode(quoted_message_id, "Message", field="quotedMessageId")
             if quoted_message_id
             else None,
+            file_ids=_files(file_ids or []),
         )
         await _publish(info, outcome)
         assert outcome.message is not None
@@ -463,7 +476,11 @@ class MessagingSubscriptions:
         context, db = info.context, info.context.db
         wanted = _thread(thread_id)
         if (await thread_by_id(db, actor, [wanted]))[0] is None:
-            raise NotFound(field="threadId")
+            # Subscriptions bypass the ErrorPolicy extension: shape the error here.
+            raise GraphQLError(
+                translate("not_found", context.language),
+                extensions={"code": "NOT_FOUND", "field": "threadId"},
+            )
         if db.in_transaction():
             await db.commit()
         async with context.runtime.broker.subscribe(live.thread_channel(wanted)) as events:

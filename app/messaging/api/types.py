@@ -14,8 +14,10 @@ from strawberry.types import Info
 from app.actor import Actor
 from app.api.pagination import Connection, connection
 from app.db import utcnow
+from app.files.api import File
 from app.i18n import translate
 from app.institutions.api.types import ChildNode, GroupNode, InstitutionNode
+from app.institutions.settings import settings_of
 from app.messaging import inbox, models
 from app.messaging.service import EDIT_WINDOW
 
@@ -153,6 +155,11 @@ class MessageNode(relay.Node):
         rows = await info.context.loaders.message_by_id.load_many([uuid.UUID(i) for i in node_ids])
         return [cls.of(row) if row else None for row in rows]
 
+    @strawberry.field(description="Attachments; download links only for those who may read.")
+    async def files(self, info: Info) -> list[File]:
+        rows = await info.context.loaders.files_by_message.load(self.row.id)
+        return [File.of(row) for row in rows]
+
     @strawberry.field(description="Null once deleted.")
     def body(self) -> str | None:
         return None if self.row.deleted_at else self.row.body
@@ -193,8 +200,10 @@ class MessageNode(relay.Node):
         if row.sent_as_group_id is not None:
             group_row = await info.context.loaders.group_by_id.load(row.sent_as_group_id)
             group = GroupNode.of(group_row) if group_row else None
-        shown = ((institution.settings if institution else None) or {}).get(
-            "shared_inbox_sender_shown_to_guardians", "group"
+        shown = (
+            settings_of(institution).shared_inbox_sender_shown_to_guardians
+            if institution
+            else "group"
         )
         if not staff_viewer and row.sender_id != actor.user_id and shown == "group":
             if row.sent_as_group_id is not None:
