@@ -403,7 +403,7 @@ async def _messaging(
     busy_id = uuid.UUID(_node_id(busy))
 
     async def thread(i: int) -> None:
-        await post("Thread", {"id": busy, "first": 50}, guardian_token)
+        await post("ThreadMessagesPage", {"id": busy, "first": 50}, guardian_token)
 
     async def thread_floor(i: int) -> None:
         async with owner.connect() as c:
