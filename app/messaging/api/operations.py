@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncGenerator
 from enum import Enum
-from typing import Annotated, Union
+from typing import Annotated, Any, Union
 
 import strawberry
 from graphql import GraphQLError
@@ -429,6 +429,13 @@ class InboxEvent:
     message: MessageNode | None
 
 
+async def _release(db: Any) -> None:
+    """End the read transaction: an idle subscriber holds no connection, and the next
+    event's re-read sees what was committed since."""
+    if db.in_transaction():
+        await db.commit()
+
+
 def _maybe_uuid(value: object) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value)) if value else None
@@ -445,12 +452,11 @@ class MessagingSubscriptions:
     async def inbox_events(self, info: Info) -> AsyncGenerator[InboxEvent, None]:
         actor = await info.context.require_actor()
         context, db = info.context, info.context.db
+        await _release(db)
         async with context.runtime.broker.subscribe(live.inbox_channel(actor.user_id)) as events:
             async for event in events:
-                # Each event is re-read through the subscriber's own visibility rules, in a
-                # transaction of its own (so it sees what was committed since).
-                if db.in_transaction():
-                    await db.commit()
+                # Each event is re-read through the subscriber's own visibility rules.
+                await _release(db)
                 context.reset_loaders()
                 thread_id = _maybe_uuid(event.get("thread_id"))
                 message_id = _maybe_uuid(event.get("message_id"))
@@ -464,6 +470,7 @@ class MessagingSubscriptions:
                     thread=ThreadNode.of(thread) if thread else None,
                     message=MessageNode.of(message) if message else None,
                 )
+                await _release(db)  # resumed once the result was sent
 
     @strawberry.subscription(
         permission_classes=[IsAuthenticated],
@@ -481,12 +488,10 @@ class MessagingSubscriptions:
                 translate("not_found", context.language),
                 extensions={"code": "NOT_FOUND", "field": "threadId"},
             )
-        if db.in_transaction():
-            await db.commit()
+        await _release(db)
         async with context.runtime.broker.subscribe(live.thread_channel(wanted)) as events:
             async for event in events:
-                if db.in_transaction():
-                    await db.commit()
+                await _release(db)
                 context.reset_loaders()
                 message_id = _maybe_uuid(event.get("message_id"))
                 if message_id is None:
@@ -494,3 +499,4 @@ class MessagingSubscriptions:
                 message = (await message_by_id(db, actor, [message_id]))[0]
                 if message is not None:
                     yield MessageNode.of(message)
+                    await _release(db)
