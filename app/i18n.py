@@ -153,17 +153,141 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Samtaler i en fællespostkasse kan arkiveres, ikke forlades.",
         "en": "Threads of a shared inbox can be archived, not left.",
     },
-    "too_many_attachments": {
-        "da": "Højst {max} vedhæftede filer pr. besked.",
-        "en": "At most {max} attachments per message.",
-    },
     "audience_institution": {"da": "Alle forældre", "en": "All guardians"},
     "audience_groups": {"da": "Forældre i {names}", "en": "Guardians of {names}"},
     "shared_inbox": {"da": "Fællespostkasse", "en": "Shared inbox"},
+    "due_needs_confirmation": {
+        "da": "En svarfrist kræver, at opslaget skal bekræftes.",
+        "en": "A due date needs the announcement to ask for confirmation.",
+    },
+    "due_in_past": {
+        "da": "Svarfristen kan ikke ligge i fortiden.",
+        "en": "The due date cannot be in the past.",
+    },
+    "too_many_attachments": {
+        "da": "Højst {max} vedhæftede filer.",
+        "en": "At most {max} attachments.",
+    },
+    "confirmation_not_requested": {
+        "da": "Opslaget skal ikke bekræftes.",
+        "en": "This announcement does not ask for confirmation.",
+    },
+    "quiet_hours_empty": {
+        "da": "Stille timer skal starte og slutte på forskellige tidspunkter.",
+        "en": "Quiet hours must start and end at different times.",
+    },
+    "push_title_announcement": {
+        "da": "Nyt opslag fra {sender}",
+        "en": "New announcement from {sender}",
+    },
+    "push_title_message": {"da": "Ny besked fra {sender}", "en": "New message from {sender}"},
+    "push_body_hidden": {
+        "da": "Åbn Seddel for at læse den.",
+        "en": "Open Seddel to read it.",
+    },
+    "email_subject": {"da": "Seddel: {count} nye", "en": "Seddel: {count} new"},
+    "email_greeting": {"da": "Hej {name}", "en": "Hello {name}"},
+    "email_item_announcement": {
+        "da": "- Opslag fra {sender}: {link}",
+        "en": "- Announcement from {sender}: {link}",
+    },
+    "email_item_message": {
+        "da": "- Besked fra {sender}: {link}",
+        "en": "- Message from {sender}: {link}",
+    },
+    "email_footer": {
+        "da": "Log ind i Seddel for at læse dem. Indholdet sendes ikke med e-mail.",
+        "en": "Sign in to Seddel to read them. The content is never sent by e-mail.",
+    },
+    "invalid_consent_level": {
+        "da": "Samtykke skal være ingen, kun egne forældre eller gruppen.",
+        "en": "Consent must be none, own guardians only or the group.",
+    },
+    "photo_consent_none": {
+        "da": "Der er ikke samtykke til billeder af {name}.",
+        "en": "There is no consent to photos of {name}.",
+    },
+    "child_not_in_group": {
+        "da": "Barnet går ikke i gruppen.",
+        "en": "The child is not in the group.",
+    },
     "internal_error": {
         "da": "Der opstod en uventet fejl (reference {request_id}).",
         "en": "An unexpected error occurred (reference {request_id}).",
     },
+    # --- pickup plan and vacation survey (h3-plan) ---
+    "plan_day_or_weekday": {
+        "da": "Angiv enten en dato eller en ugedag.",
+        "en": "Give either a date or a weekday.",
+    },
+    "plan_day_past": {
+        "da": "Datoen er allerede passeret.",
+        "en": "That date has already passed.",
+    },
+    "plan_day_closed": {
+        "da": "Institutionen har lukket {day}.",
+        "en": "The institution is closed on {day}.",
+    },
+    "plan_weekday_closed": {
+        "da": "Institutionen har lukket den ugedag.",
+        "en": "The institution is closed on that weekday.",
+    },
+    "plan_outside_hours": {
+        "da": "Tidspunktet skal ligge i åbningstiden ({opens}-{closes}).",
+        "en": "The time must be within the opening hours ({opens}-{closes}).",
+    },
+    "plan_arrival_after_pickup": {
+        "da": "Det første tidspunkt skal ligge før det sidste.",
+        "en": "The first time must come before the second.",
+    },
+    "plan_after_cutoff": {
+        "da": "Dagens plan kan kun ændres indtil {minutes} minutter før afhentning. Ring til"
+        " institutionen.",
+        "en": "Today's plan can only be changed until {minutes} minutes before pickup. Call the"
+        " institution.",
+    },
+    "pickup_person_not_of_child": {
+        "da": "Personen har ikke hentetilladelse til barnet.",
+        "en": "This person is not authorised to pick this child up.",
+    },
+    "pickup_person_not_valid": {
+        "da": "Hentetilladelsen gælder ikke den dag.",
+        "en": "The pickup authorisation does not cover that day.",
+    },
+    "guardian_not_of_child": {
+        "da": "Personen er ikke forælder til barnet.",
+        "en": "This person is not a guardian of the child.",
+    },
+    "alone_not_allowed": {
+        "da": "En forælder med forældremyndighed har ikke givet lov til, at barnet går hjem alene.",
+        "en": "A guardian with custody has not allowed the child to go home alone.",
+    },
+    "invalid_leave_mode": {"da": "Ukendt måde at gå hjem på.", "en": "Unknown way of leaving."},
+    "child_not_enrolled": {
+        "da": "Barnet er ikke indskrevet den dag.",
+        "en": "The child is not enrolled on that day.",
+    },
+    "plan_range_too_long": {
+        "da": "Perioden må højst være {days} dage.",
+        "en": "The period may be at most {days} days.",
+    },
+    "survey_too_long": {
+        "da": "En ferieforespørgsel må højst dække {days} dage.",
+        "en": "A vacation survey may cover at most {days} days.",
+    },
+    "survey_deadline_order": {
+        "da": "Svarfristen skal ligge før første dag.",
+        "en": "The deadline must come before the first day.",
+    },
+    "survey_closed": {
+        "da": "Svarfristen er overskredet. Kontakt institutionen.",
+        "en": "The deadline has passed. Contact the institution.",
+    },
+    "survey_day_outside": {
+        "da": "Dagen ligger uden for ferieperioden.",
+        "en": "The day lies outside the survey's period.",
+    },
+    "duplicate_day": {"da": "En dag står der to gange.", "en": "A day is given twice."},
 }
 
 

@@ -9,10 +9,13 @@ from app.db import Base
 
 def load_all_models() -> None:
     import app.accounts.models
+    import app.announcements.models
     import app.attendance.models
     import app.files.models
+    import app.gallery.models
     import app.institutions.models
-    import app.messaging.models  # noqa: F401
+    import app.messaging.models
+    import app.notifications.models  # noqa: F401
 
 
 def tenant_tables() -> list[Table]:

@@ -11,8 +11,15 @@ from strawberry.dataloader import DataLoader
 
 from app.accounts.models import User
 from app.actor import Actor
+from app.announcements import loaders as announcement_loaders
+from app.announcements.models import Announcement, AnnouncementReceipt
+from app.attendance import loaders as attendance_loaders
+from app.attendance.models import PickupPerson, PickupPlan, VacationSurvey
 from app.files import loaders as file_loaders
 from app.files.models import StoredFile
+from app.gallery import loaders as gallery_loaders
+from app.gallery.consent import ConsentAnswer, ConsentChange
+from app.gallery.models import Photo
 from app.institutions import loaders as institution_loaders
 from app.institutions.models import Child, Group, GuardianLink, Institution, StaffMembership
 from app.messaging import attachments as messaging_attachments
@@ -119,3 +126,60 @@ class Loaders:
     @property
     def file_by_id(self) -> DataLoader[uuid.UUID, StoredFile | None]:
         return self._loader("file_by_id", file_loaders.file_by_id)
+
+    @property
+    def announcement_by_id(self) -> DataLoader[uuid.UUID, Announcement | None]:
+        return self._loader("announcement_by_id", announcement_loaders.announcement_by_id)
+
+    @property
+    def my_announcement_receipt(self) -> DataLoader[uuid.UUID, AnnouncementReceipt | None]:
+        return self._loader(
+            "my_announcement_receipt", announcement_loaders.my_receipt_by_announcement
+        )
+
+    @property
+    def announcement_receipt_counts(self) -> DataLoader[uuid.UUID, tuple[int, int, int]]:
+        return self._loader(
+            "announcement_receipt_counts", announcement_loaders.receipt_counts_by_announcement
+        )
+
+    # gallery
+    @property
+    def effective_consent_by_child(self) -> DataLoader[uuid.UUID, str | None]:
+        return self._loader(
+            "effective_consent_by_child", gallery_loaders.effective_consent_by_child
+        )
+
+    @property
+    def consent_answers_by_child(self) -> DataLoader[uuid.UUID, list[ConsentAnswer]]:
+        return self._loader("consent_answers_by_child", gallery_loaders.consent_answers_by_child)
+
+    @property
+    def consent_changes_by_child(self) -> DataLoader[uuid.UUID, list[ConsentChange]]:
+        return self._loader("consent_changes_by_child", gallery_loaders.consent_changes_by_child)
+
+    @property
+    def photo_by_id(self) -> DataLoader[uuid.UUID, Photo | None]:
+        return self._loader("photo_by_id", gallery_loaders.photo_by_id)
+
+    @property
+    def child_ids_by_photo(self) -> DataLoader[uuid.UUID, list[uuid.UUID]]:
+        return self._loader("child_ids_by_photo", gallery_loaders.child_ids_by_photo)
+
+    # --- attendance: pickup plan and vacation survey (h3-plan) ---------------------------------
+
+    @property
+    def pickup_person_by_id(self) -> DataLoader[uuid.UUID, PickupPerson | None]:
+        return self._loader("pickup_person_by_id", attendance_loaders.pickup_person_by_id)
+
+    @property
+    def pickup_plan_by_id(self) -> DataLoader[uuid.UUID, PickupPlan | None]:
+        return self._loader("pickup_plan_by_id", attendance_loaders.pickup_plan_by_id)
+
+    @property
+    def vacation_survey_by_id(self) -> DataLoader[uuid.UUID, VacationSurvey | None]:
+        return self._loader("vacation_survey_by_id", attendance_loaders.vacation_survey_by_id)
+
+    @property
+    def child_name_by_id(self) -> DataLoader[uuid.UUID, str | None]:
+        return self._loader("child_name_by_id", attendance_loaders.child_name_by_id)

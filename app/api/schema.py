@@ -23,24 +23,52 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from app.accounts.api import AccountMutations, AccountQueries
+from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.cost import QueryCostLimiter
 from app.api.errors import ErrorPolicy, FreshActorPerOperation
 from app.api.node import NodeQueries
 from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
 from app.attendance.api import AttendanceMutations, AttendanceQueries
+from app.attendance.plan_api import PickupPlanMutations, PickupPlanQueries
+from app.attendance.survey_api import VacationSurveyMutations, VacationSurveyQueries
 from app.config import Settings
+from app.gallery.api.consent import ConsentMutations, ConsentQueries
 from app.institutions.api.mutations import InstitutionMutations
 from app.messaging.api.operations import (
     MessagingMutations,
     MessagingQueries,
     MessagingSubscriptions,
 )
+from app.notifications.api import NotificationMutations, NotificationQueries
 
-Query = merge_types("Query", (NodeQueries, AccountQueries, AttendanceQueries, MessagingQueries))
+Query = merge_types(
+    "Query",
+    (
+        NodeQueries,
+        AccountQueries,
+        AnnouncementQueries,
+        AttendanceQueries,
+        ConsentQueries,
+        MessagingQueries,
+        NotificationQueries,
+        PickupPlanQueries,
+        VacationSurveyQueries,
+    ),
+)
 Mutation = merge_types(
     "Mutation",
-    (AccountMutations, InstitutionMutations, AttendanceMutations, MessagingMutations),
+    (
+        AccountMutations,
+        AnnouncementMutations,
+        AttendanceMutations,
+        ConsentMutations,
+        InstitutionMutations,
+        MessagingMutations,
+        NotificationMutations,
+        PickupPlanMutations,
+        VacationSurveyMutations,
+    ),
 )
 Subscription = merge_types("Subscription", (MessagingSubscriptions,))
 

@@ -14,10 +14,13 @@ from datetime import timedelta
 from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.models import User
 from app.actor import Actor
 from app.db import new_id, utcnow, write_transaction
 from app.errors import NotFound, ValidationFailed
+from app.institutions.models import Group
 from app.messaging import attachments, live
+from app.messaging.audience import recipients_to_notify
 from app.messaging.models import (
     MAX_BODY,
     AutoReply,
@@ -29,6 +32,7 @@ from app.messaging.models import (
 )
 from app.messaging.policies import _reach, visible_messages, visible_threads
 from app.messaging.recipients import Recipients, Resolved, resolve
+from app.notifications import service as notifications
 
 EDIT_WINDOW = timedelta(minutes=15)
 MAX_SUBJECT = 200
@@ -159,6 +163,34 @@ async def mark_read_in(
     return state
 
 
+def thread_link(thread_id: uuid.UUID) -> str:
+    """Where the apps open a thread; e-mails put the public URL in front."""
+    return f"/threads/{thread_id}"
+
+
+async def _notify(db: AsyncSession, thread: Thread, message: Message, sender_name: str) -> None:
+    """Outbox rows for a new message, in its transaction (h2-notify's worker delivers them):
+    everyone it reaches except the sender, the muted and those who left; no text when the
+    thread is sensitive."""
+    target = await recipients_to_notify(db=db, message_id=message.id)
+    if target is None or not target.user_ids:
+        return
+    if message.sent_as_group_id is not None:
+        group = await db.get(Group, message.sent_as_group_id)
+        sender_name = group.name if group else sender_name
+    await notifications.enqueue(
+        db=db,
+        institution_id=thread.institution_id,
+        recipients=target.user_ids,
+        kind="message",
+        subject_id=message.id,
+        sender_name=sender_name,
+        link=thread_link(thread.id),
+        preview=target.preview,
+        sensitive=target.sensitive,
+    )
+
+
 async def _quoted(
     db: AsyncSession, actor: Actor, thread: Thread, quoted_id: uuid.UUID | None
 ) -> uuid.UUID | None:
@@ -242,6 +274,7 @@ async def start_thread(
                 as_group=as_group_id,
             )
             attachments.attach(db, message, stored)
+            await _notify(db, thread, message, actor.name)
             await _auto_replies(db, thread, message)
             outcome.threads.append(thread)
             outcome.message = message
@@ -338,6 +371,7 @@ async def send_message(
             as_institution=not personal and reach.group_id is None and reach.institution_inbox,
         )
         attachments.attach(db, message, stored)
+        await _notify(db, thread, message, actor.name)
         outcome.threads, outcome.message = [thread], message
         auto = await _auto_replies(db, thread, message)
         kind = live.NEW_THREAD if new_thread else live.NEW_MESSAGE
@@ -423,6 +457,8 @@ async def _auto_replies(db: AsyncSession, thread: Thread, message: Message) -> M
             last = await _post(
                 db, thread, sender_id=reply.user_id, role="staff", body=reply.body, auto=True
             )
+            away_user = await db.get(User, reply.user_id)
+            await _notify(db, thread, last, away_user.name if away_user else "")
     return last
 
 

@@ -2,7 +2,7 @@
 messages (with Danish full-text search on PostgreSQL) and away replies, under row-level security.
 
 Revision ID: 0010
-Revises: 0004
+Revises: 0030
 Create Date: 2026-11-23 11:42:20.152357
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0010'
-down_revision: str | None = '0004'
+down_revision: str | None = '0030'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

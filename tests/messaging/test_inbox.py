@@ -75,6 +75,22 @@ async def test_mute_archive_and_a_new_message_brings_it_back(client):
     users = await _notify_emails(client, message["id"])
     assert "jonas@example.com" in users and "mette@example.com" not in users
     assert PERNILLE not in users
+    # The send path wrote the outbox rows (h2-notify's worker delivers them).
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+    from app.notifications.models import OutboxEntry
+
+    runtime = client.http._transport.app.state.runtime
+    async with scoped(runtime, d.institution) as db:
+        rows = await db.execute(
+            select(User.email, OutboxEntry.preview)
+            .join(User, User.id == OutboxEntry.user_id)
+            .where(OutboxEntry.subject_id == decode(message["id"], "Message", field="x"))
+        )
+        outbox = {email: preview for email, preview in rows.all()}
+    assert "jonas@example.com" in outbox and "mette@example.com" not in outbox
+    assert outbox["jonas@example.com"] in ("Ny besked", None)
 
 
 async def _notify_emails(client, message_id: str) -> set[str]:
