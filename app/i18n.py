@@ -116,6 +116,46 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "first must be between 0 and {max}.",
     },
     "invalid_cursor": {"da": "Ugyldig cursor.", "en": "Invalid cursor."},
+    "message_empty": {"da": "Beskeden er tom.", "en": "The message is empty."},
+    "message_too_long": {
+        "da": "Beskeden er for lang: {length} tegn, højst {max}.",
+        "en": "The message is too long: {length} characters, at most {max}.",
+    },
+    "recipients_required": {
+        "da": "Vælg mindst én modtager.",
+        "en": "Choose at least one recipient.",
+    },
+    "recipient_no_access": {
+        "da": "Den forælder kan ikke modtage denne besked om barnet.",
+        "en": "That guardian cannot receive this message about the child.",
+    },
+    "child_without_guardians": {
+        "da": "Barnet har ingen forældre, der kan modtage beskeden.",
+        "en": "The child has no guardians who can receive the message.",
+    },
+    "guardians_may_not_message_guardians": {
+        "da": "Institutionen tillader ikke beskeder mellem forældre.",
+        "en": "The institution does not allow messages between guardians.",
+    },
+    "thread_left": {
+        "da": "Du har forladt samtalen.",
+        "en": "You have left this thread.",
+    },
+    "edit_window_passed": {
+        "da": "Beskeder kan kun rettes eller slettes de første {minutes} minutter.",
+        "en": "Messages can be edited or deleted only during the first {minutes} minutes.",
+    },
+    "sensitive_not_forwarded": {
+        "da": "Beskeder i en følsom samtale kan ikke videresendes.",
+        "en": "Messages of a sensitive thread cannot be forwarded.",
+    },
+    "cannot_leave_shared_inbox": {
+        "da": "Samtaler i en fællespostkasse kan arkiveres, ikke forlades.",
+        "en": "Threads of a shared inbox can be archived, not left.",
+    },
+    "audience_institution": {"da": "Alle forældre", "en": "All guardians"},
+    "audience_groups": {"da": "Forældre i {names}", "en": "Guardians of {names}"},
+    "shared_inbox": {"da": "Fællespostkasse", "en": "Shared inbox"},
     "due_needs_confirmation": {
         "da": "En svarfrist kræver, at opslaget skal bekræftes.",
         "en": "A due date needs the announcement to ask for confirmation.",
@@ -229,8 +269,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This person is not a guardian of the child.",
     },
     "alone_not_allowed": {
-        "da": "En forælder med forældremyndighed har ikke givet lov til, at barnet går hjem"
-        " alene.",
+        "da": "En forælder med forældremyndighed har ikke givet lov til, at barnet går hjem alene.",
         "en": "A guardian with custody has not allowed the child to go home alone.",
     },
     "invalid_leave_mode": {"da": "Ukendt måde at gå hjem på.", "en": "Unknown way of leaving."},

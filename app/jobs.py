@@ -27,6 +27,7 @@ from app.config import Settings
 from app.db import RequestSession, utcnow, write_transaction
 from app.files.service import sweep_unclaimed
 from app.gallery.retention import purge_expired_photos
+from app.messaging.retention import purge_expired_threads
 from app.notifications.models import JobRun
 from app.notifications.retention import purge_delivered_notifications
 from app.notifications.senders import Senders, create_senders
@@ -50,6 +51,7 @@ class RetentionJob(Protocol):
 #     ("messages", app.messaging.retention.purge_expired_threads),
 RETENTION_JOBS: list[tuple[str, RetentionJob]] = [
     ("announcements", purge_expired_announcements),
+    ("messages", purge_expired_threads),
     ("notifications", purge_delivered_notifications),
     ("unclaimed uploads", sweep_unclaimed),
     ("photos", purge_expired_photos),
@@ -93,8 +95,8 @@ async def run_retention(context: JobContext) -> dict[str, int]:
     return totals
 
 
-# The worker runs these when due. The attendance team's nightly job is one more line, e.g.
-#     PeriodicJob("attendance-nightly", timedelta(days=1), app.attendance.jobs.nightly),
+# The worker runs these when due. The attendance job is hourly because it is idempotent: the
+# first run after each institution's local midnight closes the day before.
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("retention", timedelta(days=1), run_retention),
     PeriodicJob("attendance-nightly", timedelta(hours=1), attendance_nightly),

@@ -14,6 +14,7 @@ def load_all_models() -> None:
     import app.files.models
     import app.gallery.models
     import app.institutions.models
+    import app.messaging.models
     import app.notifications.models  # noqa: F401
 
 

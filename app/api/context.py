@@ -86,6 +86,10 @@ class Context(BaseContext, kw_only=True):
         self._actor_task = None
         self._loaders = None
 
+    def reset_loaders(self) -> None:
+        """Forget what the loaders cached: a subscription re-reads fresh rows per event."""
+        self._loaders = None
+
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:

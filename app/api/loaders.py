@@ -22,6 +22,9 @@ from app.gallery.consent import ConsentAnswer, ConsentChange
 from app.gallery.models import Photo
 from app.institutions import loaders as institution_loaders
 from app.institutions.models import Child, Group, GuardianLink, Institution, StaffMembership
+from app.messaging import attachments as messaging_attachments
+from app.messaging import loaders as messaging_loaders
+from app.messaging.models import Message, Participant, Thread, ThreadState
 
 V = TypeVar("V")
 BatchFunction = Callable[[AsyncSession, Actor, Sequence[Any]], Awaitable[list[V]]]
@@ -86,6 +89,40 @@ class Loaders:
     def user_by_id(self) -> DataLoader[uuid.UUID, User | None]:
         return self._loader("user_by_id", institution_loaders.user_by_id)
 
+    # --- messaging ---------------------------------------------------------------------
+
+    @property
+    def thread_by_id(self) -> DataLoader[uuid.UUID, Thread | None]:
+        return self._loader("thread_by_id", messaging_loaders.thread_by_id)
+
+    @property
+    def message_by_id(self) -> DataLoader[uuid.UUID, Message | None]:
+        return self._loader("message_by_id", messaging_loaders.message_by_id)
+
+    @property
+    def unread_by_thread(self) -> DataLoader[uuid.UUID, int]:
+        return self._loader("unread_by_thread", messaging_loaders.unread_by_thread)
+
+    @property
+    def own_state_by_thread(self) -> DataLoader[uuid.UUID, ThreadState | None]:
+        return self._loader("own_state_by_thread", messaging_loaders.own_state_by_thread)
+
+    @property
+    def states_by_thread(self) -> DataLoader[uuid.UUID, list[ThreadState]]:
+        return self._loader("states_by_thread", messaging_loaders.states_by_thread)
+
+    @property
+    def participants_by_thread(self) -> DataLoader[uuid.UUID, list[Participant]]:
+        return self._loader("participants_by_thread", messaging_loaders.participants_by_thread)
+
+    @property
+    def files_by_message(self) -> DataLoader[uuid.UUID, list[StoredFile]]:
+        return self._loader("files_by_message", messaging_attachments.files_by_message)
+
+    @property
+    def child_ids_by_thread(self) -> DataLoader[uuid.UUID, list[uuid.UUID]]:
+        return self._loader("child_ids_by_thread", messaging_loaders.child_ids_by_thread)
+
     @property
     def announcement_by_id(self) -> DataLoader[uuid.UUID, Announcement | None]:
         return self._loader("announcement_by_id", announcement_loaders.announcement_by_id)
@@ -132,6 +169,7 @@ class Loaders:
     @property
     def child_ids_by_photo(self) -> DataLoader[uuid.UUID, list[uuid.UUID]]:
         return self._loader("child_ids_by_photo", gallery_loaders.child_ids_by_photo)
+
     # --- attendance: pickup plan and vacation survey (h3-plan) ---------------------------------
 
     @property

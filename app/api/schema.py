@@ -38,6 +38,11 @@ from app.config import Settings
 from app.gallery.api.consent import ConsentMutations, ConsentQueries
 from app.gallery.api.photos import PhotoMutations, PhotoQueries
 from app.institutions.api.mutations import InstitutionMutations
+from app.messaging.api.operations import (
+    MessagingMutations,
+    MessagingQueries,
+    MessagingSubscriptions,
+)
 from app.notifications.api import NotificationMutations, NotificationQueries
 
 Query = merge_types(
@@ -48,6 +53,7 @@ Query = merge_types(
         AnnouncementQueries,
         AttendanceQueries,
         ConsentQueries,
+        MessagingQueries,
         NotificationQueries,
         PhotoQueries,
         PickupPlanQueries,
@@ -64,6 +70,7 @@ Mutation = merge_types(
         AttendanceMutations,
         ConsentMutations,
         InstitutionMutations,
+        MessagingMutations,
         NotificationMutations,
         PhotoMutations,
         PickupPlanMutations,
@@ -71,7 +78,13 @@ Mutation = merge_types(
         PresenceMutations,
     ),
 )
-Subscription = merge_types("Subscription", (PresenceSubscriptions,))
+Subscription = merge_types(
+    "Subscription",
+    (
+        MessagingSubscriptions,
+        PresenceSubscriptions,
+    ),
+)
 
 
 class SeddelSchema(strawberry.Schema):

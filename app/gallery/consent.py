@@ -175,9 +175,7 @@ async def consent_history(
     return by_child
 
 
-async def group_children(
-    *, db: AsyncSession, actor: Actor, group_id: uuid.UUID
-) -> list[Child]:
+async def group_children(*, db: AsyncSession, actor: Actor, group_id: uuid.UUID) -> list[Child]:
     """The group's active children, for the staff who photograph them (others: nothing)."""
     rows = await db.scalars(
         select(Child)

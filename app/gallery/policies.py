@@ -109,14 +109,10 @@ def visible_photos(actor: Actor) -> ColumnElement[bool]:
         .where(tag.photo_id == Photo.id, ~allowed)
     )
     own = aliased(PhotoChild)
-    shows_mine = exists(
-        select(literal(1)).where(own.photo_id == Photo.id, own.child_id.in_(mine))
-    )
+    shows_mine = exists(select(literal(1)).where(own.photo_id == Photo.id, own.child_id.in_(mine)))
     groups = actor.guarded_groups
     reaches = or_(Photo.group_id.in_(groups), shows_mine) if groups else shows_mine
-    guardian = and_(
-        Photo.institution_id.in_(actor.guardian_institutions), reaches, ~forbidden_tag
-    )
+    guardian = and_(Photo.institution_id.in_(actor.guardian_institutions), reaches, ~forbidden_tag)
     return or_(staff, guardian)
 
 
@@ -141,4 +137,3 @@ def can_see_consent(actor: Actor, child: Child) -> bool:
 def can_see_consent_details(actor: Actor, institution_id: uuid.UUID) -> bool:
     """Each guardian's answer and the history: for the institution's staff and admins."""
     return actor.works_in(institution_id)
-

@@ -150,7 +150,9 @@ async def test_one_address_trying_many_accounts_is_throttled(client, settings):
     object.__setattr__(settings, "login_max_failures_per_address", 3)
     try:
         for i in range(3):
-            data = await client.gql("Login", {"email": f"guess{i}@example.com", "password": "wrong-password"})
+            data = await client.gql(
+                "Login", {"email": f"guess{i}@example.com", "password": "wrong-password"}
+            )
             assert data["login"]["__typename"] == "InvalidCredentialsError"
         data = await client.gql("Login", {"email": METTE, "password": "seddel-demo"})
     finally:
@@ -185,7 +187,9 @@ async def test_idle_and_expired_sessions_stop_working(client, db):
     from app.db import utcnow
 
     idle = await client.token_for(METTE)
-    expired = (await client.gql("Login", {"email": METTE, "password": "seddel-demo"}))["login"]["token"]
+    expired = (await client.gql("Login", {"email": METTE, "password": "seddel-demo"}))["login"][
+        "token"
+    ]
     async with db as session:
         await session.execute(
             update(AuthSession)

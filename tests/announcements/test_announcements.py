@@ -21,7 +21,11 @@ async def test_a_group_announcement_reaches_exactly_the_groups_guardians(client)
     for guardian in (METTE, JONAS, sorted(bjornene - {METTE, JONAS})[0]):
         seen = await listed(client, guardian)
         assert [a["id"] for a in seen] == [made["id"]], guardian
-        assert seen[0]["myReceipt"] == {"readAt": None, "confirmedAt": None, "needsConfirmation": True}
+        assert seen[0]["myReceipt"] == {
+            "readAt": None,
+            "confirmedAt": None,
+            "needsConfirmation": True,
+        }
         assert seen[0]["stats"] is None  # the follow-up is the staff's
     outsider = sorted(await guardians_of_group(client, "Myrerne"))[0]
     assert await listed(client, outsider) == []
@@ -54,7 +58,7 @@ async def test_guardians_confirm_and_staff_see_who_has_not_per_child(client, ass
     made = await post(client, group=None, requiresConfirmation=True, dueOn=TOMORROW)
     await client.token_for(METTE)
     assert (await listed(client, METTE, unconfirmed=True))[0]["id"] == made["id"]
-    read = (await client.gql("MarkAnnouncementRead", {"announcementId": made["id"]}, as_=METTE))
+    read = await client.gql("MarkAnnouncementRead", {"announcementId": made["id"]}, as_=METTE)
     assert read["markAnnouncementRead"]["myReceipt"]["readAt"] is not None
     assert await listed(client, METTE, unread=True) == []
     assert len(await listed(client, METTE, unconfirmed=True)) == 1
@@ -78,7 +82,9 @@ async def test_guardians_confirm_and_staff_see_who_has_not_per_child(client, ass
     assert mine["node"]["confirmations"] is None and mine["node"]["stats"] is None
 
 
-async def test_the_overview_costs_the_same_for_a_group_and_the_institution(client, assert_max_queries):
+async def test_the_overview_costs_the_same_for_a_group_and_the_institution(
+    client, assert_max_queries
+):
     small = await post(client, requiresConfirmation=True)
     large = await post(client, group=None, requiresConfirmation=True)
     counts = []
@@ -121,15 +127,23 @@ async def test_bad_input_is_refused_and_nothing_is_written(client):
 async def test_only_the_author_edits_and_deletes(client):
     made = await post(client, requiresConfirmation=True)
     for other in (SOLSIKKEN_ADMIN, METTE, REGNBUEN_ADMIN):
-        edit = await client.gql("UpdateAnnouncement", {"announcementId": made["id"], "input": {"title": "X"}}, as_=other)
+        edit = await client.gql(
+            "UpdateAnnouncement", {"announcementId": made["id"], "input": {"title": "X"}}, as_=other
+        )
         assert edit["updateAnnouncement"]["code"] == "NOT_FOUND", other
         gone = await client.gql("DeleteAnnouncement", {"announcementId": made["id"]}, as_=other)
         assert gone["deleteAnnouncement"]["code"] == "NOT_FOUND", other
-    edited = await client.gql("UpdateAnnouncement", {"announcementId": made["id"], "input": {"title": "Tur i parken", "dueOn": TOMORROW}}, as_=PERNILLE)
+    edited = await client.gql(
+        "UpdateAnnouncement",
+        {"announcementId": made["id"], "input": {"title": "Tur i parken", "dueOn": TOMORROW}},
+        as_=PERNILLE,
+    )
     assert edited["updateAnnouncement"]["title"] == "Tur i parken"
     assert edited["updateAnnouncement"]["dueOn"] == TOMORROW
     assert (await listed(client, METTE))[0]["title"] == "Tur i parken"
-    blank = await client.gql("UpdateAnnouncement", {"announcementId": made["id"], "input": {"body": " "}}, as_=PERNILLE)
+    blank = await client.gql(
+        "UpdateAnnouncement", {"announcementId": made["id"], "input": {"body": " "}}, as_=PERNILLE
+    )
     assert blank["updateAnnouncement"]["field"] == "body"
     deleted = await client.gql("DeleteAnnouncement", {"announcementId": made["id"]}, as_=PERNILLE)
     assert deleted["deleteAnnouncement"]["__typename"] == "AnnouncementDeleted"

@@ -97,4 +97,3 @@ async def test_unexpected_errors_are_masked_with_a_request_id(runtime, monkeypat
         "code": "INTERNAL_SERVER_ERROR",
         "requestId": "test-request-0001",
     }, response.json()
-

@@ -50,7 +50,7 @@ async def family(client: Any) -> dict[str, Any]:
     edges = [e["node"] for e in node["children"]["edges"]]
     liva = next(c for c in edges if c["name"] == "Liva Holm-Jensen")
     bears = [c for c in edges if c["group"]["name"] == "Bjørnene" and c["id"] != liva["id"]]
-    nodes = (await client.gql("Nodes", {"ids": [c["id"] for c in bears]}, as_=SOLSIKKEN_ADMIN))
+    nodes = await client.gql("Nodes", {"ids": [c["id"] for c in bears]}, as_=SOLSIKKEN_ADMIN)
     protected_ids = {n["id"] for n in nodes["nodes"] if n["isProtected"]}
     friend = next(c for c in bears if c["id"] not in protected_ids)
     protected = next(c for c in bears if c["id"] in protected_ids)
@@ -84,7 +84,9 @@ async def set_plan(client: Any, child: str, as_: str = METTE, **input_: Any) -> 
     return result
 
 
-async def plan(client: Any, child: str, start: str, end: str, as_: str = METTE) -> list[dict[str, Any]]:
+async def plan(
+    client: Any, child: str, start: str, end: str, as_: str = METTE
+) -> list[dict[str, Any]]:
     data = await client.gql("PickupPlan", {"childId": child, "start": start, "end": end}, as_=as_)
     days: list[dict[str, Any]] = data["pickupPlan"]
     return days

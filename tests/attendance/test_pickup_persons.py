@@ -14,7 +14,9 @@ async def _liva(client) -> str:
 
 async def test_custody_guardian_adds_and_staff_and_co_parent_see(client):
     liva = await _liva(client)
-    made = (await client.gql("AddPickupPerson", {"childId": liva, "input": GRANDMA}, as_=METTE))["addPickupPerson"]
+    made = (await client.gql("AddPickupPerson", {"childId": liva, "input": GRANDMA}, as_=METTE))[
+        "addPickupPerson"
+    ]
     assert made["__typename"] == "PickupPerson" and made["phone"] == "+45 20 30 40 50"
     for viewer in ("pernille@solsikken.example", SOLSIKKEN_ADMIN, "jonas@example.com", METTE):
         listed = (await client.gql("PickupPersons", {"childId": liva}, as_=viewer))["pickupPersons"]
@@ -27,33 +29,45 @@ async def test_custody_guardian_adds_and_staff_and_co_parent_see(client):
         )
     )["updatePickupPerson"]
     assert updated["validUntil"] == "2099-08-31"
-    removed = (await client.gql("RemovePickupPerson", {"pickupPersonId": made["id"]}, as_=METTE))
+    removed = await client.gql("RemovePickupPerson", {"pickupPersonId": made["id"]}, as_=METTE)
     assert removed["removePickupPerson"]["__typename"] == "AttendanceDone"
     assert (await client.gql("PickupPersons", {"childId": liva}, as_=METTE))["pickupPersons"] == []
 
 
 async def test_other_families_and_strangers_never_see_or_change_them(client):
     liva = await _liva(client)
-    made = (await client.gql("AddPickupPerson", {"childId": liva, "input": GRANDMA}, as_=METTE))["addPickupPerson"]
+    made = (await client.gql("AddPickupPerson", {"childId": liva, "input": GRANDMA}, as_=METTE))[
+        "addPickupPerson"
+    ]
     node = await overview(client, SOLSIKKEN_ADMIN)
-    other = next(e["node"] for e in node["children"]["edges"] if e["node"]["name"] != "Liva Holm-Jensen")
+    other = next(
+        e["node"] for e in node["children"]["edges"] if e["node"]["name"] != "Liva Holm-Jensen"
+    )
     other_parent = other["guardians"][0]["email"]
     for outsider in (other_parent, REGNBUEN_ADMIN, "lars@regnbuen.example"):
-        assert (await client.gql("PickupPersons", {"childId": liva}, as_=outsider))["pickupPersons"] == []
+        assert (await client.gql("PickupPersons", {"childId": liva}, as_=outsider))[
+            "pickupPersons"
+        ] == []
         assert (await client.gql("Node", {"id": made["id"]}, as_=outsider))["node"] is None
-        added = (await client.gql("AddPickupPerson", {"childId": liva, "input": GRANDMA}, as_=outsider))
+        added = await client.gql(
+            "AddPickupPerson", {"childId": liva, "input": GRANDMA}, as_=outsider
+        )
         assert added["addPickupPerson"]["code"] == "NOT_FOUND"
-        removed = (await client.gql("RemovePickupPerson", {"pickupPersonId": made["id"]}, as_=outsider))
+        removed = await client.gql(
+            "RemovePickupPerson", {"pickupPersonId": made["id"]}, as_=outsider
+        )
         assert removed["removePickupPerson"]["code"] == "NOT_FOUND"
     for token in (None, "made-up-token"):
-        payload = await client.execute("AddPickupPerson", {"childId": liva, "input": GRANDMA}, token=token)
+        payload = await client.execute(
+            "AddPickupPerson", {"childId": liva, "input": GRANDMA}, token=token
+        )
         assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
 async def test_without_custody_or_as_staff_you_cannot_authorise(client):
     liva = await _liva(client)
     for actor in ("jonas@example.com", "pernille@solsikken.example", SOLSIKKEN_ADMIN):
-        result = (await client.gql("AddPickupPerson", {"childId": liva, "input": GRANDMA}, as_=actor))
+        result = await client.gql("AddPickupPerson", {"childId": liva, "input": GRANDMA}, as_=actor)
         assert result["addPickupPerson"]["code"] == "NOT_FOUND", actor
 
 
@@ -65,24 +79,30 @@ async def test_bad_input_is_refused_and_nothing_is_written(client):
         ({**GRANDMA, "validFrom": "2099-09-01", "validUntil": "2099-08-01"}, "validUntil"),
     ]
     for payload, field in cases:
-        result = (await client.gql("AddPickupPerson", {"childId": liva, "input": payload}, as_=METTE))
+        result = await client.gql("AddPickupPerson", {"childId": liva, "input": payload}, as_=METTE)
         assert result["addPickupPerson"]["field"] == field
     assert (await client.gql("PickupPersons", {"childId": liva}, as_=METTE))["pickupPersons"] == []
 
 
 async def test_codeword_is_for_staff_eyes_only(client):
     liva = await _liva(client)
-    done = (await client.gql("SetPickupCodeword", {"childId": liva, "codeword": "Blåbær"}, as_=METTE))
+    done = await client.gql("SetPickupCodeword", {"childId": liva, "codeword": "Blåbær"}, as_=METTE)
     assert done["setPickupCodeword"]["__typename"] == "AttendanceDone"
-    staff = (await client.gql("PickupPersons", {"childId": liva}, as_="pernille@solsikken.example"))
+    staff = await client.gql("PickupPersons", {"childId": liva}, as_="pernille@solsikken.example")
     assert staff["pickupCodeword"] == {"isSet": True, "codeword": "Blåbær"}
     for guardian in (METTE, "jonas@example.com"):
-        seen = (await client.gql("PickupPersons", {"childId": liva}, as_=guardian))["pickupCodeword"]
+        seen = (await client.gql("PickupPersons", {"childId": liva}, as_=guardian))[
+            "pickupCodeword"
+        ]
         assert seen == {"isSet": True, "codeword": None}
-    stranger = (await client.gql("PickupPersons", {"childId": liva}, as_=REGNBUEN_ADMIN))["pickupCodeword"]
+    stranger = (await client.gql("PickupPersons", {"childId": liva}, as_=REGNBUEN_ADMIN))[
+        "pickupCodeword"
+    ]
     assert stranger == {"isSet": False, "codeword": None}
-    jonas = (await client.gql("SetPickupCodeword", {"childId": liva, "codeword": "x"}, as_="jonas@example.com"))
+    jonas = await client.gql(
+        "SetPickupCodeword", {"childId": liva, "codeword": "x"}, as_="jonas@example.com"
+    )
     assert jonas["setPickupCodeword"]["code"] == "NOT_FOUND"
     await client.gql("SetPickupCodeword", {"childId": liva, "codeword": ""}, as_=METTE)
-    cleared = (await client.gql("PickupPersons", {"childId": liva}, as_="pernille@solsikken.example"))
+    cleared = await client.gql("PickupPersons", {"childId": liva}, as_="pernille@solsikken.example")
     assert cleared["pickupCodeword"] == {"isSet": False, "codeword": None}

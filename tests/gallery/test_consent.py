@@ -28,12 +28,16 @@ ANSWERS = [None, "NONE", "OWN_GUARDIANS", "GROUP"]
 async def test_no_answer_means_own_guardians_by_default(client):
     liva = child(await solsikken(client), "Liva Holm-Jensen")
     for viewer in (METTE, JONAS, PERNILLE, SOLSIKKEN_ADMIN):
-        seen = (await client.gql("PhotoConsent", {"childId": liva["id"]}, as_=viewer))["photoConsent"]
+        seen = (await client.gql("PhotoConsent", {"childId": liva["id"]}, as_=viewer))[
+            "photoConsent"
+        ]
         assert seen["effective"] == "OWN_GUARDIANS", viewer
         assert seen["myAnswer"] is None
     mette = (await client.gql("PhotoConsent", {"childId": liva["id"]}, as_=METTE))["photoConsent"]
     assert mette["canAnswer"] is True
-    assert mette["answers"] == [{"guardianName": "Mette Holm-Jensen", "level": None, "answeredAt": None}]
+    assert mette["answers"] == [
+        {"guardianName": "Mette Holm-Jensen", "level": None, "answeredAt": None}
+    ]
 
 
 @pytest.mark.parametrize(("mette", "jonas"), list(itertools.product(ANSWERS, ANSWERS)))
@@ -48,9 +52,13 @@ async def test_consent_matrix_of_two_custody_guardians(client, mette, jonas):
             assert result["myAnswer"] == answer
     expected = min(RANK[mette or "OWN_GUARDIANS"], RANK[jonas or "OWN_GUARDIANS"])
     for viewer in (METTE, JONAS, PERNILLE):
-        seen = (await client.gql("PhotoConsent", {"childId": liva["id"]}, as_=viewer))["photoConsent"]
+        seen = (await client.gql("PhotoConsent", {"childId": liva["id"]}, as_=viewer))[
+            "photoConsent"
+        ]
         assert RANK[seen["effective"]] == expected, (viewer, mette, jonas, seen)
-    staff = (await client.gql("PhotoConsent", {"childId": liva["id"]}, as_=PERNILLE))["photoConsent"]
+    staff = (await client.gql("PhotoConsent", {"childId": liva["id"]}, as_=PERNILLE))[
+        "photoConsent"
+    ]
     assert sorted((a["guardianName"], a["level"]) for a in staff["answers"]) == [
         ("Jonas Jensen", jonas),
         ("Mette Holm-Jensen", mette),
@@ -68,7 +76,9 @@ async def test_only_guardians_with_custody_answer(client):
         result = await set_consent(client, actor, liva["id"], "NONE")
         assert result["code"] == "NOT_FOUND", actor
     # Nothing was written: no answer, no history.
-    staff = (await client.gql("PhotoConsent", {"childId": liva["id"]}, as_=PERNILLE))["photoConsent"]
+    staff = (await client.gql("PhotoConsent", {"childId": liva["id"]}, as_=PERNILLE))[
+        "photoConsent"
+    ]
     assert staff["effective"] == "OWN_GUARDIANS" and staff["history"] == []
 
 
@@ -77,11 +87,17 @@ async def test_strangers_see_nothing(client):
     liva = child(node, "Liva Holm-Jensen")
     other = next(c for c in children_of(node, "Bjørnene") if c["name"] != "Liva Holm-Jensen")
     for stranger in (other["guardians"][0]["email"], REGNBUEN_ADMIN, LARS):
-        assert (await client.gql("PhotoConsent", {"childId": liva["id"]}, as_=stranger))["photoConsent"] is None
-        listed = await client.gql("GroupPhotoConsents", {"groupId": group(node, "Bjørnene")}, as_=stranger)
+        assert (await client.gql("PhotoConsent", {"childId": liva["id"]}, as_=stranger))[
+            "photoConsent"
+        ] is None
+        listed = await client.gql(
+            "GroupPhotoConsents", {"groupId": group(node, "Bjørnene")}, as_=stranger
+        )
         assert listed["groupPhotoConsents"] == []
     for token in (None, "made-up-token"):
-        payload = await client.execute("SetPhotoConsent", {"childId": liva["id"], "level": "NONE"}, token=token)
+        payload = await client.execute(
+            "SetPhotoConsent", {"childId": liva["id"], "level": "NONE"}, token=token
+        )
         assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
@@ -93,7 +109,9 @@ async def test_every_change_is_kept_with_who_and_when(client):
     await set_consent(client, JONAS, liva["id"], "GROUP")
     await set_consent(client, METTE, liva["id"], "GROUP")  # unchanged: no new entry
     await set_consent(client, METTE, liva["id"], "NONE")
-    staff = (await client.gql("PhotoConsent", {"childId": liva["id"]}, as_=PERNILLE))["photoConsent"]
+    staff = (await client.gql("PhotoConsent", {"childId": liva["id"]}, as_=PERNILLE))[
+        "photoConsent"
+    ]
     assert [(h["guardianName"], h["level"]) for h in staff["history"]] == [
         ("Mette Holm-Jensen", "NONE"),
         ("Jonas Jensen", "GROUP"),
@@ -114,19 +132,25 @@ async def test_staff_see_the_groups_consents_in_one_bounded_request(client, asse
     await set_consent(client, METTE, liva["id"], "GROUP")
     await client.token_for(PERNILLE)
     with assert_max_queries(12):
-        listed = (await client.gql("GroupPhotoConsents", {"groupId": group(node, "Bjørnene")}, as_=PERNILLE))[
-            "groupPhotoConsents"
-        ]
+        listed = (
+            await client.gql(
+                "GroupPhotoConsents", {"groupId": group(node, "Bjørnene")}, as_=PERNILLE
+            )
+        )["groupPhotoConsents"]
     assert len(listed) == 12
     by_name = {c["child"]["name"]: c for c in listed}
     assert by_name["Liva Holm-Jensen"]["effective"] == "GROUP"
     assert sum(c["isProtected"] for c in listed) == 1
-    assert all(c["effective"] == "OWN_GUARDIANS" for n, c in by_name.items() if n != "Liva Holm-Jensen")
+    assert all(
+        c["effective"] == "OWN_GUARDIANS" for n, c in by_name.items() if n != "Liva Holm-Jensen"
+    )
 
 
 async def set_settings(client, node, **settings) -> None:
     done = await client.gql(
-        "UpdateInstitutionSettings", {"institution": node["id"], "input": settings}, as_=SOLSIKKEN_ADMIN
+        "UpdateInstitutionSettings",
+        {"institution": node["id"], "input": settings},
+        as_=SOLSIKKEN_ADMIN,
     )
     assert done["updateInstitutionSettings"]["__typename"] == "Institution", done
 
@@ -149,9 +173,13 @@ async def test_institution_settings_decide_what_no_answer_and_group_sharing_mean
 ):
     node = await solsikken(client)
     liva = child(node, "Liva Holm-Jensen")
-    await set_settings(client, node, photoConsentDefault=default.upper(), groupSharingRequiresConsent=requires)
+    await set_settings(
+        client, node, photoConsentDefault=default.upper(), groupSharingRequiresConsent=requires
+    )
     if mette:
         await set_consent(client, METTE, liva["id"], mette)
     for viewer in (METTE, PERNILLE):
-        seen = (await client.gql("PhotoConsent", {"childId": liva["id"]}, as_=viewer))["photoConsent"]
+        seen = (await client.gql("PhotoConsent", {"childId": liva["id"]}, as_=viewer))[
+            "photoConsent"
+        ]
         assert seen["effective"] == expected, viewer

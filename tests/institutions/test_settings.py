@@ -22,11 +22,18 @@ async def test_defaults_and_a_partial_update(client):
     changed = (
         await client.gql(
             "UpdateInstitutionSettings",
-            {"institution": iid, "input": {"pickupChangeCutoffMinutes": 30, "photoConsentDefault": "NONE"}},
+            {
+                "institution": iid,
+                "input": {"pickupChangeCutoffMinutes": 30, "photoConsentDefault": "NONE"},
+            },
             as_=SOLSIKKEN_ADMIN,
         )
     )["updateInstitutionSettings"]
-    assert changed["settings"] == {**DEFAULTS, "pickupChangeCutoffMinutes": 30, "photoConsentDefault": "NONE"}
+    assert changed["settings"] == {
+        **DEFAULTS,
+        "pickupChangeCutoffMinutes": 30,
+        "photoConsentDefault": "NONE",
+    }
     again = (await client.gql("InstitutionSettings", {"id": iid}, as_=SOLSIKKEN_ADMIN))["node"]
     assert again["settings"]["pickupChangeCutoffMinutes"] == 30
 
@@ -36,7 +43,10 @@ async def test_out_of_range_changes_nothing(client):
     bad = (
         await client.gql(
             "UpdateInstitutionSettings",
-            {"institution": iid, "input": {"guardiansMayMessageGuardians": True, "messageRetentionMonths": 0}},
+            {
+                "institution": iid,
+                "input": {"guardiansMayMessageGuardians": True, "messageRetentionMonths": 0},
+            },
             as_=SOLSIKKEN_ADMIN,
         )
     )["updateInstitutionSettings"]
@@ -57,4 +67,6 @@ async def test_only_its_admins_change_settings(client):
             )
         )["updateInstitutionSettings"]
         assert answer["code"] == "NOT_FOUND"
-    assert (await client.gql("InstitutionSettings", {"id": iid}, as_=REGNBUEN_ADMIN))["node"] is None
+    assert (await client.gql("InstitutionSettings", {"id": iid}, as_=REGNBUEN_ADMIN))[
+        "node"
+    ] is None

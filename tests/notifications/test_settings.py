@@ -15,7 +15,13 @@ async def test_defaults_then_own_changes(client):
     }
     changed = await client.gql(
         "UpdateNotificationSettings",
-        {"input": {"emailDigestEnabled": False, "quietHours": {"start": "21:00:00", "end": "07:00:00"}, "timezone": "Europe/Copenhagen"}},
+        {
+            "input": {
+                "emailDigestEnabled": False,
+                "quietHours": {"start": "21:00:00", "end": "07:00:00"},
+                "timezone": "Europe/Copenhagen",
+            }
+        },
         as_=METTE,
     )
     result = changed["updateNotificationSettings"]
@@ -26,7 +32,9 @@ async def test_defaults_then_own_changes(client):
     jonas = await client.gql("NotificationSettings", as_="jonas@example.com")
     assert jonas["notificationSettings"]["quietHours"] is None
     cleared = await client.gql(
-        "UpdateNotificationSettings", {"input": {"clearQuietHours": True, "timezone": ""}}, as_=METTE
+        "UpdateNotificationSettings",
+        {"input": {"clearQuietHours": True, "timezone": ""}},
+        as_=METTE,
     )
     assert cleared["updateNotificationSettings"]["quietHours"] is None
     assert cleared["updateNotificationSettings"]["timezone"] is None
@@ -38,7 +46,9 @@ async def test_bad_settings_are_refused_and_nothing_changes(client):
         ({"quietHours": {"start": "07:00:00", "end": "07:00:00"}}, "quietHours"),
         ({"timezone": "Mars/Olympus"}, "timezone"),
     ):
-        result = await client.gql("UpdateNotificationSettings", {"input": {"pushEnabled": False, **variables}}, as_=METTE)
+        result = await client.gql(
+            "UpdateNotificationSettings", {"input": {"pushEnabled": False, **variables}}, as_=METTE
+        )
         assert result["updateNotificationSettings"]["field"] == field
     data = await client.gql("NotificationSettings", as_=METTE)
     assert data["notificationSettings"]["pushEnabled"] is True

@@ -48,14 +48,24 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
         controller.stop()
 
 
-async def test_the_digest_goes_through_smtp_with_sender_and_link_only(client, runtime, settings, smtp_server):
+async def test_the_digest_goes_through_smtp_with_sender_and_link_only(
+    client, runtime, settings, smtp_server
+):
     inbox, port = smtp_server
     smtp_settings = dataclasses.replace(
-        settings, smtp_host="127.0.0.1", smtp_port=port, smtp_from="Seddel <no-reply@seddel.example>"
+        settings,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_from="Seddel <no-reply@seddel.example>",
     )
     made = await post(client, title="Forældremøde", body="Liva har haft en svær dag, ring til os.")
     chosen = Senders(push=LoggingSender(), email=SmtpSender(smtp_settings))
-    report = await deliver_due(sessions=runtime.sessions, senders=chosen, settings=smtp_settings, now=utcnow() + timedelta(minutes=20))
+    report = await deliver_due(
+        sessions=runtime.sessions,
+        senders=chosen,
+        settings=smtp_settings,
+        now=utcnow() + timedelta(minutes=20),
+    )
     assert report.failed == 0 and report.retried == 0
     to_mette = [m for m in inbox.messages if m[1] == [METTE]]
     assert len(to_mette) == 1
@@ -73,10 +83,17 @@ async def test_the_digest_goes_through_smtp_with_sender_and_link_only(client, ru
 
 
 async def test_an_unreachable_smtp_server_is_retried(client, runtime, settings):
-    down = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=_free_port(), smtp_timeout_seconds=2)
+    down = dataclasses.replace(
+        settings, smtp_host="127.0.0.1", smtp_port=_free_port(), smtp_timeout_seconds=2
+    )
     await post(client)
     chosen = Senders(push=LoggingSender(), email=SmtpSender(down))
-    report = await deliver_due(sessions=runtime.sessions, senders=chosen, settings=down, now=utcnow() + timedelta(minutes=20))
+    report = await deliver_due(
+        sessions=runtime.sessions,
+        senders=chosen,
+        settings=down,
+        now=utcnow() + timedelta(minutes=20),
+    )
     assert report.retried > 0 and report.sent > 0  # the pushes went, the e-mails wait
     emails = [r for r in await outbox(runtime) if r.channel == "email"]
     assert {r.status for r in emails} == {"pending"} and all("smtp" in r.last_error for r in emails)

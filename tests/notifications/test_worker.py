@@ -24,14 +24,18 @@ def senders() -> tuple[Senders, LoggingSender]:
     return Senders(push=log, email=log), log
 
 
-async def test_an_announcement_is_delivered_once_per_recipient_and_channel(client, runtime, settings):
+async def test_an_announcement_is_delivered_once_per_recipient_and_channel(
+    client, runtime, settings
+):
     made = await post(client, title="Tur i skoven", body="Hemmelig tekst om Liva")
     recipients = await guardians_of_group(client, "Bjørnene")
     rows = await outbox(runtime)
     assert len(rows) == 2 * len(recipients)
     assert {r.channel for r in rows} == {"push", "email"}
     chosen, log = senders()
-    report = await deliver_due(sessions=runtime.sessions, senders=chosen, settings=settings, now=utcnow() + LATER)
+    report = await deliver_due(
+        sessions=runtime.sessions, senders=chosen, settings=settings, now=utcnow() + LATER
+    )
     assert report.sent == len(rows) and report.failed == 0
     assert len(log.pushes) == len(recipients) and len(log.emails) == len(recipients)
     push = log.pushes[0]
@@ -41,7 +45,9 @@ async def test_an_announcement_is_delivered_once_per_recipient_and_channel(clien
     assert "Pernille Holm" in mail.text and "/announcements/" in mail.text
     assert "Hemmelig" not in mail.text and "Tur i skoven" not in mail.text
     # Never twice: a second round finds nothing.
-    again = await deliver_due(sessions=runtime.sessions, senders=chosen, settings=settings, now=utcnow() + 2 * LATER)
+    again = await deliver_due(
+        sessions=runtime.sessions, senders=chosen, settings=settings, now=utcnow() + 2 * LATER
+    )
     assert again.handled == 0 and len(log.pushes) == len(recipients)
     assert {r.status for r in await outbox(runtime)} == {"sent"}
     assert made["__typename"] == "Announcement"
@@ -80,7 +86,10 @@ async def test_quiet_hours_hold_push_until_they_end(client, runtime, settings):
 
 def test_quiet_hours_across_midnight():
     zone = "Europe/Copenhagen"
-    start, end = datetime.strptime("21:00", "%H:%M").time(), datetime.strptime("07:00", "%H:%M").time()
+    start, end = (
+        datetime.strptime("21:00", "%H:%M").time(),
+        datetime.strptime("07:00", "%H:%M").time(),
+    )
     late = datetime(2026, 11, 23, 22, 30, tzinfo=ZoneInfo(zone))
     early = datetime(2026, 11, 24, 6, 0, tzinfo=ZoneInfo(zone))
     noon = datetime(2026, 11, 24, 12, 0, tzinfo=ZoneInfo(zone))
@@ -92,14 +101,18 @@ def test_quiet_hours_across_midnight():
 
 async def test_e_mails_are_digests_and_channels_can_be_switched_off(client, runtime, settings):
     await client.gql("UpdateNotificationSettings", {"input": {"pushEnabled": False}}, as_=METTE)
-    await client.gql("UpdateNotificationSettings", {"input": {"emailDigestEnabled": False}}, as_=JONAS)
+    await client.gql(
+        "UpdateNotificationSettings", {"input": {"emailDigestEnabled": False}}, as_=JONAS
+    )
     await post(client, title="Første")
     await post(client, title="Andet")
     mette, jonas = await user_id(runtime, METTE), await user_id(runtime, JONAS)
     assert {r.channel for r in await outbox(runtime, user_id=mette)} == {"email"}
     assert {r.channel for r in await outbox(runtime, user_id=jonas)} == {"push"}
     chosen, log = senders()
-    await deliver_due(sessions=runtime.sessions, senders=chosen, settings=settings, now=utcnow() + LATER)
+    await deliver_due(
+        sessions=runtime.sessions, senders=chosen, settings=settings, now=utcnow() + LATER
+    )
     mails = [m for m in log.emails if m.to_address == METTE]
     assert len(mails) == 1 and len(mails[0].items) == 2  # one digest with both
     assert mails[0].subject == "Seddel: 2 nye"
@@ -161,18 +174,27 @@ async def test_failures_are_retried_with_backoff_and_given_up_after_n(client, ru
     assert row.status == "pending" and row.attempts == 1 and "unavailable" in row.last_error
     assert row.due_at == now + timedelta(seconds=60)
     # Not before the backoff has passed.
-    early = await deliver_due(sessions=runtime.sessions, senders=chosen, settings=settings, now=now + timedelta(seconds=30))
+    early = await deliver_due(
+        sessions=runtime.sessions,
+        senders=chosen,
+        settings=settings,
+        now=now + timedelta(seconds=30),
+    )
     assert early.handled == 0
     second = now + timedelta(seconds=60)
     await deliver_due(sessions=runtime.sessions, senders=chosen, settings=settings, now=second)
     row = (await outbox(runtime, user_id=mette, channel="push"))[0]
     assert row.attempts == 2 and row.due_at == second + timedelta(seconds=120)  # doubled
     third = second + timedelta(seconds=120)
-    report = await deliver_due(sessions=runtime.sessions, senders=chosen, settings=settings, now=third)
+    report = await deliver_due(
+        sessions=runtime.sessions, senders=chosen, settings=settings, now=third
+    )
     assert report.failed >= 1
     row = (await outbox(runtime, user_id=mette, channel="push"))[0]
     assert row.status == "failed" and row.attempts == 3
-    later = await deliver_due(sessions=runtime.sessions, senders=chosen, settings=settings, now=third + timedelta(days=1))
+    later = await deliver_due(
+        sessions=runtime.sessions, senders=chosen, settings=settings, now=third + timedelta(days=1)
+    )
     assert all(p.user_id != mette for p in flaky.delivered.pushes) and later.sent >= 0
 
 
@@ -183,7 +205,9 @@ async def test_a_transient_failure_is_delivered_on_retry(client, runtime, settin
     now = utcnow()
     first = await deliver_due(sessions=runtime.sessions, senders=chosen, settings=settings, now=now)
     assert first.retried == 1
-    await deliver_due(sessions=runtime.sessions, senders=chosen, settings=settings, now=now + timedelta(hours=1))
+    await deliver_due(
+        sessions=runtime.sessions, senders=chosen, settings=settings, now=now + timedelta(hours=1)
+    )
     pushes = [r for r in await outbox(runtime) if r.channel == "push"]
     assert {r.status for r in pushes} == {"sent"}
     assert len(flaky.delivered.pushes) == len(pushes)
@@ -197,13 +221,25 @@ async def test_a_crash_between_send_and_mark_resends_with_the_same_key(client, r
     await post(client, group="Bjørnene")
     now = utcnow()
     async with worker.all_institutions_session(runtime.sessions) as db:
-        claimed = await worker._claim(db, now=now, batch=100, lease=timedelta(seconds=settings.notify_lease_seconds))
+        claimed = await worker._claim(
+            db, now=now, batch=100, lease=timedelta(seconds=settings.notify_lease_seconds)
+        )
     keys = {r.idempotency_key for r in claimed if r.channel == "push"}
     assert keys  # "sent" by the crashed worker, never marked
     chosen, log = senders()
-    during = await deliver_due(sessions=runtime.sessions, senders=chosen, settings=settings, now=now + timedelta(seconds=10))
+    during = await deliver_due(
+        sessions=runtime.sessions,
+        senders=chosen,
+        settings=settings,
+        now=now + timedelta(seconds=10),
+    )
     assert during.handled == 0  # leased: no second worker takes them
-    await deliver_due(sessions=runtime.sessions, senders=chosen, settings=settings, now=now + timedelta(seconds=settings.notify_lease_seconds + 1))
+    await deliver_due(
+        sessions=runtime.sessions,
+        senders=chosen,
+        settings=settings,
+        now=now + timedelta(seconds=settings.notify_lease_seconds + 1),
+    )
     assert {p.idempotency_key for p in log.pushes} == keys
     assert PERNILLE  # the author gets nothing of her own
     assert all(p.title.endswith("Pernille Holm") for p in log.pushes)

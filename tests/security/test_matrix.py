@@ -293,7 +293,9 @@ async def _plan_and_survey(client) -> tuple[dict[str, Any], dict[str, str]]:
     return f, ids
 
 
-def _plan_mutations(f: dict[str, Any], ids: dict[str, str]) -> list[tuple[str, dict[str, Any], str]]:
+def _plan_mutations(
+    f: dict[str, Any], ids: dict[str, str]
+) -> list[tuple[str, dict[str, Any], str]]:
     return [
         (
             "SetPickupPlan",
@@ -344,7 +346,9 @@ async def test_plan_and_survey_nodes_are_null_for_strangers(client, plan_clock):
     for type_name, node_id in ids.items():
         for stranger in (STRANGER_ADMIN, STRANGER_STAFF):
             assert (await client.gql("Node", {"id": node_id}, as_=stranger))["node"] is None
-        assert (await client.gql("Nodes", {"ids": [node_id]}, as_=STRANGER_ADMIN))["nodes"] == [None]
+        assert (await client.gql("Nodes", {"ids": [node_id]}, as_=STRANGER_ADMIN))["nodes"] == [
+            None
+        ]
         owner = (await client.gql("Node", {"id": node_id}, as_=SOLSIKKEN_ADMIN))["node"]
         assert owner["__typename"] == type_name
         for token in (None, await _revoked_token(client)):
@@ -372,9 +376,13 @@ async def test_every_plan_and_survey_mutation_is_not_found_for_strangers(client,
             payload = await client.execute(operation, variables, token=token)
             assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", operation
     # Nothing changed: the request still waits, the survey is still there.
-    node = (await client.gql("Node", {"id": ids["PickupPlanEntry"]}, as_="mette@example.com"))["node"]
+    node = (await client.gql("Node", {"id": ids["PickupPlanEntry"]}, as_="mette@example.com"))[
+        "node"
+    ]
     assert node["__typename"] == "PickupPlanEntry"
-    surveys = await client.gql("VacationSurveys", {"institutionId": f["institution"]}, as_=SOLSIKKEN_ADMIN)
+    surveys = await client.gql(
+        "VacationSurveys", {"institutionId": f["institution"]}, as_=SOLSIKKEN_ADMIN
+    )
     assert [s["id"] for s in surveys["vacationSurveys"]] == [ids["VacationSurvey"]]
 
 

@@ -19,7 +19,9 @@ async def test_node_and_lists_of_another_institution_or_family_are_empty(client)
     made = await _myrerne_announcement(client)
     strangers = (STRANGER_ADMIN, STRANGER_STAFF, METTE, JONAS)
     for stranger in strangers:
-        assert (await client.gql("AnnouncementNode", {"id": made["id"]}, as_=stranger))["node"] is None
+        assert (await client.gql("AnnouncementNode", {"id": made["id"]}, as_=stranger))[
+            "node"
+        ] is None
         assert (await client.gql("Nodes", {"ids": [made["id"]]}, as_=stranger))["nodes"] == [None]
         assert await listed(client, stranger) == []
     # The owner's view: the same node through node() as through the list.
@@ -45,7 +47,11 @@ async def _mutations(client, made: dict[str, Any]) -> list[tuple[str, dict[str, 
             },
             "postAnnouncement",
         ),
-        ("UpdateAnnouncement", {"announcementId": made["id"], "input": {"title": "X"}}, "updateAnnouncement"),
+        (
+            "UpdateAnnouncement",
+            {"announcementId": made["id"], "input": {"title": "X"}},
+            "updateAnnouncement",
+        ),
         ("DeleteAnnouncement", {"announcementId": made["id"]}, "deleteAnnouncement"),
         ("MarkAnnouncementRead", {"announcementId": made["id"]}, "markAnnouncementRead"),
         ("ConfirmAnnouncement", {"announcementId": made["id"]}, "confirmAnnouncement"),

@@ -48,7 +48,11 @@ async def _count(runtime: Runtime, institution: str) -> int:
 async def test_a_phone_photo_is_turned_upright_and_loses_exif_gps_and_comment(client, runtime):
     iid = await institution_id(client, SOLSIKKEN_ADMIN)
     made = await upload(
-        client, as_=PAEDAGOG, institution=iid, purpose="photo", filename="IMG_0042.JPG",
+        client,
+        as_=PAEDAGOG,
+        institution=iid,
+        purpose="photo",
+        filename="IMG_0042.JPG",
         data=jpeg_bytes(2400, 1200),
     )
     # Orientation 6 turns the 2400x1200 picture upright: 1200 wide, 2400 high.
@@ -72,13 +76,21 @@ async def test_a_phone_photo_is_turned_upright_and_loses_exif_gps_and_comment(cl
 async def test_heic_from_an_ipad_becomes_jpeg_and_png_keeps_its_transparency(client, runtime):
     iid = await institution_id(client, SOLSIKKEN_ADMIN)
     heic = await upload(
-        client, as_=PAEDAGOG, institution=iid, purpose="photo", filename="IMG_7.HEIC",
+        client,
+        as_=PAEDAGOG,
+        institution=iid,
+        purpose="photo",
+        filename="IMG_7.HEIC",
         data=heic_bytes(),
     )
     assert heic["filename"] == "IMG_7.jpg" and heic["contentType"] == "image/jpeg"
     assert (heic["width"], heic["height"]) == (120, 90)
     png = await upload(
-        client, as_=METTE, institution=iid, purpose="attachment", filename="tegning.png",
+        client,
+        as_=METTE,
+        institution=iid,
+        purpose="attachment",
+        filename="tegning.png",
         data=png_bytes(alpha=True),
     )
     assert png["contentType"] == "image/png" and png["variants"] == ["original", "thumbnail"]
@@ -88,11 +100,17 @@ async def test_documents_are_recognised_by_content(client, runtime):
     iid = await institution_id(client, SOLSIKKEN_ADMIN)
     for name, data, content_type in [
         ("madplan.pdf", pdf_bytes(), "application/pdf"),
-        ("brev.docx", docx_bytes(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (
+            "brev.docx",
+            docx_bytes(),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
         ("huskeliste.txt", "Regntøj og skiftetøj 🌧".encode(), "text/plain; charset=utf-8"),
         ("madplan", pdf_bytes(), "application/pdf"),
     ]:
-        made = await upload(client, as_=METTE, institution=iid, purpose="attachment", filename=name, data=data)
+        made = await upload(
+            client, as_=METTE, institution=iid, purpose="attachment", filename=name, data=data
+        )
         assert made["contentType"] == content_type and made["variants"] == ["original"]
         row = await _row(runtime, iid, made["id"])
         assert row is not None
@@ -108,15 +126,35 @@ async def test_documents_are_recognised_by_content(client, runtime):
         ("attachment", "regning.pdf", docx_bytes(), "file_type_mismatch", 422),
         ("photo", "photo.jpg", b"\xff\xd8\xff\xe0" + b"\x00garbage" * 50, "not_an_image", 422),
         ("photo", "photo.jpg", b"just some text", "not_an_image", 422),
-        ("attachment", "program.pdf", b"MZ\x90\x00\x03" + b"\x00" * 100, "unsupported_file_type", 422),
-        ("attachment", "program.exe", b"MZ\x90\x00\x03" + b"\x00" * 100, "unsupported_file_type", 422),
+        (
+            "attachment",
+            "program.pdf",
+            b"MZ\x90\x00\x03" + b"\x00" * 100,
+            "unsupported_file_type",
+            422,
+        ),
+        (
+            "attachment",
+            "program.exe",
+            b"MZ\x90\x00\x03" + b"\x00" * 100,
+            "unsupported_file_type",
+            422,
+        ),
         ("photo", "bomb.png", bomb_png(), "image_too_many_pixels", 422),
         ("photo", "empty.jpg", b"", "file_empty", 422),
-        ("pickup_photo", "big.jpg", b"\xff\xd8\xff" + b"\x00" * (10 * 1024 * 1024), "file_too_large", 413),
+        (
+            "pickup_photo",
+            "big.jpg",
+            b"\xff\xd8\xff" + b"\x00" * (10 * 1024 * 1024),
+            "file_too_large",
+            413,
+        ),
         ("selfie", "x.jpg", jpeg_bytes(), "unknown_upload_purpose", 422),
     ],
 )
-async def test_bad_files_are_refused_and_nothing_is_stored(client, runtime, purpose, filename, data, code, status):
+async def test_bad_files_are_refused_and_nothing_is_stored(
+    client, runtime, purpose, filename, data, code, status
+):
     iid = await institution_id(client, SOLSIKKEN_ADMIN)
     before = await _count(runtime, iid)
     response = await upload_response(
@@ -132,7 +170,11 @@ async def test_bad_files_are_refused_and_nothing_is_stored(client, runtime, purp
 async def test_a_body_over_the_largest_limit_is_cut_off(client, runtime):
     iid = await institution_id(client, SOLSIKKEN_ADMIN)
     response = await upload_response(
-        client, as_=PAEDAGOG, institution=iid, purpose="attachment", filename="x.pdf",
+        client,
+        as_=PAEDAGOG,
+        institution=iid,
+        purpose="attachment",
+        filename="x.pdf",
         data=b"%PDF-" + b"0" * (27 * 1024 * 1024),
     )
     assert response.status_code == 413
@@ -142,7 +184,12 @@ async def test_who_may_upload_what_where(client, runtime):
     solsikken = await institution_id(client, SOLSIKKEN_ADMIN)
     regnbuen = await institution_id(client, REGNBUEN_ADMIN)
     anonymous = await upload_response(
-        client, as_=None, institution=solsikken, purpose="attachment", filename="a.pdf", data=pdf_bytes()
+        client,
+        as_=None,
+        institution=solsikken,
+        purpose="attachment",
+        filename="a.pdf",
+        data=pdf_bytes(),
     )
     assert anonymous.status_code == 401
     cases = [
@@ -156,7 +203,12 @@ async def test_who_may_upload_what_where(client, runtime):
     ]
     for who, where, purpose, status in cases:
         response = await upload_response(
-            client, as_=who, institution=where, purpose=purpose, filename="a.jpg", data=jpeg_bytes(64, 48)
+            client,
+            as_=who,
+            institution=where,
+            purpose=purpose,
+            filename="a.jpg",
+            data=jpeg_bytes(64, 48),
         )
         assert response.status_code == status, (who, purpose, response.text)
 
@@ -167,9 +219,21 @@ async def test_claim_takes_only_the_actors_own_fresh_uploads(client, runtime):
 
     iid = await institution_id(client, SOLSIKKEN_ADMIN)
     institution = decode(iid, "Institution", field="i")
-    mine = await upload(client, as_=METTE, institution=iid, purpose="attachment", filename="a.pdf", data=pdf_bytes())
-    theirs = await upload(client, as_=PAEDAGOG, institution=iid, purpose="attachment", filename="b.pdf", data=pdf_bytes())
-    mine_id, theirs_id = decode(mine["id"], "File", field="f"), decode(theirs["id"], "File", field="f")
+    mine = await upload(
+        client, as_=METTE, institution=iid, purpose="attachment", filename="a.pdf", data=pdf_bytes()
+    )
+    theirs = await upload(
+        client,
+        as_=PAEDAGOG,
+        institution=iid,
+        purpose="attachment",
+        filename="b.pdf",
+        data=pdf_bytes(),
+    )
+    mine_id, theirs_id = (
+        decode(mine["id"], "File", field="f"),
+        decode(theirs["id"], "File", field="f"),
+    )
 
     async with runtime.sessions() as db:
         scope(db, institution_ids=[], user_id=None)
@@ -179,30 +243,66 @@ async def test_claim_takes_only_the_actors_own_fresh_uploads(client, runtime):
         for wrong in ([theirs_id], [mine_id, theirs_id], [uuid.uuid4()]):
             with pytest.raises(files.NotFound):
                 async with db.begin():
-                    await files.claim(db=db, actor=actor, file_ids=wrong, institution_id=institution, purpose="attachment")
+                    await files.claim(
+                        db=db,
+                        actor=actor,
+                        file_ids=wrong,
+                        institution_id=institution,
+                        purpose="attachment",
+                    )
         with pytest.raises(files.NotFound):
             async with db.begin():
-                await files.claim(db=db, actor=actor, file_ids=[mine_id], institution_id=institution, purpose="photo")
+                await files.claim(
+                    db=db,
+                    actor=actor,
+                    file_ids=[mine_id],
+                    institution_id=institution,
+                    purpose="photo",
+                )
         async with db.begin():
-            taken = await files.claim(db=db, actor=actor, file_ids=[mine_id], institution_id=institution, purpose="attachment")
+            taken = await files.claim(
+                db=db,
+                actor=actor,
+                file_ids=[mine_id],
+                institution_id=institution,
+                purpose="attachment",
+            )
         assert [f.id for f in taken] == [mine_id] and taken[0].claimed_at is not None
         with pytest.raises(files.NotFound):
             async with db.begin():
-                await files.claim(db=db, actor=actor, file_ids=[mine_id], institution_id=institution, purpose="attachment")
+                await files.claim(
+                    db=db,
+                    actor=actor,
+                    file_ids=[mine_id],
+                    institution_id=institution,
+                    purpose="attachment",
+                )
 
 
 async def test_unclaimed_uploads_are_swept_after_a_day_with_their_objects(client, runtime):
     iid = await institution_id(client, SOLSIKKEN_ADMIN)
-    made = await upload(client, as_=PAEDAGOG, institution=iid, purpose="photo", filename="a.jpg", data=jpeg_bytes(64, 48))
+    made = await upload(
+        client,
+        as_=PAEDAGOG,
+        institution=iid,
+        purpose="photo",
+        filename="a.jpg",
+        data=jpeg_bytes(64, 48),
+    )
     row = await _row(runtime, iid, made["id"])
     assert row is not None
     keys = files.keys_of([row])
     async with runtime.sessions() as db:
         scope(db, institution_ids=[row.institution_id], user_id=None)
-        swept = await files.sweep_unclaimed(db=db, storage=runtime.storage, institution_id=row.institution_id, now=utcnow())
+        swept = await files.sweep_unclaimed(
+            db=db, storage=runtime.storage, institution_id=row.institution_id, now=utcnow()
+        )
         assert swept == 0
         swept = await files.sweep_unclaimed(
-            db=db, storage=runtime.storage, institution_id=row.institution_id, now=utcnow() + timedelta(hours=25)
+            db=db,
+            storage=runtime.storage,
+            institution_id=row.institution_id,
+            now=utcnow() + timedelta(hours=25),
         )
         assert swept >= 1
     assert await _row(runtime, iid, made["id"]) is None

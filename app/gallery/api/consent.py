@@ -125,9 +125,7 @@ class ConsentQueries:
         permission_classes=[IsAuthenticated],
         description="Photo consent of every child of a group, for the staff who take photos.",
     )
-    async def group_photo_consents(
-        self, info: Info, group_id: strawberry.ID
-    ) -> list[PhotoConsent]:
+    async def group_photo_consents(self, info: Info, group_id: strawberry.ID) -> list[PhotoConsent]:
         rows = await consent_service.group_children(
             db=info.context.db,
             actor=await info.context.require_actor(),

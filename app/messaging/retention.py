@@ -1,0 +1,64 @@
+"""Retention: threads whose last activity is older than the institution keeps messages."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import write_transaction
+from app.institutions.settings import institution_settings
+from app.messaging import attachments
+from app.messaging.models import Thread
+from app.storage import ObjectStorage
+
+
+def _months_before(now: datetime, months: int) -> datetime:
+    # A month is taken as 30.44 days: retention is about "roughly two years", not a calendar.
+    return now - timedelta(days=round(months * 30.44))
+
+
+async def retention_months(db: AsyncSession, institution_id: uuid.UUID) -> int:
+    return (await institution_settings(db, institution_id)).message_retention_months
+
+
+async def purge_expired_threads(
+    *, db: AsyncSession, storage: ObjectStorage, institution_id: uuid.UUID, now: datetime
+) -> int:
+    """Delete the institution's threads with no activity for `message_retention_months`
+    (with their replies, messages and attachments); objects go after commit. Returns how
+    many threads were deleted."""
+    async with write_transaction(db):
+        months = await retention_months(db, institution_id)
+        cutoff = _months_before(now, months)
+        expired = list(
+            (
+                await db.scalars(
+                    select(Thread.id).where(
+                        Thread.institution_id == institution_id,
+                        Thread.last_message_at < cutoff,
+                        Thread.parent_thread_id.is_(None),
+                    )
+                )
+            ).all()
+        )
+        replies = list(
+            (
+                await db.scalars(
+                    select(Thread.id).where(
+                        Thread.institution_id == institution_id,
+                        Thread.parent_thread_id.is_not(None),
+                        or_(Thread.last_message_at < cutoff, Thread.parent_thread_id.in_(expired)),
+                    )
+                )
+            ).all()
+        )
+        ids = expired + replies
+        keys = await attachments.forget_thread_files(db, ids) if ids else []
+        if ids:
+            await db.execute(delete(Thread).where(Thread.id.in_(replies)))
+            await db.execute(delete(Thread).where(Thread.id.in_(expired)))
+    await attachments.delete_objects_quietly(storage, keys)
+    return len(ids)
