@@ -10,6 +10,7 @@ from app.db import Base
 def load_all_models() -> None:
     import app.accounts.models
     import app.attendance.models
+    import app.daybook.models
     import app.institutions.models  # noqa: F401
 
 

@@ -11,6 +11,8 @@ from strawberry.dataloader import DataLoader
 
 from app.accounts.models import User
 from app.actor import Actor
+from app.daybook import loaders as daybook_loaders
+from app.daybook.models import DayEntry, DayEntryVersion, IncidentReceipt
 from app.institutions import loaders as institution_loaders
 from app.institutions.models import Child, Group, GuardianLink, Institution, StaffMembership
 
@@ -76,3 +78,15 @@ class Loaders:
     @property
     def user_by_id(self) -> DataLoader[uuid.UUID, User | None]:
         return self._loader("user_by_id", institution_loaders.user_by_id)
+
+    @property
+    def day_entry_by_id(self) -> DataLoader[uuid.UUID, DayEntry | None]:
+        return self._loader("day_entry_by_id", daybook_loaders.day_entry_by_id)
+
+    @property
+    def day_entry_versions_by_entry(self) -> DataLoader[uuid.UUID, list[DayEntryVersion]]:
+        return self._loader("day_entry_versions_by_entry", daybook_loaders.versions_by_entry)
+
+    @property
+    def incident_receipts_by_entry(self) -> DataLoader[uuid.UUID, list[IncidentReceipt]]:
+        return self._loader("incident_receipts_by_entry", daybook_loaders.receipts_by_entry)

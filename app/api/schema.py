@@ -30,10 +30,14 @@ from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
 from app.attendance.api import AttendanceMutations, AttendanceQueries
 from app.config import Settings
+from app.daybook.api.operations import DaybookMutations, DaybookQueries, DaybookSubscriptions
 from app.institutions.api.mutations import InstitutionMutations
 
-Query = merge_types("Query", (NodeQueries, AccountQueries, AttendanceQueries))
-Mutation = merge_types("Mutation", (AccountMutations, InstitutionMutations, AttendanceMutations))
+Query = merge_types("Query", (NodeQueries, AccountQueries, AttendanceQueries, DaybookQueries))
+Mutation = merge_types(
+    "Mutation", (AccountMutations, InstitutionMutations, AttendanceMutations, DaybookMutations)
+)
+Subscription = merge_types("Subscription", (DaybookSubscriptions,))
 
 
 class SeddelSchema(strawberry.Schema):
@@ -81,4 +85,10 @@ def build_schema(settings: Settings) -> SeddelSchema:
     if settings.production:
         extensions.append(DisableIntrospection)
     config: Any = StrawberryConfig(disable_field_suggestions=settings.production)
-    return SeddelSchema(query=Query, mutation=Mutation, extensions=extensions, config=config)
+    return SeddelSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=config,
+    )
