@@ -86,6 +86,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Skal være mellem {low} og {high}.",
         "en": "Must be between {low} and {high}.",
     },
+    "file_empty": {"da": "Filen er tom.", "en": "The file is empty."},
+    "file_too_large": {
+        "da": "Filen må højst fylde {max_mb} MB.",
+        "en": "The file may be at most {max_mb} MB.",
+    },
+    "not_an_image": {
+        "da": "Filen er ikke et billede, der kan åbnes (JPEG, PNG, WebP eller HEIC).",
+        "en": "The file is not an image that can be opened (JPEG, PNG, WebP or HEIC).",
+    },
+    "image_too_many_pixels": {
+        "da": "Billedet må højst have {megapixels} megapixel.",
+        "en": "The image may have at most {megapixels} megapixels.",
+    },
+    "file_type_mismatch": {
+        "da": "Filens indhold passer ikke til dens navn.",
+        "en": "The file's content does not match its name.",
+    },
+    "unsupported_file_type": {
+        "da": "Den filtype kan ikke bruges her (PDF, billeder og almindelige kontordokumenter).",
+        "en": "That file type cannot be used here (PDF, images and common office documents).",
+    },
+    "unknown_upload_purpose": {
+        "da": "Ukendt formål med filen.",
+        "en": "Unknown purpose of the file.",
+    },
     "invalid_page_size": {
         "da": "first skal være mellem 0 og {max}.",
         "en": "first must be between 0 and {max}.",

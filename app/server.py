@@ -23,6 +23,7 @@ from app.logs import configure_logging, request_id_var
 from app.realtime import create_broker
 from app.rest.files import FILE_ROUTES
 from app.rest.health import HEALTH_ROUTES
+from app.rest.uploads import UPLOAD_ROUTES
 from app.runtime import Runtime
 from app.storage import create_storage
 
@@ -110,7 +111,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     graphql.include_in_schema = False
     prometheus = PrometheusConfig(app_name="seddel", prefix="seddel", group_path=True)
     return Litestar(
-        route_handlers=[graphql, *HEALTH_ROUTES, *FILE_ROUTES, PrometheusController],
+        route_handlers=[
+            graphql,
+            *HEALTH_ROUTES,
+            *FILE_ROUTES,
+            *UPLOAD_ROUTES,
+            PrometheusController,
+        ],
         lifespan=[lifespan],
         state=State({"runtime": live}),
         middleware=[RequestIdMiddleware(), prometheus.middleware],

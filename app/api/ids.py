@@ -35,3 +35,8 @@ def plain_uuid(value: strawberry.ID | str, *, field: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError as exc:
         raise NotFound(field=field) from exc
+
+
+def encode(type_name: str, value: uuid.UUID) -> str:
+    """The global ID of a thing that is not a Node (a File) or is named outside a resolver."""
+    return str(GlobalID(type_name, str(value)))

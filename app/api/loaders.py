@@ -13,6 +13,8 @@ from app.accounts.models import User
 from app.actor import Actor
 from app.daybook import loaders as daybook_loaders
 from app.daybook.models import DayEntry, DayEntryVersion, IncidentReceipt
+from app.files import loaders as file_loaders
+from app.files.models import StoredFile
 from app.institutions import loaders as institution_loaders
 from app.institutions.models import Child, Group, GuardianLink, Institution, StaffMembership
 
@@ -90,3 +92,7 @@ class Loaders:
     @property
     def incident_receipts_by_entry(self) -> DataLoader[uuid.UUID, list[IncidentReceipt]]:
         return self._loader("incident_receipts_by_entry", daybook_loaders.receipts_by_entry)
+
+    @property
+    def file_by_id(self) -> DataLoader[uuid.UUID, StoredFile | None]:
+        return self._loader("file_by_id", file_loaders.file_by_id)
