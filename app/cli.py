@@ -1,4 +1,4 @@
-"""seddel serve | migrate | demo | run | schema | bench"""
+"""seddel serve | migrate | demo | run | schema | bench | worker | retention"""
 
 from __future__ import annotations
 
@@ -95,6 +95,58 @@ def write_schemas() -> tuple[Path, Path]:
     return graphql_path, openapi_path
 
 
+async def _jobs_async(command: str, once: bool) -> None:
+    import signal
+
+    from app.db import create_engine, session_factory
+    from app.jobs import JobContext, run_due_jobs, run_retention, run_worker
+    from app.notifications.senders import create_senders
+    from app.notifications.worker import deliver_due
+    from app.storage import create_storage
+
+    settings = get_settings()
+    engine = create_engine(settings.database_url, pool_size=2)
+    sessions = session_factory(engine)
+    storage = create_storage(settings)
+    try:
+        if command == "retention":
+            from app.db import utcnow
+
+            context = JobContext(
+                sessions=sessions, storage=storage, settings=settings, now=utcnow()
+            )
+            totals = await run_retention(context)
+            print("retention: " + ", ".join(f"{name} {count}" for name, count in totals.items()))
+        elif once:
+            senders = create_senders(settings)
+            report = await deliver_due(sessions=sessions, senders=senders, settings=settings)
+            ran = await run_due_jobs(sessions=sessions, storage=storage, settings=settings)
+            counts = f"sent {report.sent}, retried {report.retried}, failed {report.failed}"
+            print(f"{counts}; jobs run: {ran}")
+        else:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+            await run_worker(sessions=sessions, storage=storage, settings=settings, stop=stop)
+    finally:
+        await engine.dispose()
+
+
+def _worker(args: argparse.Namespace) -> None:
+    from app.logs import configure_logging
+
+    configure_logging(json_lines=get_settings().log_json)
+    asyncio.run(_jobs_async("worker", args.once))
+
+
+def _retention(args: argparse.Namespace) -> None:
+    from app.logs import configure_logging
+
+    configure_logging(json_lines=get_settings().log_json)
+    asyncio.run(_jobs_async("retention", once=True))
+
+
 def _bench(args: argparse.Namespace) -> None:
     from app.bench import main as bench_main
 
@@ -120,6 +172,14 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser(
         "schema", help="write graphql/schema.graphql and openapi/openapi.json"
     ).set_defaults(handler=_schema)
+    worker = commands.add_parser(
+        "worker", help="deliver notifications and run periodic jobs (retention daily)"
+    )
+    worker.add_argument("--once", action="store_true", help="one round, then exit")
+    worker.set_defaults(handler=_worker)
+    commands.add_parser("retention", help="run the retention jobs once now").set_defaults(
+        handler=_retention
+    )
     bench = commands.add_parser("bench", help="seed a realistic volume and measure operations")
     bench.add_argument("--requests", type=int, default=200)
     bench.set_defaults(handler=_bench)

@@ -75,6 +75,20 @@ class Settings:
 
     log_json: bool = True
 
+    # Notifications: e-mail through SMTP when a host is set (a logging sender otherwise).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_security: str = "none"  # none | starttls | tls
+    smtp_from: str = "Seddel <no-reply@seddel.invalid>"
+    smtp_timeout_seconds: int = 30
+    email_digest_minutes: int = 15
+    notify_max_attempts: int = 8
+    notify_backoff_seconds: int = 30  # doubles with every failed attempt
+    notify_lease_seconds: int = 300  # a claimed row is retried after this if no one marks it
+    worker_poll_seconds: int = 5
+
     @property
     def owner_database_url(self) -> str:
         return self.migration_database_url or self.database_url
@@ -124,7 +138,23 @@ def load_settings() -> Settings:
         argon2_memory_cost_kib=_int("SEDDEL_ARGON2_MEMORY_KIB", defaults.argon2_memory_cost_kib),
         argon2_parallelism=_int("SEDDEL_ARGON2_PARALLELISM", defaults.argon2_parallelism),
         log_json=_bool("SEDDEL_LOG_JSON", True),
+        smtp_host=_str("SEDDEL_SMTP_HOST"),
+        smtp_port=_int("SEDDEL_SMTP_PORT", defaults.smtp_port),
+        smtp_username=_str("SEDDEL_SMTP_USERNAME"),
+        smtp_password=_str("SEDDEL_SMTP_PASSWORD"),
+        smtp_security=_str("SEDDEL_SMTP_SECURITY", defaults.smtp_security) or "none",
+        smtp_from=_str("SEDDEL_SMTP_FROM", defaults.smtp_from) or defaults.smtp_from,
+        smtp_timeout_seconds=_int("SEDDEL_SMTP_TIMEOUT", defaults.smtp_timeout_seconds),
+        email_digest_minutes=_int("SEDDEL_EMAIL_DIGEST_MINUTES", defaults.email_digest_minutes),
+        notify_max_attempts=_int("SEDDEL_NOTIFY_MAX_ATTEMPTS", defaults.notify_max_attempts),
+        notify_backoff_seconds=_int(
+            "SEDDEL_NOTIFY_BACKOFF_SECONDS", defaults.notify_backoff_seconds
+        ),
+        notify_lease_seconds=_int("SEDDEL_NOTIFY_LEASE_SECONDS", defaults.notify_lease_seconds),
+        worker_poll_seconds=_int("SEDDEL_WORKER_POLL_SECONDS", defaults.worker_poll_seconds),
     )
+    if settings.smtp_security not in ("none", "starttls", "tls"):
+        raise RuntimeError("SEDDEL_SMTP_SECURITY must be none, starttls or tls")
     if settings.production and settings.secret_key == DEV_SECRET_KEY:
         raise RuntimeError("SEDDEL_SECRET_KEY must be set in production mode")
     if settings.storage_backend == "s3" and not settings.s3_bucket:

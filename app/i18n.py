@@ -116,6 +116,49 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "first must be between 0 and {max}.",
     },
     "invalid_cursor": {"da": "Ugyldig cursor.", "en": "Invalid cursor."},
+    "due_needs_confirmation": {
+        "da": "En svarfrist kræver, at opslaget skal bekræftes.",
+        "en": "A due date needs the announcement to ask for confirmation.",
+    },
+    "due_in_past": {
+        "da": "Svarfristen kan ikke ligge i fortiden.",
+        "en": "The due date cannot be in the past.",
+    },
+    "too_many_attachments": {
+        "da": "Højst {max} vedhæftede filer.",
+        "en": "At most {max} attachments.",
+    },
+    "confirmation_not_requested": {
+        "da": "Opslaget skal ikke bekræftes.",
+        "en": "This announcement does not ask for confirmation.",
+    },
+    "quiet_hours_empty": {
+        "da": "Stille timer skal starte og slutte på forskellige tidspunkter.",
+        "en": "Quiet hours must start and end at different times.",
+    },
+    "push_title_announcement": {
+        "da": "Nyt opslag fra {sender}",
+        "en": "New announcement from {sender}",
+    },
+    "push_title_message": {"da": "Ny besked fra {sender}", "en": "New message from {sender}"},
+    "push_body_hidden": {
+        "da": "Åbn Seddel for at læse den.",
+        "en": "Open Seddel to read it.",
+    },
+    "email_subject": {"da": "Seddel: {count} nye", "en": "Seddel: {count} new"},
+    "email_greeting": {"da": "Hej {name}", "en": "Hello {name}"},
+    "email_item_announcement": {
+        "da": "- Opslag fra {sender}: {link}",
+        "en": "- Announcement from {sender}: {link}",
+    },
+    "email_item_message": {
+        "da": "- Besked fra {sender}: {link}",
+        "en": "- Message from {sender}: {link}",
+    },
+    "email_footer": {
+        "da": "Log ind i Seddel for at læse dem. Indholdet sendes ikke med e-mail.",
+        "en": "Sign in to Seddel to read them. The content is never sent by e-mail.",
+    },
     "internal_error": {
         "da": "Der opstod en uventet fejl (reference {request_id}).",
         "en": "An unexpected error occurred (reference {request_id}).",

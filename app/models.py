@@ -9,10 +9,12 @@ from app.db import Base
 
 def load_all_models() -> None:
     import app.accounts.models
+    import app.announcements.models
     import app.attendance.models
     import app.daybook.models
     import app.files.models
-    import app.institutions.models  # noqa: F401
+    import app.institutions.models
+    import app.notifications.models  # noqa: F401
 
 
 def tenant_tables() -> list[Table]:

@@ -57,12 +57,15 @@ def _parse(value: str, column: InstrumentedAttribute[Any]) -> Any:
     return python_type(value)
 
 
-def _after(columns: list[InstrumentedAttribute[Any]], values: list[Any]) -> Any:
-    """(a, b, c) > (x, y, z), spelled out so that it works on SQLite too."""
+def _after(
+    columns: list[InstrumentedAttribute[Any]], values: list[Any], *, descending: bool = False
+) -> Any:
+    """(a, b, c) > (x, y, z) (or <, newest first), spelled out so that it works on SQLite too."""
     clauses = []
     for i, column in enumerate(columns):
         equal_prefix = [columns[j] == values[j] for j in range(i)]
-        clauses.append(and_(*equal_prefix, column > values[i]))
+        beyond = column < values[i] if descending else column > values[i]
+        clauses.append(and_(*equal_prefix, beyond))
     return or_(*clauses)
 
 
@@ -80,12 +83,17 @@ async def paginate(
     order_by: list[InstrumentedAttribute[Any]],
     first: int | None,
     after: str | None,
+    descending: bool = False,
 ) -> Page[Any]:
-    """One page of `statement` (selecting one entity), ordered by unique `order_by` columns."""
+    """One page of `statement` (selecting one entity), ordered by unique `order_by` columns
+    (all descending with `descending`, e.g. newest first)."""
     size = check_page_size(first)
     if after:
-        statement = statement.where(_after(order_by, _decode(after, order_by)))
-    rows = list((await db.scalars(statement.order_by(*order_by).limit(size + 1))).all())
+        statement = statement.where(
+            _after(order_by, _decode(after, order_by), descending=descending)
+        )
+    ordering = [c.desc() for c in order_by] if descending else order_by
+    rows = list((await db.scalars(statement.order_by(*ordering).limit(size + 1))).all())
     items = rows[:size]
     cursors = [_encode([getattr(item, c.key) for c in order_by]) for item in items]
     return Page(

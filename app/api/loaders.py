@@ -11,6 +11,8 @@ from strawberry.dataloader import DataLoader
 
 from app.accounts.models import User
 from app.actor import Actor
+from app.announcements import loaders as announcement_loaders
+from app.announcements.models import Announcement, AnnouncementReceipt
 from app.daybook import loaders as daybook_loaders
 from app.daybook.models import DayEntry, DayEntryVersion, IncidentReceipt
 from app.files import loaders as file_loaders
@@ -96,3 +98,19 @@ class Loaders:
     @property
     def file_by_id(self) -> DataLoader[uuid.UUID, StoredFile | None]:
         return self._loader("file_by_id", file_loaders.file_by_id)
+
+    @property
+    def announcement_by_id(self) -> DataLoader[uuid.UUID, Announcement | None]:
+        return self._loader("announcement_by_id", announcement_loaders.announcement_by_id)
+
+    @property
+    def my_announcement_receipt(self) -> DataLoader[uuid.UUID, AnnouncementReceipt | None]:
+        return self._loader(
+            "my_announcement_receipt", announcement_loaders.my_receipt_by_announcement
+        )
+
+    @property
+    def announcement_receipt_counts(self) -> DataLoader[uuid.UUID, tuple[int, int, int]]:
+        return self._loader(
+            "announcement_receipt_counts", announcement_loaders.receipt_counts_by_announcement
+        )

@@ -23,6 +23,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from app.accounts.api import AccountMutations, AccountQueries
+from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.cost import QueryCostLimiter
 from app.api.errors import ErrorPolicy, FreshActorPerOperation
 from app.api.node import NodeQueries
@@ -32,10 +33,29 @@ from app.attendance.api import AttendanceMutations, AttendanceQueries
 from app.config import Settings
 from app.daybook.api.operations import DaybookMutations, DaybookQueries, DaybookSubscriptions
 from app.institutions.api.mutations import InstitutionMutations
+from app.notifications.api import NotificationMutations, NotificationQueries
 
-Query = merge_types("Query", (NodeQueries, AccountQueries, AttendanceQueries, DaybookQueries))
+Query = merge_types(
+    "Query",
+    (
+        NodeQueries,
+        AccountQueries,
+        AttendanceQueries,
+        AnnouncementQueries,
+        NotificationQueries,
+        DaybookQueries,
+    ),
+)
 Mutation = merge_types(
-    "Mutation", (AccountMutations, InstitutionMutations, AttendanceMutations, DaybookMutations)
+    "Mutation",
+    (
+        AccountMutations,
+        InstitutionMutations,
+        AttendanceMutations,
+        AnnouncementMutations,
+        NotificationMutations,
+        DaybookMutations,
+    ),
 )
 Subscription = merge_types("Subscription", (DaybookSubscriptions,))
 

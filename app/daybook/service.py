@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from app.daybook.policies import (
 from app.db import new_id, utcnow, write_transaction
 from app.errors import NotFound, ValidationFailed
 from app.institutions.models import Child, GuardianLink, Institution, StaffMembership
+from app.notifications import service as notifications
 from app.realtime import Broker
 
 log = logging.getLogger(__name__)
@@ -215,10 +217,26 @@ async def _writable_child(db: AsyncSession, actor: Actor, child_id: uuid.UUID) -
 # --- incidents -----------------------------------------------------------------------------
 
 
-async def notify_incident(db: AsyncSession, entry: DayEntry | dict[str, Any]) -> list[uuid.UUID]:
+def _getter(entry: DayEntry | dict[str, Any]) -> Callable[[str], Any]:
+    if isinstance(entry, dict):
+        return entry.__getitem__
+    return lambda key: getattr(entry, key)
+
+
+def entry_link(entry_id: uuid.UUID) -> str:
+    """Where the apps open an entry; e-mails put the public URL in front."""
+    return f"/daybook/{entry_id}"
+
+
+async def notify_incident(
+    db: AsyncSession, actor: Actor, entry: DayEntry | dict[str, Any]
+) -> list[uuid.UUID]:
     """Inside the write transaction: a receipt for each guardian with access to the child
-    (a correction marks the existing receipts notified again). Returns whom to tell."""
-    get = entry.get if isinstance(entry, dict) else lambda key: getattr(entry, key)
+    and their notification in the outbox (a correction marks the receipts notified again
+    and notifies anew). Returns whom it told."""
+    get = _getter(entry)
+    entry_id: uuid.UUID = get("id")
+    version: int = get("version")
     users = list(
         (
             await db.scalars(
@@ -229,7 +247,7 @@ async def notify_incident(db: AsyncSession, entry: DayEntry | dict[str, Any]) ->
         ).all()
     )
     now = utcnow()
-    if get("version") == 1:
+    if version == 1:
         if users:
             await db.execute(
                 insert(IncidentReceipt),
@@ -237,7 +255,7 @@ async def notify_incident(db: AsyncSession, entry: DayEntry | dict[str, Any]) ->
                     {
                         "id": new_id(),
                         "institution_id": get("institution_id"),
-                        "entry_id": get("id"),
+                        "entry_id": entry_id,
                         "user_id": user_id,
                         "notified_at": now,
                         "confirmed_at": None,
@@ -249,11 +267,23 @@ async def notify_incident(db: AsyncSession, entry: DayEntry | dict[str, Any]) ->
     else:
         await db.execute(
             update(IncidentReceipt)
-            .where(IncidentReceipt.entry_id == get("id"))
+            .where(IncidentReceipt.entry_id == entry_id)
             .values(notified_at=now)
         )
-    # Wiring point for the notification outbox (app/notifications, h2-notify): enqueue one
-    # "incident" notification per user in `users` here, inside this transaction.
+    await notifications.enqueue(
+        db=db,
+        institution_id=get("institution_id"),
+        recipients=users,
+        kind="incident" if version == 1 else "incident_corrected",
+        # One notification per version: the outbox is idempotent per (kind, subject, user).
+        subject_id=entry_id if version == 1 else uuid.uuid5(entry_id, f"version-{version}"),
+        sender_name=actor.name,
+        link=entry_link(entry_id),
+        preview=get("details")["description"],
+        # Health and accidents of a child: no text on lock screens or in e-mails.
+        sensitive=True,
+        now=now,
+    )
     return users
 
 
@@ -323,7 +353,7 @@ async def record_entry(
         )
         await insert_entries(db, [row], actor.user_id)
         if kind == "incident":
-            await notify_incident(db, row)
+            await notify_incident(db, actor, row)
     entry = DayEntry(**row)
     await publish(broker, child.id, "entry", [entry.id])
     return entry
@@ -380,7 +410,7 @@ async def correct_entry(
             )
         )
         if kind == "incident":
-            await notify_incident(db, entry)
+            await notify_incident(db, actor, entry)
     await publish(broker, entry.child_id, "entry", [entry.id])
     return entry
 

@@ -81,6 +81,35 @@ async def test_guardians_are_notified_and_each_confirms_the_current_version(clie
     assert not_incident["confirmIncident"]["code"] == "NOT_FOUND"
 
 
+async def test_an_incident_puts_each_guardian_in_the_outbox_without_its_text(client, runtime):
+    from strawberry.relay import GlobalID
+
+    from tests.notifications.helpers import outbox, user_id
+
+    ids = await solsikken(client)
+    incident = await record(client, ids["liva"], FALL, at=at(10, 15))
+    entry_id = GlobalID.from_id(incident["id"]).node_id
+    rows = await outbox(runtime, kind="incident")
+    mine = [r for r in rows if str(r.subject_id) == entry_id]
+    wanted = {await user_id(runtime, METTE), await user_id(runtime, JONAS)}
+    assert {r.user_id for r in mine} == wanted
+    assert {r.link for r in mine} == {f"/daybook/{entry_id}"}
+    assert all(r.preview is None for r in mine)  # health data stays off lock screens
+    await client.gql(
+        "CorrectDayEntry",
+        {
+            "input": {
+                "entryId": incident["id"],
+                "at": at(10, 15),
+                "details": {"incident": {"description": "Faldt, slog albuen"}},
+            }
+        },
+        as_=PERNILLE,
+    )
+    corrected = await outbox(runtime, kind="incident_corrected")
+    assert {r.user_id for r in corrected if r.link == f"/daybook/{entry_id}"} == wanted
+
+
 async def test_incidents_are_never_recorded_in_bulk(client):
     ids = await solsikken(client)
     result = await _bulk(client, ids, FALL)

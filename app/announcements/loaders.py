@@ -1,0 +1,45 @@
+"""Batch loads of announcements, each through the visibility rule: (db, actor, keys)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.actor import Actor
+from app.announcements import service
+from app.announcements.models import Announcement, AnnouncementReceipt
+from app.announcements.policies import visible_announcements
+from app.institutions.loaders import aligned
+
+
+async def announcement_by_id(
+    db: AsyncSession, actor: Actor, keys: Sequence[uuid.UUID]
+) -> list[Announcement | None]:
+    rows = await db.scalars(
+        select(Announcement).where(Announcement.id.in_(keys), visible_announcements(actor))
+    )
+    return aligned(rows.all(), keys)
+
+
+async def my_receipt_by_announcement(
+    db: AsyncSession, actor: Actor, keys: Sequence[uuid.UUID]
+) -> list[AnnouncementReceipt | None]:
+    """The actor's own receipt of each announcement (None: not addressed to them)."""
+    rows = await db.scalars(
+        select(AnnouncementReceipt).where(
+            AnnouncementReceipt.announcement_id.in_(keys),
+            AnnouncementReceipt.user_id == actor.user_id,
+        )
+    )
+    return aligned(rows.all(), keys, "announcement_id")
+
+
+async def receipt_counts_by_announcement(
+    db: AsyncSession, actor: Actor, keys: Sequence[uuid.UUID]
+) -> list[tuple[int, int, int]]:
+    """(recipients, read, confirmed); the API asks only for announcements the actor follows up."""
+    counts = await service.receipt_counts(db, keys)
+    return [counts.get(key, (0, 0, 0)) for key in keys]

@@ -1,0 +1,74 @@
+"""The security matrix for announcements: node() and lists answer strangers with null / nothing,
+and every announcement mutation gives them NOT_FOUND (or UNAUTHENTICATED without a session)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.announcements.helpers import JONAS, METTE, PERNILLE, guardians_of_group, listed, post
+from tests.security.test_matrix import STRANGER_ADMIN, STRANGER_STAFF, _revoked_token
+
+
+async def _myrerne_announcement(client) -> dict[str, Any]:
+    made = await post(client, group="Myrerne", requiresConfirmation=True, as_=PERNILLE)
+    assert made["__typename"] == "Announcement"
+    return made
+
+
+async def test_node_and_lists_of_another_institution_or_family_are_empty(client):
+    made = await _myrerne_announcement(client)
+    strangers = (STRANGER_ADMIN, STRANGER_STAFF, METTE, JONAS)
+    for stranger in strangers:
+        assert (await client.gql("AnnouncementNode", {"id": made["id"]}, as_=stranger))["node"] is None
+        assert (await client.gql("Nodes", {"ids": [made["id"]]}, as_=stranger))["nodes"] == [None]
+        assert await listed(client, stranger) == []
+    # The owner's view: the same node through node() as through the list.
+    guardian = sorted(await guardians_of_group(client, "Myrerne"))[0]
+    node = (await client.gql("AnnouncementNode", {"id": made["id"]}, as_=guardian))["node"]
+    assert node["__typename"] == "Announcement" and node["title"] == made["title"]
+    assert [a["id"] for a in await listed(client, guardian)] == [made["id"]]
+
+
+async def _mutations(client, made: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
+    from tests.helpers import SOLSIKKEN_ADMIN, group_id, institution_id
+
+    return [
+        (
+            "PostAnnouncement",
+            {
+                "input": {
+                    "institutionId": await institution_id(client, SOLSIKKEN_ADMIN),
+                    "groupId": await group_id(client, SOLSIKKEN_ADMIN, "Myrerne"),
+                    "title": "X",
+                    "body": "Y",
+                }
+            },
+            "postAnnouncement",
+        ),
+        ("UpdateAnnouncement", {"announcementId": made["id"], "input": {"title": "X"}}, "updateAnnouncement"),
+        ("DeleteAnnouncement", {"announcementId": made["id"]}, "deleteAnnouncement"),
+        ("MarkAnnouncementRead", {"announcementId": made["id"]}, "markAnnouncementRead"),
+        ("ConfirmAnnouncement", {"announcementId": made["id"]}, "confirmAnnouncement"),
+    ]
+
+
+async def test_every_announcement_mutation_is_not_found_for_strangers(client):
+    made = await _myrerne_announcement(client)
+    for actor in (STRANGER_ADMIN, STRANGER_STAFF, METTE, JONAS):
+        for operation, variables, field in await _mutations(client, made):
+            result = (await client.gql(operation, variables, as_=actor))[field]
+            assert result["code"] == "NOT_FOUND", (actor, operation, result)
+    guardian = sorted(await guardians_of_group(client, "Myrerne"))[0]
+    node = (await client.gql("AnnouncementNode", {"id": made["id"]}, as_=guardian))["node"]
+    assert node["title"] == made["title"] and node["myReceipt"]["readAt"] is None
+
+
+async def test_every_announcement_mutation_needs_a_live_session(client):
+    made = await _myrerne_announcement(client)
+    revoked = await _revoked_token(client)
+    for token in (None, revoked, "made-up-token"):
+        for operation, variables, _ in await _mutations(client, made):
+            payload = await client.execute(operation, variables, token=token)
+            assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", operation
+        payload = await client.execute("Announcements", {}, token=token)
+        assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
