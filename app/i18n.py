@@ -159,6 +159,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Log ind i Seddel for at læse dem. Indholdet sendes ikke med e-mail.",
         "en": "Sign in to Seddel to read them. The content is never sent by e-mail.",
     },
+    "invalid_consent_level": {
+        "da": "Samtykke skal være ingen, kun egne forældre eller gruppen.",
+        "en": "Consent must be none, own guardians only or the group.",
+    },
+    "photo_consent_none": {
+        "da": "Der er ikke samtykke til billeder af {name}.",
+        "en": "There is no consent to photos of {name}.",
+    },
+    "child_not_in_group": {
+        "da": "Barnet går ikke i gruppen.",
+        "en": "The child is not in the group.",
+    },
     "internal_error": {
         "da": "Der opstod en uventet fejl (reference {request_id}).",
         "en": "An unexpected error occurred (reference {request_id}).",
@@ -215,10 +227,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "exception_kind_differs": {
         "da": "Undtagelsen skal være af samme slags som resten af gruppen.",
         "en": "The exception must be of the same kind as the rest of the group.",
-    },
-    "child_not_in_group": {
-        "da": "Barnet går ikke i denne gruppe.",
-        "en": "The child is not in this group.",
     },
 }
 

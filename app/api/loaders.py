@@ -17,6 +17,9 @@ from app.daybook import loaders as daybook_loaders
 from app.daybook.models import DayEntry, DayEntryVersion, IncidentReceipt
 from app.files import loaders as file_loaders
 from app.files.models import StoredFile
+from app.gallery import loaders as gallery_loaders
+from app.gallery.consent import ConsentAnswer, ConsentChange
+from app.gallery.models import Photo
 from app.institutions import loaders as institution_loaders
 from app.institutions.models import Child, Group, GuardianLink, Institution, StaffMembership
 
@@ -114,3 +117,25 @@ class Loaders:
         return self._loader(
             "announcement_receipt_counts", announcement_loaders.receipt_counts_by_announcement
         )
+    # gallery
+    @property
+    def effective_consent_by_child(self) -> DataLoader[uuid.UUID, str | None]:
+        return self._loader(
+            "effective_consent_by_child", gallery_loaders.effective_consent_by_child
+        )
+
+    @property
+    def consent_answers_by_child(self) -> DataLoader[uuid.UUID, list[ConsentAnswer]]:
+        return self._loader("consent_answers_by_child", gallery_loaders.consent_answers_by_child)
+
+    @property
+    def consent_changes_by_child(self) -> DataLoader[uuid.UUID, list[ConsentChange]]:
+        return self._loader("consent_changes_by_child", gallery_loaders.consent_changes_by_child)
+
+    @property
+    def photo_by_id(self) -> DataLoader[uuid.UUID, Photo | None]:
+        return self._loader("photo_by_id", gallery_loaders.photo_by_id)
+
+    @property
+    def child_ids_by_photo(self) -> DataLoader[uuid.UUID, list[uuid.UUID]]:
+        return self._loader("child_ids_by_photo", gallery_loaders.child_ids_by_photo)

@@ -32,6 +32,7 @@ from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
 from app.attendance.api import AttendanceMutations, AttendanceQueries
 from app.config import Settings
 from app.daybook.api.operations import DaybookMutations, DaybookQueries, DaybookSubscriptions
+from app.gallery.api.consent import ConsentMutations, ConsentQueries
 from app.institutions.api.mutations import InstitutionMutations
 from app.notifications.api import NotificationMutations, NotificationQueries
 
@@ -40,8 +41,9 @@ Query = merge_types(
     (
         NodeQueries,
         AccountQueries,
-        AttendanceQueries,
         AnnouncementQueries,
+        AttendanceQueries,
+        ConsentQueries,
         NotificationQueries,
         DaybookQueries,
     ),
@@ -50,9 +52,10 @@ Mutation = merge_types(
     "Mutation",
     (
         AccountMutations,
-        InstitutionMutations,
-        AttendanceMutations,
         AnnouncementMutations,
+        AttendanceMutations,
+        ConsentMutations,
+        InstitutionMutations,
         NotificationMutations,
         DaybookMutations,
     ),
