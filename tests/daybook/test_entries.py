@@ -233,3 +233,25 @@ async def test_the_day_costs_the_same_statements_for_3_and_12_entries(client, as
         day = await day_of(client, liva, as_=METTE)
     assert len(day["entries"]) == 12
     assert many.count == few.count
+
+
+async def test_a_guardian_with_access_none_sees_nothing_and_is_not_notified(client):
+    from tests.helpers import overview
+
+    ids = await solsikken(client)
+    liva = ids["liva"]
+    node = await overview(client, SOLSIKKEN_ADMIN)
+    links = next(e["node"] for e in node["children"]["edges"] if e["node"]["id"] == liva)
+    jonas_link = next(g["id"] for g in links["guardians"] if g["email"] == JONAS)
+    changed = await client.gql(
+        "UpdateGuardianLink",
+        {"input": {"guardianLinkId": jonas_link, "access": "NONE"}},
+        as_=SOLSIKKEN_ADMIN,
+    )
+    assert changed["updateGuardianLink"]["access"] == "NONE"
+    incident = await record(client, liva, {"incident": {"description": "Faldt"}})
+    assert [c["guardian"] for c in incident["details"]["confirmations"]] == ["Mette Holm-Jensen"]
+    assert await day_of(client, liva, as_=JONAS) is None
+    assert (await client.gql("Node", {"id": incident["id"]}, as_=JONAS))["node"] is None
+    refused = await client.gql("ConfirmIncident", {"entryId": incident["id"]}, as_=JONAS)
+    assert refused["confirmIncident"]["code"] == "NOT_FOUND"
