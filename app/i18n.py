@@ -228,6 +228,80 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Undtagelsen skal være af samme slags som resten af gruppen.",
         "en": "The exception must be of the same kind as the rest of the group.",
     },
+    # --- pickup plan and vacation survey (h3-plan) ---
+    "plan_day_or_weekday": {
+        "da": "Angiv enten en dato eller en ugedag.",
+        "en": "Give either a date or a weekday.",
+    },
+    "plan_day_past": {
+        "da": "Datoen er allerede passeret.",
+        "en": "That date has already passed.",
+    },
+    "plan_day_closed": {
+        "da": "Institutionen har lukket {day}.",
+        "en": "The institution is closed on {day}.",
+    },
+    "plan_weekday_closed": {
+        "da": "Institutionen har lukket den ugedag.",
+        "en": "The institution is closed on that weekday.",
+    },
+    "plan_outside_hours": {
+        "da": "Tidspunktet skal ligge i åbningstiden ({opens}-{closes}).",
+        "en": "The time must be within the opening hours ({opens}-{closes}).",
+    },
+    "plan_arrival_after_pickup": {
+        "da": "Det første tidspunkt skal ligge før det sidste.",
+        "en": "The first time must come before the second.",
+    },
+    "plan_after_cutoff": {
+        "da": "Dagens plan kan kun ændres indtil {minutes} minutter før afhentning. Ring til"
+        " institutionen.",
+        "en": "Today's plan can only be changed until {minutes} minutes before pickup. Call the"
+        " institution.",
+    },
+    "pickup_person_not_of_child": {
+        "da": "Personen har ikke hentetilladelse til barnet.",
+        "en": "This person is not authorised to pick this child up.",
+    },
+    "pickup_person_not_valid": {
+        "da": "Hentetilladelsen gælder ikke den dag.",
+        "en": "The pickup authorisation does not cover that day.",
+    },
+    "guardian_not_of_child": {
+        "da": "Personen er ikke forælder til barnet.",
+        "en": "This person is not a guardian of the child.",
+    },
+    "alone_not_allowed": {
+        "da": "En forælder med forældremyndighed har ikke givet lov til, at barnet går hjem"
+        " alene.",
+        "en": "A guardian with custody has not allowed the child to go home alone.",
+    },
+    "invalid_leave_mode": {"da": "Ukendt måde at gå hjem på.", "en": "Unknown way of leaving."},
+    "child_not_enrolled": {
+        "da": "Barnet er ikke indskrevet den dag.",
+        "en": "The child is not enrolled on that day.",
+    },
+    "plan_range_too_long": {
+        "da": "Perioden må højst være {days} dage.",
+        "en": "The period may be at most {days} days.",
+    },
+    "survey_too_long": {
+        "da": "En ferieforespørgsel må højst dække {days} dage.",
+        "en": "A vacation survey may cover at most {days} days.",
+    },
+    "survey_deadline_order": {
+        "da": "Svarfristen skal ligge før første dag.",
+        "en": "The deadline must come before the first day.",
+    },
+    "survey_closed": {
+        "da": "Svarfristen er overskredet. Kontakt institutionen.",
+        "en": "The deadline has passed. Contact the institution.",
+    },
+    "survey_day_outside": {
+        "da": "Dagen ligger uden for ferieperioden.",
+        "en": "The day lies outside the survey's period.",
+    },
+    "duplicate_day": {"da": "En dag står der to gange.", "en": "A day is given twice."},
 }
 
 

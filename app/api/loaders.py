@@ -13,6 +13,8 @@ from app.accounts.models import User
 from app.actor import Actor
 from app.announcements import loaders as announcement_loaders
 from app.announcements.models import Announcement, AnnouncementReceipt
+from app.attendance import loaders as attendance_loaders
+from app.attendance.models import PickupPerson, PickupPlan, VacationSurvey
 from app.daybook import loaders as daybook_loaders
 from app.daybook.models import DayEntry, DayEntryVersion, IncidentReceipt
 from app.files import loaders as file_loaders
@@ -117,6 +119,7 @@ class Loaders:
         return self._loader(
             "announcement_receipt_counts", announcement_loaders.receipt_counts_by_announcement
         )
+
     # gallery
     @property
     def effective_consent_by_child(self) -> DataLoader[uuid.UUID, str | None]:
@@ -139,3 +142,21 @@ class Loaders:
     @property
     def child_ids_by_photo(self) -> DataLoader[uuid.UUID, list[uuid.UUID]]:
         return self._loader("child_ids_by_photo", gallery_loaders.child_ids_by_photo)
+
+    # --- attendance: pickup plan and vacation survey (h3-plan) ---------------------------------
+
+    @property
+    def pickup_person_by_id(self) -> DataLoader[uuid.UUID, PickupPerson | None]:
+        return self._loader("pickup_person_by_id", attendance_loaders.pickup_person_by_id)
+
+    @property
+    def pickup_plan_by_id(self) -> DataLoader[uuid.UUID, PickupPlan | None]:
+        return self._loader("pickup_plan_by_id", attendance_loaders.pickup_plan_by_id)
+
+    @property
+    def vacation_survey_by_id(self) -> DataLoader[uuid.UUID, VacationSurvey | None]:
+        return self._loader("vacation_survey_by_id", attendance_loaders.vacation_survey_by_id)
+
+    @property
+    def child_name_by_id(self) -> DataLoader[uuid.UUID, str | None]:
+        return self._loader("child_name_by_id", attendance_loaders.child_name_by_id)

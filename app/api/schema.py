@@ -30,6 +30,8 @@ from app.api.node import NodeQueries
 from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
 from app.attendance.api import AttendanceMutations, AttendanceQueries
+from app.attendance.plan_api import PickupPlanMutations, PickupPlanQueries
+from app.attendance.survey_api import VacationSurveyMutations, VacationSurveyQueries
 from app.config import Settings
 from app.daybook.api.operations import DaybookMutations, DaybookQueries, DaybookSubscriptions
 from app.gallery.api.consent import ConsentMutations, ConsentQueries
@@ -46,6 +48,8 @@ Query = merge_types(
         ConsentQueries,
         NotificationQueries,
         DaybookQueries,
+        PickupPlanQueries,
+        VacationSurveyQueries,
     ),
 )
 Mutation = merge_types(
@@ -58,6 +62,8 @@ Mutation = merge_types(
         InstitutionMutations,
         NotificationMutations,
         DaybookMutations,
+        PickupPlanMutations,
+        VacationSurveyMutations,
     ),
 )
 Subscription = merge_types("Subscription", (DaybookSubscriptions,))

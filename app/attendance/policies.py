@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import ColumnElement, or_
 
 from app.actor import Actor
-from app.attendance.models import PickupPerson
+from app.attendance.models import PickupPerson, PickupPlan, VacationSurvey
 
 
 def visible_pickup_persons(actor: Actor) -> ColumnElement[bool]:
@@ -26,3 +26,40 @@ def can_manage_pickup(actor: Actor, child_id: uuid.UUID) -> bool:
 
 def can_read_codeword(actor: Actor, institution_id: uuid.UUID) -> bool:
     return actor.works_in(institution_id)
+
+
+# --- pickup plan and vacation survey (h3-plan) -------------------------------------------------
+
+
+def custody_children(actor: Actor) -> frozenset[uuid.UUID]:
+    """Children for whom the actor is a guardian with custody and full access."""
+    return frozenset(
+        child_id
+        for child_id, access in actor.children.items()
+        if access.has_custody and access.access == "full"
+    )
+
+
+def can_plan_for(actor: Actor, child_id: uuid.UUID, institution_id: uuid.UUID) -> bool:
+    """Staff of the child's institution, or a guardian with custody and full access."""
+    return actor.works_in(institution_id) or can_manage_pickup(actor, child_id)
+
+
+def can_see_plan_of(actor: Actor, child_id: uuid.UUID, institution_id: uuid.UUID) -> bool:
+    """Staff of the child's institution and the child's own guardians (with access)."""
+    return actor.works_in(institution_id) or child_id in actor.children
+
+
+def visible_pickup_plans(actor: Actor) -> ColumnElement[bool]:
+    """Staff of the institution, the child's guardians, and the custody guardians of a
+    companion child (who must answer the request)."""
+    return or_(
+        PickupPlan.institution_id.in_(actor.employed_in),
+        PickupPlan.child_id.in_(actor.guardian_of),
+        PickupPlan.companion_child_id.in_(custody_children(actor)),
+    )
+
+
+def visible_vacation_surveys(actor: Actor) -> ColumnElement[bool]:
+    """Everyone of the institution: its staff and the guardians of its children."""
+    return VacationSurvey.institution_id.in_(actor.employed_in | actor.guardian_institutions)

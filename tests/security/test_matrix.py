@@ -300,3 +300,118 @@ async def test_every_daybook_mutation_is_not_found_for_strangers(client):
         for operation, variables, _ in _daybook_mutations(ids, "liva_entry"):
             payload = await client.execute(operation, variables, token=token)
             assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", operation
+
+
+# --- pickup plan and vacation survey (h3-plan) ------------------------------------------------
+
+from tests.attendance.plan_helpers import day, family  # noqa: E402
+
+
+async def _plan_and_survey(client) -> tuple[dict[str, Any], dict[str, str]]:
+    f = await family(client)
+    entry = await client.gql(
+        "SetPickupPlan",
+        {
+            "childId": f["liva"],
+            "input": {"day": day(2), "leaveMode": "WITH_CHILD", "companionChildId": f["friend"]},
+        },
+        as_="mette@example.com",
+    )
+    survey = await client.gql(
+        "OpenVacationSurvey",
+        {
+            "input": {
+                "institutionId": f["institution"],
+                "title": "Sommer",
+                "firstDay": day(14),
+                "lastDay": day(18),
+                "deadline": day(7),
+            }
+        },
+        as_=SOLSIKKEN_ADMIN,
+    )
+    ids = {
+        "PickupPlanEntry": entry["setPickupPlan"]["id"],
+        "VacationSurvey": survey["openVacationSurvey"]["id"],
+    }
+    return f, ids
+
+
+def _plan_mutations(f: dict[str, Any], ids: dict[str, str]) -> list[tuple[str, dict[str, Any], str]]:
+    return [
+        (
+            "SetPickupPlan",
+            {"childId": f["liva"], "input": {"day": day(3), "leaveMode": "GUARDIAN"}},
+            "setPickupPlan",
+        ),
+        ("ClearPickupPlan", {"entryId": ids["PickupPlanEntry"]}, "clearPickupPlan"),
+        (
+            "AnswerPickupCompanion",
+            {"entryId": ids["PickupPlanEntry"], "accept": True},
+            "answerPickupCompanion",
+        ),
+        ("SetGoHomeAlone", {"childId": f["liva"], "allowed": True}, "setGoHomeAlone"),
+        ("SendChildHome", {"childId": f["liva"], "reason": "Feber"}, "sendChildHome"),
+        (
+            "OpenVacationSurvey",
+            {
+                "input": {
+                    "institutionId": f["institution"],
+                    "title": "X",
+                    "firstDay": day(14),
+                    "lastDay": day(15),
+                    "deadline": day(7),
+                }
+            },
+            "openVacationSurvey",
+        ),
+        (
+            "AnswerVacationSurvey",
+            {
+                "surveyId": ids["VacationSurvey"],
+                "childId": f["liva"],
+                "days": [{"day": day(14), "coming": False}],
+            },
+            "answerVacationSurvey",
+        ),
+        ("RemoveVacationSurvey", {"surveyId": ids["VacationSurvey"]}, "removeVacationSurvey"),
+    ]
+
+
+async def test_plan_and_survey_nodes_are_null_for_strangers(client, plan_clock):
+    _, ids = await _plan_and_survey(client)
+    for type_name, node_id in ids.items():
+        for stranger in (STRANGER_ADMIN, STRANGER_STAFF):
+            assert (await client.gql("Node", {"id": node_id}, as_=stranger))["node"] is None
+        assert (await client.gql("Nodes", {"ids": [node_id]}, as_=STRANGER_ADMIN))["nodes"] == [None]
+        owner = (await client.gql("Node", {"id": node_id}, as_=SOLSIKKEN_ADMIN))["node"]
+        assert owner["__typename"] == type_name
+        for token in (None, await _revoked_token(client)):
+            payload = await client.execute("Node", {"id": node_id}, token=token)
+            assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    # A guardian of a third family sees neither Liva's plan nor its request to another child.
+    third = await _other_family_guardian(client)
+    assert (await client.gql("Node", {"id": ids["PickupPlanEntry"]}, as_=third))["node"] is None
+
+
+async def test_every_plan_and_survey_mutation_is_not_found_for_strangers(client, plan_clock):
+    f, ids = await _plan_and_survey(client)
+    mutations = _plan_mutations(f, ids)
+    for actor in (STRANGER_ADMIN, STRANGER_STAFF, await _other_family_guardian(client)):
+        for operation, variables, field in mutations:
+            result = (await client.gql(operation, variables, as_=actor))[field]
+            assert result["code"] == "NOT_FOUND", (actor, operation, result)
+    # Jonas (no custody, information only) where custody or full access matters.
+    for operation, variables, field in mutations:
+        result = (await client.gql(operation, variables, as_="jonas@example.com"))[field]
+        assert result["code"] == "NOT_FOUND", (operation, result)
+    revoked = await _revoked_token(client)
+    for token in (None, revoked):
+        for operation, variables, _ in mutations:
+            payload = await client.execute(operation, variables, token=token)
+            assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", operation
+    # Nothing changed: the request still waits, the survey is still there.
+    node = (await client.gql("Node", {"id": ids["PickupPlanEntry"]}, as_="mette@example.com"))["node"]
+    assert node["__typename"] == "PickupPlanEntry"
+    surveys = await client.gql("VacationSurveys", {"institutionId": f["institution"]}, as_=SOLSIKKEN_ADMIN)
+    assert [s["id"] for s in surveys["vacationSurveys"]] == [ids["VacationSurvey"]]
