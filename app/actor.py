@@ -18,6 +18,15 @@ class ChildAccess:
 
 
 @dataclass(frozen=True)
+class DeviceAccess:
+    """A paired tablet: a staff tablet or the entrance kiosk of one institution."""
+
+    device_id: uuid.UUID
+    institution_id: uuid.UUID
+    role: str  # staff_tablet | kiosk
+
+
+@dataclass(frozen=True)
 class Actor:
     user_id: uuid.UUID
     name: str
@@ -31,6 +40,25 @@ class Actor:
     municipality_admin_of: frozenset[uuid.UUID] = frozenset()
     municipality_institutions: frozenset[uuid.UUID] = frozenset()
     children: dict[uuid.UUID, ChildAccess] = field(default_factory=dict)
+    # A paired device (its own session, or a staff member switched in on it).
+    device: DeviceAccess | None = None
+
+    @property
+    def device_id(self) -> uuid.UUID | None:
+        return self.device.device_id if self.device else None
+
+    @property
+    def is_bare_device(self) -> bool:
+        """The device itself, nobody switched in: it may only do its device's operations."""
+        return self.session_kind == "device"
+
+    def is_kiosk_of(self, institution_id: uuid.UUID) -> bool:
+        return (
+            self.is_bare_device
+            and self.device is not None
+            and self.device.role == "kiosk"
+            and self.device.institution_id == institution_id
+        )
 
     @property
     def guardian_of(self) -> frozenset[uuid.UUID]:

@@ -57,6 +57,9 @@ class Settings:
     session_lifetime_seconds: int = 90 * 24 * 3600
     device_session_idle_timeout_seconds: int = 60 * 24 * 3600
     device_session_lifetime_seconds: int = 365 * 24 * 3600
+    # A staff member switched in on a shared tablet with their PIN: short-lived.
+    tablet_session_idle_timeout_seconds: int = 30 * 60
+    tablet_session_lifetime_seconds: int = 12 * 3600
 
     login_max_failures: int = 5
     login_lockout_seconds: int = 15 * 60

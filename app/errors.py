@@ -42,8 +42,8 @@ class Conflict(DomainError):
 class InvalidCredentials(DomainError):
     code = "INVALID_CREDENTIALS"
 
-    def __init__(self) -> None:
-        super().__init__("invalid_credentials")
+    def __init__(self, message_key: str = "invalid_credentials", *, field: str | None = None):
+        super().__init__(message_key, field=field)
 
 
 class TooManyAttempts(DomainError):

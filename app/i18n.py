@@ -302,6 +302,86 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The day lies outside the survey's period.",
     },
     "duplicate_day": {"da": "En dag står der to gange.", "en": "A day is given twice."},
+    # Presence, devices, kiosk (h4-presence)
+    "invalid_device_role": {
+        "da": "En enhed er en personaletablet eller en kiosk.",
+        "en": "A device is a staff tablet or a kiosk.",
+    },
+    "invalid_pin": {"da": "PIN-koden skal være 4-8 cifre.", "en": "The PIN must be 4-8 digits."},
+    "wrong_pin": {"da": "Forkert PIN-kode.", "en": "Wrong PIN."},
+    "kiosk_code_expired": {
+        "da": "QR-koden er udløbet. Vis en ny.",
+        "en": "The QR code has expired. Show a new one.",
+    },
+    "kiosk_code_invalid": {"da": "Ugyldig QR-kode.", "en": "Invalid QR code."},
+    "kiosk_code_used": {
+        "da": "QR-koden er allerede brugt. Vis en ny.",
+        "en": "The QR code has been used already. Show a new one.",
+    },
+    "naive_time": {
+        "da": "Tidspunktet skal have en tidszone.",
+        "en": "The time must carry a time zone.",
+    },
+    "event_in_future": {
+        "da": "Tidspunktet ligger i fremtiden. Tjek tabletens ur.",
+        "en": "The time is in the future. Check the tablet's clock.",
+    },
+    "event_too_old": {
+        "da": "Registreringen er mere end {hours} timer gammel og kan ikke længere indsendes.",
+        "en": "The event is more than {hours} hours old and can no longer be sent.",
+    },
+    "event_id_reused": {
+        "da": "Registreringens ID er allerede brugt til noget andet.",
+        "en": "The event ID has already been used for something else.",
+    },
+    "already_checked_in": {
+        "da": "Barnet er allerede krydset ind på det tidspunkt.",
+        "en": "The child is already checked in at that time.",
+    },
+    "later_presence_exists": {
+        "da": "Barnet er krydset ind senere; send først udkrydsningen imellem.",
+        "en": "The child was checked in later; send the check-out in between first.",
+    },
+    "not_checked_in": {
+        "da": "Barnet er ikke krydset ind.",
+        "en": "The child is not checked in.",
+    },
+    "check_out_before_check_in": {
+        "da": "Udkrydsning skal ligge efter indkrydsning.",
+        "en": "The check-out must come after the check-in.",
+    },
+    "already_checked_out": {
+        "da": "Barnet er allerede krydset ud.",
+        "en": "The child is already checked out.",
+    },
+    "pickup_person_required": {
+        "da": "Angiv hvem der henter: en forælder, en med hentetilladelse eller et navn.",
+        "en": "Say who picks up: a guardian, an authorised pickup person or a name.",
+    },
+    "pickup_not_authorised": {
+        "da": "Personen har ikke hentetilladelse. Angiv en begrundelse for at give lov alligevel.",
+        "en": "This person is not authorised to pick up. Give a reason to allow it anyway.",
+    },
+    "undo_not_possible": {
+        "da": "Registreringen kan ikke fortrydes.",
+        "en": "This event cannot be undone.",
+    },
+    "undo_too_late": {
+        "da": "Der kan kun fortrydes inden for {minutes} minutter.",
+        "en": "Undo is only possible within {minutes} minutes.",
+    },
+    "checkout_not_estimated": {
+        "da": "Udkrydsningen er allerede bekræftet.",
+        "en": "The check-out is confirmed already.",
+    },
+    "invalid_checkout_time": {
+        "da": "Udkrydsningstidspunktet passer ikke med barnets øvrige registreringer.",
+        "en": "The check-out time does not fit the child's other stays.",
+    },
+    "invalid_report_period": {
+        "da": "Perioden må højst være {days} dage.",
+        "en": "The period may be at most {days} days.",
+    },
 }
 
 

@@ -23,6 +23,7 @@ from app.logs import configure_logging, request_id_var
 from app.realtime import create_broker
 from app.rest.files import FILE_ROUTES
 from app.rest.health import HEALTH_ROUTES
+from app.rest.reports import REPORT_ROUTES
 from app.rest.uploads import UPLOAD_ROUTES
 from app.runtime import Runtime
 from app.storage import create_storage
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             *HEALTH_ROUTES,
             *FILE_ROUTES,
             *UPLOAD_ROUTES,
+            *REPORT_ROUTES,
             PrometheusController,
         ],
         lifespan=[lifespan],

@@ -31,7 +31,9 @@ from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
 from app.attendance.api import AttendanceMutations, AttendanceQueries
 from app.attendance.plan_api import PickupPlanMutations, PickupPlanQueries
+from app.attendance.presence_api import PresenceMutations, PresenceQueries
 from app.attendance.survey_api import VacationSurveyMutations, VacationSurveyQueries
+from app.attendance.views_api import PresenceSubscriptions, PresenceViewQueries
 from app.config import Settings
 from app.daybook.api.operations import DaybookMutations, DaybookQueries, DaybookSubscriptions
 from app.gallery.api.consent import ConsentMutations, ConsentQueries
@@ -49,6 +51,8 @@ Query = merge_types(
         NotificationQueries,
         DaybookQueries,
         PickupPlanQueries,
+        PresenceQueries,
+        PresenceViewQueries,
         VacationSurveyQueries,
     ),
 )
@@ -63,10 +67,14 @@ Mutation = merge_types(
         NotificationMutations,
         DaybookMutations,
         PickupPlanMutations,
+        PresenceMutations,
         VacationSurveyMutations,
     ),
 )
-Subscription = merge_types("Subscription", (DaybookSubscriptions,))
+Subscription = merge_types(
+    "Subscription",
+    (PresenceSubscriptions, DaybookSubscriptions),
+)
 
 
 class SeddelSchema(strawberry.Schema):

@@ -63,3 +63,15 @@ def visible_pickup_plans(actor: Actor) -> ColumnElement[bool]:
 def visible_vacation_surveys(actor: Actor) -> ColumnElement[bool]:
     """Everyone of the institution: its staff and the guardians of its children."""
     return VacationSurvey.institution_id.in_(actor.employed_in | actor.guardian_institutions)
+# --- Presence (h4-presence) ---------------------------------------------------------------------
+
+
+def visible_presences(actor: Actor) -> ColumnElement[bool]:
+    """Stays: the institution's staff and admins (not a bare device), and the child's guardians."""
+    from app.attendance.models import Presence
+
+    institutions = frozenset() if actor.is_bare_device else actor.employed_in
+    return or_(
+        Presence.institution_id.in_(institutions),
+        Presence.child_id.in_(actor.guardian_of),
+    )

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Boolean, String, Uuid, cast, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.models import AuthSession, User
-from app.actor import Actor, ChildAccess
+from app.accounts.models import AuthSession, Device, User
+from app.actor import Actor, ChildAccess, DeviceAccess
 from app.db import TENANT_IDS, TENANT_USER, new_id, rescope, write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.institutions.models import (
@@ -54,6 +54,14 @@ async def load_actor(*, db: AsyncSession, user: User, session: AuthSession | Non
     municipality_institutions = {row.id for row in rows if row.kind == "institution"}
     if municipality_institutions:
         await rescope(db, institution_ids=tenants | municipality_institutions, user_id=user.id)
+    device = None
+    if session is not None and session.device_id is not None:
+        device = await _device(db, session)
+        if device is None:
+            return _nobody(user, session)
+        if session.kind == "device":
+            # The device itself: its institution's scope, and no role at all.
+            await rescope(db, institution_ids={device.institution_id}, user_id=user.id)
     return Actor(
         user_id=user.id,
         name=user.name,
@@ -76,6 +84,32 @@ async def load_actor(*, db: AsyncSession, user: User, session: AuthSession | Non
             )
             for link in links
         },
+        device=device,
+    )
+
+
+async def _device(db: AsyncSession, session: AuthSession) -> DeviceAccess | None:
+    """The live device a session belongs to (its own row is visible to the device's user)."""
+    row = (
+        await db.execute(
+            select(Device.id, Device.institution_id, Device.role).where(
+                Device.id == session.device_id, Device.revoked_at.is_(None)
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return DeviceAccess(device_id=row.id, institution_id=row.institution_id, role=row.role)
+
+
+def _nobody(user: User, session: AuthSession) -> Actor:
+    return Actor(
+        user_id=user.id,
+        name=user.name,
+        email=user.email,
+        language=user.preferred_language,
+        session_id=session.id,
+        session_kind=session.kind,
     )
 
 

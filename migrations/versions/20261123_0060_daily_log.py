@@ -1,7 +1,7 @@
 """The daily log (dagbog): entries, their versions and incident receipts, under row-level security.
 
 Revision ID: 0060
-Revises: 0030
+Revises: 0040
 Create Date: 2026-11-23 11:40:56.919782
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0060'
-down_revision: str | None = '0030'
+down_revision: str | None = '0040'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

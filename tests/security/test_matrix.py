@@ -415,3 +415,127 @@ async def test_every_plan_and_survey_mutation_is_not_found_for_strangers(client,
     assert node["__typename"] == "PickupPlanEntry"
     surveys = await client.gql("VacationSurveys", {"institutionId": f["institution"]}, as_=SOLSIKKEN_ADMIN)
     assert [s["id"] for s in surveys["vacationSurveys"]] == [ids["VacationSurvey"]]
+# --- Presence, devices, kiosk (h4-presence) -----------------------------------------------------
+
+
+async def _presence_setup(client) -> dict[str, Any]:
+    """A Solsikken child (not Mette's) checked in and out, with its IDs and events."""
+    import uuid as uuid_module
+    from datetime import UTC, datetime, timedelta
+
+    ids = await _solsikken_nodes(client)
+    node = await overview(client, SOLSIKKEN_ADMIN)
+    child = next(e["node"] for e in node["children"]["edges"] if e["node"]["id"] == ids["Child"])
+    at = (datetime.now(UTC) - timedelta(minutes=30)).isoformat()
+    came = (
+        await client.gql(
+            "CheckIn",
+            {"input": {"eventId": str(uuid_module.uuid4()), "childId": child["id"], "at": at}},
+            as_=SOLSIKKEN_ADMIN,
+        )
+    )["checkIn"]
+    assert came["__typename"] == "PresenceChanged", came
+    paired = (
+        await client.gql(
+            "PairDevice",
+            {"institutionId": ids["Institution"], "role": "STAFF_TABLET", "label": "T"},
+            as_=SOLSIKKEN_ADMIN,
+        )
+    )["pairDevice"]
+    return {
+        **ids,
+        "Presence": came["presence"]["id"],
+        "event": came["event"]["id"],
+        "link": child["guardians"][0]["id"],
+        "device": paired["device"]["id"],
+    }
+
+
+def _presence_mutations(ids: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
+    import uuid as uuid_module
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).isoformat()
+
+    def event() -> str:
+        return str(uuid_module.uuid4())
+
+    return [
+        ("CheckIn", {"input": {"eventId": event(), "childId": ids["Child"], "at": now}}, "checkIn"),
+        (
+            "CheckOut",
+            {
+                "input": {
+                    "eventId": event(),
+                    "childId": ids["Child"],
+                    "at": now,
+                    "pickedUpBy": {"guardianLinkId": ids["link"]},
+                }
+            },
+            "checkOut",
+        ),
+        (
+            "UndoPresenceEvent",
+            {"eventId": event(), "targetEventId": ids["event"]},
+            "undoPresenceEvent",
+        ),
+        ("ConfirmCheckout", {"presenceId": ids["Presence"]}, "confirmCheckout"),
+        (
+            "PairDevice",
+            {"institutionId": ids["Institution"], "role": "KIOSK", "label": "X"},
+            "pairDevice",
+        ),
+        ("RevokeDevice", {"deviceId": ids["device"]}, "revokeDevice"),
+        ("KioskCode", {"institutionId": ids["Institution"]}, "kioskCode"),
+        (
+            "KioskCheck",
+            {
+                "input": {
+                    "eventId": event(),
+                    "childId": ids["Child"],
+                    "at": now,
+                    "action": "CHECK_IN",
+                    "pin": "1234",
+                }
+            },
+            "kioskCheck",
+        ),
+        ("SwitchTabletUser", {"staffId": ids["StaffMember"], "pin": "1234"}, "switchTabletUser"),
+    ]
+
+
+async def test_presence_node_is_null_for_strangers_and_other_families(client):
+    ids = await _presence_setup(client)
+    guardian = await _other_family_guardian(client)
+    for stranger in (STRANGER_ADMIN, STRANGER_STAFF, "mette@example.com", "jonas@example.com"):
+        assert (await client.gql("Node", {"id": ids["Presence"]}, as_=stranger))["node"] is None
+    assert (await client.gql("Node", {"id": ids["Presence"]}, as_=SOLSIKKEN_ADMIN))["node"]
+    assert guardian  # the child's own guardian is tested in tests/attendance
+
+
+async def test_every_presence_mutation_is_not_found_for_strangers(client):
+    ids = await _presence_setup(client)
+    guardian = await _other_family_guardian(client)
+    for actor in (STRANGER_ADMIN, STRANGER_STAFF, "mette@example.com", guardian):
+        for operation, variables, field in _presence_mutations(ids):
+            if operation == "KioskCode" and actor in ("mette@example.com", guardian):
+                continue  # a Solsikken guardian may have a kiosk code for Solsikken
+            result = (await client.gql(operation, variables, as_=actor))[field]
+            assert result["code"] == "NOT_FOUND", (actor, operation, result)
+
+
+async def test_every_presence_mutation_needs_a_live_session(client):
+    ids = await _presence_setup(client)
+    revoked = await _revoked_token(client)
+    for token in (None, revoked):
+        for operation, variables, _ in _presence_mutations(ids):
+            payload = await client.execute(operation, variables, token=token)
+            assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", operation
+    for operation, variables in (
+        ("GroupDay", {"groupId": ids["Group"]}),
+        ("MyChildrenToday", {}),
+        ("UnconfirmedCheckouts", {"institutionId": ids["Institution"]}),
+        ("Devices", {"institutionId": ids["Institution"]}),
+    ):
+        payload = await client.execute(operation, variables, token=revoked)
+        assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", operation

@@ -324,7 +324,7 @@ class DayEntryNode(relay.Node):
         return [DayEntryVersion.of(row) for row in rows]
 
 
-@strawberry.type
+@strawberry.type(name="ChildDayTimeline", description="A child's day: its entries in time order.")
 class ChildDay:
     date: dt.date
     child_row: strawberry.Private[Any]
