@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import os
 import random
 import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import event, insert, text
@@ -21,6 +24,7 @@ from sqlalchemy.engine import make_url
 from app.accounts import service as accounts
 from app.accounts.models import User
 from app.config import Settings
+from app.daybook.models import DayEntry
 from app.db import create_engine, new_id, session_factory, utcnow
 from app.demo import DEMO_PASSWORD, FIRST_NAMES, LAST_NAMES, PARENT_FIRST_NAMES
 from app.institutions.models import (
@@ -68,6 +72,7 @@ async def _seed(owner_url: str, password_hash: str) -> dict[str, Any]:
     hours = {d: ["06:30", "17:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
     now = utcnow()
     guardians: list[str] = []
+    child_of: dict[str, uuid.UUID] = {}
     for i in range(INSTITUTIONS):
         iid = new_id()
         rows["i"].append(
@@ -132,6 +137,7 @@ async def _seed(owner_url: str, password_hash: str) -> dict[str, Any]:
                     uid = new_id()
                     email = f"g{i}-{g}-{c}-{p}@bench.example"
                     guardians.append(email)
+                    child_of[email] = cid
                     rows["u"].append(
                         _user(
                             uid,
@@ -165,14 +171,67 @@ async def _seed(owner_url: str, password_hash: str) -> dict[str, Any]:
             (GuardianLink, "l"),
         ):
             await connection.execute(insert(model), rows[key])
+        await _seed_day_entries(connection, rows["c"], rows["a"], today)
         await connection.execute(text("ANALYZE"))
     await engine.dispose()
     return {
         "guardians": guardians,
         "children": [r["id"] for r in rows["c"]],
+        "child_of": child_of,
         "links": {r["child_id"]: r["id"] for r in rows["l"]},
         "admins": INSTITUTIONS,
     }
+
+
+ENTRIES_PER_CHILD = 10
+
+
+async def _seed_day_entries(
+    connection: Any, children: list[dict[str, Any]], admins: list[dict[str, Any]], today: date
+) -> None:
+    """Each child's day so far: ten entries of mixed kinds (an incident among them)."""
+    by_institution = {a["institution_id"]: a["user_id"] for a in admins}
+    zone = ZoneInfo("Europe/Copenhagen")
+    kinds: list[tuple[str, dict[str, Any]]] = [
+        ("mood", {"mood": "happy"}),
+        ("activity", {"description": "Tur i skoven"}),
+        ("diaper", {"diaper": "wet"}),
+        ("meal", {"meal": "morning_snack", "amount": "some"}),
+        ("medication", {"medicine": "Panodil", "dose": "5 ml", "given_by": None}),
+        ("meal", {"meal": "lunch", "amount": "well"}),
+        ("sleep", {}),
+        ("incident", {"description": "Faldt på legepladsen", "first_aid": "Plaster"}),
+        ("diaper", {"diaper": "bm"}),
+        ("note", {"text": "Husk regntøj"}),
+    ]
+    rows = []
+    now = utcnow()
+    for child in children:
+        author = by_institution[child["institution_id"]]
+        for n, (kind, details) in enumerate(kinds[:ENTRIES_PER_CHILD]):
+            at = datetime.combine(today, dt_time(8 + n // 2, 30 * (n % 2)), tzinfo=zone)
+            if kind == "medication":
+                details = {**details, "given_by": str(author)}
+            rows.append(
+                {
+                    "id": new_id(),
+                    "institution_id": child["institution_id"],
+                    "child_id": child["id"],
+                    "day": today,
+                    "kind": kind,
+                    "at": at,
+                    "ends_at": at + timedelta(minutes=80) if kind == "sleep" else None,
+                    "details": details,
+                    "note": "",
+                    "version": 1,
+                    "recorded_by": author,
+                    "created_at": now,
+                    "updated_at": now,
+                    "updated_by": author,
+                    "deleted_at": None,
+                }
+            )
+    await connection.execute(insert(DayEntry), rows)
 
 
 def _user(uid: uuid.UUID, name: str, email: str, password_hash: str, now: Any) -> dict[str, Any]:
@@ -260,6 +319,7 @@ async def run(requests: int) -> list[dict[str, Any]]:
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
         guardians = data["guardians"]
         tokens: list[str] = []
+        token_emails: list[str] = []
 
         async def post(
             operation: str, variables: dict[str, Any], token: str | None = None
@@ -280,6 +340,7 @@ async def run(requests: int) -> list[dict[str, Any]]:
                 "Login", {"email": guardians[i * 7 % len(guardians)], "password": DEMO_PASSWORD}
             )
             tokens.append(body["data"]["login"]["token"])
+            token_emails.append(guardians[i * 7 % len(guardians)])
 
         async def login_floor(i: int) -> None:
             async with owner.connect() as c:
@@ -336,6 +397,32 @@ async def run(requests: int) -> list[dict[str, Any]]:
                 )
 
         results.append(await _measure("node", requests, node, meter, node_floor))
+
+        def my_child(i: int) -> uuid.UUID:
+            child: uuid.UUID = data["child_of"][token_emails[i % len(tokens)]]
+            return child
+
+        async def child_day(i: int) -> None:
+            child = base64.b64encode(f"Child:{my_child(i)}".encode()).decode()
+            body = await post(
+                "ChildDay",
+                {"child": child, "date": date.today().isoformat()},
+                tokens[i % len(tokens)],
+            )
+            assert len(body["data"]["childDay"]["entries"]) == ENTRIES_PER_CHILD
+
+        async def child_day_floor(i: int) -> None:
+            async with owner.connect() as c:
+                await c.execute(text("SELECT * FROM children WHERE id = :c"), {"c": my_child(i)})
+                await c.execute(
+                    text(
+                        "SELECT e.*, u.name FROM day_entries e JOIN users u ON u.id = e.recorded_by"
+                        " WHERE e.child_id = :c AND e.day = :d ORDER BY e.at"
+                    ),
+                    {"c": my_child(i), "d": date.today()},
+                )
+
+        results.append(await _measure("childDay", requests, child_day, meter, child_day_floor))
         results += await _presence(post, owner, meter, data, admin_token, institution_id, tokens)
         results += await _announcements(post, owner, meter, requests, admin_token, institution_id)
         from app.bench_gallery import run_gallery
@@ -463,8 +550,8 @@ async def _presence(
                 {"g": raw_group},
             )
 
-    raw_group = (
-        await _scalar(owner, "SELECT group_id FROM children WHERE id = :c", c=raw_children[0])
+    raw_group = await _scalar(
+        owner, "SELECT group_id FROM children WHERE id = :c", c=raw_children[0]
     )
     results.append(await _measure("groupDay", 200, group_day, meter, group_day_floor))
 

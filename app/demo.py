@@ -15,6 +15,7 @@ from app.accounts import service as accounts
 from app.accounts.models import User
 from app.actor import Actor
 from app.config import Settings
+from app.daybook import demo as daybook_demo
 from app.db import scope, write_transaction
 from app.institutions import people
 from app.institutions import service as institutions
@@ -288,3 +289,4 @@ async def seed_demo(db: AsyncSession, settings: Settings) -> None:
     municipality = await institutions.create_municipality(db=db, name="Aarhus Kommune")
     for name in GROUPS:
         await builder.institution(municipality.id, name)
+    await daybook_demo.seed_day(db)

@@ -225,6 +225,59 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Der opstod en uventet fejl (reference {request_id}).",
         "en": "An unexpected error occurred (reference {request_id}).",
     },
+    # daybook
+    "invalid_entry_kind": {"da": "Ukendt slags notat.", "en": "Unknown kind of entry."},
+    "unknown_entry_detail": {
+        "da": "Feltet hører ikke til denne slags notat.",
+        "en": "This field does not belong to this kind of entry.",
+    },
+    "invalid_entry_value": {"da": "Ugyldig værdi.", "en": "Invalid value."},
+    "entry_day_in_future": {
+        "da": "Dagen kan ikke ligge i fremtiden.",
+        "en": "The day cannot be in the future.",
+    },
+    "time_without_zone": {
+        "da": "Tidspunktet skal have en tidszone.",
+        "en": "The time must carry a time zone.",
+    },
+    "time_not_on_day": {
+        "da": "Tidspunktet skal ligge på dagen {day}.",
+        "en": "The time must lie on the day {day}.",
+    },
+    "time_in_future": {
+        "da": "Tidspunktet kan ikke ligge i fremtiden.",
+        "en": "The time cannot be in the future.",
+    },
+    "sleep_ends_before_start": {
+        "da": "Søvnen kan ikke slutte, før den begynder.",
+        "en": "The sleep cannot end before it starts.",
+    },
+    "entry_deleted": {"da": "Notatet er slettet.", "en": "The entry was deleted."},
+    "entry_kind_fixed": {
+        "da": "Et notats slags kan ikke ændres; slet det og skriv et nyt.",
+        "en": "An entry's kind cannot change; delete it and record a new one.",
+    },
+    "only_guardians_confirm": {
+        "da": "Kun barnets forældre bekræfter en hændelse.",
+        "en": "Only the child's guardians confirm an incident.",
+    },
+    "range_too_long": {
+        "da": "Højst {days} dage ad gangen.",
+        "en": "At most {days} days at a time.",
+    },
+    "bulk_kind_not_allowed": {
+        "da": "En hændelse skrives for det enkelte barn, ikke for hele gruppen.",
+        "en": "An incident is recorded for one child, not for the whole group.",
+    },
+    "too_many": {"da": "Højst {max}.", "en": "At most {max}."},
+    "child_named_twice": {
+        "da": "Barnet er nævnt mere end én gang.",
+        "en": "The child is named more than once.",
+    },
+    "exception_kind_differs": {
+        "da": "Undtagelsen skal være af samme slags som resten af gruppen.",
+        "en": "The exception must be of the same kind as the rest of the group.",
+    },
     # --- pickup plan and vacation survey (h3-plan) ---
     "plan_day_or_weekday": {
         "da": "Angiv enten en dato eller en ugedag.",

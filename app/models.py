@@ -11,6 +11,7 @@ def load_all_models() -> None:
     import app.accounts.models
     import app.announcements.models
     import app.attendance.models
+    import app.daybook.models
     import app.files.models
     import app.gallery.models
     import app.institutions.models

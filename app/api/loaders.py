@@ -15,6 +15,8 @@ from app.announcements import loaders as announcement_loaders
 from app.announcements.models import Announcement, AnnouncementReceipt
 from app.attendance import loaders as attendance_loaders
 from app.attendance.models import PickupPerson, PickupPlan, VacationSurvey
+from app.daybook import loaders as daybook_loaders
+from app.daybook.models import DayEntry, DayEntryVersion, IncidentReceipt
 from app.files import loaders as file_loaders
 from app.files.models import StoredFile
 from app.gallery import loaders as gallery_loaders
@@ -122,6 +124,20 @@ class Loaders:
     @property
     def child_ids_by_thread(self) -> DataLoader[uuid.UUID, list[uuid.UUID]]:
         return self._loader("child_ids_by_thread", messaging_loaders.child_ids_by_thread)
+
+    # --- daybook ------------------------------------------------------------------------
+
+    @property
+    def day_entry_by_id(self) -> DataLoader[uuid.UUID, DayEntry | None]:
+        return self._loader("day_entry_by_id", daybook_loaders.day_entry_by_id)
+
+    @property
+    def day_entry_versions_by_entry(self) -> DataLoader[uuid.UUID, list[DayEntryVersion]]:
+        return self._loader("day_entry_versions_by_entry", daybook_loaders.versions_by_entry)
+
+    @property
+    def incident_receipts_by_entry(self) -> DataLoader[uuid.UUID, list[IncidentReceipt]]:
+        return self._loader("incident_receipts_by_entry", daybook_loaders.receipts_by_entry)
 
     @property
     def announcement_by_id(self) -> DataLoader[uuid.UUID, Announcement | None]:

@@ -35,6 +35,7 @@ from app.attendance.presence_api import PresenceMutations, PresenceQueries
 from app.attendance.survey_api import VacationSurveyMutations, VacationSurveyQueries
 from app.attendance.views_api import PresenceSubscriptions, PresenceViewQueries
 from app.config import Settings
+from app.daybook.api.operations import DaybookMutations, DaybookQueries, DaybookSubscriptions
 from app.gallery.api.consent import ConsentMutations, ConsentQueries
 from app.gallery.api.photos import PhotoMutations, PhotoQueries
 from app.institutions.api.mutations import InstitutionMutations
@@ -55,6 +56,7 @@ Query = merge_types(
         ConsentQueries,
         MessagingQueries,
         NotificationQueries,
+        DaybookQueries,
         PhotoQueries,
         PickupPlanQueries,
         VacationSurveyQueries,
@@ -72,6 +74,7 @@ Mutation = merge_types(
         InstitutionMutations,
         MessagingMutations,
         NotificationMutations,
+        DaybookMutations,
         PhotoMutations,
         PickupPlanMutations,
         VacationSurveyMutations,
@@ -81,6 +84,7 @@ Mutation = merge_types(
 Subscription = merge_types(
     "Subscription",
     (
+        DaybookSubscriptions,
         MessagingSubscriptions,
         PresenceSubscriptions,
     ),

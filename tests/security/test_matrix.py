@@ -250,6 +250,124 @@ async def test_gallery_mutations_are_not_found_for_strangers(client):
     # Nothing changed.
     still = (await client.gql("PhotoNode", {"id": ids["photo"]}, as_="pernille@solsikken.example"))["node"]
     assert still["caption"] == ""
+# --- the daily log ---------------------------------------------------------------------------
+
+
+async def _daybook_ids(client) -> dict[str, str]:
+    """An entry of another family's child (Bjørnene's protected child) and of Liva."""
+    from tests.daybook.helpers import PERNILLE, at, yesterday
+
+    node = await overview(client, SOLSIKKEN_ADMIN)
+    edges = [e["node"] for e in node["children"]["edges"]]
+    bears = [c for c in edges if c["group"]["name"] == "Bjørnene"]
+    shown = await client.gql("Nodes", {"ids": [c["id"] for c in bears]}, as_=SOLSIKKEN_ADMIN)
+    protected_id = next(n["id"] for n in shown["nodes"] if n["isProtected"])
+    protected = next(c for c in bears if c["id"] == protected_id)
+    liva = next(c for c in edges if c["name"] == "Liva Holm-Jensen")
+    entries = {}
+    for name, child in (("other", protected), ("liva", liva)):
+        made = await client.gql(
+            "RecordDayEntry",
+            {
+                "input": {
+                    "childId": child["id"],
+                    "day": yesterday().isoformat(),
+                    "at": at(10),
+                    "details": {"incident": {"description": "Faldt"}},
+                }
+            },
+            as_=PERNILLE,
+        )
+        entries[name] = made["recordDayEntry"]["id"]
+    return {
+        "other_entry": entries["other"],
+        "liva_entry": entries["liva"],
+        "other_child": protected["id"],
+        "other_guardian": protected["guardians"][0]["email"],
+        "liva": liva["id"],
+        "group": next(g["id"] for g in node["groups"] if g["name"] == "Bjørnene"),
+    }
+
+
+def _daybook_mutations(ids: dict[str, str], entry: str) -> list[tuple[str, dict[str, Any], str]]:
+    from tests.daybook.helpers import at, yesterday
+
+    lunch = {"meal": {"meal": "LUNCH", "amount": "WELL"}}
+    return [
+        (
+            "RecordDayEntry",
+            {
+                "input": {
+                    "childId": ids["liva"],
+                    "day": yesterday().isoformat(),
+                    "at": at(11),
+                    "details": lunch,
+                }
+            },
+            "recordDayEntry",
+        ),
+        (
+            "CorrectDayEntry",
+            {"input": {"entryId": ids[entry], "at": at(11), "details": lunch}},
+            "correctDayEntry",
+        ),
+        ("DeleteDayEntry", {"entryId": ids[entry]}, "deleteDayEntry"),
+        ("ConfirmIncident", {"entryId": ids[entry]}, "confirmIncident"),
+        (
+            "RecordGroupEntries",
+            {
+                "input": {
+                    "groupId": ids["group"],
+                    "day": yesterday().isoformat(),
+                    "at": at(11),
+                    "details": lunch,
+                }
+            },
+            "recordGroupEntries",
+        ),
+    ]
+
+
+async def test_day_entries_are_null_for_strangers_and_other_families(client):
+    ids = await _daybook_ids(client)
+    from tests.daybook.helpers import yesterday
+
+    for stranger in (STRANGER_ADMIN, STRANGER_STAFF, "mette@example.com", "jonas@example.com"):
+        assert (await client.gql("Node", {"id": ids["other_entry"]}, as_=stranger))["node"] is None
+        day = await client.gql(
+            "ChildDay", {"child": ids["other_child"], "date": yesterday().isoformat()}, as_=stranger
+        )
+        assert day["childDay"] is None, stranger
+    for stranger in (STRANGER_ADMIN, STRANGER_STAFF, ids["other_guardian"]):
+        assert (await client.gql("Node", {"id": ids["liva_entry"]}, as_=stranger))["node"] is None
+        history = await client.gql("DayEntryHistory", {"id": ids["liva_entry"]}, as_=stranger)
+        assert history["node"] is None
+    assert (await client.gql("Node", {"id": ids["liva_entry"]}, as_="mette@example.com"))[
+        "node"
+    ]["__typename"] == "DayEntry"
+    for token in (None, await _revoked_token(client)):
+        payload = await client.execute("Node", {"id": ids["liva_entry"]}, token=token)
+        assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_every_daybook_mutation_is_not_found_for_strangers(client):
+    ids = await _daybook_ids(client)
+    for actor in (STRANGER_ADMIN, STRANGER_STAFF):
+        for operation, variables, field in _daybook_mutations(ids, "liva_entry"):
+            result = (await client.gql(operation, variables, as_=actor))[field]
+            assert result["code"] == "NOT_FOUND", (actor, operation, result)
+    # Another family's guardian, and Mette on the protected child's incident.
+    for actor, entry in (
+        (ids["other_guardian"], "liva_entry"),
+        ("mette@example.com", "other_entry"),
+    ):
+        for operation, variables, field in _daybook_mutations(ids, entry):
+            result = (await client.gql(operation, variables, as_=actor))[field]
+            assert result["code"] == "NOT_FOUND", (actor, operation, result)
+    for token in (None, await _revoked_token(client)):
+        for operation, variables, _ in _daybook_mutations(ids, "liva_entry"):
+            payload = await client.execute(operation, variables, token=token)
+            assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", operation
 
 
 # --- pickup plan and vacation survey (h3-plan) ------------------------------------------------

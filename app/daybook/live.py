@@ -1,0 +1,75 @@
+"""The child-day subscription's re-check: every event is read again as the subscriber, with
+a fresh session and the subscriber's session token checked again (revoked: the end)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import service as accounts
+from app.daybook.models import DayEntry
+from app.daybook.policies import visible_day_entries
+from app.daybook.service import readable_child
+from app.institutions import service as institutions
+
+
+@dataclass(frozen=True)
+class Seen:
+    kind: str  # "entry" | "photo"
+    id: uuid.UUID
+    visible: bool
+    entry: DayEntry | None = None  # None for a deleted entry (and for photos)
+
+
+def _event_id(event: dict[str, Any]) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(event.get("id")))
+    except ValueError:
+        return None
+
+
+async def recheck(
+    *,
+    sessions: Callable[[], Any],
+    token: str | None,
+    child_id: uuid.UUID,
+    event: dict[str, Any],
+) -> Seen | None:
+    """What this subscriber may learn of `event`; None when the subscription must end."""
+    if token is None:
+        return None
+    db: AsyncSession
+    async with sessions() as db, db.begin():
+        found = await accounts.authenticate(db=db, token=token)
+        if found is None:
+            return None
+        session, user = found
+        actor = await institutions.load_actor(db=db, user=user, session=session)
+        if await readable_child(db, actor, child_id) is None:
+            return None
+        kind, event_id = event.get("kind"), _event_id(event)
+        if event_id is None or kind not in ("entry", "photo"):
+            return Seen(kind="entry", id=uuid.UUID(int=0), visible=False)
+        if kind == "photo":
+            # Wiring point for the gallery (h5): re-check the photo through its batch
+            # visibility read before telling anyone it exists. Until then: said nothing.
+            return Seen(kind="photo", id=event_id, visible=False)
+        entry = await db.scalar(
+            select(DayEntry).where(DayEntry.id == event_id, DayEntry.child_id == child_id)
+        )
+        if entry is None:
+            return Seen(kind="entry", id=event_id, visible=False)
+        visible = await db.scalar(
+            select(DayEntry.id).where(DayEntry.id == entry.id, visible_day_entries(actor))
+        )
+        if visible is None and entry.deleted_at is None:
+            return Seen(kind="entry", id=event_id, visible=False)
+        # A deletion is told as an entry that is gone (guardians saw it before).
+        return Seen(
+            kind="entry", id=event_id, visible=True, entry=entry if visible is not None else None
+        )
