@@ -108,7 +108,8 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
 class RequestSession(AsyncSession):
     """One request's session. Strawberry resolves sibling fields concurrently and an
     AsyncSession must never run two statements at once, so each call holds a lock.
-    (scalar and scalars go through execute, so they are guarded by it.)
+    (scalars goes through execute; scalar calls the sync session directly, so it is guarded
+    on its own. Guarding both would take the lock twice and wait forever.)
 
     Calls are shielded from cancellation: when one field fails, graphql-core cancels its
     siblings, and a query cut off mid-flight would leave the connection unusable."""
@@ -126,6 +127,9 @@ class RequestSession(AsyncSession):
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
         return await self._guarded(super().execute, *args, **kwargs)
+
+    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._guarded(super().scalar, *args, **kwargs)
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
         return await self._guarded(super().get, *args, **kwargs)
