@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -185,6 +186,10 @@ class Loaders:
     @property
     def child_ids_by_photo(self) -> DataLoader[uuid.UUID, list[uuid.UUID]]:
         return self._loader("child_ids_by_photo", gallery_loaders.child_ids_by_photo)
+
+    @property
+    def photos_by_child_day(self) -> DataLoader[tuple[uuid.UUID, date], list[Photo]]:
+        return self._loader("photos_by_child_day", gallery_loaders.photos_by_child_day)
 
     # --- attendance: pickup plan and vacation survey (h3-plan) ---------------------------------
 

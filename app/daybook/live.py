@@ -15,6 +15,8 @@ from app.accounts import service as accounts
 from app.daybook.models import DayEntry
 from app.daybook.policies import visible_day_entries
 from app.daybook.service import readable_child
+from app.gallery import service as gallery
+from app.gallery.models import Photo
 from app.institutions import service as institutions
 
 
@@ -24,6 +26,7 @@ class Seen:
     id: uuid.UUID
     visible: bool
     entry: DayEntry | None = None  # None for a deleted entry (and for photos)
+    photo: Photo | None = None
 
 
 def _event_id(event: dict[str, Any]) -> uuid.UUID | None:
@@ -56,9 +59,11 @@ async def recheck(
         if event_id is None or kind not in ("entry", "photo"):
             return Seen(kind="entry", id=uuid.UUID(int=0), visible=False)
         if kind == "photo":
-            # Wiring point for the gallery (h5): re-check the photo through its batch
-            # visibility read before telling anyone it exists. Until then: said nothing.
-            return Seen(kind="photo", id=event_id, visible=False)
+            # Told only when this subscriber may see the photo now (consent applies live).
+            photo = await gallery.visible_photo_of_child(
+                db, actor, photo_id=event_id, child_id=child_id
+            )
+            return Seen(kind="photo", id=event_id, visible=photo is not None, photo=photo)
         entry = await db.scalar(
             select(DayEntry).where(DayEntry.id == event_id, DayEntry.child_id == child_id)
         )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
 from app.gallery import consent
+from app.gallery import service as gallery
 from app.gallery.models import Photo, PhotoChild
 from app.gallery.policies import visible_photos
 from app.institutions.loaders import aligned
@@ -57,3 +59,10 @@ async def child_ids_by_photo(
     for photo_id, child_id in rows.all():
         by_photo[photo_id].append(child_id)
     return [by_photo[key] for key in keys]
+
+
+async def photos_by_child_day(
+    db: AsyncSession, actor: Actor, keys: Sequence[tuple[uuid.UUID, date]]
+) -> list[list[Photo]]:
+    found = await gallery.visible_photos_by_child_day(db, actor, keys)
+    return [found[key] for key in keys]

@@ -4,7 +4,6 @@ visible_photos (app.gallery.policies), computed from the current consent at read
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -289,24 +288,38 @@ async def child_photos(
     return await paginate(db, statement, order_by=[Photo.id], first=first, after=after)
 
 
-async def visible_photos_of_children(
-    db: AsyncSession, actor: Actor, *, child_ids: Sequence[uuid.UUID], day: date
-) -> dict[uuid.UUID, list[Photo]]:
-    """For the child-day timeline: each child's photos of `day` the actor may see, in one
-    statement whatever the number of children."""
-    result: dict[uuid.UUID, list[Photo]] = {c: [] for c in child_ids}
-    if not child_ids:
+async def visible_photos_by_child_day(
+    db: AsyncSession, actor: Actor, keys: Sequence[tuple[uuid.UUID, date]]
+) -> dict[tuple[uuid.UUID, date], list[Photo]]:
+    """For the child-day timeline: the photos of each (child, day) the actor may see, in the
+    order taken, in one statement whatever the number of children and days."""
+    result: dict[tuple[uuid.UUID, date], list[Photo]] = {key: [] for key in keys}
+    if not keys:
         return result
     rows = await db.execute(
         select(PhotoChild.child_id, Photo)
         .join(Photo, Photo.id == PhotoChild.photo_id)
         .where(
-            PhotoChild.child_id.in_(list(child_ids)), Photo.taken_on == day, visible_photos(actor)
+            PhotoChild.child_id.in_({child_id for child_id, _ in keys}),
+            Photo.taken_on.in_({day for _, day in keys}),
+            visible_photos(actor),
         )
-        .order_by(Photo.id)
+        .order_by(Photo.created_at, Photo.id)
     )
-    grouped: dict[uuid.UUID, list[Photo]] = defaultdict(list)
     for child_id, photo in rows.all():
-        grouped[child_id].append(photo)
-    result.update(grouped)
+        wanted = result.get((child_id, photo.taken_on))
+        if wanted is not None:
+            wanted.append(photo)
     return result
+
+
+async def visible_photo_of_child(
+    db: AsyncSession, actor: Actor, *, photo_id: uuid.UUID, child_id: uuid.UUID
+) -> Photo | None:
+    """The photo, when it shows the child and the actor may see it (live events re-check)."""
+    found: Photo | None = await db.scalar(
+        select(Photo)
+        .join(PhotoChild, PhotoChild.photo_id == Photo.id)
+        .where(Photo.id == photo_id, PhotoChild.child_id == child_id, visible_photos(actor))
+    )
+    return found

@@ -15,7 +15,7 @@ from app.db import scope, utcnow, write_transaction
 from app.files.models import StoredFile
 from app.gallery.events import child_day_channel
 from app.gallery.retention import months_before, purge_expired_photos
-from app.gallery.service import visible_photos_of_children
+from app.gallery.service import visible_photos_by_child_day
 from app.institutions import service as institutions
 from tests.gallery.common import (
     METTE,
@@ -81,7 +81,7 @@ async def test_tagging_publishes_a_child_day_event_after_commit(client, runtime)
     assert event == {"kind": "photo", "id": str(decode(photo["id"], "Photo", field="p"))}
 
 
-async def test_visible_photos_of_children_reads_many_children_in_one_statement(
+async def test_photos_by_child_day_read_many_children_in_one_statement(
     client, runtime, assert_max_queries
 ):
     node = await solsikken(client)
@@ -98,11 +98,11 @@ async def test_visible_photos_of_children_reads_many_children_in_one_statement(
         ids = [decode(k["id"], "Child", field="c") for k in kids]
         today = datetime.now(ZoneInfo("Europe/Copenhagen")).date()
         with assert_max_queries(2):  # PostgreSQL: the tenant scope, then the one read
-            found = await visible_photos_of_children(db, actor, child_ids=ids, day=today)
+            found = await visible_photos_by_child_day(db, actor, [(i, today) for i in ids])
     liva_uuid = decode(liva["id"], "Child", field="c")
-    assert set(found) == set(ids)
-    assert len(found[liva_uuid]) == 1
-    assert sum(len(v) for k, v in found.items() if k != liva_uuid) == 0
+    assert set(found) == {(i, today) for i in ids}
+    assert len(found[(liva_uuid, today)]) == 1
+    assert sum(len(v) for (k, _), v in found.items() if k != liva_uuid) == 0
 
 
 async def test_seddel_retention_runs_the_photo_job_for_every_institution(client, runtime, settings):

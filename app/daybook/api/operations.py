@@ -28,6 +28,7 @@ from app.daybook.api.types import (
 )
 from app.daybook.live import recheck
 from app.errors import NotFound
+from app.gallery.api.photos import PhotoNode
 from app.institutions.api.types import ChildNode
 
 
@@ -205,6 +206,9 @@ class ChildDayChange:
     id: strawberry.ID = strawberry.field(description="The entry's (or photo's) global ID.")
     entry: DayEntryNode | None = strawberry.field(
         description="The entry as it is now; null when it was deleted."
+    )
+    photo: PhotoNode | None = strawberry.field(
+        default=None, description="The photo, for kind PHOTO."
     )
 
 
@@ -406,4 +410,5 @@ class DaybookSubscriptions:
                     kind=ChildDayChangeKind(seen.kind),
                     id=strawberry.ID(str(GlobalID(_TYPE_OF[seen.kind], str(seen.id)))),
                     entry=DayEntryNode.of(seen.entry) if seen.entry is not None else None,
+                    photo=PhotoNode.of(seen.photo) if seen.photo is not None else None,
                 )

@@ -15,6 +15,7 @@ from strawberry.types import Info
 
 from app.daybook import models
 from app.daybook.policies import can_see_history
+from app.gallery.api.photos import PhotoNode
 from app.institutions.api.types import ChildNode
 
 
@@ -324,7 +325,9 @@ class DayEntryNode(relay.Node):
         return [DayEntryVersion.of(row) for row in rows]
 
 
-@strawberry.type(name="ChildDayTimeline", description="A child's day: its entries in time order.")
+@strawberry.type(
+    name="ChildDayTimeline", description="A child's day: its entries and photos in time order."
+)
 class ChildDay:
     date: dt.date
     child_row: strawberry.Private[Any]
@@ -337,3 +340,11 @@ class ChildDay:
     @strawberry.field(description="The day's entries in time order.")
     def entries(self) -> list[DayEntryNode]:
         return [DayEntryNode.of(row) for row in self.entry_rows]
+
+    @strawberry.field(
+        description="The day's photos of the child, in the order taken, as far as you may see "
+        "them (each photo's consent rules apply)."
+    )
+    async def photos(self, info: Info) -> list[PhotoNode]:
+        rows = await info.context.loaders.photos_by_child_day.load((self.child_row.id, self.date))
+        return [PhotoNode.of(row) for row in rows]
