@@ -16,7 +16,6 @@ from app.attendance import views, views_api
 from tests.attendance.live_support import hold_events, subscribed
 from tests.attendance.plan_helpers import (
     METTE,
-    MONDAY,
     PERNILLE,
     day,
     family,
@@ -24,9 +23,11 @@ from tests.attendance.plan_helpers import (
     set_plan,
 )
 
+CPH = ZoneInfo("Europe/Copenhagen")
+
 
 def _today() -> date:
-    return datetime.now(ZoneInfo("Europe/Copenhagen")).date()
+    return datetime.now(CPH).date()
 
 
 def _channels(f: dict[str, Any]) -> tuple[str, str]:
@@ -34,13 +35,13 @@ def _channels(f: dict[str, Any]) -> tuple[str, str]:
 
 
 @pytest.fixture
-def tablet_on_monday(monkeypatch: pytest.MonkeyPatch, plan_clock: Any) -> Any:
-    """The group's day read on the plan clock's Monday, the day the plan tests change."""
+def tablet_on_plan_clock(monkeypatch: pytest.MonkeyPatch, plan_clock: Any) -> Any:
+    """The tablets read the group's day on the plan clock's day (Monday 7 January 2030)."""
 
-    async def monday(db: Any, group_id: Any) -> date:
-        return MONDAY
+    async def today(db: Any, group_id: Any) -> date:
+        return plan_clock.now.astimezone(CPH).date()
 
-    monkeypatch.setattr(views_api, "_today", monday)
+    monkeypatch.setattr(views_api, "_today", today)
     monkeypatch.setattr(views, "utcnow", lambda: plan_clock.now)
     return plan_clock
 
@@ -100,7 +101,7 @@ async def test_absences_reach_the_tablets_showing_the_group(client, runtime):
         assert broker.published(group) == []
 
 
-async def test_todays_plan_changes_reach_the_tablets(client, runtime, tablet_on_monday):
+async def test_todays_plan_changes_reach_the_tablets(client, runtime, tablet_on_plan_clock):
     broker = hold_events(runtime)
     f = await family(client)
     group, _ = _channels(f)
@@ -147,6 +148,43 @@ async def test_todays_plan_changes_reach_the_tablets(client, runtime, tablet_on_
         assert broker.published(group) == [{"child_id": liva, "kind": "plan"}]
         row = await tablet.next()
         assert row["child"]["id"] == f["liva"]
+
+
+async def test_a_survey_answer_for_today_reaches_the_tablets(client, runtime, tablet_on_plan_clock):
+    from tests.helpers import SOLSIKKEN_ADMIN
+
+    broker = hold_events(runtime)
+    f = await family(client)
+    group, _ = _channels(f)
+    survey = {"title": "Uge 2", "firstDay": day(1), "lastDay": day(4), "deadline": day(0)}
+    opened = await client.gql(
+        "OpenVacationSurvey",
+        {"input": {"institutionId": f["institution"], **survey}},
+        as_=SOLSIKKEN_ADMIN,
+    )
+    survey_id = opened["openVacationSurvey"]["id"]
+    tablet_on_plan_clock.at_local(9, offset_days=1)  # Tuesday: past the deadline, staff answer
+    async with subscribed(
+        runtime,
+        client,
+        "GroupDayChanged",
+        {"groupId": f["bears_group"]},
+        as_=PERNILLE,
+        channel=group,
+    ) as tablet:
+        answer = {"surveyId": survey_id, "childId": f["liva"]}
+        later = [{"day": day(3), "coming": False}]
+        await client.gql("AnswerVacationSurvey", {**answer, "days": later}, as_=PERNILLE)
+        assert broker.published(group) == []
+        today = [{"day": day(1), "coming": False}]
+        answered = await client.gql("AnswerVacationSurvey", {**answer, "days": today}, as_=PERNILLE)
+        assert answered["answerVacationSurvey"]["__typename"] == "VacationAnswers", answered
+        row = await tablet.next()
+        assert (row["child"]["id"], row["day"], row["status"]) == (
+            f["liva"],
+            day(1),
+            "NOT_EXPECTED",
+        )
 
 
 async def test_a_child_sent_home_reaches_its_guardians_and_the_tablets(client, runtime):
