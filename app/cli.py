@@ -102,12 +102,18 @@ async def _jobs_async(command: str, once: bool) -> None:
     from app.jobs import JobContext, run_due_jobs, run_retention, run_worker
     from app.notifications.senders import create_senders
     from app.notifications.worker import deliver_due
+    from app.realtime import Broker, create_broker
     from app.storage import create_storage
 
     settings = get_settings()
     engine = create_engine(settings.database_url, pool_size=2)
     sessions = session_factory(engine)
     storage = create_storage(settings)
+    # Jobs tell the servers' subscribers what they changed: only a shared broker reaches them.
+    broker: Broker | None = None
+    if command == "worker" and settings.broker_backend == "postgres":
+        broker = create_broker(settings)
+        await broker.start()
     try:
         if command == "retention":
             from app.db import utcnow
@@ -120,7 +126,9 @@ async def _jobs_async(command: str, once: bool) -> None:
         elif once:
             senders = create_senders(settings)
             report = await deliver_due(sessions=sessions, senders=senders, settings=settings)
-            ran = await run_due_jobs(sessions=sessions, storage=storage, settings=settings)
+            ran = await run_due_jobs(
+                sessions=sessions, storage=storage, settings=settings, broker=broker
+            )
             counts = f"sent {report.sent}, retried {report.retried}, failed {report.failed}"
             print(f"{counts}; jobs run: {ran}")
         else:
@@ -128,8 +136,12 @@ async def _jobs_async(command: str, once: bool) -> None:
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, stop.set)
-            await run_worker(sessions=sessions, storage=storage, settings=settings, stop=stop)
+            await run_worker(
+                sessions=sessions, storage=storage, settings=settings, stop=stop, broker=broker
+            )
     finally:
+        if broker is not None:
+            await broker.close()
         await engine.dispose()
 
 

@@ -32,6 +32,7 @@ from app.notifications.models import JobRun
 from app.notifications.retention import purge_delivered_notifications
 from app.notifications.senders import Senders, create_senders
 from app.notifications.worker import DeliveryReport, deliver_due
+from app.realtime import Broker
 from app.storage import ObjectStorage
 from app.system import institution_ids, institution_session
 
@@ -64,6 +65,9 @@ class JobContext:
     storage: ObjectStorage
     settings: Settings
     now: datetime
+    # Tells the servers' subscribers what a job changed (SEDDEL_BROKER=postgres); None: no
+    # one to tell, as an in-process broker in the worker's process reaches no subscriber.
+    broker: Broker | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,7 @@ async def run_due_jobs(
     settings: Settings,
     now: datetime | None = None,
     jobs: list[PeriodicJob] | None = None,
+    broker: Broker | None = None,
 ) -> list[str]:
     """Run the periodic jobs whose time has come; returns the names of those run."""
     now = now or utcnow()
@@ -140,7 +145,9 @@ async def run_due_jobs(
                 continue
         try:
             await job.run(
-                JobContext(sessions=sessions, storage=storage, settings=settings, now=now)
+                JobContext(
+                    sessions=sessions, storage=storage, settings=settings, now=now, broker=broker
+                )
             )
         except Exception:
             log.exception("periodic job %s failed", job.name)
@@ -155,6 +162,7 @@ async def run_worker(
     settings: Settings,
     senders: Senders | None = None,
     stop: asyncio.Event | None = None,
+    broker: Broker | None = None,
 ) -> None:
     """`seddel worker`: deliver due notifications, run due periodic jobs, sleep, repeat.
     A full batch goes round again at once; stop by setting `stop` (or SIGTERM/SIGINT)."""
@@ -165,7 +173,7 @@ async def run_worker(
         report = DeliveryReport()
         try:
             report = await deliver_due(sessions=sessions, senders=senders, settings=settings)
-            await run_due_jobs(sessions=sessions, storage=storage, settings=settings)
+            await run_due_jobs(sessions=sessions, storage=storage, settings=settings, broker=broker)
         except Exception:  # the database may be away for a moment: keep the loop alive
             log.exception("worker round failed")
         if report.handled:

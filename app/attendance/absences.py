@@ -1,4 +1,6 @@
-"""Use cases of absence: sickness (open until reported well), vacation and other absence."""
+"""Use cases of absence: sickness (open until reported well), vacation and other absence.
+Each write returns, besides its row, the change of today's plan to publish after the commit
+(None when the period does not touch today)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
+from app.attendance.live import DayChanged
 from app.attendance.models import Absence
 from app.db import write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -26,13 +29,25 @@ def can_register_for(actor: Actor, child: Child) -> bool:
     return actor.works_in(child.institution_id) or (access is not None and access.access == "full")
 
 
+async def _today(db: AsyncSession, child: Child) -> date:
+    institution = await db.get(Institution, child.institution_id)
+    assert institution is not None
+    return datetime.now(ZoneInfo(institution.timezone)).date()
+
+
 async def _child(db: AsyncSession, actor: Actor, child_id: uuid.UUID) -> tuple[Child, date]:
     child = await db.get(Child, child_id)
     if child is None or not can_register_for(actor, child):
         raise NotFound(field="childId")
-    institution = await db.get(Institution, child.institution_id)
-    assert institution is not None
-    return child, datetime.now(ZoneInfo(institution.timezone)).date()
+    return child, await _today(db, child)
+
+
+def _covers(from_day: date, until_day: date | None, day: date) -> bool:
+    return from_day <= day and (until_day is None or day <= until_day)
+
+
+def _changed(child: Child, touches_today: bool) -> DayChanged | None:
+    return DayChanged(child.id, child.group_id, "absence") if touches_today else None
 
 
 async def _overlapping(
@@ -56,7 +71,7 @@ async def register_absence(
     from_day: date,
     until_day: date | None = None,
     note: str = "",
-) -> Absence:
+) -> tuple[Absence, DayChanged | None]:
     """Register an absence; sickness may be left open until the child is reported well."""
     if kind not in KINDS:
         raise ValidationFailed("invalid_absence_kind", field="kind")
@@ -84,35 +99,44 @@ async def register_absence(
             registered_by=actor.user_id,
         )
         db.add(absence)
-    return absence
+    return absence, _changed(child, _covers(from_day, until_day, today))
 
 
-async def _own_absence(db: AsyncSession, actor: Actor, absence_id: uuid.UUID) -> Absence:
+async def _own_absence(
+    db: AsyncSession, actor: Actor, absence_id: uuid.UUID
+) -> tuple[Absence, Child]:
     absence = await db.get(Absence, absence_id)
     child = await db.get(Child, absence.child_id) if absence else None
     if absence is None or child is None or not can_register_for(actor, child):
         raise NotFound(field="absenceId")
-    return absence
+    return absence, child
 
 
 async def report_well(
     *, db: AsyncSession, actor: Actor, absence_id: uuid.UUID, back_on: date
-) -> Absence:
+) -> tuple[Absence, DayChanged | None]:
     """End an open sickness: the child comes back on `back_on`."""
     async with write_transaction(db):
-        absence = await _own_absence(db, actor, absence_id)
+        absence, child = await _own_absence(db, actor, absence_id)
         if absence.kind != "sick" or absence.until_day is not None:
             raise Conflict("absence_not_open", field="absenceId")
         if back_on <= absence.from_day:
             raise ValidationFailed("period_order", field="backOn")
         absence.until_day = back_on - timedelta(days=1)
-    return absence
+        # Open, it covered today from its first day on; today's row shows its end either way.
+        touches_today = absence.from_day <= await _today(db, child)
+    return absence, _changed(child, touches_today)
 
 
-async def cancel_absence(*, db: AsyncSession, actor: Actor, absence_id: uuid.UUID) -> None:
+async def cancel_absence(
+    *, db: AsyncSession, actor: Actor, absence_id: uuid.UUID
+) -> DayChanged | None:
     """Withdraw an absence registered by mistake."""
     async with write_transaction(db):
-        await db.delete(await _own_absence(db, actor, absence_id))
+        absence, child = await _own_absence(db, actor, absence_id)
+        touches_today = _covers(absence.from_day, absence.until_day, await _today(db, child))
+        await db.delete(absence)
+    return _changed(child, touches_today)
 
 
 async def absences(

@@ -17,7 +17,7 @@ from app.api.errors import ConflictError, NotFoundError, ValidationError, errors
 from app.api.ids import decode, plain_uuid
 from app.api.permissions import IsAuthenticated
 from app.attendance import absences as absence_service
-from app.attendance import models
+from app.attendance import live, models
 from app.attendance import service as pickup
 from app.attendance.policies import visible_pickup_persons
 from app.files import service as files
@@ -184,7 +184,7 @@ class AttendanceMutations:
         until_day: dt.date | None = None,
         note: str = "",
     ) -> AbsenceResult:
-        row = await absence_service.register_absence(
+        row, changed = await absence_service.register_absence(
             db=info.context.db,
             actor=await info.context.require_actor(),
             child_id=decode(child_id, "Child", field="childId"),
@@ -193,6 +193,7 @@ class AttendanceMutations:
             until_day=until_day,
             note=note,
         )
+        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return Absence.of(row)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
@@ -200,22 +201,24 @@ class AttendanceMutations:
     async def report_well(
         self, info: Info, absence_id: strawberry.ID, back_on: dt.date
     ) -> AbsenceResult:
-        row = await absence_service.report_well(
+        row, changed = await absence_service.report_well(
             db=info.context.db,
             actor=await info.context.require_actor(),
             absence_id=plain_uuid(absence_id, field="absenceId"),
             back_on=back_on,
         )
+        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return Absence.of(row)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def cancel_absence(self, info: Info, absence_id: strawberry.ID) -> AttendanceDoneResult:
-        await absence_service.cancel_absence(
+        changed = await absence_service.cancel_absence(
             db=info.context.db,
             actor=await info.context.require_actor(),
             absence_id=plain_uuid(absence_id, field="absenceId"),
         )
+        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return AttendanceDone()
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])

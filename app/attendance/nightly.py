@@ -12,10 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
+from app.attendance import live
 from app.attendance.models import Presence, PresenceEvent
 from app.db import new_id, rescope, utcnow, write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.institutions.models import Institution
+from app.realtime import Broker
 
 log = logging.getLogger("seddel.presence")
 
@@ -36,10 +38,16 @@ def estimated_end(checked_in_at: datetime, institution: Institution) -> datetime
 
 
 async def close_forgotten_checkouts(
-    *, db: AsyncSession, institution_id: uuid.UUID, now: datetime
+    *,
+    db: AsyncSession,
+    institution_id: uuid.UUID,
+    now: datetime,
+    broker: Broker | None = None,
 ) -> int:
     """Close every stay of the institution still open from an earlier day (its local date);
-    marks them estimated. A system job: scopes the session to the institution itself."""
+    marks them estimated. A system job: scopes the session to the institution itself. After
+    the commit, the groups' tablets and the guardians hear of each child (through `broker`,
+    when the job has one)."""
     await rescope(db, institution_ids={institution_id}, user_id=None)
     async with write_transaction(db):
         institution = await db.get(Institution, institution_id)
@@ -76,6 +84,10 @@ async def close_forgotten_checkouts(
         log.info(
             "closed forgotten check-outs",
             extra={"institution_id": str(institution_id), "count": len(rows)},
+        )
+        await live.publish(
+            broker,
+            (live.DayChanged(p.child_id, p.group_id, "nightly_close", True) for p in rows),
         )
     return len(rows)
 

@@ -16,7 +16,7 @@ from strawberry.types import Info
 from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
-from app.attendance import models, pickup_photos, plans
+from app.attendance import live, models, pickup_photos, plans
 from app.attendance import plan_reads as reads
 from app.attendance.api import (
     AttendanceDone,
@@ -376,12 +376,13 @@ class PickupPlanMutations:
     async def set_pickup_plan(
         self, info: Info, child_id: strawberry.ID, input: PickupPlanInput
     ) -> PickupPlanResult:
-        row = await plans.set_plan(
+        row, changed = await plans.set_plan(
             db=info.context.db,
             actor=await info.context.require_actor(),
             child_id=_child(child_id),
             plan=input.to_domain(),
         )
+        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return PickupPlanEntryNode.of(row)
 
     @strawberry.mutation(
@@ -390,11 +391,12 @@ class PickupPlanMutations:
     )
     @errors_as_data
     async def clear_pickup_plan(self, info: Info, entry_id: strawberry.ID) -> AttendanceDoneResult:
-        await plans.clear_plan(
+        changed = await plans.clear_plan(
             db=info.context.db,
             actor=await info.context.require_actor(),
             entry_id=decode(entry_id, "PickupPlanEntry", field="entryId"),
         )
+        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return AttendanceDone()
 
     @strawberry.mutation(
@@ -405,12 +407,13 @@ class PickupPlanMutations:
     async def answer_pickup_companion(
         self, info: Info, entry_id: strawberry.ID, accept: bool
     ) -> PickupPlanResult:
-        row = await plans.answer_companion(
+        row, changed = await plans.answer_companion(
             db=info.context.db,
             actor=await info.context.require_actor(),
             entry_id=decode(entry_id, "PickupPlanEntry", field="entryId"),
             accept=accept,
         )
+        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return PickupPlanEntryNode.of(row)
 
     @strawberry.mutation(
@@ -421,13 +424,14 @@ class PickupPlanMutations:
     async def set_go_home_alone(
         self, info: Info, child_id: strawberry.ID, allowed: bool, note: str = ""
     ) -> GoHomeAloneResult:
-        row = await plans.set_go_home_alone(
+        row, changed = await plans.set_go_home_alone(
             db=info.context.db,
             actor=await info.context.require_actor(),
             child_id=_child(child_id),
             allowed=allowed,
             note=note,
         )
+        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return GoHomeAlonePermission.of(row)
 
     @strawberry.mutation(
@@ -438,14 +442,13 @@ class PickupPlanMutations:
     async def send_child_home(
         self, info: Info, child_id: strawberry.ID, reason: str
     ) -> PickupPlanResult:
-        row = await plans.send_child_home(
+        row, changed = await plans.send_child_home(
             db=info.context.db,
             actor=await info.context.require_actor(),
             child_id=_child(child_id),
             reason=reason,
         )
-        channel, payload = plans.sent_home_event(row.child_id)
-        await info.context.runtime.broker.publish(channel, payload)  # after the commit
+        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return PickupPlanEntryNode.of(row)
 
     @strawberry.mutation(

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.actor import Actor
-from app.attendance import clock
+from app.attendance import clock, plan_notices
+from app.attendance.live import DayChanged
 from app.attendance.models import (
     GoHomeAlonePermission,
     PickupPerson,
@@ -23,7 +24,7 @@ from app.attendance.models import (
     PickupPlanChange,
 )
 from app.attendance.policies import can_manage_pickup, can_plan_for, custody_children
-from app.db import write_transaction
+from app.db import new_id, write_transaction
 from app.errors import NotFound, ValidationFailed
 from app.institutions.models import Child, ClosedDay, GuardianLink, Institution
 from app.institutions.service import WEEKDAYS, clean_name
@@ -163,6 +164,22 @@ async def _today_rows(db: AsyncSession, place: _Place) -> list[PickupPlan]:
         )
     )
     return list(rows.all())
+
+
+async def _applies_today(
+    db: AsyncSession, place: _Place, *, day: date | None, weekday: int | None
+) -> bool:
+    """Whether a date's entry or a weekly default is what today's plan says (a default only
+    while today has no override): a change to it changes the child's day on the tablets."""
+    if day is not None:
+        return day == place.today
+    return weekday == place.today.weekday() and not any(
+        r.day is not None for r in await _today_rows(db, place)
+    )
+
+
+def _changed_today(place: _Place, kind: str = "plan", *, guardians: bool = False) -> DayChanged:
+    return DayChanged(place.child.id, place.child.group_id, kind, guardians=guardians)
 
 
 async def _cutoff_passed(db: AsyncSession, place: _Place, new_pickup: time | None) -> bool:
@@ -305,25 +322,28 @@ def _log(
     details: dict[str, Any],
     *,
     after_cutoff: bool = False,
-) -> None:
-    db.add(
-        PickupPlanChange(
-            institution_id=row.institution_id,
-            child_id=row.child_id,
-            day=row.day,
-            weekday=row.weekday,
-            action=action,
-            details=details,
-            after_cutoff=after_cutoff,
-            changed_by=actor.user_id,
-        )
+) -> PickupPlanChange:
+    change = PickupPlanChange(
+        id=new_id(),  # known before the flush: notifications name the change they tell of
+        institution_id=row.institution_id,
+        child_id=row.child_id,
+        day=row.day,
+        weekday=row.weekday,
+        action=action,
+        details=details,
+        after_cutoff=after_cutoff,
+        changed_by=actor.user_id,
     )
+    db.add(change)
+    return change
 
 
 async def set_plan(
     *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, plan: PlanInput
-) -> PickupPlan:
-    """Set a date's plan or a weekday's default (custody guardians; staff of the child)."""
+) -> tuple[PickupPlan, DayChanged | None]:
+    """Set a date's plan or a weekday's default (custody guardians; staff of the child).
+    A new "goes home with" request tells the other child's custody guardians. Returns the
+    entry and, when it is today's plan, the change to publish after the commit."""
     note = plan.note.strip()
     if len(note) > MAX_NOTE:
         raise ValidationFailed("too_long", field="note", max=MAX_NOTE)
@@ -335,10 +355,7 @@ async def set_plan(
             check_times(span, [(plan.pickup, "pickup"), (plan.alone_until, "aloneUntil")])
         how = await _how(db, place, plan)
         row = await _existing(db, place.child.id, plan)
-        affects_today = plan.day == place.today or (
-            plan.weekday == place.today.weekday()
-            and not any(r.day is not None for r in await _today_rows(db, place))
-        )
+        affects_today = await _applies_today(db, place, day=plan.day, weekday=plan.weekday)
         late = await _guard_today(db, place, affects_today=affects_today, new_pickup=plan.pickup)
         if row is None:
             row = PickupPlan(
@@ -369,8 +386,10 @@ async def set_plan(
             row.companion_answered_by = row.companion_answered_at = None
         row.updated_by = actor.user_id
         await db.flush()
-        _log(db, actor, row, "set", await snapshot(db, row), after_cutoff=late)
-    return row
+        change = _log(db, actor, row, "set", await snapshot(db, row), after_cutoff=late)
+        if row.companion_child_id is not None and not keep_answer:
+            await plan_notices.notify_companion_request(db, actor, row, change)
+    return row, _changed_today(place) if affects_today else None
 
 
 async def _visible_entry(db: AsyncSession, actor: Actor, entry_id: uuid.UUID) -> PickupPlan:
@@ -380,26 +399,27 @@ async def _visible_entry(db: AsyncSession, actor: Actor, entry_id: uuid.UUID) ->
     return row
 
 
-async def clear_plan(*, db: AsyncSession, actor: Actor, entry_id: uuid.UUID) -> None:
-    """Remove a date's override (the weekly default applies again) or a weekly default."""
+async def clear_plan(*, db: AsyncSession, actor: Actor, entry_id: uuid.UUID) -> DayChanged | None:
+    """Remove a date's override (the weekly default applies again) or a weekly default.
+    Returns the change to publish after the commit when it was today's plan."""
     async with write_transaction(db):
         row = await _visible_entry(db, actor, entry_id)
         place = await _place(db, actor, row.child_id)
         if row.day is not None and row.day < place.today:
             raise DayInPast("plan_day_past", field="entryId")
-        affects_today = row.day == place.today or (
-            row.weekday == place.today.weekday()
-            and not any(r.day is not None for r in await _today_rows(db, place))
-        )
+        affects_today = await _applies_today(db, place, day=row.day, weekday=row.weekday)
         late = await _guard_today(db, place, affects_today=affects_today, new_pickup=None)
         _log(db, actor, row, "cleared", await snapshot(db, row), after_cutoff=late)
         await db.delete(row)
+    return _changed_today(place) if affects_today else None
 
 
 async def answer_companion(
     *, db: AsyncSession, actor: Actor, entry_id: uuid.UUID, accept: bool
-) -> PickupPlan:
-    """The companion child's custody guardian accepts or declines "goes home with my child"."""
+) -> tuple[PickupPlan, DayChanged | None]:
+    """The companion child's custody guardian accepts or declines "goes home with my child";
+    the requesting child's guardians are told. Returns the entry and, when it is today's
+    plan, the change to publish after the commit."""
     async with write_transaction(db):
         row = await db.get(PickupPlan, entry_id)
         if (
@@ -411,21 +431,29 @@ async def answer_companion(
         row.companion_status = "accepted" if accept else "declined"
         row.companion_answered_by = actor.user_id
         row.companion_answered_at = clock.now()
-        _log(
+        change = _log(
             db,
             actor,
             row,
             "companion_accepted" if accept else "companion_declined",
             await snapshot(db, row),
         )
-    return row
+        await plan_notices.notify_companion_answer(db, actor, row, change)
+        # The answering guardian cannot plan for the child: its place is read, not checked.
+        child = await db.get(Child, row.child_id)
+        institution = await db.get(Institution, row.institution_id)
+        assert child is not None and institution is not None
+        place = _Place(child, institution, local_now(institution), is_staff=False)
+        affects_today = await _applies_today(db, place, day=row.day, weekday=row.weekday)
+    return row, _changed_today(place) if affects_today else None
 
 
 async def set_go_home_alone(
     *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, allowed: bool, note: str = ""
-) -> GoHomeAlonePermission | None:
+) -> tuple[GoHomeAlonePermission | None, DayChanged | None]:
     """A custody guardian allows (or withdraws) going home alone; withdrawing removes the
-    coming plans that relied on it."""
+    coming plans that relied on it. Returns the permission and, when today's plan went with
+    it, the change to publish after the commit."""
     if len(note.strip()) > 500:
         raise ValidationFailed("too_long", field="note", max=500)
     if not can_manage_pickup(actor, child_id):
@@ -440,7 +468,7 @@ async def set_go_home_alone(
                 )
                 db.add(existing)
             existing.granted_by, existing.note = actor.user_id, note.strip()
-            return existing
+            return existing, None
         if existing is not None:
             await db.delete(existing)
         relying = await db.scalars(
@@ -450,19 +478,25 @@ async def set_go_home_alone(
                 or_(PickupPlan.weekday.is_not(None), PickupPlan.day >= place.today),
             )
         )
+        affects_today = False
         for row in relying.all():
+            affects_today = affects_today or await _applies_today(
+                db, place, day=row.day, weekday=row.weekday
+            )
             _log(
                 db, actor, row, "cleared", {**await snapshot(db, row), "reason": "alone_withdrawn"}
             )
             await db.delete(row)
-        return None
+        return None, _changed_today(place) if affects_today else None
 
 
 async def send_child_home(
     *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, reason: str
-) -> PickupPlan:
-    """Staff send a child home today (sick, say): today's plan says so, with the reason.
-    The caller publishes `sent_home_event` after the commit so guardians hear at once."""
+) -> tuple[PickupPlan, DayChanged]:
+    """Staff send a child home today (sick, say): today's plan says so, with the reason, and
+    the child's guardians are notified at once (outbox, in this transaction; the reason is
+    not in it). The caller publishes the returned change after the commit, so the group's
+    tablets and the guardians' apps update."""
     cleaned = clean_name(reason, "reason", MAX_NOTE)
     async with write_transaction(db):
         place = await _place(db, actor, child_id, staff_only=True)
@@ -485,13 +519,9 @@ async def send_child_home(
         row.companion_answered_by = row.companion_answered_at = None
         row.updated_by = actor.user_id
         await db.flush()
-        _log(db, actor, row, "sent_home", {**await snapshot(db, row), "reason": cleaned})
-    return row
-
-
-def sent_home_event(child_id: uuid.UUID) -> tuple[str, dict[str, Any]]:
-    """(channel, payload) of the broker event guardians' subscriptions listen to."""
-    return f"child:{child_id}", {"kind": "sent_home", "child": str(child_id)}
+        change = _log(db, actor, row, "sent_home", {**await snapshot(db, row), "reason": cleaned})
+        await plan_notices.notify_sent_home(db, actor, row, change)
+    return row, _changed_today(place, "sent_home", guardians=True)
 
 
 async def clear_plans_naming(

@@ -26,7 +26,7 @@ from app.api.errors import (
 from app.api.ids import decode, plain_uuid
 from app.api.permissions import IsAuthenticated
 from app.attendance import kiosk as kiosk_service
-from app.attendance import models
+from app.attendance import live, models
 from app.attendance import nightly as nightly_service
 from app.attendance import presence as presence_service
 from app.attendance.policies import visible_presences
@@ -355,11 +355,8 @@ async def _published(info: Info, change: presence_service.PresenceChange) -> Pre
 
 
 async def publish_presence(info: Info, child_id: uuid.UUID, group_id: uuid.UUID | None) -> None:
-    broker = info.context.runtime.broker
-    payload = {"child_id": str(child_id)}
-    if group_id is not None:
-        await broker.publish(f"presence-group:{group_id}", payload)
-    await broker.publish(f"presence-child:{child_id}", payload)
+    change = live.DayChanged(child_id, group_id, "presence", guardians=True)
+    await live.publish(info.context.runtime.broker, [change])
 
 
 @strawberry.type

@@ -14,7 +14,7 @@ from strawberry.types import Info
 from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
-from app.attendance import models
+from app.attendance import live, models
 from app.attendance import surveys as service
 from app.attendance.api import AttendanceDone, AttendanceDoneResult
 from app.institutions.api.types import ChildNode, GroupNode
@@ -218,7 +218,7 @@ class VacationSurveyMutations:
         child_id: strawberry.ID,
         days: list[VacationDayInput],
     ) -> VacationAnswersResult:
-        rows = await service.answer(
+        rows, changed = await service.answer(
             db=info.context.db,
             actor=await info.context.require_actor(),
             survey_id=decode(survey_id, "VacationSurvey", field="surveyId"),
@@ -228,4 +228,5 @@ class VacationSurveyMutations:
                 for d in days
             ],
         )
+        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return VacationAnswers(answers=[VacationAnswer.of(row) for row in rows])

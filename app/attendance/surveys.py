@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
+from app.attendance.live import DayChanged
 from app.attendance.models import VacationAnswer, VacationSurvey
 from app.attendance.plans import DayClosed, DayInPast, check_times, local_now, opening_span
 from app.db import write_transaction
@@ -134,9 +135,10 @@ async def answer(
     survey_id: uuid.UUID,
     child_id: uuid.UUID,
     days: Sequence[DayAnswer],
-) -> list[VacationAnswer]:
+) -> tuple[list[VacationAnswer], DayChanged | None]:
     """Answer (or change the answer) for some days; guardians until the deadline, staff on
-    their behalf also after it. Returns all of the child's answers to the survey."""
+    their behalf also after it. Returns all of the child's answers to the survey and, when
+    today is among the days, the change to publish after the commit."""
     if not days:
         raise ValidationFailed("required", field="days")
     if len({d.day for d in days}) != len(days):
@@ -197,7 +199,13 @@ async def answer(
             row.arrival = given.arrival if given.coming else None
             row.pickup = given.pickup if given.coming else None
             row.answered_by = actor.user_id
-    return sorted(existing.values(), key=lambda a: a.day)
+        today = local_now(institution).date()
+    changed = (
+        DayChanged(child.id, child.group_id, "plan")
+        if any(given.day == today for given in days)
+        else None
+    )
+    return sorted(existing.values(), key=lambda a: a.day), changed
 
 
 async def answers_of(

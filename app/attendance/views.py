@@ -41,6 +41,7 @@ class DayPlan:
     pickup_person_id: uuid.UUID | None = None
     pickup_user_id: uuid.UUID | None = None
     note: str | None = None
+    leave_mode: str | None = None  # "sent_home" among them: staff sent the child home
 
 
 @dataclass
@@ -120,6 +121,7 @@ async def day_plans(
             pickup_person_id=person_id,
             pickup_user_id=user_id,
             note=(getattr(entry, "note", "") or None),
+            leave_mode=getattr(entry, "leave_mode", None),
         )
     return result
 

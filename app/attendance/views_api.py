@@ -19,6 +19,7 @@ from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
 from app.attendance import views
 from app.attendance.api import Absence
+from app.attendance.plan_api import LeaveMode
 from app.attendance.presence_api import PresenceNode
 from app.errors import DomainError
 from app.institutions import service as institutions
@@ -40,6 +41,9 @@ class ChildDayPlan:
     arrives_at: dt.time | None
     picked_up_at: dt.time | None
     pickup_person: str | None
+    leave_mode: LeaveMode | None = strawberry.field(
+        description="How the child leaves, when planned; SENT_HOME: staff sent the child home."
+    )
 
 
 @strawberry.type
@@ -73,6 +77,7 @@ class ChildDay:
                 arrives_at=row.plan.arrives_at,
                 picked_up_at=row.plan.picked_up_at,
                 pickup_person=row.plan.pickup_person,
+                leave_mode=LeaveMode(row.plan.leave_mode) if row.plan.leave_mode else None,
             ),
             absence=Absence.of(row.absence) if row.absence else None,
             note=row.note,

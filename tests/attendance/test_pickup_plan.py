@@ -384,16 +384,20 @@ async def test_staff_send_a_child_home_and_guardians_hear_at_once(client, runtim
         assert denied["sendChildHome"]["code"] == "NOT_FOUND", actor
     blank = await client.gql("SendChildHome", {"childId": f["liva"], "reason": " "}, as_=PERNILLE)
     assert blank["sendChildHome"]["field"] == "reason"
-    channel = f"child:{raw_uuid(f['liva'])}"
+    guardians = f"presence-child:{raw_uuid(f['liva'])}"
+    tablets = f"presence-group:{raw_uuid(f['bears_group'])}"
     plan_clock.at_local(11, 15)
-    async with runtime.broker.subscribe(channel) as events:
+    async with (
+        runtime.broker.subscribe(guardians) as heard,
+        runtime.broker.subscribe(tablets) as shown,
+    ):
         sent = (
             await client.gql(
                 "SendChildHome", {"childId": f["liva"], "reason": "Feber, 39 grader"}, as_=PERNILLE
             )
         )["sendChildHome"]
-        event = await asyncio.wait_for(events.__anext__(), timeout=2)
-    assert event == {"kind": "sent_home", "child": str(raw_uuid(f["liva"]))}
+        events = [await asyncio.wait_for(e.__anext__(), timeout=2) for e in (heard, shown)]
+    assert events == [{"child_id": str(raw_uuid(f["liva"])), "kind": "sent_home"}] * 2
     assert (sent["leaveMode"], sent["pickup"], sent["note"], sent["arrival"]) == (
         "SENT_HOME",
         "11:15:00",
