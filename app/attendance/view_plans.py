@@ -9,16 +9,17 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, time
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Boolean, Select, String, Uuid, cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.actor import Actor
-from app.attendance.loaders import child_name_by_id
 from app.attendance.models import PickupPerson
 from app.attendance.plan_reads import DayPlan
-from app.institutions.models import Institution
+from app.attendance.policies import child_name_for
+from app.institutions.models import Child, Institution
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -64,26 +65,56 @@ def is_open(institution: Institution, day: date, closed: set[date]) -> bool:
 
 
 async def plan_names(db: AsyncSession, actor: Actor, plans: Iterable[DayPlan]) -> PlanNames:
-    """The names the plans name, three statements at most (pickup persons, guardians, the
-    companion children), none when the plans name nobody."""
+    """The names the plans name (pickup persons, guardians, the children they go home with)
+    in one statement, none when the plans name nobody."""
     entries = [p.entry for p in plans if p.entry is not None]
     person_ids = {e.pickup_person_id for e in entries if e.pickup_person_id}
     user_ids = {e.guardian_user_id for e in entries if e.guardian_user_id}
-    companion_ids = sorted({e.companion_child_id for e in entries if e.companion_child_id})
-    names = PlanNames()
+    child_ids = {e.companion_child_id for e in entries if e.companion_child_id}
+    parts = []
     if person_ids:
-        rows = await db.execute(
-            select(PickupPerson.id, PickupPerson.name).where(PickupPerson.id.in_(person_ids))
-        )
-        names.people.update({row.id: row.name for row in rows})
+        parts.append(_named("person", PickupPerson.id, PickupPerson.name, person_ids))
     if user_ids:
-        rows = await db.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
-        names.people.update({row.id: row.name for row in rows})
-    if companion_ids:
-        # The plan entry's own rule: other families see a first name, or nothing.
-        found = await child_name_by_id(db, actor, companion_ids)
-        names.children.update(zip(companion_ids, found, strict=True))
+        parts.append(_named("user", User.id, User.name, user_ids))
+    if child_ids:
+        parts.append(
+            select(
+                literal("child").label("kind"),
+                Child.id.label("id"),
+                Child.first_name.label("name"),
+                Child.last_name.label("last_name"),
+                Child.institution_id.label("institution_id"),
+                Child.is_protected.label("is_protected"),
+            ).where(Child.id.in_(child_ids), Child.institution_id.in_(actor.institution_ids))
+        )
+    names = PlanNames()
+    if not parts:
+        return names
+    for row in await db.execute(parts[0] if len(parts) == 1 else union_all(*parts)):
+        if row.kind != "child":
+            names.people[row.id] = row.name
+            continue
+        names.children[row.id] = child_name_for(
+            actor,
+            child_id=row.id,
+            institution_id=row.institution_id,
+            first_name=row.name,
+            last_name=row.last_name,
+            is_protected=row.is_protected,
+        )
     return names
+
+
+def _named(kind: str, id_: Any, name: Any, ids: set[uuid.UUID]) -> Select[Any]:
+    """A person's (id, name) in the columns of the children's part of the names' union."""
+    return select(
+        literal(kind).label("kind"),
+        id_.label("id"),
+        name.label("name"),
+        cast(null(), String).label("last_name"),
+        cast(null(), Uuid).label("institution_id"),
+        cast(null(), Boolean).label("is_protected"),
+    ).where(id_.in_(ids))
 
 
 def plan_view(plan: DayPlan | None, *, open_: bool, names: PlanNames) -> PlanView:

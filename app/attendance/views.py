@@ -76,8 +76,8 @@ async def _plans(
     institutions: dict[uuid.UUID, Institution],
     closed: dict[uuid.UUID, set[date]],
 ) -> dict[uuid.UUID, PlanView]:
-    """Each child's plan for the day: two statements for the plans, three at most for the
-    names they refer to, whatever the number of children."""
+    """Each child's plan for the day: two statements for the plans, one for the names they
+    refer to, whatever the number of children."""
     plans = await planned_days(db, child_ids=[c.id for c in children], day=day)
     names = await plan_names(db, actor, plans.values())
     return {
@@ -300,8 +300,8 @@ async def child_plan(
     *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, start: date, days: int = 14
 ) -> list[ChildDay]:
     """The coming days of a child: planned, absent or not expected (its guardians, staff).
-    Eight statements at most for any number of days: the child, closed days, absences, the
-    plans (two) and the names they refer to (three at most)."""
+    Six statements at most for any number of days: the child, closed days, absences, the
+    plans (two) and the names they refer to (one)."""
     if not 1 <= days <= 31:
         raise ValidationFailed("invalid_report_period", field="days", days=31)
     child, institution = await _own_child(db, actor, child_id)
