@@ -150,3 +150,23 @@ async def test_a_late_check_in_placed_before_a_recorded_stay_can_be_undone(clien
     assert undone["undoPresenceEvent"]["__typename"] == "PresenceChanged", undone
     assert undone["undoPresenceEvent"]["presence"] is None
     assert await history(client, liva) == [("Mon 10:00", None, False)]
+
+
+async def test_a_late_check_in_of_yesterday_is_closed_by_that_days_closing_time(client, plan_clock):
+    f = await family(client)
+    liva = f["liva"]
+    plan_clock.at_local(10, 30, offset_days=1)
+    assert (await check_in(client, liva, at=local(8, 0, 1)))["__typename"] == "PresenceChanged"
+    # Monday's check-in at 14 arrives on Tuesday (within 24 hours), its check-out never does:
+    # the stay does not run overnight into Tuesday's, it ends at Monday's closing, estimated,
+    # and staff are asked to confirm it.
+    late = await check_in(client, liva, at=local(14))
+    assert late["__typename"] == "PresenceChanged", late
+    assert await history(client, liva) == [
+        ("Mon 14:00", "Mon 17:00", True),
+        ("Tue 08:00", None, False),
+    ]
+    unconfirmed = await client.gql(
+        "UnconfirmedCheckouts", {"institutionId": f["institution"]}, as_=PERNILLE
+    )
+    assert [p["id"] for p in unconfirmed["unconfirmedCheckouts"]] == [late["presence"]["id"]]
