@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.actor import Actor
 from app.attendance.models import PickupPerson, PickupPlan, VacationSurvey
 from app.attendance.policies import (
+    child_name_for,
     visible_pickup_persons,
     visible_pickup_plans,
     visible_vacation_surveys,
@@ -52,9 +53,7 @@ async def vacation_survey_by_id(
 async def child_name_by_id(
     db: AsyncSession, actor: Actor, keys: Sequence[uuid.UUID]
 ) -> list[str | None]:
-    """The name of a child a visible plan names (the companion, or the child asking a
-    companion's guardian). Staff and the child's guardians see the full name; other families
-    only the first name, and nothing of a child under name protection."""
+    """The name of a child a visible plan names, as `child_name_for` lets the actor see it."""
     rows = (
         await db.execute(
             select(
@@ -66,10 +65,15 @@ async def child_name_by_id(
             ).where(Child.id.in_(keys), Child.institution_id.in_(actor.institution_ids))
         )
     ).all()
-    names: dict[uuid.UUID, str | None] = {}
-    for row in rows:
-        if actor.works_in(row.institution_id) or row.id in actor.children:
-            names[row.id] = f"{row.first_name} {row.last_name}"
-        else:
-            names[row.id] = None if row.is_protected else row.first_name
+    names = {
+        row.id: child_name_for(
+            actor,
+            child_id=row.id,
+            institution_id=row.institution_id,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            is_protected=row.is_protected,
+        )
+        for row in rows
+    }
     return [names.get(key) for key in keys]

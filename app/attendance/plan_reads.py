@@ -118,6 +118,44 @@ async def day_plans(
     return result
 
 
+async def plans_between(
+    db: AsyncSession, *, child_id: uuid.UUID, start: date, end: date
+) -> dict[date, DayPlan]:
+    """The child's plan for each day of [start, end], in two statements whatever the length
+    of the period (the weekly default and the period's overrides, then its survey answers).
+    Days with neither plan nor answer are left out. No visibility check: the caller passes a
+    child the actor may see."""
+    entries = (
+        await db.scalars(
+            select(PickupPlan).where(
+                PickupPlan.child_id == child_id,
+                or_(
+                    PickupPlan.weekday.is_not(None),
+                    PickupPlan.day.between(start, end),
+                ),
+            )
+        )
+    ).all()
+    answers = {
+        a.day: a
+        for a in (
+            await db.scalars(
+                select(VacationAnswer)
+                .where(VacationAnswer.child_id == child_id, VacationAnswer.day.between(start, end))
+                .order_by(VacationAnswer.updated_at)
+            )
+        ).all()  # the latest answer of a day wins
+    }
+    plans = {}
+    day = start
+    while day <= end:
+        plan = resolve(child_id, day, entries, answers.get(day))
+        if plan.source != "none":
+            plans[day] = plan
+        day += timedelta(days=1)
+    return plans
+
+
 async def effective_plan(
     *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, start: date, end: date
 ) -> list[DayPlan]:
@@ -152,27 +190,7 @@ async def effective_plan(
             )
         )
     ).all()
-    entries = (
-        await db.scalars(
-            select(PickupPlan).where(
-                PickupPlan.child_id == child_id,
-                or_(
-                    PickupPlan.weekday.is_not(None),
-                    PickupPlan.day.between(start, end),
-                ),
-            )
-        )
-    ).all()
-    answers = {
-        a.day: a
-        for a in (
-            await db.scalars(
-                select(VacationAnswer)
-                .where(VacationAnswer.child_id == child_id, VacationAnswer.day.between(start, end))
-                .order_by(VacationAnswer.updated_at)
-            )
-        ).all()
-    }
+    planned = await plans_between(db, child_id=child_id, start=start, end=end)
     plans = []
     day = start
     while day <= end:
@@ -186,7 +204,7 @@ async def effective_plan(
             )
         )
         if not skip:
-            plans.append(resolve(child_id, day, entries, answers.get(day)))
+            plans.append(planned.get(day) or DayPlan(child_id, day, "none", True, None, None, None))
         day += timedelta(days=1)
     return plans
 

@@ -77,3 +77,20 @@ def visible_presences(actor: Actor) -> ColumnElement[bool]:
         Presence.institution_id.in_(institutions),
         Presence.child_id.in_(actor.guardian_of),
     )
+
+
+def child_name_for(
+    actor: Actor,
+    *,
+    child_id: uuid.UUID,
+    institution_id: uuid.UUID,
+    first_name: str,
+    last_name: str,
+    is_protected: bool,
+) -> str | None:
+    """The name of a child a visible plan names (the companion, or the child asking a
+    companion's guardian). Staff and the child's guardians see the full name; other families
+    only the first name, and nothing of a child under name protection."""
+    if actor.works_in(institution_id) or child_id in actor.children:
+        return f"{first_name} {last_name}"
+    return None if is_protected else first_name

@@ -2,27 +2,30 @@
 
 Every event carries a client-made ID and the time it happened on the tablet. The ID is the
 event log's key, so a retried or late-synced event is applied exactly once (the retry gets
-the original result back); events are placed by their own time among the child's stays,
-refused with a clear error where they cannot be; events older than 24 hours or in the future
-are refused. Rows of one child are serialised by locking the child's row (PostgreSQL), and
-the database itself refuses overlapping stays (an exclusion constraint)."""
+the original result back); events are placed by their own time among the child's stays (a
+whole stay synced late, before one already recorded, fits into the gap), refused with a clear
+error where they would overlap a stay or find no stay of theirs; events older than 24 hours or
+in the future are refused. Rows of one child are serialised by locking the child's row
+(PostgreSQL), and the database itself refuses overlapping stays (an exclusion constraint)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
-from app.attendance.models import PickupPerson, Presence, PresenceEvent
-from app.db import utcnow, write_transaction
+from app.attendance import clock
+from app.attendance.models import Presence, PresenceEvent
+from app.attendance.pickup_check import PickedUpBy, local_day, who_picked_up
+from app.db import write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
-from app.institutions.models import Child, GuardianLink, Institution
+from app.institutions.models import Child, Institution
 
 log = logging.getLogger("seddel.presence")
 
@@ -30,15 +33,6 @@ MAX_AGE = timedelta(hours=24)
 # Tablet clocks drift a little; anything beyond this is "in the future".
 CLOCK_SKEW = timedelta(minutes=2)
 UNDO_WINDOW = timedelta(minutes=2)
-
-
-@dataclass(frozen=True)
-class PickedUpBy:
-    """Who fetched the child: one of a guardian (their link), a pickup person, or a name."""
-
-    guardian_link_id: uuid.UUID | None = None
-    pickup_person_id: uuid.UUID | None = None
-    other_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,7 +119,7 @@ async def _apply(
     override_reason: str | None,
     now: datetime | None,
 ) -> PresenceChange:
-    now = now or utcnow()
+    now = now or clock.now()
     async with write_transaction(db):
         # The lock first: a retry racing its original waits, then finds it in the log.
         child = await _locked_child(db, child_id)
@@ -135,6 +129,7 @@ async def _apply(
         if replay is not None:
             return replay
         check_time(at, now)
+        at = at.astimezone(UTC)  # as stored: a retry's answer reads the same as the first
         who = recorder or Recorder(user_id=actor.user_id, device_id=actor.device_id)
         event = PresenceEvent(
             id=event_id,
@@ -171,9 +166,6 @@ async def _check_in(db: AsyncSession, child: Child, at: datetime, who: Recorder)
         await _close_forgotten(db, before, at)
     if before is not None and (before.checked_out_at is None or before.checked_out_at > at):
         raise Conflict("already_checked_in", field="childId")
-    if after is not None:
-        # An open stay cannot be placed before a later one: its check-out is missing.
-        raise Conflict("later_presence_exists", field="at")
     presence = Presence(
         institution_id=child.institution_id,
         child_id=child.id,
@@ -182,8 +174,22 @@ async def _check_in(db: AsyncSession, child: Child, at: datetime, who: Recorder)
         checked_in_by=who.user_id,
         checked_in_device=who.device_id,
     )
+    if after is not None:
+        # Synced late from a tablet that was offline, before a stay already recorded: the
+        # stay cannot stay open (it would overlap the later one), so it is closed by an
+        # estimate, as the nightly close would, until its own check-out arrives.
+        presence.checked_out_at = min(after.checked_in_at, await _estimated_end(db, child, at))
+        presence.checkout_estimated = True
     db.add(presence)
     return presence
+
+
+async def _estimated_end(db: AsyncSession, child: Child, at: datetime) -> datetime:
+    from app.attendance.nightly import estimated_end
+
+    institution = await db.get(Institution, child.institution_id)
+    assert institution is not None
+    return estimated_end(at, institution)
 
 
 async def _close_forgotten(db: AsyncSession, stay: Presence, at: datetime) -> None:
@@ -212,7 +218,11 @@ async def _check_out(
     event: PresenceEvent,
 ) -> Presence:
     before, after = await _neighbours(db, child.id, at)
-    if before is None:
+    # A stay of an earlier day is not this check-out's: children do not stay overnight, and
+    # its own check-in may still be on its way from an offline tablet.
+    if before is None or await local_day(db, child.institution_id, before.checked_in_at) != (
+        await local_day(db, child.institution_id, at)
+    ):
         raise Conflict("not_checked_in", field="childId")
     if before.checked_in_at >= at:
         raise ValidationFailed("check_out_before_check_in", field="at")
@@ -220,7 +230,9 @@ async def _check_out(
         raise Conflict("already_checked_out", field="childId")
     if after is not None and after.checked_in_at < at:  # pragma: no cover - by the query
         raise Conflict("later_presence_exists", field="at")
-    kind, user_id, person_id, name = await _pickup(db, child, at, picked_up_by, override_reason)
+    kind, user_id, person_id, name = await who_picked_up(
+        db, child, at, picked_up_by, override_reason
+    )
     reason = " ".join((override_reason or "").split()) or None
     before.checked_out_at = at
     before.checked_out_by = who.user_id
@@ -238,62 +250,6 @@ async def _check_out(
             extra={"child_id": str(child.id), "by": str(who.user_id), "reason": reason},
         )
     return before
-
-
-async def _pickup(
-    db: AsyncSession,
-    child: Child,
-    at: datetime,
-    picked_up_by: PickedUpBy,
-    override_reason: str | None,
-) -> tuple[str, uuid.UUID | None, uuid.UUID | None, str]:
-    """(kind, user, pickup person, name) of who fetched the child; strangers need a reason."""
-    given = [
-        x is not None for x in (picked_up_by.guardian_link_id, picked_up_by.pickup_person_id)
-    ] + [bool((picked_up_by.other_name or "").strip())]
-    if sum(given) != 1:
-        raise ValidationFailed("pickup_person_required", field="pickedUpBy")
-    if picked_up_by.guardian_link_id is not None:
-        row = (
-            await db.execute(
-                select(GuardianLink.user_id, GuardianLink.child_id).where(
-                    GuardianLink.id == picked_up_by.guardian_link_id
-                )
-            )
-        ).first()
-        if row is None or row.child_id != child.id:
-            raise NotFound(field="pickedUpBy")
-        from app.accounts.models import User
-
-        user = await db.get(User, row.user_id)
-        return "guardian", row.user_id, None, user.name if user else ""
-    if picked_up_by.pickup_person_id is not None:
-        person = await db.get(PickupPerson, picked_up_by.pickup_person_id)
-        if person is None or person.child_id != child.id:
-            raise NotFound(field="pickedUpBy")
-        day = await _local_day(db, child.institution_id, at)
-        valid = (person.valid_from is None or person.valid_from <= day) and (
-            person.valid_until is None or day <= person.valid_until
-        )
-        if valid:
-            return "pickup_person", None, person.id, person.name
-        name = person.name
-    else:
-        name = " ".join((picked_up_by.other_name or "").split())[:200]
-    reason = " ".join((override_reason or "").split())
-    if not reason:
-        raise Conflict("pickup_not_authorised", field="pickedUpBy")
-    if len(reason) > 500:
-        raise ValidationFailed("too_long", field="overrideReason", max=500)
-    return "other", None, None, name
-
-
-async def _local_day(db: AsyncSession, institution_id: uuid.UUID, at: datetime) -> date:
-    from zoneinfo import ZoneInfo
-
-    institution = await db.get(Institution, institution_id)
-    assert institution is not None
-    return at.astimezone(ZoneInfo(institution.timezone)).date()
 
 
 async def check_in(
@@ -383,7 +339,7 @@ async def undo(
     now: datetime | None = None,
 ) -> PresenceChange:
     """Take back a check-in or check-out within two minutes of recording it."""
-    now = now or utcnow()
+    now = now or clock.now()
     try:
         return await _undo(db, actor, event_id, target_event_id, now)
     except IntegrityError as exc:  # a concurrent retry of the same undo won the race
@@ -424,7 +380,9 @@ async def _undo(
         if presence is None:
             raise Conflict("undo_not_possible", field="targetEventId")
         if target.kind == "check_in":
-            if presence.checked_out_at is not None:
+            # A stay closed only by an estimate (synced before a later one) has no real
+            # check-out yet: its check-in can still be taken back.
+            if presence.checked_out_at is not None and not presence.checkout_estimated:
                 raise Conflict("undo_not_possible", field="targetEventId")
             await db.delete(presence)
             result: Presence | None = None

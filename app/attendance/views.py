@@ -6,42 +6,27 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
+from app.attendance import clock
 from app.attendance.models import Absence, Presence
 from app.attendance.plan_reads import day_plans as planned_days
+from app.attendance.plan_reads import plans_between
 from app.attendance.policies import visible_presences
-from app.db import utcnow
+from app.attendance.view_plans import PlanView, is_open, plan_names, plan_view
 from app.errors import NotFound, ValidationFailed
 from app.institutions.models import Child, ClosedDay, Group, Institution
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STATUSES = ("expected", "present", "picked_up", "absent", "not_expected")
 MAX_REPORT_DAYS = 93
 MAX_HISTORY_DAYS = 93
-
-
-@dataclass(frozen=True)
-class DayPlan:
-    """What is planned for a child on a day: from h3-plan's pickup plan where there is one
-    (`day_plans` below is the one place that reads it), else whether the institution is open."""
-
-    expected: bool
-    arrives_at: time | None = None
-    picked_up_at: time | None = None
-    pickup_person: str | None = None
-    pickup_person_id: uuid.UUID | None = None
-    pickup_user_id: uuid.UUID | None = None
-    note: str | None = None
-    leave_mode: str | None = None  # "sent_home" among them: staff sent the child home
 
 
 @dataclass
@@ -49,7 +34,7 @@ class ChildDay:
     child: Child
     day: date
     status: str
-    plan: DayPlan
+    plan: PlanView
     stays: list[Presence] = field(default_factory=list)
     absence: Absence | None = None
     not_arrived: bool = False
@@ -83,67 +68,26 @@ class GroupDay:
         return {status: counted.get(status, 0) for status in STATUSES}
 
 
-def is_open(institution: Institution, day: date, closed: set[date]) -> bool:
-    return WEEKDAYS[day.weekday()] in (institution.opening_hours or {}) and day not in closed
-
-
-async def day_plans(
+async def _plans(
     db: AsyncSession,
-    *,
+    actor: Actor,
     children: Sequence[Child],
     day: date,
     institutions: dict[uuid.UUID, Institution],
     closed: dict[uuid.UUID, set[date]],
-) -> dict[uuid.UUID, DayPlan]:
-    """The plan of each child for the day, in a fixed number of statements: h3-plan's
-    `day_plans` (two statements) and the names it refers to (two more at most). A child
-    without a plan is expected whenever the institution is open."""
-    plans: dict[uuid.UUID, Any] = {}
-    if children:
-        plans = await planned_days(db, child_ids=[c.id for c in children], day=day)
-    names = await _plan_names(db, plans.values())
-    result = {}
-    for child in children:
-        open_ = is_open(institutions[child.institution_id], day, closed[child.institution_id])
-        plan = plans.get(child.id)
-        entry = getattr(plan, "entry", None)
-        if plan is None:
-            result[child.id] = DayPlan(expected=open_)
-            continue
-        person_id: uuid.UUID | None = getattr(entry, "pickup_person_id", None)
-        user_id: uuid.UUID | None = getattr(entry, "guardian_user_id", None)
-        named = person_id or user_id
-        result[child.id] = DayPlan(
-            expected=open_ and bool(plan.coming),
-            arrives_at=plan.arrival,
-            picked_up_at=plan.pickup,
-            pickup_person=names.get(named) if named else None,
-            pickup_person_id=person_id,
-            pickup_user_id=user_id,
-            note=(getattr(entry, "note", "") or None),
-            leave_mode=getattr(entry, "leave_mode", None),
+) -> dict[uuid.UUID, PlanView]:
+    """Each child's plan for the day: two statements for the plans, one for the names they
+    refer to, whatever the number of children."""
+    plans = await planned_days(db, child_ids=[c.id for c in children], day=day)
+    names = await plan_names(db, actor, plans.values())
+    return {
+        child.id: plan_view(
+            plans.get(child.id),
+            open_=is_open(institutions[child.institution_id], day, closed[child.institution_id]),
+            names=names,
         )
-    return result
-
-
-async def _plan_names(db: AsyncSession, plans: Iterable[Any]) -> dict[uuid.UUID, str]:
-    """Names of the pickup persons and guardians the plans name: two statements at most."""
-    from app.accounts.models import User
-    from app.attendance.models import PickupPerson
-
-    entries: list[Any] = [getattr(p, "entry", None) for p in plans]
-    person_ids = {e.pickup_person_id for e in entries if getattr(e, "pickup_person_id", None)}
-    user_ids = {e.guardian_user_id for e in entries if getattr(e, "guardian_user_id", None)}
-    names: dict[uuid.UUID, str] = {}
-    if person_ids:
-        rows = await db.execute(
-            select(PickupPerson.id, PickupPerson.name).where(PickupPerson.id.in_(person_ids))
-        )
-        names.update({row.id: row.name for row in rows})
-    if user_ids:
-        rows = await db.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
-        names.update({row.id: row.name for row in rows})
-    return names
+        for child in children
+    }
 
 
 def _bounds(institution: Institution, day: date) -> tuple[datetime, datetime]:
@@ -200,7 +144,7 @@ async def _stays(
 def _child_day(
     child: Child,
     day: date,
-    plan: DayPlan,
+    plan: PlanView,
     stays: list[Presence],
     absence: Absence | None,
     institution: Institution,
@@ -218,8 +162,8 @@ def _child_day(
     result = ChildDay(child=child, day=day, status=status, plan=plan, stays=stays, absence=absence)
     if today and status == "expected" and plan.arrives_at is not None:
         result.not_arrived = local_now.time() > plan.arrives_at
-    if today and status == "present" and plan.picked_up_at is not None:
-        result.overdue = local_now.time() > plan.picked_up_at
+    if today and status == "present" and plan.leave_by is not None:
+        result.overdue = local_now.time() > plan.leave_by
     last = stays[-1] if stays else None
     if last is not None and last.picked_up_by_kind is not None:
         named = plan.pickup_person_id or plan.pickup_user_id
@@ -237,7 +181,7 @@ async def _days_of(
     institutions: dict[uuid.UUID, Institution],
     now: datetime,
 ) -> list[ChildDay]:
-    """Each child's day: three statements (closed days, absences, stays) plus the plan's."""
+    """Each child's day: three statements (closed days, absences, stays) plus the plans'."""
     if not children:
         return []
     ids = [c.id for c in children]
@@ -251,9 +195,7 @@ async def _days_of(
             stay.checked_out_at is None or stay.checked_out_at > start
         ):
             stays_by_child[stay.child_id].append(stay)
-    plans = await day_plans(
-        db, children=children, day=day, institutions=institutions, closed=closed
-    )
+    plans = await _plans(db, actor, children, day, institutions, closed)
     return [
         _child_day(
             child,
@@ -296,7 +238,9 @@ async def group_day(
             .order_by(Child.first_name, Child.last_name, Child.id)
         )
     ).all()
-    days = await _days_of(db, actor, children, day, {institution.id: institution}, now or utcnow())
+    days = await _days_of(
+        db, actor, children, day, {institution.id: institution}, now or clock.now()
+    )
     return GroupDay(group=group, day=day, children=days)
 
 
@@ -304,7 +248,7 @@ async def my_children_today(
     *, db: AsyncSession, actor: Actor, now: datetime | None = None
 ) -> list[ChildDay]:
     """Today (in each child's institution) for each of the guardian's children."""
-    now = now or utcnow()
+    now = now or clock.now()
     if not actor.children:
         return []
     children = (
@@ -355,19 +299,22 @@ async def _own_child(
 async def child_plan(
     *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, start: date, days: int = 14
 ) -> list[ChildDay]:
-    """The coming days of a child: planned, absent or not expected (its guardians, staff)."""
+    """The coming days of a child: planned, absent or not expected (its guardians, staff).
+    Six statements at most for any number of days: the child, closed days, absences, the
+    plans (two) and the names they refer to (one)."""
     if not 1 <= days <= 31:
         raise ValidationFailed("invalid_report_period", field="days", days=31)
     child, institution = await _own_child(db, actor, child_id)
     end = start + timedelta(days=days - 1)
-    closed = await _closed_days(db, [institution.id], start, end)
+    closed = (await _closed_days(db, [institution.id], start, end))[institution.id]
     absences = await _absences(db, [child.id], start, end)
+    planned = await plans_between(db, child_id=child.id, start=start, end=end)
+    names = await plan_names(db, actor, planned.values())
+    now = clock.now()
     result = []
     for offset in range(days):
         day = start + timedelta(days=offset)
-        plans = await day_plans(
-            db, children=[child], day=day, institutions={institution.id: institution}, closed=closed
-        )
+        plan = plan_view(planned.get(day), open_=is_open(institution, day, closed), names=names)
         absence = next(
             (
                 a
@@ -376,7 +323,7 @@ async def child_plan(
             ),
             None,
         )
-        result.append(_child_day(child, day, plans[child.id], [], absence, institution, utcnow()))
+        result.append(_child_day(child, day, plan, [], absence, institution, now))
     return result
 
 
@@ -451,7 +398,7 @@ async def attendance_report(
         )
     ).all()
     zone = ZoneInfo(institution.timezone)
-    now = utcnow()
+    now = clock.now()
     present: dict[tuple[uuid.UUID | None, date], set[uuid.UUID]] = defaultdict(set)
     minutes: Counter[tuple[uuid.UUID | None, date]] = Counter()
     for stay in stays:

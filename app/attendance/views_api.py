@@ -17,10 +17,11 @@ from app.accounts import service as accounts
 from app.actor import Actor
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
-from app.attendance import views
+from app.attendance import clock, views
 from app.attendance.api import Absence
-from app.attendance.plan_api import LeaveMode
+from app.attendance.plan_api import CompanionStatus, LeaveMode
 from app.attendance.presence_api import PresenceNode
+from app.attendance.view_plans import PlanView
 from app.errors import DomainError
 from app.institutions import service as institutions
 from app.institutions.api.types import ChildNode, GroupNode
@@ -39,17 +40,45 @@ class DayStatus(Enum):
 class ChildDayPlan:
     expected: bool
     arrives_at: dt.time | None
-    picked_up_at: dt.time | None
-    pickup_person: str | None
-    leave_mode: LeaveMode | None = strawberry.field(
-        description="How the child leaves, when planned; SENT_HOME: staff sent the child home."
+    picked_up_at: dt.time | None = strawberry.field(
+        description="Expected pickup; for ALONE the earliest time to leave."
     )
+    pickup_person: str | None = strawberry.field(
+        description="GUARDIAN or PICKUP_PERSON: who fetches the child, when named."
+    )
+    leave_mode: LeaveMode | None = strawberry.field(
+        description="How the child leaves; null when nothing is planned."
+    )
+    alone_until: dt.time | None = strawberry.field(description="ALONE: the latest time to leave.")
+    companion_name: str | None = strawberry.field(
+        description="WITH_CHILD: the child it goes home with (other families see a first name)."
+    )
+    companion_status: CompanionStatus | None = strawberry.field(
+        description="WITH_CHILD: PENDING until the other child's guardian accepts."
+    )
+
+    @classmethod
+    def of(cls, plan: PlanView) -> ChildDayPlan:
+        return cls(
+            expected=plan.expected,
+            arrives_at=plan.arrives_at,
+            picked_up_at=plan.picked_up_at,
+            pickup_person=plan.pickup_person,
+            leave_mode=LeaveMode(plan.leave_mode) if plan.leave_mode else None,
+            alone_until=plan.alone_until,
+            companion_name=plan.companion_name,
+            companion_status=(
+                CompanionStatus(plan.companion_status) if plan.companion_status else None
+            ),
+        )
 
 
 @strawberry.type
 class ChildDayFlags:
     not_arrived: bool = strawberry.field(description="Expected, and not here by their time.")
-    overdue: bool = strawberry.field(description="Still here past the planned pickup time.")
+    overdue: bool = strawberry.field(
+        description="Still here past the planned pickup time (ALONE: past its window)."
+    )
     unplanned_pickup: bool = strawberry.field(description="Picked up by someone not planned.")
 
 
@@ -72,13 +101,7 @@ class ChildDay:
             status=DayStatus(row.status),
             child=ChildNode.of(row.child),
             arrived_at=row.arrived_at,
-            plan=ChildDayPlan(
-                expected=row.plan.expected,
-                arrives_at=row.plan.arrives_at,
-                picked_up_at=row.plan.picked_up_at,
-                pickup_person=row.plan.pickup_person,
-                leave_mode=LeaveMode(row.plan.leave_mode) if row.plan.leave_mode else None,
-            ),
+            plan=ChildDayPlan.of(row.plan),
             absence=Absence.of(row.absence) if row.absence else None,
             note=row.note,
             flags=ChildDayFlags(
@@ -237,7 +260,7 @@ async def _today(db: AsyncSession, group_id: uuid.UUID) -> dt.date:
         .join(Group, Group.institution_id == Institution.id)
         .where(Group.id == group_id)
     )
-    return dt.datetime.now(ZoneInfo(zone or "Europe/Copenhagen")).date()
+    return clock.now().astimezone(ZoneInfo(zone or "Europe/Copenhagen")).date()
 
 
 @asynccontextmanager
