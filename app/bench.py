@@ -402,6 +402,12 @@ async def run(requests: int) -> list[dict[str, Any]]:
             child: uuid.UUID = data["child_of"][token_emails[i % len(tokens)]]
             return child
 
+        from app.bench_gallery import DAY_PHOTOS, remove_day_photos, seed_day_photos
+
+        day_photos = await seed_day_photos(
+            owner, runtime.storage, sorted({my_child(i) for i in range(len(tokens))}), date.today()
+        )
+
         async def child_day(i: int) -> None:
             child = base64.b64encode(f"Child:{my_child(i)}".encode()).decode()
             body = await post(
@@ -409,7 +415,9 @@ async def run(requests: int) -> list[dict[str, Any]]:
                 {"child": child, "date": date.today().isoformat()},
                 tokens[i % len(tokens)],
             )
-            assert len(body["data"]["childDay"]["entries"]) == ENTRIES_PER_CHILD
+            day = body["data"]["childDay"]
+            assert len(day["entries"]) == ENTRIES_PER_CHILD
+            assert len(day["photos"]) == DAY_PHOTOS and all(p["url"] for p in day["photos"])
 
         async def child_day_floor(i: int) -> None:
             async with owner.connect() as c:
@@ -421,8 +429,19 @@ async def run(requests: int) -> list[dict[str, Any]]:
                     ),
                     {"c": my_child(i), "d": date.today()},
                 )
+                await c.execute(
+                    text(
+                        "SELECT p.*, f.variants, u.name FROM photo_children pc"
+                        " JOIN photos p ON p.id = pc.photo_id"
+                        " JOIN stored_files f ON f.id = p.file_id"
+                        " JOIN users u ON u.id = p.created_by"
+                        " WHERE pc.child_id = :c AND p.taken_on = :d ORDER BY p.id"
+                    ),
+                    {"c": my_child(i), "d": date.today()},
+                )
 
         results.append(await _measure("childDay", requests, child_day, meter, child_day_floor))
+        await remove_day_photos(owner, runtime.storage, day_photos)
         results += await _presence(post, owner, meter, data, admin_token, institution_id, tokens)
         results += await _announcements(post, owner, meter, requests, admin_token, institution_id)
         from app.bench_gallery import run_gallery

@@ -1,12 +1,15 @@
 """Gallery operations of `make bench` (app/bench.py): a group album of 50 photos for staff and
-for a guardian, and the upload of a 12-megapixel JPEG."""
+for a guardian, and the upload of a 12-megapixel JPEG; and the photos of the guardian's
+"my child's day" (10 per child)."""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
@@ -16,9 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.ids import encode
 from app.db import new_id, utcnow
-from app.gallery.models import PhotoConsent
+from app.files import service as files
+from app.files.models import StoredFile
+from app.gallery.models import Photo, PhotoChild, PhotoConsent
+from app.images import clean_image
+from app.storage import ObjectStorage
 
 ALBUM_PHOTOS = 50
+DAY_PHOTOS = 10
 Post = Callable[..., Awaitable[dict[str, Any]]]
 Measure = Callable[..., Awaitable[dict[str, Any]]]
 
@@ -32,6 +40,112 @@ def jpeg(width: int, height: int, *, noise: bool = False) -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=90)
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class SeededPhotos:
+    photo_ids: list[uuid.UUID]
+    file_ids: list[uuid.UUID]
+    keys: list[str]
+
+
+async def seed_day_photos(
+    owner: AsyncEngine, storage: ObjectStorage, children: Sequence[uuid.UUID], day: date
+) -> SeededPhotos:
+    """Ten photos of each child's day, each tagged with that child alone (so its own
+    guardians see them under any consent but "none"): the rows and stored renditions an
+    upload and addPhoto leave, written directly as the owner, taken by the institution's
+    admin in the child's group."""
+    async with owner.connect() as connection:
+        children_rows = (
+            await connection.execute(
+                text(
+                    "SELECT DISTINCT ON (c.id) c.id, c.institution_id, c.group_id, a.user_id"
+                    " FROM children c JOIN admin_memberships a"
+                    " ON a.institution_id = c.institution_id WHERE c.id = ANY(:ids)"
+                    " ORDER BY c.id, a.user_id"
+                ),
+                {"ids": list(children)},
+            )
+        ).all()
+    cleaned = await asyncio.to_thread(
+        clean_image, jpeg(640, 480), sizes=files.PURPOSES["photo"].image_sizes
+    )
+    now = utcnow()
+    seeded = SeededPhotos([], [], [])
+    stored, photos, tags = [], [], []
+    for child_id, institution_id, group_id, author in children_rows:
+        for n in range(DAY_PHOTOS):
+            file_id, photo_id = new_id(), new_id()
+            variants = {}
+            for variant, rendition in cleaned.renditions.items():
+                key = files.object_key(institution_id, file_id, variant, "jpg")
+                await storage.put(key, rendition.data, content_type=rendition.content_type)
+                seeded.keys.append(key)
+                variants[variant] = {
+                    "key": key,
+                    "content_type": rendition.content_type,
+                    "size": len(rendition.data),
+                    "width": rendition.width,
+                    "height": rendition.height,
+                }
+            full = cleaned.renditions["full"]
+            stored.append(
+                {
+                    "id": file_id,
+                    "institution_id": institution_id,
+                    "uploaded_by": author,
+                    "purpose": "photo",
+                    "kind": "image",
+                    "filename": f"IMG_{n:04}.jpg",
+                    "content_type": full.content_type,
+                    "size": len(full.data),
+                    "width": full.width,
+                    "height": full.height,
+                    "variants": variants,
+                    "claimed_at": now,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            photos.append(
+                {
+                    "id": photo_id,
+                    "institution_id": institution_id,
+                    "group_id": group_id,
+                    "file_id": file_id,
+                    "taken_on": day,
+                    "caption": f"Billede {n + 1} af dagen",
+                    "created_by": author,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            tags.append(
+                {"photo_id": photo_id, "child_id": child_id, "institution_id": institution_id}
+            )
+            seeded.photo_ids.append(photo_id)
+            seeded.file_ids.append(file_id)
+    async with owner.begin() as connection:
+        await connection.execute(insert(StoredFile), stored)
+        await connection.execute(insert(Photo), photos)
+        await connection.execute(insert(PhotoChild), tags)
+        await connection.execute(text("ANALYZE stored_files, photos, photo_children"))
+    return seeded
+
+
+async def remove_day_photos(
+    owner: AsyncEngine, storage: ObjectStorage, seeded: SeededPhotos
+) -> None:
+    """Take the day's photos away again: the album bench measures a group day of exactly 50."""
+    async with owner.begin() as connection:
+        await connection.execute(
+            text("DELETE FROM photos WHERE id = ANY(:ids)"), {"ids": seeded.photo_ids}
+        )
+        await connection.execute(
+            text("DELETE FROM stored_files WHERE id = ANY(:ids)"), {"ids": seeded.file_ids}
+        )
+    await files.delete_objects(storage, seeded.keys)
 
 
 async def run_gallery(

@@ -1,10 +1,12 @@
 """childDayChanged through real server processes over graphql-transport-ws: the guardian
-hears of new, corrected and deleted entries; other families are refused; a revoked session
-ends the subscription; on PostgreSQL across two processes (LISTEN/NOTIFY)."""
+hears of new, corrected and deleted entries and of photos they may see (not of a photo that
+shows another family's child without group consent); other families are refused; a revoked
+session ends the subscription; on PostgreSQL across two processes (LISTEN/NOTIFY)."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import socket
@@ -19,15 +21,22 @@ from typing import Any
 import httpx
 import pytest
 import websockets
+from PIL import Image
 
 from tests.conftest import is_postgres
 from tests.daybook.helpers import CPH, METTE, PERNILLE
+from tests.files import jpeg_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 # A day no other test reads: these servers commit what they write.
 DAY = datetime.now(CPH).date() - timedelta(days=20)
 SUBSCRIBE = """subscription ($child: ID!) {
-  childDayChanged(child: $child) { kind id entry { id version details { __typename } } }
+  childDayChanged(child: $child) {
+    kind
+    id
+    entry { id version details { __typename } }
+    photo { id caption url(variant: THUMBNAIL) }
+  }
 }"""
 
 
@@ -38,12 +47,15 @@ def _free_port() -> int:
         return port
 
 
-def _start(settings, broker: str) -> tuple[subprocess.Popen[bytes], str]:
+def _start(settings, broker: str, media: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {
         **os.environ,
         "SEDDEL_DATABASE_URL": settings.database_url,
         "SEDDEL_BROKER": broker,
+        # Photos go to the test's own directory, and their signed URLs point at this server.
+        "SEDDEL_MEDIA_ROOT": str(media),
+        "SEDDEL_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "SEDDEL_ARGON2_TIME_COST": "1",
         "SEDDEL_ARGON2_MEMORY_KIB": "1024",
         "SEDDEL_ARGON2_PARALLELISM": "1",
@@ -67,9 +79,10 @@ def _start(settings, broker: str) -> tuple[subprocess.Popen[bytes], str]:
 
 
 @pytest.fixture
-def servers(settings, request) -> Iterator[list[str]]:
+def servers(settings, request, tmp_path) -> Iterator[list[str]]:
     count, broker = request.param
-    started = [_start(settings, broker) for _ in range(count)]
+    # Shared by the processes, as one bucket would be.
+    started = [_start(settings, broker, tmp_path / "media") for _ in range(count)]
     try:
         yield [base for _, base in started]
     finally:
@@ -165,7 +178,7 @@ async def _check_live(record_on: str, listen_on: str) -> None:
         deleted = await _gql(http, "DeleteDayEntry", None, {"entryId": entry["id"]}, pernille)
         assert deleted["data"]["deleteDayEntry"]["__typename"] == "DayEntry"
         gone = (await listener.next())["payload"]["data"]["childDayChanged"]
-        assert gone == {"kind": "ENTRY", "id": entry["id"], "entry": None}
+        assert gone == {"kind": "ENTRY", "id": entry["id"], "entry": None, "photo": None}
 
         # Revoked: the next event ends the subscription instead of telling anything.
         revoke = await _gql(
@@ -184,12 +197,96 @@ async def _check_live(record_on: str, listen_on: str) -> None:
         await listener.ws.close()
 
 
+async def _bjornene(http: httpx.AsyncClient, admin_token: str, staff_token: str) -> dict:
+    """Liva's institution and group, Liva, and a child of another family in her group whose
+    photo consent is "own guardians" (nobody answered: the default) and who is not protected."""
+    me = await _gql(http, "Me", None, {}, admin_token)
+    institution = me["data"]["me"]["institutions"][0]["institution"]["id"]
+    overview = await _gql(
+        http, "InstitutionOverview", None, {"id": institution, "first": 40}, admin_token
+    )
+    children = [e["node"] for e in overview["data"]["node"]["children"]["edges"]]
+    liva = next(c for c in children if c["name"] == "Liva Holm-Jensen")
+    group = liva["group"]["id"]
+    consents = await _gql(http, "GroupPhotoConsents", None, {"groupId": group}, staff_token)
+    other = next(
+        c["child"]["id"]
+        for c in consents["data"]["groupPhotoConsents"]
+        if c["child"]["id"] != liva["id"]
+        and c["effective"] == "OWN_GUARDIANS"
+        and not c["isProtected"]
+    )
+    return {"institution": institution, "group": group, "liva": liva["id"], "other": other}
+
+
+async def _add_photo(
+    http: httpx.AsyncClient, token: str, place: dict, children: list[str], caption: str
+) -> dict:
+    """Upload through POST /uploads as the tablet does, then AddPhoto on the test's day."""
+    uploaded = await http.post(
+        "/uploads",
+        data={"institution": place["institution"], "purpose": "photo"},
+        files={"file": ("IMG_0001.jpg", jpeg_bytes(64, 48), "image/jpeg")},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    variables = {
+        "input": {
+            "groupId": place["group"],
+            "fileId": uploaded.json()["id"],
+            "childIds": children,
+            "caption": caption,
+            "takenOn": DAY.isoformat(),
+        }
+    }
+    added = (await _gql(http, "AddPhoto", None, variables, token))["data"]["addPhoto"]
+    assert added["__typename"] == "Photo", added
+    return dict(added)
+
+
+async def _check_photos(record_on: str, listen_on: str) -> None:
+    async with httpx.AsyncClient(base_url=f"http://{record_on}") as http:
+        admin = (await _login(http, "admin@solsikken.example"))["token"]
+        pernille = (await _login(http, PERNILLE))["token"]
+        mette = (await _login(http, METTE))["token"]
+        place = await _bjornene(http, admin, pernille)
+        listener = await Socket.open(listen_on, mette)
+        await listener.subscribe(place["liva"])
+        added: list[str] = []
+        try:
+            # Published first, but never told: the other child may be shown to its own
+            # guardians only, so Liva's guardian may not see this photo.
+            together = await _add_photo(
+                http, pernille, place, [place["liva"], place["other"]], "Liva og en ven"
+            )
+            added.append(together["id"])
+            alone = await _add_photo(http, pernille, place, [place["liva"]], "Liva i sandkassen")
+            added.append(alone["id"])
+            # Events are told in order: the first one heard is the photo of Liva alone.
+            heard = (await listener.next())["payload"]["data"]["childDayChanged"]
+            assert heard["kind"] == "PHOTO" and heard["id"] == alone["id"], heard
+            assert heard["entry"] is None
+            photo = heard["photo"]
+            assert photo["id"] == alone["id"] and photo["caption"] == "Liva i sandkassen"
+            # The signed URL serves the re-encoded thumbnail.
+            served = await http.get(photo["url"])
+            assert served.status_code == 200, served.text
+            assert Image.open(io.BytesIO(served.content)).format == "JPEG"
+        finally:
+            # These servers commit: leave no photo behind for the tests that follow.
+            for photo_id in added:
+                await _gql(http, "DeletePhoto", None, {"photoId": photo_id}, pernille)
+            await listener.ws.close()
+
+
 @pytest.mark.parametrize("servers", [(1, "memory")], indirect=True)
-async def test_a_guardian_hears_of_entries_live(servers):
+async def test_a_guardian_hears_of_entries_and_visible_photos_live(servers):
     await _check_live(servers[0], servers[0])
+    await _check_photos(servers[0], servers[0])
 
 
 @pytest.mark.skipif(not is_postgres(), reason="LISTEN/NOTIFY needs PostgreSQL")
 @pytest.mark.parametrize("servers", [(2, "postgres")], indirect=True)
 async def test_across_two_processes_with_the_postgres_broker(servers):
     await _check_live(servers[0], servers[1])
+    await _check_photos(servers[0], servers[1])

@@ -8,14 +8,12 @@ from datetime import timedelta
 
 import pytest
 from PIL import ExifTags, Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.api.ids import decode
 from app.db import scope, utcnow
 from app.files import service as files
-from app.files.models import StoredFile
 from app.i18n import translate
-from app.runtime import Runtime
 from app.storage import ObjectNotFound
 from tests.files import (
     bomb_png,
@@ -28,21 +26,7 @@ from tests.files import (
     upload_response,
 )
 from tests.helpers import REGNBUEN_ADMIN, SOLSIKKEN_ADMIN, institution_id
-
-PAEDAGOG = "pernille@solsikken.example"
-METTE = "mette@example.com"
-
-
-async def _row(runtime: Runtime, institution: str, file_id: str) -> StoredFile | None:
-    async with runtime.sessions() as db:
-        scope(db, institution_ids=[decode(institution, "Institution", field="i")], user_id=None)
-        return await db.get(StoredFile, decode(file_id, "File", field="f"))
-
-
-async def _count(runtime: Runtime, institution: str) -> int:
-    async with runtime.sessions() as db:
-        scope(db, institution_ids=[decode(institution, "Institution", field="i")], user_id=None)
-        return int(await db.scalar(select(func.count()).select_from(StoredFile)) or 0)
+from tests.uploads.common import METTE, PAEDAGOG, stored_count, stored_row
 
 
 async def test_a_phone_photo_is_turned_upright_and_loses_exif_gps_and_comment(client, runtime):
@@ -59,7 +43,7 @@ async def test_a_phone_photo_is_turned_upright_and_loses_exif_gps_and_comment(cl
     assert (made["width"], made["height"]) == (1200, 2400)
     assert made["variants"] == ["full", "display", "thumbnail"]
     assert made["filename"] == "IMG_0042.jpg" and made["contentType"] == "image/jpeg"
-    row = await _row(runtime, iid, made["id"])
+    row = await stored_row(runtime, iid, made["id"])
     assert row is not None and row.claimed_at is None and row.purpose == "photo"
     sizes = {}
     for name, meta in row.variants.items():
@@ -112,7 +96,7 @@ async def test_documents_are_recognised_by_content(client, runtime):
             client, as_=METTE, institution=iid, purpose="attachment", filename=name, data=data
         )
         assert made["contentType"] == content_type and made["variants"] == ["original"]
-        row = await _row(runtime, iid, made["id"])
+        row = await stored_row(runtime, iid, made["id"])
         assert row is not None
         assert await runtime.storage.get(row.variants["original"]["key"]) == data
 
@@ -156,7 +140,7 @@ async def test_bad_files_are_refused_and_nothing_is_stored(
     client, runtime, purpose, filename, data, code, status
 ):
     iid = await institution_id(client, SOLSIKKEN_ADMIN)
-    before = await _count(runtime, iid)
+    before = await stored_count(runtime, iid)
     response = await upload_response(
         client, as_=PAEDAGOG, institution=iid, purpose=purpose, filename=filename, data=data
     )
@@ -164,7 +148,7 @@ async def test_bad_files_are_refused_and_nothing_is_stored(
     body = response.json()
     assert body["code"] in ("INVALID", "NOT_FOUND") and body["field"] in ("file", "purpose")
     assert body["detail"] == translate(code, "da", max_mb=10, megapixels=40)
-    assert await _count(runtime, iid) == before
+    assert await stored_count(runtime, iid) == before
 
 
 async def test_a_body_over_the_largest_limit_is_cut_off(client, runtime):
@@ -289,7 +273,7 @@ async def test_unclaimed_uploads_are_swept_after_a_day_with_their_objects(client
         filename="a.jpg",
         data=jpeg_bytes(64, 48),
     )
-    row = await _row(runtime, iid, made["id"])
+    row = await stored_row(runtime, iid, made["id"])
     assert row is not None
     keys = files.keys_of([row])
     async with runtime.sessions() as db:
@@ -305,7 +289,7 @@ async def test_unclaimed_uploads_are_swept_after_a_day_with_their_objects(client
             now=utcnow() + timedelta(hours=25),
         )
         assert swept >= 1
-    assert await _row(runtime, iid, made["id"]) is None
+    assert await stored_row(runtime, iid, made["id"]) is None
     for key in keys:
         with pytest.raises(ObjectNotFound):
             await runtime.storage.get(key)

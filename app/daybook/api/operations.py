@@ -389,10 +389,13 @@ class DaybookSubscriptions:
     ) -> AsyncGenerator[ChildDayChange, None]:
         child_id = decode(child, "Child", field="child")
         actor = await info.context.require_actor()
-        if await daybook.readable_child(info.context.db, actor, child_id) is None:
+        db = info.context.db
+        if await daybook.readable_child(db, actor, child_id) is None:
             raise NotFound(field="child")
+        await _release(db)
         async with info.context.runtime.broker.subscribe(daybook.channel(child_id)) as events:
             async for event in events:
+                await _release(db)
                 seen = await recheck(
                     sessions=info.context.runtime.sessions,
                     token=info.context.bearer_token(),
@@ -412,3 +415,12 @@ class DaybookSubscriptions:
                     entry=DayEntryNode.of(seen.entry) if seen.entry is not None else None,
                     photo=PhotoNode.of(seen.photo) if seen.photo is not None else None,
                 )
+                await _release(db)  # resumed once the change was sent
+
+
+async def _release(db: Any) -> None:
+    """End the read transaction: an idle subscriber holds no connection, and the nested
+    fields of the next change (a photo's URL reads its file) see what was committed since,
+    also on SQLite, whose open read transaction would keep its old snapshot."""
+    if db.in_transaction():
+        await db.commit()
