@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.attendance import views, views_api
 from tests.attendance.live_support import hold_events, subscribed
 from tests.attendance.plan_helpers import (
     METTE,
@@ -35,14 +34,9 @@ def _channels(f: dict[str, Any]) -> tuple[str, str]:
 
 
 @pytest.fixture
-def tablet_on_plan_clock(monkeypatch: pytest.MonkeyPatch, plan_clock: Any) -> Any:
-    """The tablets read the group's day on the plan clock's day (Monday 7 January 2030)."""
-
-    async def today(db: Any, group_id: Any) -> date:
-        return plan_clock.now.astimezone(CPH).date()
-
-    monkeypatch.setattr(views_api, "_today", today)
-    monkeypatch.setattr(views, "utcnow", lambda: plan_clock.now)
+def tablet_on_plan_clock(plan_clock: Any) -> Any:
+    """The tablets read the group's day on the attendance clock, which the plan clock fixes
+    (Monday 7 January 2030)."""
     return plan_clock
 
 
