@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actor import Actor
-from app.attendance import live
+from app.attendance import clock, live
 from app.attendance.models import Presence, PresenceEvent
 from app.db import new_id, rescope, utcnow, write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -132,7 +132,7 @@ async def confirm_checkout(
                 .order_by(Presence.checked_in_at)
                 .limit(1)
             )
-            if (later is not None and at > later) or at > utcnow():
+            if (later is not None and at > later) or at > clock.now():
                 raise ValidationFailed("invalid_checkout_time", field="at")
             presence.checked_out_at = at
         presence.checkout_estimated = False
@@ -143,7 +143,7 @@ async def confirm_checkout(
                 institution_id=presence.institution_id,
                 child_id=presence.child_id,
                 kind="confirm",
-                occurred_at=presence.checked_out_at or utcnow(),
+                occurred_at=presence.checked_out_at or clock.now(),
                 recorded_at=utcnow(),
                 recorded_by=actor.user_id,
                 device_id=actor.device_id,

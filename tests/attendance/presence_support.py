@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from app.attendance import clock
 from tests.client import GraphQLClient
 from tests.helpers import SOLSIKKEN_ADMIN, institution_id, overview
 
@@ -19,7 +20,8 @@ FATHER = "jonas@example.com"  # no custody, information access
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    """The attendance clock: real time, unless a test fixed it (plan_clock)."""
+    return clock.now()
 
 
 def ago(minutes: float) -> str:

@@ -4,11 +4,12 @@ PostgreSQL the database itself refuses a child present twice at once."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
+from app.attendance import clock
 from app.attendance.models import Presence
 from app.attendance.nightly import close_forgotten_checkouts
 from tests.attendance.presence_support import (
@@ -22,6 +23,9 @@ from tests.attendance.presence_support import (
 )
 from tests.conftest import is_postgres
 from tests.helpers import REGNBUEN_ADMIN, SOLSIKKEN_ADMIN, institution_id
+
+# A fixed Monday morning (the plan clock): "yesterday" is a whole day behind whenever this runs.
+pytestmark = pytest.mark.usefixtures("plan_clock")
 
 
 async def _yesterday_stay(client, runtime) -> tuple[dict, uuid.UUID]:
@@ -38,7 +42,7 @@ async def _yesterday_stay(client, runtime) -> tuple[dict, uuid.UUID]:
             await db.execute(
                 update(Presence)
                 .where(Presence.id == presence_id)
-                .values(checked_in_at=datetime.now(UTC) - timedelta(hours=23))
+                .values(checked_in_at=clock.now() - timedelta(hours=23))
             )
     return child, presence_id
 
@@ -50,12 +54,12 @@ async def test_forgotten_checkouts_are_closed_estimated_and_confirmed(client, ru
         institution = (await db.get(Presence, presence_id)).institution_id
     async with runtime.sessions() as db:
         closed = await close_forgotten_checkouts(
-            db=db, institution_id=institution, now=datetime.now(UTC)
+            db=db, institution_id=institution, now=clock.now()
         )
     assert closed == 1
     async with runtime.sessions() as db:
         again = await close_forgotten_checkouts(
-            db=db, institution_id=institution, now=datetime.now(UTC)
+            db=db, institution_id=institution, now=clock.now()
         )
     assert again == 0
     listed = (await client.gql("UnconfirmedCheckouts", {"institutionId": iid}, as_=STAFF))[
@@ -87,7 +91,7 @@ async def test_a_late_real_check_out_replaces_the_estimate(client, runtime):
         row = await db.get(Presence, presence_id)
         institution, came = row.institution_id, row.checked_in_at
     async with runtime.sessions() as db:
-        await close_forgotten_checkouts(db=db, institution_id=institution, now=datetime.now(UTC))
+        await close_forgotten_checkouts(db=db, institution_id=institution, now=clock.now())
     # The tablet syncs yesterday's check-out now (within 24 hours of it).
     real = (came + timedelta(minutes=30)).isoformat()
     went = await check_out(
@@ -139,7 +143,11 @@ async def test_the_worker_runs_the_nightly_close(client, runtime, settings):
     await _yesterday_stay(client, runtime)
     job = next(j for j in PERIODIC_JOBS if j.name == "attendance-nightly")
     ran = await run_due_jobs(
-        sessions=runtime.sessions, storage=runtime.storage, settings=settings, jobs=[job]
+        sessions=runtime.sessions,
+        storage=runtime.storage,
+        settings=settings,
+        jobs=[job],
+        now=clock.now(),
     )
     assert ran == ["attendance-nightly"]
     iid = await institution_id(client, SOLSIKKEN_ADMIN)
