@@ -37,7 +37,8 @@ def _today(offset: int = 0) -> str:
 
 async def _liva_set_up(client) -> dict[str, Any]:
     """Liva with a pickup person, a codeword, a stay today, and on the fixed plan clock's
-    days: a plan for Wednesday that asks a friend along home, an open sickness a week on."""
+    days: a plan for Wednesday that asks a friend along home, an open sickness a week on,
+    and Solsikken's summer survey."""
     f = await family(client)
     person = await client.gql(
         "AddPickupPerson",
@@ -69,6 +70,20 @@ async def _liva_set_up(client) -> dict[str, Any]:
         },
         as_=METTE,
     )
+    survey = await client.gql(
+        "OpenVacationSurvey",
+        {
+            "input": {
+                "institutionId": f["institution"],
+                "title": "Sommer",
+                "firstDay": day(14),
+                "lastDay": day(18),
+                "deadline": day(7),
+            }
+        },
+        as_=SOLSIKKEN_ADMIN,
+    )
+    assert survey["openVacationSurvey"]["__typename"] == "VacationSurvey", survey
     return {
         **f,
         "person": person["addPickupPerson"]["id"],
@@ -154,6 +169,13 @@ def _staff_reads(f: dict[str, Any]) -> list[Case]:
     ]
 
 
+def _institution_reads(f: dict[str, Any]) -> list[Case]:
+    """Every member of Solsikken sees these (guardians answer the vacation survey)."""
+    return [
+        Case("VacationSurveys", {"institutionId": f["institution"]}, empty("vacationSurveys")),
+    ]
+
+
 async def test_attendance_mutations_are_not_found_for_outsiders(client, plan_clock):
     f = await _liva_set_up(client)
     outsiders = [*STRANGERS, await other_family_guardian(client), f["friend_parent"], JONAS]
@@ -180,6 +202,7 @@ async def test_attendance_reads_show_outsiders_nothing(client, plan_clock):
     await assert_refused(client, _staff_reads(f), staff_only)
     # The report is the admin's: the group's own pædagog does not get it either.
     await assert_refused(client, _staff_reads(f)[:1], [PERNILLE])
+    await assert_refused(client, _institution_reads(f), STRANGERS)
 
 
 async def test_attendance_reads_show_the_owners_what_the_outsiders_miss(client, plan_clock):
@@ -199,6 +222,7 @@ async def test_attendance_reads_show_the_owners_what_the_outsiders_miss(client, 
         ("PickupPlan", {"childId": liva, "start": day(0), "end": day(6)}, "pickupPlan", JONAS),
         ("PickupPlanHistory", {"childId": liva, "day": day(2)}, "pickupPlanHistory", METTE),
         ("PickupCompanionRequests", {}, "pickupCompanionRequests", f["friend_parent"]),
+        ("VacationSurveys", {"institutionId": f["institution"]}, "vacationSurveys", METTE),
         (
             "AttendanceReport",
             {"institutionId": f["institution"], "start": _today(), "end": _today()},
@@ -223,6 +247,7 @@ async def test_attendance_needs_a_live_session(client, plan_clock):
         *_mutations(f),
         *_reads(f),
         *_staff_reads(f),
+        *_institution_reads(f),
         Case("PickupCompanionRequests", {}),
         Case("SetPersonalPin", {"pin": "2468"}),
     ]
