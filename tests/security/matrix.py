@@ -109,19 +109,25 @@ async def dead_sessions(client: GraphQLClient) -> list[str | None]:
 
 
 async def assert_refused(
-    client: GraphQLClient, cases: Iterable[Case], actors: Iterable[str]
+    client: GraphQLClient,
+    cases: Iterable[Case],
+    actors: Iterable[str],
+    *,
+    tokens: Iterable[str] = (),
 ) -> None:
-    """Every actor gets every case's refusal (and, for a mutation, nothing is written: the
-    caller checks what matters afterwards)."""
+    """Every actor (by e-mail) and every token (a paired device's, say) gets every case's
+    refusal. For a mutation nothing must be written: the caller checks what matters."""
     cases = list(cases)
-    for actor in actors:
+    callers: list[tuple[str, dict[str, str]]] = [(a, {"as_": a}) for a in actors]
+    callers += [(f"token {t[:8]}…", {"token": t}) for t in tokens]
+    for who, credentials in callers:
         for case in cases:
-            payload = await client.execute(case.operation, case.variables, as_=actor)
+            payload = await client.execute(case.operation, case.variables, **credentials)
             for check in case.expect:
                 try:
                     check(payload)
                 except AssertionError as exc:
-                    raise AssertionError(f"{case.operation} as {actor}: {exc}") from exc
+                    raise AssertionError(f"{case.operation} as {who}: {exc}") from exc
 
 
 async def assert_unauthenticated(
@@ -147,3 +153,19 @@ async def other_family_guardian(client: GraphQLClient) -> str:
     )
     email: str = child["guardians"][0]["email"]
     return email
+
+
+async def device_tokens(client: GraphQLClient, institution: str) -> list[str]:
+    """A kiosk's and a staff tablet's own tokens (nobody switched in): in the institution's
+    database scope, with no role of their own."""
+    from tests.helpers import SOLSIKKEN_ADMIN
+
+    tokens = []
+    for role in ("KIOSK", "STAFF_TABLET"):
+        paired = await client.gql(
+            "PairDevice",
+            {"institutionId": institution, "role": role, "label": role.lower()},
+            as_=SOLSIKKEN_ADMIN,
+        )
+        tokens.append(paired["pairDevice"]["token"])
+    return tokens

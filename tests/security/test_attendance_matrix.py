@@ -1,8 +1,9 @@
 """The security matrix of attendance: pickup persons and the codeword, absences, the personal
 PIN, the child's plan and presence history, the attendance report, the pickup plan's reads.
 Another institution's admin and staff, another family's guardian (also the one Liva's plan
-asks along: a companion request opens nothing else) and Liva's father without custody are
-refused; no session, a revoked one and a made-up token are UNAUTHENTICATED; nothing changes."""
+asks along: a companion request opens nothing else), Liva's father without custody and
+Solsikken's own kiosk and tablet (no one switched in) are refused; no session, a revoked one
+and a made-up token are UNAUTHENTICATED; nothing changes."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.security.matrix import (
     assert_refused,
     assert_unauthenticated,
     dead_sessions,
+    device_tokens,
     empty,
     equals,
     error,
@@ -179,7 +181,8 @@ def _institution_reads(f: dict[str, Any]) -> list[Case]:
 async def test_attendance_mutations_are_not_found_for_outsiders(client, plan_clock):
     f = await _liva_set_up(client)
     outsiders = [*STRANGERS, await other_family_guardian(client), f["friend_parent"], JONAS]
-    await assert_refused(client, _mutations(f), outsiders)
+    devices = await device_tokens(client, f["institution"])
+    await assert_refused(client, _mutations(f), outsiders, tokens=devices)
     # Nothing changed: the person, the codeword and the open sickness are as they were.
     seen = await client.gql("PickupPersons", {"childId": f["liva"]}, as_=PERNILLE)
     assert [(p["name"], p["phone"]) for p in seen["pickupPersons"]] == [
@@ -197,9 +200,12 @@ async def test_attendance_mutations_are_not_found_for_outsiders(client, plan_clo
 async def test_attendance_reads_show_outsiders_nothing(client, plan_clock):
     f = await _liva_set_up(client)
     outsiders = [*STRANGERS, await other_family_guardian(client), f["friend_parent"]]
-    await assert_refused(client, _reads(f), outsiders)
+    devices = await device_tokens(client, f["institution"])
+    await assert_refused(client, _reads(f), outsiders, tokens=devices)
     staff_only = [*outsiders, METTE, JONAS]
     await assert_refused(client, _staff_reads(f), staff_only)
+    # A device does only its device's work (the tablet lists who may switch in).
+    await assert_refused(client, _staff_reads(f)[:3], [], tokens=devices)
     # The report is the admin's: the group's own pædagog does not get it either.
     await assert_refused(client, _staff_reads(f)[:1], [PERNILLE])
     await assert_refused(client, _institution_reads(f), STRANGERS)
