@@ -134,6 +134,7 @@ def _reads(f: dict[str, Any]) -> list[Case]:
             empty("pickupPersons"),
             equals("pickupCodeword", NO_CODEWORD),
         ),
+        Case("PickupPersonPhotos", {"childId": liva}, empty("pickupPersons")),
         Case("Node", {"id": f["person"]}, null("node")),
         Case("Absences", {"childId": liva, "start": day(0), "end": day(30)}, empty("absences")),
         Case("ChildPlan", {"childId": liva, "start": _today(), "days": 7}, error("NOT_FOUND")),
