@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Iterator
-from typing import ParamSpec, TypeVar
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
+from contextlib import aclosing
+from typing import Any, ParamSpec, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -119,30 +120,45 @@ class ErrorPolicy(SchemaExtension):
         if not result or not result.errors:
             return
         context = self.execution_context.context
-        language = getattr(context, "language", "da")
-        request_id = getattr(context, "request_id", "-")
-        result.errors = [self._shape(error, language, request_id) for error in result.errors]
+        result.errors = [shape_error(error, context) for error in result.errors]
 
-    def _shape(self, error: GraphQLError, language: str, request_id: str) -> GraphQLError:
-        original = error.original_error
-        if original is None or isinstance(original, GraphQLError):
-            return error
-        if isinstance(original, DomainError):
-            return GraphQLError(
-                original.message(language),
-                nodes=error.nodes,
-                path=error.path,
-                extensions={"code": original.code, "field": original.field},
-            )
-        log.error(
-            "unexpected error in %s",
-            ".".join(str(p) for p in error.path or []),
-            exc_info=original,
-            extra={"request_id": request_id},
-        )
+
+def shape_error(error: GraphQLError, context: Any) -> GraphQLError:
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return error
+    language = getattr(context, "language", "da")
+    if isinstance(original, DomainError):
         return GraphQLError(
-            translate("internal_error", language, request_id=request_id),
+            original.message(language),
             nodes=error.nodes,
             path=error.path,
-            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+            extensions={"code": original.code, "field": original.field},
         )
+    request_id = getattr(context, "request_id", "-")
+    log.error(
+        "unexpected error in %s",
+        ".".join(str(p) for p in error.path or []),
+        exc_info=original,
+        extra={"request_id": request_id},
+    )
+    return GraphQLError(
+        translate("internal_error", language, request_id=request_id),
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+    )
+
+
+async def shaped_stream(
+    results: AsyncGenerator[Any, None], context: Any
+) -> AsyncGenerator[Any, None]:
+    """A subscription's results are streamed past ErrorPolicy (its on_operation sees no
+    single result): without this, a resolver's NotFound would reach the client as a bare
+    message key without its code, and an unexpected exception's text unmasked."""
+    async with aclosing(results):
+        async for result in results:
+            errors = getattr(result, "errors", None)
+            if errors:
+                result.errors = [shape_error(error, context) for error in errors]
+            yield result

@@ -76,5 +76,49 @@ async def test_every_announcement_mutation_needs_a_live_session(client):
         for operation, variables, _ in await _mutations(client, made):
             payload = await client.execute(operation, variables, token=token)
             assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", operation
-        payload = await client.execute("Announcements", {}, token=token)
-        assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        for operation, variables in (
+            ("Announcements", {}),
+            ("AnnouncementNode", {"id": made["id"]}),
+            ("AnnouncementConfirmations", {"id": made["id"]}),
+        ):
+            payload = await client.execute(operation, variables, token=token)
+            assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", operation
+
+
+async def test_confirmations_and_attachments_cross_no_wall(client):
+    """The confirmation list is the author's side: neither strangers nor the group's own
+    guardians see it; a stranger cannot attach a Solsikken upload in their own institution."""
+    from tests.files import pdf_bytes, upload
+    from tests.helpers import REGNBUEN_ADMIN, SOLSIKKEN_ADMIN, institution_id
+    from tests.security.matrix import Case, assert_refused, not_found, null
+
+    made = await _myrerne_announcement(client)
+    guardian = sorted(await guardians_of_group(client, "Myrerne"))[0]
+    confirmations = Case("AnnouncementConfirmations", {"id": made["id"]}, null("node"))
+    await assert_refused(client, [confirmations], [STRANGER_ADMIN, STRANGER_STAFF, METTE])
+    own = (await client.gql("AnnouncementConfirmations", {"id": made["id"]}, as_=guardian))["node"]
+    assert own["title"] == made["title"]  # the announcement is hers, the follow-up is not
+    assert own["stats"] is None and own["confirmations"] is None
+    solsikken = await institution_id(client, SOLSIKKEN_ADMIN)
+    pernilles = await upload(
+        client,
+        as_=PERNILLE,
+        institution=solsikken,
+        purpose="attachment",
+        filename="madplan.pdf",
+        data=pdf_bytes(),
+    )
+    foreign = Case(
+        "PostAnnouncement",
+        {
+            "input": {
+                "institutionId": await institution_id(client, REGNBUEN_ADMIN),
+                "title": "X",
+                "body": "Y",
+                "attachmentIds": [pernilles["id"]],
+            }
+        },
+        not_found("postAnnouncement"),
+    )
+    await assert_refused(client, [foreign], [STRANGER_ADMIN, STRANGER_STAFF])
+    assert await listed(client, STRANGER_ADMIN) == []

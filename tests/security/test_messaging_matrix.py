@@ -55,6 +55,7 @@ def _mutations(f: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
         ("SendMessage", {"threadId": f["thread"], "body": "x"}, "sendMessage"),
         ("EditMessage", {"messageId": f["message"], "body": "x"}, "editMessage"),
         ("DeleteMessage", {"messageId": f["message"]}, "deleteMessage"),
+        ("ForwardMessage", {"messageId": f["message"], "threadId": f["thread"]}, "forwardMessage"),
         ("MarkThreadRead", {"threadId": f["thread"]}, "markThreadRead"),
         ("SetThreadFlags", {"threadId": f["thread"], "archived": True}, "setThreadFlags"),
         ("LeaveThread", {"threadId": f["thread"]}, "leaveThread"),
@@ -116,6 +117,70 @@ async def test_messaging_needs_a_live_session(client, token_kind):
     for operation, variables, _ in _mutations(f):
         payload = await client.execute(operation, variables, token=token)
         assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", operation
-    for operation, variables in [("Inbox", {"first": 5}), ("Thread", {"id": f["thread"]})]:
+    for operation, variables in [
+        ("Inbox", {"first": 5}),
+        ("Thread", {"id": f["thread"]}),
+        ("ThreadMessagesPage", {"id": f["thread"], "first": 5}),
+        ("SearchMessages", {"text": "feber"}),
+    ]:
         payload = await client.execute(operation, variables, token=token)
         assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", operation
+
+
+async def test_forwarding_and_attachments_cross_no_wall(client):
+    """Each outsider has a thread of their own: the sensitive message cannot be forwarded
+    into it, their own message cannot be forwarded into the sensitive thread, and a
+    Solsikken upload cannot be attached there."""
+    from tests.files import pdf_bytes, upload
+    from tests.messaging.util import LARS
+    from tests.security.matrix import Case, assert_refused, not_found, null
+
+    f = await _fixture(client)
+    d = f["d"]
+    pernilles = await upload(
+        client,
+        as_=PERNILLE,
+        institution=d.institution,
+        purpose="attachment",
+        filename="madplan.pdf",
+        data=pdf_bytes(),
+    )
+    other_child = d.other_bjornene_family()["id"]
+    own_threads = {
+        STRANGER_ADMIN: (STRANGER_ADMIN, d.regnbuen, {"groupStaff": [d.regnbuen_groups["0.A"]]}),
+        STRANGER_STAFF: (LARS, d.regnbuen, {"groupStaff": [d.regnbuen_groups["0.A"]]}),
+        f["other"]: (PERNILLE, d.institution, {"children": [other_child]}),
+        JONAS: (PERNILLE, d.institution, {"children": [d.child("Liva Holm-Jensen")]}),
+    }
+    for who, (author, institution, recipients) in own_threads.items():
+        (own,) = await started(client, author, institution, recipients)
+        cases = [
+            Case(
+                "ForwardMessage",
+                {"messageId": f["message"], "threadId": own["id"]},
+                not_found("forwardMessage"),
+            ),
+            Case(
+                "ForwardMessage",
+                {"messageId": own["lastMessage"]["id"], "threadId": f["thread"]},
+                not_found("forwardMessage"),
+            ),
+            Case(
+                "SendMessage",
+                {"threadId": own["id"], "body": "Se her", "fileIds": [pernilles["id"]]},
+                not_found("sendMessage"),
+            ),
+            Case("ThreadMessagesPage", {"id": f["thread"], "first": 5}, null("node")),
+        ]
+        await assert_refused(client, cases, [who])
+    # Nothing arrived in the sensitive thread, and the upload is still Pernille's to use.
+    seen = await thread(client, METTE, f["thread"])
+    assert seen["lastMessage"]["id"] == f["message"]
+    (mine,) = await started(
+        client,
+        PERNILLE,
+        d.institution,
+        {"children": [d.child("Liva Holm-Jensen")]},
+        fileIds=[pernilles["id"]],
+    )
+    assert mine["lastMessage"]["id"]
