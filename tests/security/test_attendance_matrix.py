@@ -8,10 +8,11 @@ and a made-up token are UNAUTHENTICATED; nothing changes."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app.attendance import clock
 from tests.attendance.plan_helpers import JONAS, METTE, PERNILLE, day, family
 from tests.helpers import SOLSIKKEN_ADMIN
 from tests.security.matrix import (
@@ -34,7 +35,9 @@ NO_CODEWORD = {"isSet": False, "codeword": None}
 
 
 def _today(offset: int = 0) -> str:
-    return (datetime.now(ZoneInfo("Europe/Copenhagen")).date() + timedelta(days=offset)).isoformat()
+    """The attendance clock's day (the plan clock fixes it), `offset` days on."""
+    local = clock.now().astimezone(ZoneInfo("Europe/Copenhagen"))
+    return (local.date() + timedelta(days=offset)).isoformat()
 
 
 async def _liva_set_up(client) -> dict[str, Any]:
@@ -59,7 +62,7 @@ async def _liva_set_up(client) -> dict[str, Any]:
             "input": {
                 "eventId": str(uuid.uuid4()),
                 "childId": f["liva"],
-                "at": (datetime.now(UTC) - timedelta(minutes=30)).isoformat(),
+                "at": (clock.now() - timedelta(minutes=30)).isoformat(),
             }
         },
         as_=PERNILLE,
