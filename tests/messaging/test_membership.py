@@ -9,8 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.db import utcnow
-from app.jobs import JobContext
-from app.messaging.membership import departed_children_job
+from app.jobs import PERIODIC_JOBS, JobContext
 from tests.messaging.util import (
     JONAS,
     KARSTEN,
@@ -122,14 +121,16 @@ async def test_a_child_leaving_the_institution_ends_its_guardians_threads_after_
         assert (await bodies(client, guardian, thread_id))[0] == "Inden sidste dag"
 
     # The worker's hourly job after the last day: the past stays, nothing new arrives.
+    job = next(j for j in PERIODIC_JOBS if j.name == "messaging-departed-children")
+    assert job.every == timedelta(hours=1)
     context = JobContext(
         sessions=runtime.sessions,
         storage=runtime.storage,
         settings=runtime.settings,
         now=utcnow() + timedelta(days=4),
     )
-    assert await departed_children_job(context) >= len(threads)
-    assert await departed_children_job(context) == 0  # idempotent
+    assert await job.run(context) >= len(threads)
+    assert await job.run(context) == 0  # idempotent
     for thread_id in threads:
         later = await send(client, PERNILLE, thread_id, "Efter sidste dag")
         seen = await bodies(client, guardian, thread_id)
