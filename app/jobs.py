@@ -27,6 +27,7 @@ from app.config import Settings
 from app.db import RequestSession, utcnow, write_transaction
 from app.files.service import sweep_unclaimed
 from app.gallery.retention import purge_expired_photos
+from app.messaging.membership import departed_children_job
 from app.messaging.retention import purge_expired_threads
 from app.notifications.models import JobRun
 from app.notifications.retention import purge_delivered_notifications
@@ -104,6 +105,7 @@ async def run_retention(context: JobContext) -> dict[str, int]:
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("retention", timedelta(days=1), run_retention),
     PeriodicJob("attendance-nightly", timedelta(hours=1), attendance_nightly),
+    PeriodicJob("messaging-departed-children", timedelta(hours=1), departed_children_job),
 ]
 
 

@@ -13,20 +13,8 @@ from app.announcements.models import Announcement
 from app.announcements.service import forget_attachments
 from app.db import write_transaction
 from app.files.service import delete_objects
-from app.institutions.settings import institution_settings
+from app.institutions.settings import message_retention_cutoff
 from app.storage import ObjectStorage
-
-
-def months_before(moment: datetime, months: int) -> datetime:
-    """The same wall-clock moment `months` calendar months earlier (day clamped: 31 -> 30)."""
-    month_index = moment.year * 12 + moment.month - 1 - months
-    year, month = divmod(month_index, 12)
-    day = moment.day
-    while True:
-        try:
-            return moment.replace(year=year, month=month + 1, day=day)
-        except ValueError:
-            day -= 1
 
 
 async def purge_expired_announcements(
@@ -35,13 +23,13 @@ async def purge_expired_announcements(
     """Delete the institution's announcements posted before the retention period, with their
     receipts and audience (cascade). Runs in a session scoped to that institution."""
     async with write_transaction(db):
-        months = (await institution_settings(db, institution_id)).message_retention_months
+        cutoff = await message_retention_cutoff(db, institution_id, now)
         expired = list(
             (
                 await db.scalars(
                     select(Announcement.id).where(
                         Announcement.institution_id == institution_id,
-                        Announcement.created_at < months_before(now, months),
+                        Announcement.created_at < cutoff,
                     )
                 )
             ).all()

@@ -21,7 +21,13 @@ from app.institutions.models import (
     StaffMembership,
 )
 from app.institutions.policies import require_admin
-from app.institutions.service import active_group_in, admin_child, clean_name, get_row
+from app.institutions.service import (
+    active_group_in,
+    admin_child,
+    clean_name,
+    get_row,
+    guardian_reach_changed,
+)
 
 # --- administration: staff -------------------------------------------------------------
 
@@ -195,6 +201,7 @@ async def update_guardian_link(
     """Change custody, access or relation of a guardian link."""
     async with write_transaction(db):
         link = await _admin_link(db, actor, link_id)
+        before = link.access
         if relation is not None:
             link.relation = relation.strip()[:50]
         if has_custody is not None:
@@ -203,6 +210,8 @@ async def update_guardian_link(
                 link.access = "none"
         if access is not None:
             link.access = _access_for(link.has_custody, access)
+        if link.access != before:
+            await guardian_reach_changed(db, link.institution_id, [link.child_id], link.user_id)
     return link
 
 
@@ -213,6 +222,7 @@ async def remove_guardian_link(
     async with write_transaction(db):
         link = await _admin_link(db, actor, link_id)
         await db.delete(link)
+        await guardian_reach_changed(db, link.institution_id, [link.child_id], link.user_id)
     return link
 
 

@@ -27,6 +27,7 @@ from app.institutions.models import (
     StaffMembership,
 )
 from app.institutions.policies import require_admin, visible_children, visible_groups
+from app.messaging import membership as messaging_membership
 from app.pagination import Page, paginate
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -272,6 +273,25 @@ async def admin_child(db: AsyncSession, actor: Actor, child_id: uuid.UUID) -> Ch
     return child
 
 
+async def guardian_reach_changed(
+    db: AsyncSession,
+    institution_id: uuid.UUID,
+    child_ids: list[uuid.UUID],
+    user_id: uuid.UUID | None = None,
+) -> None:
+    """After a child moved or left, or a guardian link ended or lost access, in the same
+    transaction: guardians who took part in message threads only through these children
+    (or their group) receive nothing new there; what they had stays readable."""
+    await db.flush()
+    await messaging_membership.end_lapsed_participation(
+        db,
+        institution_id=institution_id,
+        today=await _today(db, institution_id),
+        child_ids=child_ids,
+        user_id=user_id,
+    )
+
+
 async def active_group_in(
     db: AsyncSession, institution_id: uuid.UUID, group_id: uuid.UUID, field: str
 ) -> Group:
@@ -475,7 +495,9 @@ async def move_child(
     async with write_transaction(db):
         child = await admin_child(db, actor, child_id)
         await active_group_in(db, child.institution_id, group_id, "groupId")
-        child.group_id = group_id
+        if child.group_id != group_id:
+            child.group_id = group_id
+            await guardian_reach_changed(db, child.institution_id, [child.id])
     return child
 
 
@@ -488,6 +510,8 @@ async def deactivate_child(
         if last_day < child.active_from:
             raise ValidationFailed("period_order", field="lastDay")
         child.active_until = last_day
+        # A last day already past ends now; a later one is ended by the hourly job.
+        await guardian_reach_changed(db, child.institution_id, [child.id])
     return child
 
 

@@ -9,6 +9,7 @@ import dataclasses
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,6 +60,27 @@ def settings_of(institution: Institution) -> InstitutionSettings:
 async def institution_settings(db: AsyncSession, institution_id: uuid.UUID) -> InstitutionSettings:
     institution = await db.get(Institution, institution_id)
     return settings_of(institution) if institution is not None else InstitutionSettings()
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same wall-clock moment `months` calendar months earlier (day clamped: 31 -> 30):
+    what the settings' "retention months" mean."""
+    month_index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(month_index, 12)
+    day = moment.day
+    while True:
+        try:
+            return moment.replace(year=year, month=month + 1, day=day)
+        except ValueError:
+            day -= 1
+
+
+async def message_retention_cutoff(
+    db: AsyncSession, institution_id: uuid.UUID, now: datetime
+) -> datetime:
+    """Messages and announcements older than this go (`message_retention_months` back)."""
+    months = (await institution_settings(db, institution_id)).message_retention_months
+    return months_before(now, months)
 
 
 def _field(name: str) -> str:

@@ -86,6 +86,7 @@ class ThreadChild(TenantOwned, Base):
 class Participant(TenantOwned, Base):
     __tablename__ = "message_participants"
     __table_args__ = (
+        UniqueConstraint("id", "institution_id"),
         ForeignKeyConstraint(
             ["thread_id", "institution_id"],
             ["message_threads.id", "message_threads.institution_id"],
@@ -121,6 +122,36 @@ class Participant(TenantOwned, Base):
     # Left: keeps reading what came before, receives nothing new. Removed: sees nothing.
     left_at: Mapped[datetime | None]
     removed_at: Mapped[datetime | None]
+
+
+class ParticipantBasis(TenantOwned, Base):
+    """Why a guardian takes part: through a child (as long as they are its guardian and it is
+    enrolled) or, for a broadcast to a group, through a child in that group. When none of a
+    participant's bases holds any more, they leave (app.messaging.membership). Guardians
+    addressed as persons (the one who started the thread, a guardian's peers) have none."""
+
+    __tablename__ = "message_participant_bases"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["participant_id", "institution_id"],
+            ["message_participants.id", "message_participants.institution_id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["child_id", "institution_id"],
+            ["children.id", "children.institution_id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["group_id", "institution_id"], ["groups.id", "groups.institution_id"]
+        ),
+    )
+
+    participant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    child_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, index=True)
+    institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)
+    # None: the child itself, in whatever group; otherwise only while it is in this group.
+    group_id: Mapped[uuid.UUID | None]
 
 
 class ThreadState(TenantOwned, Base):

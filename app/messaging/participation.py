@@ -13,7 +13,7 @@ from app.actor import Actor
 from app.db import new_id, utcnow, write_transaction
 from app.errors import NotFound, ValidationFailed
 from app.institutions.models import GuardianLink
-from app.messaging import live
+from app.messaging import live, membership
 from app.messaging.models import AutoReply, Message, Participant, Thread, ThreadChild, ThreadState
 from app.messaging.policies import visible_messages
 from app.messaging.recipients import Recipients, resolve
@@ -135,16 +135,25 @@ async def add_participants(
         wanted = [(u, "staff") for u in sorted(resolved.staff_users)] + [
             (u, "guardian") for u in sorted(guardians - resolved.staff_users)
         ]
+        reached: list[Participant] = []
+        fresh: set[uuid.UUID] = set()  # new, or back after leaving or being removed
         for user_id, role in wanted:
-            if user_id in users:
-                users[user_id].left_at = users[user_id].removed_at = None
-            else:
-                db.add(_participant(thread, kind="user", user_id=user_id, role=role))
+            participant = users.get(user_id)
+            if participant is None:
+                participant = _participant(thread, kind="user", user_id=user_id, role=role)
+                db.add(participant)
+                fresh.add(participant.id)
+            elif participant.left_at or participant.removed_at:
+                participant.left_at = participant.removed_at = None
+                fresh.add(participant.id)
+            reached.append(participant)
         for group_id in sorted(resolved.group_inboxes):
             if group_id not in groups:
                 db.add(_participant(thread, kind="group_inbox", group_id=group_id, role="staff"))
         if resolved.institution_inbox and not any(p.kind == "institution_inbox" for p in existing):
             db.add(_participant(thread, kind="institution_inbox", role="staff"))
+        await db.flush()
+        await membership.merge_bases(db, reached, resolved.bases, fresh=fresh)
         await db.flush()
         events = await live.thread_events(db, live.NEW_THREAD, [thread.id])
     return Outcome(threads=[thread], events=events)

@@ -78,10 +78,22 @@ class Resolved:
     families: list[Family] = field(default_factory=list)
     # Guardian to guardian (where allowed): one thread, no fan-out.
     peer_guardians: set[uuid.UUID] = field(default_factory=set)
+    # Why each guardian was reached: guardian -> child -> group (None: the child itself,
+    # wherever its group). Participation lasts while one of these still holds
+    # (app.messaging.membership); guardians addressed as persons have none.
+    bases: dict[uuid.UUID, dict[uuid.UUID, uuid.UUID | None]] = field(default_factory=dict)
 
     @property
     def is_broadcast(self) -> bool:
         return bool(self.audience)
+
+    def add_basis(
+        self, user_id: uuid.UUID, child_id: uuid.UUID, group_id: uuid.UUID | None
+    ) -> None:
+        """Reached through `child_id` (in `group_id`); the child itself outweighs its group."""
+        reasons = self.bases.setdefault(user_id, {})
+        if child_id not in reasons or group_id is None:
+            reasons[child_id] = group_id
 
 
 def _links_allowed(sensitive: bool) -> tuple[str, ...]:
@@ -166,7 +178,7 @@ async def _resolve_for_staff(
 
     if r.groups or r.all_guardians:
         statement = (
-            select(GuardianLink.user_id)
+            select(GuardianLink.user_id, GuardianLink.child_id, Child.group_id)
             .join(Child, Child.id == GuardianLink.child_id)
             .where(
                 GuardianLink.institution_id == institution_id,
@@ -176,15 +188,19 @@ async def _resolve_for_staff(
         )
         if not r.all_guardians:
             statement = statement.where(Child.group_id.in_(r.groups))
-        result.broadcast_guardians = set((await db.scalars(statement)).all())
+        for user_id, child_id, group_id in (await db.execute(statement)).all():
+            result.add_basis(user_id, child_id, None if r.all_guardians else group_id)
         if r.children:
-            rows = await db.scalars(
-                select(GuardianLink.user_id).where(
+            named = await db.execute(
+                select(GuardianLink.user_id, GuardianLink.child_id).where(
                     GuardianLink.child_id.in_(r.children), GuardianLink.access.in_(allowed)
                 )
             )
-            result.broadcast_guardians |= set(rows.all())
-        result.broadcast_guardians |= {link.user_id for link in links}
+            for user_id, child_id in named.all():
+                result.add_basis(user_id, child_id, None)
+        for link in links:
+            result.add_basis(link.user_id, link.child_id, None)
+        result.broadcast_guardians = set(result.bases)
         if r.all_guardians:
             result.audience = "institution"
         else:
@@ -211,6 +227,8 @@ async def _resolve_for_staff(
         per_child[link.child_id].add(link.user_id)
     families: dict[frozenset[uuid.UUID], Family] = {}
     for child_id, users in per_child.items():
+        for user_id in users:
+            result.add_basis(user_id, child_id, None)
         key = frozenset(users)
         families.setdefault(key, Family(guardians=key)).children.append(child_id)
     result.families = list(families.values())

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import write_transaction
-from app.institutions.settings import institution_settings
+from app.institutions.settings import message_retention_cutoff
 from app.messaging import attachments
 from app.messaging.models import Thread
 from app.storage import ObjectStorage
-
-
-def _months_before(now: datetime, months: int) -> datetime:
-    # A month is taken as 30.44 days: retention is about "roughly two years", not a calendar.
-    return now - timedelta(days=round(months * 30.44))
-
-
-async def retention_months(db: AsyncSession, institution_id: uuid.UUID) -> int:
-    return (await institution_settings(db, institution_id)).message_retention_months
 
 
 async def purge_expired_threads(
@@ -31,8 +22,7 @@ async def purge_expired_threads(
     (with their replies, messages and attachments); objects go after commit. Returns how
     many threads were deleted."""
     async with write_transaction(db):
-        months = await retention_months(db, institution_id)
-        cutoff = _months_before(now, months)
+        cutoff = await message_retention_cutoff(db, institution_id, now)
         expired = list(
             (
                 await db.scalars(

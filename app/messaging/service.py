@@ -19,7 +19,7 @@ from app.actor import Actor
 from app.db import new_id, utcnow, write_transaction
 from app.errors import NotFound, ValidationFailed
 from app.institutions.models import Group
-from app.messaging import attachments, live
+from app.messaging import attachments, live, membership
 from app.messaging.audience import recipients_to_notify
 from app.messaging.models import (
     MAX_BODY,
@@ -257,14 +257,17 @@ async def start_thread(
             )
             db.add(thread)
             await db.flush()
+            participants = _participants(thread, actor, staff, as_group_id, resolved, guardians)
             db.add_all(
-                _participants(thread, actor, staff, as_group_id, resolved, guardians)
+                participants
                 + [
                     ThreadChild(thread_id=thread.id, child_id=c, institution_id=institution_id)
                     for c in children
                 ]
             )
             await db.flush()
+            # Why each guardian takes part (written with the first message's flush).
+            db.add_all(membership.basis_rows(participants, resolved.bases, children or None))
             message = await _post(
                 db,
                 thread,

@@ -8,6 +8,7 @@ from app.api.ids import decode
 from app.db import utcnow
 from app.messaging.audience import recipients_to_notify
 from app.messaging.retention import purge_expired_threads
+from tests.conftest import is_postgres
 from tests.helpers import SOLSIKKEN_ADMIN
 from tests.messaging.util import (
     JONAS,
@@ -265,3 +266,31 @@ async def test_retention_purges_threads_without_recent_activity(client, runtime)
     assert purged >= 1
     assert await thread(client, METTE, t["id"]) is None
     assert await thread(client, SOLSIKKEN_ADMIN, t["id"]) is None
+
+
+async def _found(client, as_: str, text: str) -> list[str]:
+    data = await client.gql("SearchMessages", {"text": text}, as_=as_)
+    return [e["node"]["body"] for e in data["searchMessages"]["edges"]]
+
+
+async def test_search_stems_danish_on_postgresql_and_never_shows_others_messages(client):
+    d = await demo(client)
+    ours = "Vi leger på legepladsen efter frokost, husk madpakker"
+    await started(
+        client, PERNILLE, d.institution, {"children": [d.child("Liva Holm-Jensen")]}, body=ours
+    )
+    other = d.other_bjornene_family()
+    theirs = "Legepladsen er lukket, og madpakkerne bliver i køleskabet"
+    await started(client, PERNILLE, d.institution, {"children": [other["id"]]}, body=theirs)
+    other_parent = other["guardians"][0]["email"]
+    # The same word: each family finds its own message, never the other's.
+    assert await _found(client, METTE, "legepladsen") == [ours]
+    assert await _found(client, other_parent, "legepladsen") == [theirs]
+    if is_postgres():
+        # Danish stemming: to_tsvector('danish', ...) makes legepladsen/legepladser
+        # 'legeplads' and madpakker/madpakkerne 'madpak'; a substring match finds neither.
+        assert await _found(client, METTE, "legepladser") == [ours]
+        assert await _found(client, METTE, "madpakkerne") == [ours]
+        assert await _found(client, other_parent, "madpakker") == [theirs]
+    # Staff of another group find nothing of either.
+    assert await _found(client, KARSTEN, "legepladsen") == []

@@ -230,3 +230,69 @@ async def test_a_stranger_cannot_subscribe_to_a_thread(servers, settings):
             assert errors[0]["extensions"]["code"] == "NOT_FOUND"
         finally:
             await _forget(settings, http, thread_id, pernille)
+
+
+async def _subscribed(base: str, token: str, operation_id: str) -> websockets.ClientConnection:
+    ws = await websockets.connect(f"ws://{base}/graphql", subprotocols=["graphql-transport-ws"])
+    await ws.send(
+        json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+    )
+    assert json.loads(await asyncio.wait_for(ws.recv(), timeout=10))["type"] == "connection_ack"
+    await ws.send(
+        json.dumps({"id": operation_id, "type": "subscribe", "payload": {"query": INBOX}})
+    )
+    return ws
+
+
+async def test_reading_on_one_device_reaches_the_readers_other_devices_only(servers, settings):
+    """Mette reads on her phone: her tablet's inbox (on the other server, with PostgreSQL)
+    hears READ and shows the thread read; Jonas, in the same thread, hears nothing of it."""
+    first, second = servers
+    _pending.clear()
+    async with httpx.AsyncClient(base_url=f"http://{first}", timeout=20) as http:
+        pernille = await _login(http, "pernille@solsikken.example")
+        phone = await _login(http, "mette@example.com")
+        tablet_token = await _login(http, "mette@example.com")  # a second session: a device
+        jonas_token = await _login(http, "jonas@example.com")
+        me = await _gql(http, "Me", {}, phone)
+        liva = next(c for c in me["me"]["children"] if c["name"] == "Liva Holm-Jensen")
+        tablet = await _subscribed(second, tablet_token, "tablet")
+        jonas = await _subscribed(first, jonas_token, "jonas")
+        thread_id = None
+        try:
+            await asyncio.sleep(1.0)  # the LISTEN is in place once the resolvers have started
+            started = await _gql(
+                http,
+                "StartThread",
+                {
+                    "input": {
+                        "institutionId": liva["institution"]["id"],
+                        "subject": "Læst",
+                        "body": "Læs mig",
+                        "recipients": {"children": [liva["id"]]},
+                    }
+                },
+                pernille,
+            )
+            thread_id = started["startThread"]["threads"][0]["id"]
+            for ws, operation in ((tablet, "tablet"), (jonas, "jonas")):
+                event = (await _next(ws, operation))["payload"]["data"]["inboxEvents"]
+                assert (event["kind"], event["thread"]["unreadCount"]) == ("NEW_THREAD", 1)
+
+            read = await _gql(http, "MarkThreadRead", {"threadId": thread_id}, phone)
+            assert read["markThreadRead"]["unreadCount"] == 0
+            event = (await _next(tablet, "tablet"))["payload"]["data"]["inboxEvents"]
+            assert event["kind"] == "READ" and event["message"] is None
+            assert event["thread"] == {"id": thread_id, "subject": "Læst", "unreadCount": 0}
+
+            # Jonas's next event is Pernille's next message, not Mette's reading.
+            await _gql(http, "SendMessage", {"threadId": thread_id, "body": "Og nu"}, pernille)
+            event = (await _next(jonas, "jonas"))["payload"]["data"]["inboxEvents"]
+            assert (event["kind"], event["thread"]["unreadCount"]) == ("NEW_MESSAGE", 2)
+            event = (await _next(tablet, "tablet"))["payload"]["data"]["inboxEvents"]
+            assert (event["kind"], event["thread"]["unreadCount"]) == ("NEW_MESSAGE", 1)
+        finally:
+            await tablet.close()
+            await jonas.close()
+            if thread_id is not None:
+                await _forget(settings, http, thread_id, pernille)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from tests.helpers import SOLSIKKEN_ADMIN
+from collections import Counter
+from datetime import date, timedelta
+
+from tests.helpers import REGNBUEN_ADMIN, SOLSIKKEN_ADMIN, overview
 from tests.messaging.util import (
     JONAS,
     KARSTEN,
     LARS,
     METTE,
     PERNILLE,
+    admin,
     demo,
     inbox,
+    new_child,
     send,
     start,
     started,
@@ -197,3 +202,94 @@ async def test_staff_address_staff_and_a_groups_staff(client):
     assert await thread(client, PERNILLE, t["id"]) is None
     (s,) = await started(client, KARSTEN, d.institution, {"staff": [d.staff[PERNILLE]]})
     assert await thread(client, PERNILLE, s["id"]) is not None
+
+
+async def test_all_guardians_of_the_institution_and_nobody_else(client, runtime):
+    d = await demo(client)
+    by_group = {
+        group: next(
+            c for c in d.children.values() if c["group"]["name"] == group and c["guardians"]
+        )
+        for group in ("Bjørnene", "Myrerne", "Frøerne")
+    }
+    # Guardians of a child whose enrolment has ended are not "the institution's" any more
+    # (one with no other child here: demo children may share a name, and so their parents).
+    everyone = [e["node"] for e in (await overview(client, SOLSIKKEN_ADMIN))["children"]["edges"]]
+    links = Counter(g["email"] for c in everyone for g in c["guardians"])
+    ended = next(
+        c
+        for c in everyone
+        if c["group"]["name"] == "Frøerne"
+        and c["guardians"]
+        and c["id"] != by_group["Frøerne"]["id"]
+        and all(links[g["email"]] == 1 for g in c["guardians"])
+    )
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    await admin(client, "DeactivateChild", {"childId": ended["id"], "lastDay": yesterday})
+    regnbuen = await overview(client, REGNBUEN_ADMIN)
+    elsewhere = next(
+        e["node"]["guardians"][0]["email"]
+        for e in regnbuen["children"]["edges"]
+        if e["node"]["guardians"] and e["node"]["name"] != "Oscar Holm-Jensen"
+    )
+    (t,) = await started(client, PERNILLE, d.institution, {"allGuardians": True})
+    assert t["isBroadcast"] is True and t["audience"] == "Alle forældre"
+    for child in by_group.values():
+        for guardian in child["guardians"]:
+            seen = await thread(client, guardian["email"], t["id"])
+            assert seen is not None and seen["audience"] == "Alle forældre"
+            # A broadcast's recipient list stays hidden from guardians.
+            assert {p["name"] for p in seen["participants"]} == {"Pernille Holm", guardian["name"]}
+    assert await thread(client, JONAS, t["id"]) is not None  # information only: not sensitive
+    assert await thread(client, ended["guardians"][0]["email"], t["id"]) is None
+    assert await thread(client, elsewhere, t["id"]) is None
+    # Every family of the institution is in it once, as the staff member sees it.
+    staff_view = await thread(client, PERNILLE, t["id"])
+    expected = {
+        g["email"]
+        for c in everyone
+        if c["id"] != ended["id"]
+        for g in c["guardians"]
+        if g["access"] != "NONE"
+    }
+    assert len(staff_view["participants"]) == len(expected) + 1
+
+
+async def test_siblings_share_one_thread_and_another_family_gets_its_own(client):
+    d = await demo(client)
+    # Liva's sister, with the same guardians: Mette (full) and Jonas (information only).
+    ida = await new_child(client, d.groups["Myrerne"], "Ida", METTE)
+    await admin(
+        client,
+        "AddGuardian",
+        {
+            "input": {
+                "childId": ida,
+                "email": JONAS,
+                "name": "Jonas Jensen",
+                "hasCustody": False,
+                "access": "INFORMATION",
+            }
+        },
+    )
+    other = d.other_bjornene_family()
+    threads = await started(
+        client,
+        PERNILLE,
+        d.institution,
+        {"children": [d.child("Liva Holm-Jensen"), ida, other["id"]]},
+    )
+    assert len(threads) == 2
+    ours = next(t for t in threads if len(t["children"]) == 2)
+    theirs = next(t for t in threads if len(t["children"]) == 1)
+    assert sorted(c["name"] for c in ours["children"]) == ["Ida Holm-Jensen", "Liva Holm-Jensen"]
+    assert [c["name"] for c in theirs["children"]] == [other["name"]]
+    for sibling_parent in (METTE, JONAS):
+        assert await thread(client, sibling_parent, ours["id"]) is not None
+        assert await thread(client, sibling_parent, theirs["id"]) is None
+    for parent in other["guardians"]:
+        assert await thread(client, parent["email"], theirs["id"]) is not None
+        assert await thread(client, parent["email"], ours["id"]) is None
+    # Filtered by either child, Mette's inbox shows the one shared thread.
+    for child in (ida, d.child("Liva Holm-Jensen")):
+        assert [x["id"] for x in await inbox(client, METTE, childId=child)] == [ours["id"]]

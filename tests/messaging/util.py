@@ -122,3 +122,62 @@ def scoped(runtime: Any, *institution_ids: str) -> Any:
         user_id=None,
     )
     return session
+
+
+async def bodies(client: GraphQLClient, as_: str, thread_id: str) -> list[str] | None:
+    """The message texts one may read in a thread, newest first (None: no thread for them)."""
+    node = await thread(client, as_, thread_id)
+    if node is None:
+        return None
+    return [e["node"]["body"] for e in node["messages"]["edges"]]
+
+
+async def notified(runtime: Any, institution: str, message_id: str) -> set[str]:
+    """E-mail addresses a new message notifies (what the outbox rows are written for)."""
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+    from app.api.ids import decode
+    from app.messaging.audience import recipients_to_notify
+
+    async with scoped(runtime, institution) as db:
+        target = await recipients_to_notify(
+            db=db, message_id=decode(message_id, "Message", field="x")
+        )
+        assert target is not None
+        emails = await db.scalars(select(User.email).where(User.id.in_(target.user_ids)))
+        return set(emails.all())
+
+
+async def admin(client: GraphQLClient, operation: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """An administration mutation by Solsikken's admin; fails the test on a user error."""
+    data = await client.gql(operation, variables, as_=SOLSIKKEN_ADMIN)
+    result: dict[str, Any] = next(iter(data.values()))
+    assert "code" not in result, result
+    return result
+
+
+async def new_child(client: GraphQLClient, group: str, first_name: str, *guardians: str) -> str:
+    """A child enrolled in `group` today with these (existing, full-access) guardians."""
+    from datetime import date
+
+    child = await admin(
+        client,
+        "CreateChild",
+        {
+            "input": {
+                "groupId": group,
+                "firstName": first_name,
+                "lastName": "Holm-Jensen",
+                "birthDate": date(date.today().year - 4, 3, 1).isoformat(),
+            }
+        },
+    )
+    for email in guardians:
+        await admin(
+            client,
+            "AddGuardian",
+            {"input": {"childId": child["id"], "email": email, "name": email.split("@")[0]}},
+        )
+    child_id: str = child["id"]
+    return child_id

@@ -12,10 +12,12 @@ from email.message import Message
 import pytest
 from aiosmtpd.controller import Controller
 
+from app.api.ids import decode
 from app.db import utcnow
 from app.notifications.senders import LoggingSender, Senders, SmtpSender
 from app.notifications.worker import deliver_due
 from tests.announcements.helpers import METTE, post
+from tests.messaging.util import JONAS, PERNILLE, demo, started
 from tests.notifications.helpers import outbox
 
 
@@ -97,3 +99,42 @@ async def test_an_unreachable_smtp_server_is_retried(client, runtime, settings):
     assert report.retried > 0 and report.sent > 0  # the pushes went, the e-mails wait
     emails = [r for r in await outbox(runtime) if r.channel == "email"]
     assert {r.status for r in emails} == {"pending"} and all("smtp" in r.last_error for r in emails)
+
+
+async def test_a_new_message_is_mailed_with_its_sender_and_a_link_never_its_text(
+    client, runtime, settings, smtp_server
+):
+    inbox, port = smtp_server
+    smtp_settings = dataclasses.replace(
+        settings,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_from="Seddel <no-reply@seddel.example>",
+    )
+    d = await demo(client)
+    (t,) = await started(
+        client,
+        PERNILLE,
+        d.institution,
+        {"children": [d.child("Liva Holm-Jensen")]},
+        subject="Liva i dag",
+        body="Liva er faldet på legepladsen og har slået knæet.",
+    )
+    chosen = Senders(push=LoggingSender(), email=SmtpSender(smtp_settings))
+    report = await deliver_due(
+        sessions=runtime.sessions,
+        senders=chosen,
+        settings=smtp_settings,
+        now=utcnow() + timedelta(minutes=20),
+    )
+    assert report.failed == 0 and report.retried == 0
+    link = f"http://127.0.0.1:8000/threads/{decode(t['id'], 'Thread', field='x')}"
+    for guardian in (METTE, JONAS):
+        (mail,) = [m for _, to, m in inbox.messages if to == [guardian]]
+        text = mail.get_payload(decode=True).decode()
+        assert "Pernille Holm" in text and link in text
+        for secret in ("knæet", "legepladsen", "Liva"):
+            assert secret not in text and secret not in mail["Subject"]
+    assert not [m for m in inbox.messages if m[1] == [PERNILLE]]  # never to the sender
+    emails = [r for r in await outbox(runtime, kind="message") if r.channel == "email"]
+    assert emails and {r.status for r in emails} == {"sent"}
