@@ -90,6 +90,10 @@ async def preferences_of(
     return {user_id: found.get(user_id, Preferences()) for user_id in user_ids}
 
 
+# 14 columns a row: well under PostgreSQL's 32,767 and SQLite's 32,766 bind parameters.
+OUTBOX_ROWS_PER_INSERT = 1000
+
+
 async def enqueue(
     *,
     db: AsyncSession,
@@ -162,8 +166,15 @@ async def enqueue(
         return 0
     dialect = db.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(OutboxEntry).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    await db.execute(statement, rows)
+    # One multi-row INSERT per chunk, not one per row (an executemany runs per row on
+    # asyncpg): a broadcast to the whole institution costs what a note to one family does.
+    for start in range(0, len(rows), OUTBOX_ROWS_PER_INSERT):
+        chunk = rows[start : start + OUTBOX_ROWS_PER_INSERT]
+        await db.execute(
+            insert(OutboxEntry)
+            .values(chunk)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        )
     return len(rows)
 
 
