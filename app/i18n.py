@@ -181,6 +181,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "New announcement from {sender}",
     },
     "push_title_message": {"da": "Ny besked fra {sender}", "en": "New message from {sender}"},
+    "push_title_incident": {
+        "da": "Hændelse i dag: {sender} har skrevet",
+        "en": "An incident today: {sender} wrote",
+    },
+    "push_title_incident_corrected": {
+        "da": "Hændelsen er rettet af {sender}",
+        "en": "The incident was updated by {sender}",
+    },
+    "push_title_sent_home": {
+        "da": "Dit barn skal hentes: {sender} har skrevet",
+        "en": "Your child needs picking up: {sender} wrote",
+    },
+    "push_title_pickup_companion_request": {
+        "da": "Må børnene følges hjem? Spørgsmål fra {sender}",
+        "en": "May the children go home together? Asked by {sender}",
+    },
+    "push_title_pickup_companion_answer": {
+        "da": "Svar om at følges hjem fra {sender}",
+        "en": "Answer about going home together from {sender}",
+    },
     "push_body_hidden": {
         "da": "Åbn Seddel for at læse den.",
         "en": "Open Seddel to read it.",
@@ -194,6 +214,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     "email_item_message": {
         "da": "- Besked fra {sender}: {link}",
         "en": "- Message from {sender}: {link}",
+    },
+    "email_item_incident": {
+        "da": "- Hændelse, skrevet af {sender}: {link}",
+        "en": "- Incident, written by {sender}: {link}",
+    },
+    "email_item_incident_corrected": {
+        "da": "- Hændelse rettet af {sender}: {link}",
+        "en": "- Incident updated by {sender}: {link}",
+    },
+    "email_item_sent_home": {
+        "da": "- Dit barn skulle hentes, skrevet af {sender}: {link}",
+        "en": "- Your child needed picking up, written by {sender}: {link}",
+    },
+    "email_item_pickup_companion_request": {
+        "da": "- Spørgsmål om at følges hjem fra {sender}: {link}",
+        "en": "- Request to go home together from {sender}: {link}",
+    },
+    "email_item_pickup_companion_answer": {
+        "da": "- Svar om at følges hjem fra {sender}: {link}",
+        "en": "- Answer about going home together from {sender}: {link}",
     },
     "email_footer": {
         "da": "Log ind i Seddel for at læse dem. Indholdet sendes ikke med e-mail.",

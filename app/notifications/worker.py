@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.accounts.models import User
 from app.config import Settings
 from app.db import RequestSession, utcnow, write_transaction
-from app.i18n import translate
+from app.i18n import MESSAGES, translate
 from app.notifications.models import OutboxEntry
 from app.notifications.senders import (
     DigestEmail,
@@ -84,8 +84,14 @@ async def _claim(
     return rows
 
 
+def _text_key(prefix: str, kind: str) -> str:
+    """The text of this kind of notification (incident, sent_home…), else a message's."""
+    key = f"{prefix}_{kind}"
+    return key if key in MESSAGES else f"{prefix}_message"
+
+
 def _push(row: OutboxEntry, settings: Settings, language: str) -> PushNotification:
-    title_key = "push_title_announcement" if row.kind == "announcement" else "push_title_message"
+    title_key = _text_key("push_title", row.kind)
     return PushNotification(
         idempotency_key=row.idempotency_key,
         user_id=row.user_id,
@@ -105,7 +111,7 @@ def _digest(rows: list[OutboxEntry], user: User, settings: Settings) -> DigestEm
     )
     lines = [translate("email_greeting", language, name=user.name), ""]
     for item in items:
-        key = "email_item_announcement" if item.kind == "announcement" else "email_item_message"
+        key = _text_key("email_item", item.kind)
         lines.append(translate(key, language, sender=item.sender_name, link=item.link))
     lines += ["", translate("email_footer", language)]
     key = "digest:" + hashlib.sha256(",".join(sorted(str(r.id) for r in rows)).encode()).hexdigest()

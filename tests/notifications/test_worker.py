@@ -243,3 +243,39 @@ async def test_a_crash_between_send_and_mark_resends_with_the_same_key(client, r
     assert {p.idempotency_key for p in log.pushes} == keys
     assert PERNILLE  # the author gets nothing of her own
     assert all(p.title.endswith("Pernille Holm") for p in log.pushes)
+
+
+async def test_each_kind_of_notification_says_what_it_is(runtime, settings):
+    """A child sent home or an incident is not announced as "a new message"."""
+    from app.system import institution_ids
+
+    mette = await user_id(runtime, METTE)
+    async with runtime.sessions() as db:
+        institution = (await institution_ids(db))[0]
+    for kind in ("sent_home", "incident", "pickup_companion_request", "message"):
+        async with institution_session(runtime.sessions, institution) as db, db.begin():
+            await notifications.enqueue(
+                db=db,
+                institution_id=institution,
+                recipients=[mette],
+                kind=kind,
+                subject_id=uuid.uuid4(),
+                sender_name="Pernille Holm",
+                link="/somewhere",
+            )
+    chosen, log = senders()
+    await deliver_due(
+        sessions=runtime.sessions, senders=chosen, settings=settings, now=utcnow() + LATER
+    )
+    titles = sorted(p.title for p in log.pushes)
+    assert titles == sorted(
+        [
+            "Dit barn skal hentes: Pernille Holm har skrevet",
+            "Hændelse i dag: Pernille Holm har skrevet",
+            "Må børnene følges hjem? Spørgsmål fra Pernille Holm",
+            "Ny besked fra Pernille Holm",
+        ]
+    )
+    (mail,) = log.emails
+    assert "- Dit barn skulle hentes, skrevet af Pernille Holm" in mail.text
+    assert "- Besked fra Pernille Holm" in mail.text
