@@ -87,6 +87,9 @@ async def register_absence(
             child.institution_id
         ):
             raise ValidationFailed("absence_too_far_back", field="fromDay", days=MAX_DAYS_BACK)
+        # Two registrations at once (both parents' phones) must not both pass the overlap
+        # check: the child's row is the lock, as check-in and check-out take it.
+        await db.execute(select(Child.id).where(Child.id == child.id).with_for_update())
         if await _overlapping(db, child.id, from_day, until_day):
             raise Conflict("absence_overlaps", field="fromDay")
         absence = Absence(
