@@ -16,7 +16,7 @@ from strawberry.types import Info
 from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
-from app.attendance import live, models, pickup_photos, plans
+from app.attendance import live, models, pickup_photos, plan_leaving, plans
 from app.attendance import plan_reads as reads
 from app.attendance.api import (
     AttendanceDone,
@@ -407,7 +407,7 @@ class PickupPlanMutations:
     async def answer_pickup_companion(
         self, info: Info, entry_id: strawberry.ID, accept: bool
     ) -> PickupPlanResult:
-        row, changed = await plans.answer_companion(
+        row, changed = await plan_leaving.answer_companion(
             db=info.context.db,
             actor=await info.context.require_actor(),
             entry_id=decode(entry_id, "PickupPlanEntry", field="entryId"),
@@ -424,7 +424,7 @@ class PickupPlanMutations:
     async def set_go_home_alone(
         self, info: Info, child_id: strawberry.ID, allowed: bool, note: str = ""
     ) -> GoHomeAloneResult:
-        row, changed = await plans.set_go_home_alone(
+        row, changed = await plan_leaving.set_go_home_alone(
             db=info.context.db,
             actor=await info.context.require_actor(),
             child_id=_child(child_id),
@@ -442,7 +442,7 @@ class PickupPlanMutations:
     async def send_child_home(
         self, info: Info, child_id: strawberry.ID, reason: str
     ) -> PickupPlanResult:
-        row, changed = await plans.send_child_home(
+        row, changed = await plan_leaving.send_child_home(
             db=info.context.db,
             actor=await info.context.require_actor(),
             child_id=_child(child_id),
