@@ -32,6 +32,7 @@ from app.api.node import NodeQueries
 from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
 from app.attendance.api import AttendanceMutations, AttendanceQueries
+from app.attendance.device_api import DeviceMutations, DeviceQueries
 from app.attendance.plan_api import PickupPlanMutations, PickupPlanQueries
 from app.attendance.presence_api import PresenceMutations, PresenceQueries
 from app.attendance.survey_api import VacationSurveyMutations, VacationSurveyQueries
@@ -62,6 +63,7 @@ Query = merge_types(
         PhotoQueries,
         PickupPlanQueries,
         VacationSurveyQueries,
+        DeviceQueries,
         PresenceQueries,
         PresenceViewQueries,
     ),
@@ -81,6 +83,7 @@ Mutation = merge_types(
         PickupPlanMutations,
         VacationSurveyMutations,
         PresenceMutations,
+        DeviceMutations,
     ),
 )
 Subscription = merge_types(

@@ -21,7 +21,7 @@ from app.attendance.models import (
     PickupPlanChange,
     VacationAnswer,
 )
-from app.attendance.plans import local_now, opening_span
+from app.attendance.plan_rules import local_now, opening_span
 from app.attendance.policies import can_see_plan_of, custody_children
 from app.errors import ValidationFailed
 from app.institutions.models import Child, ClosedDay, Institution

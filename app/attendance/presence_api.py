@@ -1,4 +1,5 @@
-"""GraphQL surface of presence: check-in/out, undo, devices and PINs, the kiosk."""
+"""GraphQL surface of presence: check-in/out, undo, confirming estimated check-outs, the
+kiosk. Devices and PINs are in device_api.py."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
-from app.accounts import devices as device_service
-from app.accounts import models as account_models
 from app.api.errors import (
     ConflictError,
     InvalidCredentialsError,
@@ -31,7 +30,6 @@ from app.attendance import nightly as nightly_service
 from app.attendance import presence as presence_service
 from app.attendance.policies import visible_presences
 from app.institutions.api.types import ChildNode
-from app.institutions.models import StaffMembership
 
 
 def _event_id(value: strawberry.ID) -> uuid.UUID:
@@ -225,113 +223,17 @@ class KioskInput:
     qr_token: str | None = None
 
 
-@strawberry.enum
-class DeviceRole(Enum):
-    STAFF_TABLET = "staff_tablet"
-    KIOSK = "kiosk"
-
-
-@strawberry.type
-class Device:
-    id: strawberry.ID
-    label: str
-    role: DeviceRole
-    created_at: dt.datetime
-    revoked_at: dt.datetime | None
-
-    @classmethod
-    def of(cls, row: account_models.Device) -> Device:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            label=row.label,
-            role=DeviceRole(row.role),
-            created_at=row.created_at,
-            revoked_at=row.revoked_at,
-        )
-
-
-@strawberry.type
-class DevicePaired:
-    token: str = strawberry.field(description="The device's bearer token; shown once.")
-    device: Device
-
-
-@strawberry.type
-class TabletUserSwitched:
-    token: str = strawberry.field(description="The staff member's token on this tablet.")
-    name: str
-    expires_at: dt.datetime
-
-
-@strawberry.type
-class PinSet:
-    ok: bool = True
-
-
 @strawberry.type
 class KioskCode:
     token: str = strawberry.field(description="Show as a QR code; single-use.")
     expires_in_seconds: int
 
 
-@strawberry.type
-class TabletStaffMember:
-    staff_id: strawberry.ID
-    name: str
-
-
-PairDeviceResult = Annotated[
-    Union[DevicePaired, ValidationError, NotFoundError], strawberry.union("PairDeviceResult")
-]
-DeviceResult = Annotated[Union[Device, NotFoundError], strawberry.union("DeviceResult")]
-SwitchTabletUserResult = Annotated[
-    Union[TabletUserSwitched, InvalidCredentialsError, TooManyAttemptsError, NotFoundError],
-    strawberry.union("SwitchTabletUserResult"),
-]
-SetPinResult = Annotated[
-    Union[PinSet, ValidationError, NotFoundError], strawberry.union("SetPinResult")
-]
 KioskCodeResult = Annotated[Union[KioskCode, NotFoundError], strawberry.union("KioskCodeResult")]
 
 
 @strawberry.type
 class PresenceQueries:
-    @strawberry.field(permission_classes=[IsAuthenticated], description="Paired devices (admins).")
-    async def devices(self, info: Info, institution_id: strawberry.ID) -> list[Device]:
-        rows = await device_service.devices(
-            db=info.context.db,
-            actor=await info.context.require_actor(),
-            institution_id=decode(institution_id, "Institution", field="institutionId"),
-        )
-        return [Device.of(row) for row in rows]
-
-    @strawberry.field(
-        permission_classes=[IsAuthenticated],
-        description="On a paired staff tablet: who can switch in (the institution's staff).",
-    )
-    async def tablet_staff(self, info: Info) -> list[TabletStaffMember]:
-        actor = await info.context.require_actor()
-        device = actor.device
-        if device is None or not actor.is_bare_device or device.role != "staff_tablet":
-            return []
-        rows = (
-            await info.context.db.execute(
-                select(StaffMembership.id, account_models.User.name)
-                .join(account_models.User, account_models.User.id == StaffMembership.user_id)
-                .where(
-                    StaffMembership.institution_id == device.institution_id,
-                    StaffMembership.is_active.is_(True),
-                )
-                .order_by(account_models.User.name, StaffMembership.id)
-            )
-        ).all()
-        return [
-            TabletStaffMember(
-                staff_id=strawberry.ID(relay.to_base64("StaffMember", row.id)), name=row.name
-            )
-            for row in rows
-        ]
-
     @strawberry.field(
         permission_classes=[IsAuthenticated],
         description="Stays the nightly job closed with an estimated time, for staff to confirm.",
@@ -457,62 +359,3 @@ class PresenceMutations:
             institution_id=decode(institution_id, "Institution", field="institutionId"),
         )
         return KioskCode(token=code.token, expires_in_seconds=code.expires_in_seconds)
-
-    @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
-        description="Admins pair a tablet (staff tablet or kiosk) with the institution.",
-    )
-    @errors_as_data
-    async def pair_device(
-        self, info: Info, institution_id: strawberry.ID, role: DeviceRole, label: str
-    ) -> PairDeviceResult:
-        token, row = await device_service.pair_device(
-            db=info.context.db,
-            settings=info.context.settings,
-            actor=await info.context.require_actor(),
-            institution_id=decode(institution_id, "Institution", field="institutionId"),
-            role=role.value,
-            label=label,
-        )
-        return DevicePaired(token=token, device=Device.of(row))
-
-    @strawberry.mutation(permission_classes=[IsAuthenticated])
-    @errors_as_data
-    async def revoke_device(self, info: Info, device_id: strawberry.ID) -> DeviceResult:
-        row = await device_service.revoke_device(
-            db=info.context.db,
-            actor=await info.context.require_actor(),
-            device_id=plain_uuid(device_id, field="deviceId"),
-        )
-        return Device.of(row)
-
-    @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
-        description="Set your personal PIN (4-8 digits) for staff tablets and the kiosk.",
-    )
-    @errors_as_data
-    async def set_personal_pin(self, info: Info, pin: str) -> SetPinResult:
-        await device_service.set_pin(
-            db=info.context.db,
-            settings=info.context.settings,
-            actor=await info.context.require_actor(),
-            pin=pin,
-        )
-        return PinSet()
-
-    @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
-        description="On a paired staff tablet: a staff member switches in with their PIN.",
-    )
-    @errors_as_data
-    async def switch_tablet_user(
-        self, info: Info, staff_id: strawberry.ID, pin: str
-    ) -> SwitchTabletUserResult:
-        token, session, user = await device_service.switch_tablet_user(
-            db=info.context.db,
-            settings=info.context.settings,
-            actor=await info.context.require_actor(),
-            staff_id=decode(staff_id, "StaffMember", field="staffId"),
-            pin=pin,
-        )
-        return TabletUserSwitched(token=token, name=user.name, expires_at=session.expires_at)

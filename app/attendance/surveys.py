@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.actor import Actor
 from app.attendance.live import DayChanged
 from app.attendance.models import VacationAnswer, VacationSurvey
-from app.attendance.plans import DayClosed, DayInPast, check_times, local_now, opening_span
+from app.attendance.plan_rules import DayClosed, DayInPast, check_times, local_now, opening_span
 from app.db import write_transaction
 from app.errors import NotFound, ValidationFailed
 from app.institutions.models import Child, ClosedDay, Institution

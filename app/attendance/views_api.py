@@ -19,7 +19,7 @@ from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
 from app.attendance import clock, views
 from app.attendance.api import Absence
-from app.attendance.plan_api import CompanionStatus, LeaveMode
+from app.attendance.plan_types import CompanionStatus, LeaveMode
 from app.attendance.presence_api import PresenceNode
 from app.attendance.view_plans import PlanView
 from app.errors import DomainError

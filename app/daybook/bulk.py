@@ -13,17 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.actor import Actor
 from app.attendance.models import Absence
 from app.daybook import kinds
+from app.daybook.entry_checks import check_times, clean_entry, place_of, resolve_given_by
+from app.daybook.entry_rows import entry_row, insert_entries
 from app.daybook.models import DayEntry
 from app.daybook.policies import can_write_entries
-from app.daybook.service import (
-    check_times,
-    clean_entry,
-    entry_row,
-    insert_entries,
-    place_of,
-    publish,
-    resolve_given_by,
-)
+from app.daybook.service import publish
 from app.db import utcnow, write_transaction
 from app.errors import NotFound, ValidationFailed
 from app.institutions.models import Child, Group

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts import service as accounts
 from app.daybook import bulk
 from app.daybook import service as daybook
+from app.daybook.entry_checks import place_of
 from app.db import utcnow, write_transaction
 from app.institutions import service as institutions
 from app.institutions.models import Child, Group
@@ -34,7 +35,7 @@ async def seed_day(db: AsyncSession) -> None:
         assert user is not None and liva is not None and liva.group_id is not None
         actor = await institutions.load_actor(db=db, user=user, session=None)
         group = await db.get(Group, liva.group_id)
-        place = await daybook.place_of(db, liva.institution_id)
+        place = await place_of(db, liva.institution_id)
     assert group is not None
     now = utcnow()
 

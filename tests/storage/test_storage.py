@@ -16,11 +16,11 @@ from app.storage import (
     LocalStorage,
     ObjectNotFound,
     ObjectStorage,
-    S3Storage,
     StorageUnavailable,
     attachment_disposition,
     create_storage,
 )
+from app.storage_s3 import S3Storage
 from tests.s3 import LOCAL_SECRET_KEY, S3_ACCESS_KEY_ID, S3_REGION, S3_SECRET_ACCESS_KEY
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from strawberry.types import Info
 from app.api.errors import NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode, try_decode
 from app.api.permissions import IsAuthenticated
-from app.daybook import bulk
+from app.daybook import bulk, incidents
 from app.daybook import service as daybook
 from app.daybook.api.types import (
     ChildDay,
@@ -323,7 +323,7 @@ class DaybookMutations:
     )
     @errors_as_data
     async def confirm_incident(self, info: Info, entry_id: strawberry.ID) -> DayEntryResult:
-        row = await daybook.confirm_incident(
+        row = await incidents.confirm_incident(
             db=info.context.db,
             actor=await info.context.require_actor(),
             entry_id=_entry_id(entry_id),
