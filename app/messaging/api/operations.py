@@ -19,10 +19,10 @@ from app.api.ids import decode, plain_uuid
 from app.api.pagination import Connection, connection
 from app.api.permissions import IsAuthenticated
 from app.i18n import translate
-from app.messaging import attachments, inbox, live, participation
-from app.messaging import service as messaging
+from app.messaging import attachments, editing, inbox, live, participation, sending, starting
 from app.messaging.api.types import MessageNode, ThreadNode
 from app.messaging.loaders import message_by_id, thread_by_id
+from app.messaging.posting import Outcome
 from app.messaging.recipients import Recipients
 
 
@@ -124,7 +124,7 @@ AutoReplyResult = Annotated[
 ]
 
 
-async def _publish(info: Info, outcome: messaging.Outcome) -> None:
+async def _publish(info: Info, outcome: Outcome) -> None:
     """After commit: storage clean-up, then the live events."""
     await attachments.delete_objects_quietly(info.context.runtime.storage, outcome.storage_keys)
     await live.publish(info.context.runtime.broker, outcome.events)
@@ -203,7 +203,7 @@ class MessagingMutations:
     )
     @errors_as_data
     async def start_thread(self, info: Info, input: StartThreadInput) -> StartThreadResult:
-        outcome = await messaging.start_thread(
+        outcome = await starting.start_thread(
             db=info.context.db,
             actor=await info.context.require_actor(),
             institution_id=decode(input.institution_id, "Institution", field="institutionId"),
@@ -233,7 +233,7 @@ class MessagingMutations:
         quoted_message_id: strawberry.ID | None = None,
         file_ids: list[strawberry.ID] | None = None,
     ) -> MessageResult:
-        outcome = await messaging.send_message(
+        outcome = await sending.send_message(
             db=info.context.db,
             actor=await info.context.require_actor(),
             thread_id=_thread(thread_id),
@@ -250,7 +250,7 @@ class MessagingMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def edit_message(self, info: Info, message_id: strawberry.ID, body: str) -> MessageResult:
-        outcome = await messaging.edit_message(
+        outcome = await editing.edit_message(
             db=info.context.db,
             actor=await info.context.require_actor(),
             message_id=decode(message_id, "Message", field="messageId"),
@@ -263,7 +263,7 @@ class MessagingMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def delete_message(self, info: Info, message_id: strawberry.ID) -> MessageResult:
-        outcome = await messaging.delete_message(
+        outcome = await editing.delete_message(
             db=info.context.db,
             actor=await info.context.require_actor(),
             message_id=decode(message_id, "Message", field="messageId"),
@@ -280,7 +280,7 @@ class MessagingMutations:
     async def forward_message(
         self, info: Info, message_id: strawberry.ID, thread_id: strawberry.ID
     ) -> MessageResult:
-        outcome = await messaging.forward_message(
+        outcome = await editing.forward_message(
             db=info.context.db,
             actor=await info.context.require_actor(),
             message_id=decode(message_id, "Message", field="messageId"),
@@ -378,7 +378,7 @@ class MessagingMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def delete_thread(self, info: Info, thread_id: strawberry.ID) -> MessagingDoneResult:
-        outcome = await messaging.delete_thread(
+        outcome = await editing.delete_thread(
             db=info.context.db,
             actor=await info.context.require_actor(),
             thread_id=_thread(thread_id),
