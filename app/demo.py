@@ -17,7 +17,9 @@ from app.actor import Actor
 from app.config import Settings
 from app.daybook import demo as daybook_demo
 from app.db import scope, write_transaction
-from app.institutions import people
+from app.institutions import children as institution_children
+from app.institutions import groups as institution_groups
+from app.institutions import institution_admin, people
 from app.institutions import service as institutions
 from app.institutions.models import Child
 
@@ -186,18 +188,18 @@ class DemoBuilder:
 
     async def institution(self, municipality_id: uuid.UUID, name: str) -> None:
         kind, hours, group_names = GROUPS[name]
-        institution = await institutions.create_institution(
+        institution = await institution_admin.create_institution(
             db=self.db, municipality_id=municipality_id, name=name, kind=kind, opening_hours=hours
         )
         admin_user = await self.person(f"Leder af {name}", f"admin@{_ascii(name)}.example")
-        await institutions.grant_admin(
+        await institution_admin.grant_admin(
             db=self.db, institution_id=institution.id, user_id=admin_user.id
         )
         async with write_transaction(self.db):
             admin = await institutions.load_actor(db=self.db, user=admin_user, session=None)
         groups = {}
         for group_name in group_names:
-            group = await institutions.create_group(
+            group = await institution_groups.create_group(
                 db=self.db, actor=admin, institution_id=institution.id, name=group_name
             )
             groups[group_name] = group.id
@@ -224,7 +226,7 @@ class DemoBuilder:
             family_child = index == 0 and group_name in ("Bjørnene", "0.A")
             if family_child:
                 first, last = ("Liva" if group_name == "Bjørnene" else "Oscar"), "Holm-Jensen"
-            child = await institutions.create_child(
+            child = await institution_children.create_child(
                 db=self.db,
                 actor=admin,
                 group_id=group_id,
@@ -286,7 +288,7 @@ async def seed_demo(db: AsyncSession, settings: Settings) -> None:
     password_hash = await accounts.hash_password(settings, DEMO_PASSWORD)
     scope(db, institution_ids=(), user_id=None)
     builder = DemoBuilder(db, settings, password_hash)
-    municipality = await institutions.create_municipality(db=db, name="Aarhus Kommune")
+    municipality = await institution_admin.create_municipality(db=db, name="Aarhus Kommune")
     for name in GROUPS:
         await builder.institution(municipality.id, name)
     await daybook_demo.seed_day(db)

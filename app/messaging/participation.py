@@ -16,15 +16,15 @@ from app.institutions.models import GuardianLink
 from app.messaging import live, membership
 from app.messaging.models import AutoReply, Message, Participant, Thread, ThreadChild, ThreadState
 from app.messaging.policies import visible_messages
-from app.messaging.recipients import Recipients, resolve
-from app.messaging.service import (
+from app.messaging.posting import (
     Outcome,
-    _participant,
     clean_body,
     mark_read_in,
+    new_participant,
     reach_of,
     visible_thread,
 )
+from app.messaging.recipients import Recipients, resolve
 
 
 async def _state(db: AsyncSession, thread: Thread, user_id: uuid.UUID) -> ThreadState:
@@ -140,7 +140,7 @@ async def add_participants(
         for user_id, role in wanted:
             participant = users.get(user_id)
             if participant is None:
-                participant = _participant(thread, kind="user", user_id=user_id, role=role)
+                participant = new_participant(thread, kind="user", user_id=user_id, role=role)
                 db.add(participant)
                 fresh.add(participant.id)
             elif participant.left_at or participant.removed_at:
@@ -149,9 +149,9 @@ async def add_participants(
             reached.append(participant)
         for group_id in sorted(resolved.group_inboxes):
             if group_id not in groups:
-                db.add(_participant(thread, kind="group_inbox", group_id=group_id, role="staff"))
+                db.add(new_participant(thread, kind="group_inbox", group_id=group_id, role="staff"))
         if resolved.institution_inbox and not any(p.kind == "institution_inbox" for p in existing):
-            db.add(_participant(thread, kind="institution_inbox", role="staff"))
+            db.add(new_participant(thread, kind="institution_inbox", role="staff"))
         await db.flush()
         await membership.merge_bases(db, reached, resolved.bases, fresh=fresh)
         await db.flush()

@@ -73,12 +73,12 @@ async def test_production_accepts_only_trusted_documents(runtime):
 
 
 async def test_unexpected_errors_are_masked_with_a_request_id(runtime, monkeypatch):
-    from app.institutions import service
+    from app.institutions import children
 
     async def broken(**_):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(service, "children_page", broken)
+    monkeypatch.setattr(children, "children_page", broken)
     async with GraphQLClient.open(runtime) as client:
         me = await client.gql("Me", as_="admin@solsikken.example")
         iid = me["me"]["institutions"][0]["institution"]["id"]

@@ -12,8 +12,9 @@ from strawberry.types import Info
 from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode, plain_uuid
 from app.api.permissions import IsAuthenticated
-from app.institutions import people
-from app.institutions import service as institutions
+from app.institutions import children as institution_children
+from app.institutions import groups as institution_groups
+from app.institutions import institution_admin, people
 from app.institutions import settings as institution_settings
 from app.institutions.api.types import (
     Access,
@@ -165,7 +166,7 @@ class InstitutionMutations:
         hours = None
         if input.opening_hours is not None:
             hours = {h.weekday: [h.opens, h.closes] for h in input.opening_hours}
-        row = await institutions.update_institution(
+        row = await institution_admin.update_institution(
             db=info.context.db,
             actor=await info.context.require_actor(),
             institution_id=decode(input.institution_id, "Institution", field="institutionId"),
@@ -193,7 +194,7 @@ class InstitutionMutations:
     async def add_closed_day(
         self, info: Info, institution_id: strawberry.ID, day: dt.date, reason: str = ""
     ) -> ClosedDayResult:
-        row = await institutions.add_closed_day(
+        row = await institution_admin.add_closed_day(
             db=info.context.db,
             actor=await info.context.require_actor(),
             institution_id=decode(institution_id, "Institution", field="institutionId"),
@@ -205,7 +206,7 @@ class InstitutionMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def remove_closed_day(self, info: Info, closed_day_id: strawberry.ID) -> DoneResult:
-        await institutions.remove_closed_day(
+        await institution_admin.remove_closed_day(
             db=info.context.db,
             actor=await info.context.require_actor(),
             closed_day_id=plain_uuid(closed_day_id, field="closedDayId"),
@@ -217,7 +218,7 @@ class InstitutionMutations:
     async def create_group(
         self, info: Info, institution_id: strawberry.ID, name: str
     ) -> GroupResult:
-        row = await institutions.create_group(
+        row = await institution_groups.create_group(
             db=info.context.db,
             actor=await info.context.require_actor(),
             institution_id=decode(institution_id, "Institution", field="institutionId"),
@@ -228,7 +229,7 @@ class InstitutionMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def update_group(self, info: Info, group_id: strawberry.ID, name: str) -> GroupResult:
-        row = await institutions.update_group(
+        row = await institution_groups.update_group(
             db=info.context.db,
             actor=await info.context.require_actor(),
             group_id=decode(group_id, "Group", field="groupId"),
@@ -239,7 +240,7 @@ class InstitutionMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def deactivate_group(self, info: Info, group_id: strawberry.ID) -> GroupResult:
-        row = await institutions.deactivate_group(
+        row = await institution_groups.deactivate_group(
             db=info.context.db,
             actor=await info.context.require_actor(),
             group_id=decode(group_id, "Group", field="groupId"),
@@ -249,7 +250,7 @@ class InstitutionMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def create_child(self, info: Info, input: CreateChildInput) -> ChildResult:
-        row = await institutions.create_child(
+        row = await institution_children.create_child(
             db=info.context.db,
             actor=await info.context.require_actor(),
             group_id=decode(input.group_id, "Group", field="groupId"),
@@ -264,7 +265,7 @@ class InstitutionMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def update_child(self, info: Info, input: UpdateChildInput) -> ChildResult:
-        row = await institutions.update_child(
+        row = await institution_children.update_child(
             db=info.context.db,
             actor=await info.context.require_actor(),
             child_id=decode(input.child_id, "Child", field="childId"),
@@ -280,7 +281,7 @@ class InstitutionMutations:
     async def move_child(
         self, info: Info, child_id: strawberry.ID, group_id: strawberry.ID
     ) -> ChildResult:
-        row = await institutions.move_child(
+        row = await institution_children.move_child(
             db=info.context.db,
             actor=await info.context.require_actor(),
             child_id=decode(child_id, "Child", field="childId"),
@@ -293,7 +294,7 @@ class InstitutionMutations:
     async def deactivate_child(
         self, info: Info, child_id: strawberry.ID, last_day: dt.date
     ) -> ChildResult:
-        row = await institutions.deactivate_child(
+        row = await institution_children.deactivate_child(
             db=info.context.db,
             actor=await info.context.require_actor(),
             child_id=decode(child_id, "Child", field="childId"),

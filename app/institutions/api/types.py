@@ -13,7 +13,8 @@ from strawberry import relay
 from strawberry.types import Info
 
 from app.api.pagination import Connection, connection
-from app.institutions import models
+from app.institutions import children as institution_children
+from app.institutions import institution_admin, models
 from app.institutions import service as institutions
 from app.institutions.policies import can_see_contact_details
 from app.institutions.settings import settings_of
@@ -150,7 +151,7 @@ class InstitutionNode(relay.Node):
     async def children(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[ChildNode]:
-        page = await institutions.children_page(
+        page = await institution_children.children_page(
             db=info.context.db,
             actor=await info.context.require_actor(),
             institution_id=self.row.id,
@@ -166,7 +167,7 @@ class InstitutionNode(relay.Node):
 
     @strawberry.field(description="Closed days from `since` on (default: today).")
     async def closed_days(self, info: Info, since: dt.date | None = None) -> list[ClosedDay]:
-        rows = await institutions.closed_days(
+        rows = await institution_admin.closed_days(
             db=info.context.db,
             actor=await info.context.require_actor(),
             institution_id=self.row.id,
@@ -207,7 +208,7 @@ class GroupNode(relay.Node):
     async def children(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[ChildNode]:
-        page = await institutions.children_page(
+        page = await institution_children.children_page(
             db=info.context.db,
             actor=await info.context.require_actor(),
             institution_id=self.row.institution_id,

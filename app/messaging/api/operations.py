@@ -1,130 +1,36 @@
-"""Queries, mutations and subscriptions of messaging: decode IDs, call the service, publish
-the events after commit."""
+"""Queries and mutations of messaging: decode IDs, call the use cases, publish the events
+after commit (the subscriptions are in subscriptions.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncGenerator
-from enum import Enum
-from typing import Annotated, Any, Union
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.relay import GlobalID
 from strawberry.types import Info
 
-from app.api.errors import NotFoundError, ValidationError, errors_as_data
+from app.api.errors import errors_as_data
 from app.api.ids import decode, plain_uuid
 from app.api.pagination import Connection, connection
 from app.api.permissions import IsAuthenticated
-from app.i18n import translate
-from app.messaging import attachments, inbox, live, participation
-from app.messaging import service as messaging
-from app.messaging.api.types import MessageNode, ThreadNode
-from app.messaging.loaders import message_by_id, thread_by_id
-from app.messaging.recipients import Recipients
-
-
-@strawberry.input(
-    description="Any mix; guardians may use staff, groupStaff, groupInboxes, "
-    "institutionInbox and (where allowed) guardians."
+from app.messaging import attachments, editing, inbox, live, participation, sending, starting
+from app.messaging.api.payloads import (
+    AutoReplyInfo,
+    AutoReplyResult,
+    MessageResult,
+    MessagingDone,
+    MessagingDoneResult,
+    RecipientsInput,
+    StartThreadInput,
+    StartThreadResult,
+    ThreadResult,
+    ThreadsStarted,
 )
-class RecipientsInput:
-    guardians: list[strawberry.ID] = strawberry.field(
-        default_factory=list, description="GuardianLink IDs: a guardian as guardian of a child."
-    )
-    children: list[strawberry.ID] = strawberry.field(
-        default_factory=list, description="The guardians of these children, one thread per family."
-    )
-    groups: list[strawberry.ID] = strawberry.field(
-        default_factory=list, description="All guardians of these groups (a broadcast)."
-    )
-    all_guardians: bool = strawberry.field(
-        default=False, description="All guardians of the institution (a broadcast)."
-    )
-    staff: list[strawberry.ID] = strawberry.field(default_factory=list)
-    group_staff: list[strawberry.ID] = strawberry.field(
-        default_factory=list, description="The staff members of these groups, personally."
-    )
-    group_inboxes: list[strawberry.ID] = strawberry.field(
-        default_factory=list, description="Groups' shared inboxes (fællespostkasse)."
-    )
-    institution_inbox: bool = False
-
-    def decoded(self) -> Recipients:
-        def ids(values: list[strawberry.ID], type_name: str, field: str) -> tuple[uuid.UUID, ...]:
-            return tuple(
-                dict.fromkeys(decode(v, type_name, field=f"recipients.{field}") for v in values)
-            )
-
-        return Recipients(
-            guardians=ids(self.guardians, "GuardianLink", "guardians"),
-            children=ids(self.children, "Child", "children"),
-            groups=ids(self.groups, "Group", "groups"),
-            all_guardians=self.all_guardians,
-            staff=ids(self.staff, "StaffMember", "staff"),
-            group_staff=ids(self.group_staff, "Group", "groupStaff"),
-            group_inboxes=ids(self.group_inboxes, "Group", "groupInboxes"),
-            institution_inbox=self.institution_inbox,
-        )
+from app.messaging.api.types import MessageNode, ThreadNode
+from app.messaging.posting import Outcome
 
 
-@strawberry.input
-class StartThreadInput:
-    institution_id: strawberry.ID
-    subject: str
-    body: str
-    recipients: RecipientsInput
-    sensitive: bool = False
-    reply_to_all: bool = strawberry.field(
-        default=False, description="Broadcasts: let guardians' replies reach everyone."
-    )
-    as_group_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Staff: write from this group's shared inbox."
-    )
-    file_ids: list[strawberry.ID] = strawberry.field(
-        default_factory=list, description='Uploads (POST /uploads, purpose "attachment").'
-    )
-
-
-@strawberry.type
-class ThreadsStarted:
-    threads: list[ThreadNode]
-    first_message: MessageNode | None
-
-
-@strawberry.type
-class MessagingDone:
-    ok: bool = True
-
-
-@strawberry.type
-class AutoReplyInfo:
-    body: str
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-
-
-StartThreadResult = Annotated[
-    Union[ThreadsStarted, ValidationError, NotFoundError], strawberry.union("StartThreadResult")
-]
-MessageResult = Annotated[
-    Union[MessageNode, ValidationError, NotFoundError], strawberry.union("MessageResult")
-]
-ThreadResult = Annotated[
-    Union[ThreadNode, ValidationError, NotFoundError], strawberry.union("ThreadResult")
-]
-MessagingDoneResult = Annotated[
-    Union[MessagingDone, ValidationError, NotFoundError], strawberry.union("MessagingDoneResult")
-]
-AutoReplyResult = Annotated[
-    Union[AutoReplyInfo, MessagingDone, ValidationError, NotFoundError],
-    strawberry.union("AutoReplyResult"),
-]
-
-
-async def _publish(info: Info, outcome: messaging.Outcome) -> None:
+async def _publish(info: Info, outcome: Outcome) -> None:
     """After commit: storage clean-up, then the live events."""
     await attachments.delete_objects_quietly(info.context.runtime.storage, outcome.storage_keys)
     await live.publish(info.context.runtime.broker, outcome.events)
@@ -203,7 +109,7 @@ class MessagingMutations:
     )
     @errors_as_data
     async def start_thread(self, info: Info, input: StartThreadInput) -> StartThreadResult:
-        outcome = await messaging.start_thread(
+        outcome = await starting.start_thread(
             db=info.context.db,
             actor=await info.context.require_actor(),
             institution_id=decode(input.institution_id, "Institution", field="institutionId"),
@@ -233,7 +139,7 @@ class MessagingMutations:
         quoted_message_id: strawberry.ID | None = None,
         file_ids: list[strawberry.ID] | None = None,
     ) -> MessageResult:
-        outcome = await messaging.send_message(
+        outcome = await sending.send_message(
             db=info.context.db,
             actor=await info.context.require_actor(),
             thread_id=_thread(thread_id),
@@ -250,7 +156,7 @@ class MessagingMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def edit_message(self, info: Info, message_id: strawberry.ID, body: str) -> MessageResult:
-        outcome = await messaging.edit_message(
+        outcome = await editing.edit_message(
             db=info.context.db,
             actor=await info.context.require_actor(),
             message_id=decode(message_id, "Message", field="messageId"),
@@ -263,7 +169,7 @@ class MessagingMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def delete_message(self, info: Info, message_id: strawberry.ID) -> MessageResult:
-        outcome = await messaging.delete_message(
+        outcome = await editing.delete_message(
             db=info.context.db,
             actor=await info.context.require_actor(),
             message_id=decode(message_id, "Message", field="messageId"),
@@ -280,7 +186,7 @@ class MessagingMutations:
     async def forward_message(
         self, info: Info, message_id: strawberry.ID, thread_id: strawberry.ID
     ) -> MessageResult:
-        outcome = await messaging.forward_message(
+        outcome = await editing.forward_message(
             db=info.context.db,
             actor=await info.context.require_actor(),
             message_id=decode(message_id, "Message", field="messageId"),
@@ -378,7 +284,7 @@ class MessagingMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def delete_thread(self, info: Info, thread_id: strawberry.ID) -> MessagingDoneResult:
-        outcome = await messaging.delete_thread(
+        outcome = await editing.delete_thread(
             db=info.context.db,
             actor=await info.context.require_actor(),
             thread_id=_thread(thread_id),
@@ -410,93 +316,3 @@ class MessagingMutations:
         if row is None:
             return MessagingDone()
         return AutoReplyInfo(body=row.body, starts_at=row.starts_at, ends_at=row.ends_at)
-
-
-@strawberry.enum
-class InboxEventKind(Enum):
-    NEW_THREAD = live.NEW_THREAD
-    NEW_MESSAGE = live.NEW_MESSAGE
-    MESSAGE_CHANGED = live.MESSAGE_CHANGED
-    READ = live.READ
-    THREAD_CHANGED = live.THREAD_CHANGED
-
-
-@strawberry.type
-class InboxEvent:
-    kind: InboxEventKind
-    thread_id: strawberry.ID
-    thread: ThreadNode | None = strawberry.field(description="Null when no longer yours.")
-    message: MessageNode | None
-
-
-async def _release(db: Any) -> None:
-    """End the read transaction: an idle subscriber holds no connection, and the next
-    event's re-read sees what was committed since."""
-    if db.in_transaction():
-        await db.commit()
-
-
-def _maybe_uuid(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-@strawberry.type
-class MessagingSubscriptions:
-    @strawberry.subscription(
-        permission_classes=[IsAuthenticated],
-        description="Your inbox changed: a new thread or message, read elsewhere, ...",
-    )
-    async def inbox_events(self, info: Info) -> AsyncGenerator[InboxEvent, None]:
-        actor = await info.context.require_actor()
-        context, db = info.context, info.context.db
-        await _release(db)
-        async with context.runtime.broker.subscribe(live.inbox_channel(actor.user_id)) as events:
-            async for event in events:
-                # Each event is re-read through the subscriber's own visibility rules.
-                await _release(db)
-                context.reset_loaders()
-                thread_id = _maybe_uuid(event.get("thread_id"))
-                message_id = _maybe_uuid(event.get("message_id"))
-                if thread_id is None:
-                    continue
-                thread = (await thread_by_id(db, actor, [thread_id]))[0]
-                message = (await message_by_id(db, actor, [message_id]))[0] if message_id else None
-                yield InboxEvent(
-                    kind=InboxEventKind(event.get("kind")),
-                    thread_id=strawberry.ID(str(GlobalID("Thread", str(thread_id)))),
-                    thread=ThreadNode.of(thread) if thread else None,
-                    message=MessageNode.of(message) if message else None,
-                )
-                await _release(db)  # resumed once the result was sent
-
-    @strawberry.subscription(
-        permission_classes=[IsAuthenticated],
-        description="New and changed messages of one thread you take part in.",
-    )
-    async def thread_messages(
-        self, info: Info, thread_id: strawberry.ID
-    ) -> AsyncGenerator[MessageNode, None]:
-        actor = await info.context.require_actor()
-        context, db = info.context, info.context.db
-        wanted = _thread(thread_id)
-        if (await thread_by_id(db, actor, [wanted]))[0] is None:
-            # Subscriptions bypass the ErrorPolicy extension: shape the error here.
-            raise GraphQLError(
-                translate("not_found", context.language),
-                extensions={"code": "NOT_FOUND", "field": "threadId"},
-            )
-        await _release(db)
-        async with context.runtime.broker.subscribe(live.thread_channel(wanted)) as events:
-            async for event in events:
-                await _release(db)
-                context.reset_loaders()
-                message_id = _maybe_uuid(event.get("message_id"))
-                if message_id is None:
-                    continue
-                message = (await message_by_id(db, actor, [message_id]))[0]
-                if message is not None:
-                    yield MessageNode.of(message)
-                    await _release(db)

@@ -19,7 +19,7 @@ from app.i18n import translate
 from app.institutions.api.types import ChildNode, GroupNode, InstitutionNode
 from app.institutions.settings import settings_of
 from app.messaging import inbox, models
-from app.messaging.service import EDIT_WINDOW
+from app.messaging.editing import EDIT_WINDOW
 
 
 @strawberry.enum
