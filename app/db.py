@@ -195,6 +195,14 @@ def _scope_new_transaction(
     _apply_scope(session, connection)
 
 
+async def end_read_transaction(session: AsyncSession) -> None:
+    """End a long-lived reader's transaction (a subscription between events): an idle
+    subscriber holds no connection, and its next read sees what was committed since, also
+    on SQLite, whose open read transaction would keep its old snapshot."""
+    if session.in_transaction():
+        await session.commit()
+
+
 @asynccontextmanager
 async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """A mutation's own transaction: commits on success, rolls back on any error.

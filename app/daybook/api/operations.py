@@ -27,6 +27,7 @@ from app.daybook.api.types import (
     Mood,
 )
 from app.daybook.live import recheck
+from app.db import end_read_transaction
 from app.errors import NotFound
 from app.gallery.api.photos import PhotoNode
 from app.institutions.api.types import ChildNode
@@ -392,10 +393,10 @@ class DaybookSubscriptions:
         db = info.context.db
         if await daybook.readable_child(db, actor, child_id) is None:
             raise NotFound(field="child")
-        await _release(db)
+        await end_read_transaction(db)
         async with info.context.runtime.broker.subscribe(daybook.channel(child_id)) as events:
             async for event in events:
-                await _release(db)
+                await end_read_transaction(db)
                 seen = await recheck(
                     sessions=info.context.runtime.sessions,
                     token=info.context.bearer_token(),
@@ -408,19 +409,11 @@ class DaybookSubscriptions:
                     continue
                 # Each event is read afresh: nested fields must not answer from the loaders'
                 # cache of an earlier event.
-                info.context._loaders = None
+                info.context.reset_loaders()
                 yield ChildDayChange(
                     kind=ChildDayChangeKind(seen.kind),
                     id=strawberry.ID(str(GlobalID(_TYPE_OF[seen.kind], str(seen.id)))),
                     entry=DayEntryNode.of(seen.entry) if seen.entry is not None else None,
                     photo=PhotoNode.of(seen.photo) if seen.photo is not None else None,
                 )
-                await _release(db)  # resumed once the change was sent
-
-
-async def _release(db: Any) -> None:
-    """End the read transaction: an idle subscriber holds no connection, and the nested
-    fields of the next change (a photo's URL reads its file) see what was committed since,
-    also on SQLite, whose open read transaction would keep its old snapshot."""
-    if db.in_transaction():
-        await db.commit()
+                await end_read_transaction(db)  # resumed once the change was sent

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncGenerator
 from enum import Enum
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -15,6 +14,7 @@ from strawberry.types import Info
 
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
+from app.db import end_read_transaction
 from app.i18n import translate
 from app.messaging import live
 from app.messaging.api.types import MessageNode, ThreadNode
@@ -38,13 +38,6 @@ class InboxEvent:
     message: MessageNode | None
 
 
-async def _release(db: Any) -> None:
-    """End the read transaction: an idle subscriber holds no connection, and the next
-    event's re-read sees what was committed since."""
-    if db.in_transaction():
-        await db.commit()
-
-
 def _maybe_uuid(value: object) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value)) if value else None
@@ -61,11 +54,11 @@ class MessagingSubscriptions:
     async def inbox_events(self, info: Info) -> AsyncGenerator[InboxEvent, None]:
         actor = await info.context.require_actor()
         context, db = info.context, info.context.db
-        await _release(db)
+        await end_read_transaction(db)
         async with context.runtime.broker.subscribe(live.inbox_channel(actor.user_id)) as events:
             async for event in events:
                 # Each event is re-read through the subscriber's own visibility rules.
-                await _release(db)
+                await end_read_transaction(db)
                 context.reset_loaders()
                 thread_id = _maybe_uuid(event.get("thread_id"))
                 message_id = _maybe_uuid(event.get("message_id"))
@@ -79,7 +72,7 @@ class MessagingSubscriptions:
                     thread=ThreadNode.of(thread) if thread else None,
                     message=MessageNode.of(message) if message else None,
                 )
-                await _release(db)  # resumed once the result was sent
+                await end_read_transaction(db)  # resumed once the result was sent
 
     @strawberry.subscription(
         permission_classes=[IsAuthenticated],
@@ -97,10 +90,10 @@ class MessagingSubscriptions:
                 translate("not_found", context.language),
                 extensions={"code": "NOT_FOUND", "field": "threadId"},
             )
-        await _release(db)
+        await end_read_transaction(db)
         async with context.runtime.broker.subscribe(live.thread_channel(wanted)) as events:
             async for event in events:
-                await _release(db)
+                await end_read_transaction(db)
                 context.reset_loaders()
                 message_id = _maybe_uuid(event.get("message_id"))
                 if message_id is None:
@@ -108,4 +101,4 @@ class MessagingSubscriptions:
                 message = (await message_by_id(db, actor, [message_id]))[0]
                 if message is not None:
                     yield MessageNode.of(message)
-                    await _release(db)
+                    await end_read_transaction(db)
