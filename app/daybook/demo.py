@@ -28,12 +28,16 @@ LIVA_DAY = [
 async def seed_day(db: AsyncSession) -> None:
     """Today's entries for Liva up to now, and lunch for Bjørnene (Liva ate a little)."""
     user = await accounts.find_user_by_email(db=db, email="pernille@solsikken.example")
+    assert user is not None
+    async with write_transaction(db):
+        # Pernille's actor scopes the session to her institution first: with row-level
+        # security forced, an owner that is not a superuser sees no child before that.
+        actor = await institutions.load_actor(db=db, user=user, session=None)
     async with write_transaction(db):
         liva = await db.scalar(
             select(Child).where(Child.first_name == "Liva", Child.last_name == "Holm-Jensen")
         )
-        assert user is not None and liva is not None and liva.group_id is not None
-        actor = await institutions.load_actor(db=db, user=user, session=None)
+        assert liva is not None and liva.group_id is not None
         group = await db.get(Group, liva.group_id)
         place = await place_of(db, liva.institution_id)
     assert group is not None
