@@ -14,24 +14,10 @@ from app.db import write_transaction
 from app.files import service as files
 from app.gallery.models import Photo
 from app.gallery.service import delete_photos_returning_keys
-from app.institutions.settings import institution_settings
+from app.institutions.settings import institution_settings, months_before
 from app.storage import ObjectStorage
 
 BATCH = 500
-
-
-def months_before(moment: datetime, months: int) -> datetime:
-    """The same day and time `months` calendar months earlier (the 31st becomes the last
-    day of a shorter month)."""
-    index = moment.year * 12 + (moment.month - 1) - months
-    year, month = divmod(index, 12)
-    month += 1
-    for day in range(moment.day, 27, -1) if moment.day > 28 else [moment.day]:
-        try:
-            return moment.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    return moment.replace(year=year, month=month, day=28)
 
 
 async def purge_expired_photos(
