@@ -28,7 +28,7 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def _migrate(_: argparse.Namespace) -> None:
-    from app.migrate import migrate
+    from app.ops.migrate import migrate
 
     migrate(get_settings())
     print("database is at the newest revision")
@@ -36,7 +36,7 @@ def _migrate(_: argparse.Namespace) -> None:
 
 async def _demo_async(force: bool) -> bool:
     from app.db import create_engine, session_factory
-    from app.demo import is_seeded, seed_demo
+    from app.ops.demo import is_seeded, seed_demo
 
     settings = get_settings()
     engine = create_engine(settings.owner_database_url)
@@ -52,7 +52,7 @@ async def _demo_async(force: bool) -> bool:
 
 
 def _demo(args: argparse.Namespace) -> None:
-    from app.demo import DEMO_LOGINS, DEMO_PASSWORD
+    from app.ops.demo import DEMO_LOGINS, DEMO_PASSWORD
 
     seeded = asyncio.run(_demo_async(force=False))
     print("demo data created" if seeded else "database not empty: demo left as it is")
@@ -75,8 +75,8 @@ def _schema(args: argparse.Namespace) -> None:
 
 def render_schemas() -> tuple[str, str]:
     """The printed GraphQL schema and the OpenAPI document, as committed."""
-    from app.api.schema import build_schema
     from app.config import Settings
+    from app.root.schema import build_schema
     from app.server import create_app
 
     settings = Settings()
@@ -99,9 +99,9 @@ async def _jobs_async(command: str, once: bool) -> None:
     import signal
 
     from app.db import create_engine, session_factory
-    from app.jobs import JobContext, run_due_jobs, run_retention, run_worker
     from app.notifications.senders import create_senders
     from app.notifications.worker import deliver_due
+    from app.ops.jobs import JobContext, run_due_jobs, run_retention, run_worker
     from app.realtime import Broker, create_broker
     from app.storage import create_storage
 
@@ -146,21 +146,21 @@ async def _jobs_async(command: str, once: bool) -> None:
 
 
 def _worker(args: argparse.Namespace) -> None:
-    from app.logs import configure_logging
+    from app.core.logs import configure_logging
 
     configure_logging(json_lines=get_settings().log_json)
     asyncio.run(_jobs_async("worker", args.once))
 
 
 def _retention(args: argparse.Namespace) -> None:
-    from app.logs import configure_logging
+    from app.core.logs import configure_logging
 
     configure_logging(json_lines=get_settings().log_json)
     asyncio.run(_jobs_async("retention", once=True))
 
 
 def _bench(args: argparse.Namespace) -> None:
-    from app.bench import main as bench_main
+    from app.bench.run import main as bench_main
 
     bench_main(args)
 

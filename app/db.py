@@ -78,7 +78,7 @@ class Timestamped:
 
 class TenantOwned:
     """Marks a table scoped by institution. What the RLS catalogue test checks is the
-    institution_id column itself (app.models.tenant_tables), so no table can slip by."""
+    institution_id column itself (app.root.models.tenant_tables), so no table can slip by."""
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:

@@ -15,18 +15,18 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ASGIApp, Receive, Scope, Send
 from strawberry.litestar import make_graphql_controller
 
-from app.api.context import Context
-from app.api.schema import build_schema
 from app.config import Settings, get_settings
+from app.core.logs import configure_logging, request_id_var
+from app.core.runtime import Runtime
 from app.db import create_engine, session_factory
-from app.logs import configure_logging, request_id_var
 from app.realtime import create_broker
 from app.rest.files import FILE_ROUTES
 from app.rest.gallery import GALLERY_ROUTES
 from app.rest.health import HEALTH_ROUTES
 from app.rest.reports import REPORT_ROUTES
 from app.rest.uploads import UPLOAD_ROUTES
-from app.runtime import Runtime
+from app.root.context import Context
+from app.root.schema import build_schema
 from app.storage import create_storage
 
 
@@ -131,6 +131,6 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             description="Uploads, downloads and operations around the GraphQL API at /graphql.",
         ),
         debug=False,
-        # Our JSON logging (app/logs.py) stays in charge; Litestar must not replace it.
+        # Our JSON logging (app/core/logs.py) stays in charge; Litestar must not replace it.
         logging_config=None,
     )

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from app.config import get_settings
 from app.db import Base, create_engine
-from app.models import load_all_models
+from app.root.models import load_all_models
 
 load_all_models()
 target_metadata = Base.metadata

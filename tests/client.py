@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from app.demo import DEMO_PASSWORD
-from app.runtime import Runtime
+from app.core.runtime import Runtime
+from app.ops.demo import DEMO_PASSWORD
 from app.server import create_app
 
 

@@ -15,10 +15,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.config import Settings
+from app.core.runtime import Runtime
 from app.db import create_engine, session_factory
-from app.migrate import migrate
+from app.ops.migrate import migrate
 from app.realtime import InProcessBroker
-from app.runtime import Runtime
 from app.storage import LocalStorage
 from tests.client import GraphQLClient
 
@@ -77,7 +77,7 @@ async def migrated(database_urls: tuple[str, str]) -> Settings:
 
 
 async def _seed(settings: Settings) -> None:
-    from app.demo import seed_demo
+    from app.ops.demo import seed_demo
 
     engine = create_engine(settings.owner_database_url)
     async with session_factory(engine)() as db:

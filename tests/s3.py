@@ -18,7 +18,7 @@ from botocore.config import Config
 from moto.server import ThreadedMotoServer
 
 from app.storage import LocalStorage
-from app.storage_s3 import S3Storage
+from app.storage.s3 import S3Storage
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client

@@ -27,10 +27,10 @@ from app.accounts.service import (
     hash_password,
     hasher_for,
 )
-from app.actor import Actor
 from app.config import Settings
+from app.core.actor import Actor
+from app.core.errors import InvalidCredentials, NotFound, TooManyAttempts, ValidationFailed
 from app.db import new_id, utcnow, write_transaction
-from app.errors import InvalidCredentials, NotFound, TooManyAttempts, ValidationFailed
 
 log = logging.getLogger("seddel.devices")
 

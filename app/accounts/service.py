@@ -18,10 +18,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import AuthSession, LoginThrottle, User
-from app.actor import Actor
 from app.config import Settings
+from app.core.actor import Actor
+from app.core.errors import InvalidCredentials, NotFound, TooManyAttempts, ValidationFailed
 from app.db import new_id, utcnow, write_transaction
-from app.errors import InvalidCredentials, NotFound, TooManyAttempts, ValidationFailed
 
 log = logging.getLogger("seddel.auth")
 

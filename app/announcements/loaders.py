@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
 from app.announcements import service
 from app.announcements.models import Announcement, AnnouncementReceipt
 from app.announcements.policies import visible_announcements
+from app.core.actor import Actor
 from app.files.models import StoredFile
 from app.institutions.loaders import aligned
 

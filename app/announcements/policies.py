@@ -6,8 +6,8 @@ import uuid
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
-from app.actor import Actor
 from app.announcements.models import Announcement, AnnouncementReceipt
+from app.core.actor import Actor
 
 
 def visible_announcements(actor: Actor) -> ColumnElement[bool]:

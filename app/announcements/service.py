@@ -12,7 +12,6 @@ from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
-from app.actor import Actor
 from app.announcements.models import (
     Announcement,
     AnnouncementAttachment,
@@ -25,14 +24,15 @@ from app.announcements.policies import (
     can_post,
     visible_announcements,
 )
+from app.core.actor import Actor
+from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.pagination import Page, paginate
 from app.db import utcnow, write_transaction
-from app.errors import Conflict, NotFound, ValidationFailed
 from app.files import service as files
 from app.files.models import StoredFile
 from app.institutions.models import Child, Group, GuardianLink, Institution
 from app.institutions.service import clean_name
 from app.notifications import service as notifications
-from app.pagination import Page, paginate
 from app.storage import ObjectStorage
 
 MAX_BODY = 10_000

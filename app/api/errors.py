@@ -13,7 +13,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import Info
 
-from app.errors import (
+from app.core.errors import (
     Conflict,
     DomainError,
     InvalidCredentials,
@@ -21,7 +21,7 @@ from app.errors import (
     TooManyAttempts,
     ValidationFailed,
 )
-from app.i18n import translate
+from app.core.i18n import translate
 
 log = logging.getLogger("seddel.graphql")
 

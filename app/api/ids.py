@@ -7,7 +7,7 @@ import uuid
 import strawberry
 from strawberry.relay import GlobalID, GlobalIDValueError
 
-from app.errors import NotFound
+from app.core.errors import NotFound
 
 
 def decode(value: strawberry.ID | str, type_name: str, *, field: str) -> uuid.UUID:

@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from app.accounts.models import User
-from app.actor import Actor
 from app.announcements import loaders as announcement_loaders
 from app.announcements.models import Announcement, AnnouncementReceipt
 from app.attendance import loaders as attendance_loaders
 from app.attendance.models import PickupPerson, PickupPlan, VacationSurvey
+from app.core.actor import Actor
 from app.daybook import loaders as daybook_loaders
 from app.daybook.models import DayEntry, DayEntryVersion, IncidentReceipt
 from app.files import loaders as file_loaders

@@ -11,7 +11,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 
 from app.api.ids import try_decode
 from app.api.permissions import IsAuthenticated
-from app.errors import ValidationFailed
+from app.core.errors import ValidationFailed
 
 MAX_NODES = 100
 

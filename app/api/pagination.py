@@ -1,4 +1,4 @@
-"""Relay connections over keyset pages (app.pagination)."""
+"""Relay connections over keyset pages (app.core.pagination)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from app.pagination import Page
+from app.core.pagination import Page
 
 N = TypeVar("N")
 

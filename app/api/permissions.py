@@ -7,7 +7,7 @@ from typing import Any
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from app.i18n import translate
+from app.core.i18n import translate
 
 
 class IsAuthenticated(BasePermission):

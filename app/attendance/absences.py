@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
 from app.attendance.live import DayChanged
 from app.attendance.models import Absence
+from app.core.actor import Actor
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.db import write_transaction
-from app.errors import Conflict, NotFound, ValidationFailed
 from app.institutions.models import Child, Institution
 
 KINDS = ("sick", "vacation", "other")

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from app.attendance.nightly import close_forgotten_checkouts
-from app.system import institution_ids, institution_session
+from app.ops.system import institution_ids, institution_session
 
 log = logging.getLogger("seddel.jobs")
 
@@ -14,7 +14,7 @@ log = logging.getLogger("seddel.jobs")
 async def nightly(context: Any) -> int:
     """Close stays left open from an earlier day, institution by institution (each in its own
     scope). Safe to run hourly: only stays from before the institution's local midnight are
-    touched, so the first run after midnight does the work. `context` is app.jobs.JobContext;
+    touched, so the first run after midnight does the work. `context` is app.ops.jobs.JobContext;
     its broker (when the worker has one) tells the tablets and guardians of each closed stay."""
     async with context.sessions() as db:
         ids = await institution_ids(db)

@@ -14,12 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.devices import verify_pin
-from app.actor import Actor
 from app.attendance import presence as presence_service
 from app.attendance.models import KioskTokenUse, PresenceEvent
 from app.config import Settings
+from app.core.actor import Actor
+from app.core.errors import InvalidCredentials, NotFound
 from app.db import write_transaction
-from app.errors import InvalidCredentials, NotFound
 from app.institutions.models import Child, GuardianLink
 
 QR_TTL_SECONDS = 120

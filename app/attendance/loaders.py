@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
 from app.attendance.models import PickupPerson, PickupPlan, VacationSurvey
 from app.attendance.policies import (
     child_name_for,
@@ -17,6 +16,7 @@ from app.attendance.policies import (
     visible_pickup_plans,
     visible_vacation_surveys,
 )
+from app.core.actor import Actor
 from app.institutions.loaders import aligned
 from app.institutions.models import Child
 

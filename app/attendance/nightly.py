@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
 from app.attendance import clock, live
 from app.attendance.models import Presence, PresenceEvent
+from app.core.actor import Actor
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.db import new_id, rescope, utcnow, write_transaction
-from app.errors import Conflict, NotFound, ValidationFailed
 from app.institutions.models import Institution
 from app.realtime import Broker
 

@@ -8,11 +8,11 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
 from app.attendance.models import PickupPerson
 from app.attendance.policies import can_manage_pickup
+from app.core.actor import Actor
+from app.core.errors import NotFound
 from app.db import write_transaction
-from app.errors import NotFound
 from app.files import service as files
 from app.files.models import StoredFile
 

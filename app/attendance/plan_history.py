@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
-from app.actor import Actor
 from app.attendance.models import PickupPerson, PickupPlan, PickupPlanChange
+from app.core.actor import Actor
 from app.db import new_id
 from app.institutions.models import Child
 

@@ -9,7 +9,6 @@ import uuid
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
 from app.attendance import clock, plan_notices
 from app.attendance.live import DayChanged
 from app.attendance.models import GoHomeAlonePermission, PickupPlan
@@ -23,8 +22,9 @@ from app.attendance.plan_rules import (
     place_of,
 )
 from app.attendance.policies import can_manage_pickup, custody_children
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
 from app.db import write_transaction
-from app.errors import NotFound, ValidationFailed
 from app.institutions.models import Child, Institution
 from app.institutions.service import clean_name
 

@@ -14,8 +14,8 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
 from app.attendance.models import PickupPlan, PickupPlanChange
+from app.core.actor import Actor
 from app.institutions.models import GuardianLink
 from app.notifications import service as notifications
 

@@ -12,7 +12,6 @@ from datetime import date, time, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
 from app.attendance import clock
 from app.attendance.models import (
     Absence,
@@ -23,7 +22,8 @@ from app.attendance.models import (
 )
 from app.attendance.plan_rules import local_now, opening_span
 from app.attendance.policies import can_see_plan_of, custody_children
-from app.errors import ValidationFailed
+from app.core.actor import Actor
+from app.core.errors import ValidationFailed
 from app.institutions.models import Child, ClosedDay, Institution
 
 MAX_DAYS = 62

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
 from app.attendance import clock
 from app.attendance.live import DayChanged
 from app.attendance.models import PickupPlan
 from app.attendance.policies import can_plan_for
-from app.errors import NotFound, ValidationFailed
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
 from app.institutions.models import Child, ClosedDay, Institution
 from app.institutions.service import WEEKDAYS
 from app.institutions.settings import settings_of

@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
 from app.attendance import plan_notices
 from app.attendance.live import DayChanged
 from app.attendance.models import GoHomeAlonePermission, PickupPerson, PickupPlan
@@ -34,8 +33,9 @@ from app.attendance.plan_rules import (
     place_of,
 )
 from app.attendance.policies import can_plan_for
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
 from app.db import write_transaction
-from app.errors import NotFound, ValidationFailed
 from app.institutions.models import Child, GuardianLink
 
 # Modes a guardian or staff member plans; "sent_home" only comes from send_child_home.

@@ -6,8 +6,8 @@ import uuid
 
 from sqlalchemy import ColumnElement, or_
 
-from app.actor import Actor
 from app.attendance.models import PickupPerson, PickupPlan, VacationSurvey
+from app.core.actor import Actor
 
 
 def visible_pickup_persons(actor: Actor) -> ColumnElement[bool]:

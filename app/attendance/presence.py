@@ -19,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
 from app.attendance import clock
 from app.attendance.models import Presence, PresenceEvent
 from app.attendance.pickup_check import PickedUpBy, local_day, who_picked_up
+from app.core.actor import Actor
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.db import write_transaction
-from app.errors import Conflict, NotFound, ValidationFailed
 from app.institutions.models import Child, Institution
 
 log = logging.getLogger("seddel.presence")

@@ -9,13 +9,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
 from app.attendance.models import PickupCodeword, PickupPerson
 from app.attendance.pickup_photos import forget_file
 from app.attendance.plans import clear_plans_naming
 from app.attendance.policies import can_manage_pickup, can_read_codeword, visible_pickup_persons
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
 from app.db import write_transaction
-from app.errors import NotFound, ValidationFailed
 from app.institutions.models import Child
 from app.institutions.service import clean_name
 

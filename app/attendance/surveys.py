@@ -13,12 +13,12 @@ from datetime import date, time, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
 from app.attendance.live import DayChanged
 from app.attendance.models import VacationAnswer, VacationSurvey
 from app.attendance.plan_rules import DayClosed, DayInPast, check_times, local_now, opening_span
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
 from app.db import write_transaction
-from app.errors import NotFound, ValidationFailed
 from app.institutions.models import Child, ClosedDay, Institution
 from app.institutions.policies import require_admin
 from app.institutions.service import clean_name

@@ -15,10 +15,10 @@ from sqlalchemy import Boolean, Select, String, Uuid, cast, literal, null, selec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
-from app.actor import Actor
 from app.attendance.models import PickupPerson
 from app.attendance.plan_reads import DayPlan
 from app.attendance.policies import child_name_for
+from app.core.actor import Actor
 from app.institutions.models import Child, Institution
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

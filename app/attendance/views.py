@@ -14,14 +14,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
 from app.attendance import clock
 from app.attendance.models import Absence, Presence
 from app.attendance.plan_reads import day_plans as planned_days
 from app.attendance.plan_reads import plans_between
 from app.attendance.policies import visible_presences
 from app.attendance.view_plans import PlanView, is_open, plan_names, plan_view
-from app.errors import NotFound, ValidationFailed
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
 from app.institutions.models import Child, ClosedDay, Group, Institution
 
 STATUSES = ("expected", "present", "picked_up", "absent", "not_expected")

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from app.accounts import service as accounts
-from app.actor import Actor
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
 from app.attendance import clock, views
@@ -22,7 +21,8 @@ from app.attendance.api import Absence
 from app.attendance.plan_types import CompanionStatus, LeaveMode
 from app.attendance.presence_api import PresenceNode
 from app.attendance.view_plans import PlanView
-from app.errors import DomainError
+from app.core.actor import Actor
+from app.core.errors import DomainError
 from app.institutions import service as institutions
 from app.institutions.api.types import ChildNode, GroupNode
 

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
 from app.attendance.models import Absence
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
 from app.daybook import kinds
 from app.daybook.entry_checks import check_times, clean_entry, place_of, resolve_given_by
 from app.daybook.entry_rows import entry_row, insert_entries
@@ -19,7 +20,6 @@ from app.daybook.models import DayEntry
 from app.daybook.policies import can_write_entries
 from app.daybook.service import publish
 from app.db import utcnow, write_transaction
-from app.errors import NotFound, ValidationFailed
 from app.institutions.models import Child, Group
 from app.realtime import Broker
 

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
 from app.daybook import kinds
 from app.db import utcnow
-from app.errors import NotFound, ValidationFailed
 from app.institutions.models import Institution, StaffMembership
 
 # A tablet's clock may run a little ahead of the server's.

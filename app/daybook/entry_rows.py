@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
+from app.core.actor import Actor
 from app.daybook.models import DayEntry, DayEntryVersion
 from app.db import new_id
 from app.institutions.models import Child

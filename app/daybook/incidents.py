@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
 from app.daybook.models import DayEntry, IncidentReceipt
 from app.daybook.policies import is_guardian_of, visible_day_entries
 from app.db import new_id, utcnow, write_transaction
-from app.errors import NotFound, ValidationFailed
 from app.institutions.models import GuardianLink
 from app.notifications import service as notifications
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import ValidationFailed
+from app.core.errors import ValidationFailed
 
 MEALS = ("breakfast", "morning_snack", "lunch", "afternoon_snack", "other")
 AMOUNTS = ("well", "some", "little", "nothing")

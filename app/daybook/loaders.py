@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
+from app.core.actor import Actor
 from app.daybook.models import DayEntry, DayEntryVersion, IncidentReceipt
 from app.daybook.policies import visible_day_entries
 from app.institutions.loaders import aligned, grouped

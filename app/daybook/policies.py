@@ -15,7 +15,7 @@ import uuid
 
 from sqlalchemy import ColumnElement, and_, or_
 
-from app.actor import Actor
+from app.core.actor import Actor
 from app.daybook.models import DayEntry
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
+from app.core.actor import Actor
 from app.files.models import StoredFile
 from app.institutions.loaders import aligned
 

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
+from app.core.images import ATTACHMENT_FORMATS, MAX_PIXELS, PHOTO_FORMATS, clean_image
 from app.db import new_id, utcnow, write_transaction
-from app.errors import NotFound, ValidationFailed
 from app.files.models import StoredFile
 from app.files.sniff import clean_filename, sniff
-from app.images import ATTACHMENT_FORMATS, MAX_PIXELS, PHOTO_FORMATS, clean_image
 from app.storage import ObjectStorage
 
 log = logging.getLogger("seddel.files")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from pathlib import PurePosixPath, PureWindowsPath
 
-from app.errors import ValidationFailed
+from app.core.errors import ValidationFailed
 
 IMAGE_EXTENSIONS = {
     "JPEG": {"jpg", "jpeg", "jfif"},

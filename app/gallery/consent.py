@@ -13,9 +13,9 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
-from app.actor import Actor
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
 from app.db import utcnow, write_transaction
-from app.errors import NotFound, ValidationFailed
 from app.gallery.models import CONSENT_LEVELS, PhotoConsent, PhotoConsentChange
 from app.gallery.policies import can_answer_consent, effective_rank
 from app.institutions.models import Child, GuardianLink

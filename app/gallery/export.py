@@ -12,8 +12,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
-from app.errors import NotFound
+from app.core.actor import Actor
+from app.core.errors import NotFound
 from app.files.models import StoredFile
 from app.gallery.models import Photo, PhotoChild
 from app.gallery.policies import visible_photos

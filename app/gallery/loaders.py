@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
+from app.core.actor import Actor
 from app.gallery import consent
 from app.gallery import service as gallery
 from app.gallery.models import Photo, PhotoChild

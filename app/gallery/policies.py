@@ -36,7 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from app.actor import Actor
+from app.core.actor import Actor
 from app.gallery.models import CONSENT_LEVELS, Photo, PhotoChild, PhotoConsent
 from app.institutions.models import Child, GuardianLink, Institution
 from app.institutions.settings import InstitutionSettings

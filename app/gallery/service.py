@@ -12,16 +12,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
+from app.core.actor import Actor
+from app.core.errors import DomainError, NotFound, ValidationFailed
+from app.core.pagination import Page, check_page_size, paginate
 from app.db import write_transaction
-from app.errors import DomainError, NotFound, ValidationFailed
 from app.files import service as files
 from app.files.models import StoredFile
 from app.gallery.consent import effective_consents
 from app.gallery.models import Photo, PhotoChild
 from app.gallery.policies import can_manage_photos, visible_photos
 from app.institutions.models import Child, Group, Institution
-from app.pagination import Page, check_page_size, paginate
 
 MAX_CAPTION = 1000
 MAX_CHILDREN = 60

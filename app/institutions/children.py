@@ -10,9 +10,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
+from app.core.actor import Actor
+from app.core.errors import ValidationFailed
+from app.core.pagination import Page, paginate
 from app.db import write_transaction
-from app.errors import ValidationFailed
 from app.institutions.models import Child
 from app.institutions.policies import visible_children
 from app.institutions.service import (
@@ -23,7 +24,6 @@ from app.institutions.service import (
     guardian_reach_changed,
     institution_today,
 )
-from app.pagination import Page, paginate
 
 
 async def children_page(

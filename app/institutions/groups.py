@@ -8,9 +8,9 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
+from app.core.actor import Actor
+from app.core.errors import Conflict
 from app.db import write_transaction
-from app.errors import Conflict
 from app.institutions.models import Child, Group
 from app.institutions.policies import require_admin, visible_groups
 from app.institutions.service import admin_group, clean_name

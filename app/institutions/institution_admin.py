@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
+from app.core.actor import Actor
+from app.core.errors import Conflict, ValidationFailed
 from app.db import TENANT_IDS, TENANT_USER, new_id, rescope, write_transaction
-from app.errors import Conflict, ValidationFailed
 from app.institutions.models import AdminMembership, ClosedDay, Institution, Municipality
 from app.institutions.policies import require_admin
 from app.institutions.service import WEEKDAYS, clean_name, get_row, institution_today

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
-from app.actor import Actor
+from app.core.actor import Actor
 from app.institutions.models import (
     Child,
     Group,

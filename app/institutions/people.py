@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts
 from app.accounts.models import User
-from app.actor import Actor
 from app.config import Settings
+from app.core.actor import Actor
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.db import write_transaction
-from app.errors import Conflict, NotFound, ValidationFailed
 from app.institutions.models import (
     ACCESS_LEVELS,
     AdminMembership,

@@ -6,8 +6,8 @@ import uuid
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
-from app.actor import Actor
-from app.errors import NotFound
+from app.core.actor import Actor
+from app.core.errors import NotFound
 from app.institutions.models import (
     Child,
     Group,

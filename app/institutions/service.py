@@ -13,9 +13,9 @@ from sqlalchemy import Boolean, String, Uuid, cast, literal, null, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import AuthSession, Device, User
-from app.actor import Actor, ChildAccess, DeviceAccess
+from app.core.actor import Actor, ChildAccess, DeviceAccess
+from app.core.errors import NotFound, ValidationFailed
 from app.db import rescope
-from app.errors import NotFound, ValidationFailed
 from app.institutions.models import (
     AdminMembership,
     Child,

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
+from app.core.actor import Actor
+from app.core.errors import ValidationFailed
 from app.db import write_transaction
-from app.errors import ValidationFailed
 from app.institutions.models import Institution
 from app.institutions.policies import require_admin
 from app.institutions.service import get_row

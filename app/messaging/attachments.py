@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
-from app.errors import ValidationFailed
+from app.core.actor import Actor
+from app.core.errors import ValidationFailed
 from app.files import service as files
 from app.files.models import StoredFile
 from app.messaging.models import Message, MessageAttachment

@@ -10,9 +10,9 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
 from app.db import utcnow, write_transaction
-from app.errors import NotFound, ValidationFailed
 from app.messaging import attachments, live
 from app.messaging.models import Message, Thread
 from app.messaging.policies import visible_messages

@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import Select, and_, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
-from app.errors import ValidationFailed
+from app.core.actor import Actor
+from app.core.errors import ValidationFailed
+from app.core.pagination import Page, check_page_size
 from app.messaging.models import Message, Thread, ThreadChild, ThreadState
 from app.messaging.policies import visible_messages, visible_threads
-from app.pagination import Page, check_page_size
 
 # A literal, so the planner matches the GIN index on to_tsvector('danish', body).
 DANISH: Any = literal_column("'danish'::regconfig")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
+from app.core.actor import Actor
 from app.institutions.loaders import aligned, grouped
 from app.messaging.inbox import unread_condition
 from app.messaging.models import Message, Participant, Thread, ThreadChild, ThreadState

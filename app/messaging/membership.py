@@ -31,7 +31,7 @@ from sqlalchemy.orm import aliased
 from app.db import utcnow, write_transaction
 from app.institutions.models import Child, GuardianLink, Institution
 from app.messaging.models import Participant, ParticipantBasis, Thread
-from app.system import institution_ids, institution_session
+from app.ops.system import institution_ids, institution_session
 
 log = logging.getLogger("seddel.jobs")
 
@@ -192,7 +192,7 @@ async def end_departed_children(
 
 async def departed_children_job(context: Any) -> int:
     """For `seddel worker`, hourly and idempotent: the first run after an institution's
-    midnight ends what the last day closed. `context` is app.jobs.JobContext."""
+    midnight ends what the last day closed. `context` is app.ops.jobs.JobContext."""
     async with context.sessions() as db:
         ids = await institution_ids(db)
     ended = 0

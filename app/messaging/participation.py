@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
 from app.db import new_id, utcnow, write_transaction
-from app.errors import NotFound, ValidationFailed
 from app.institutions.models import GuardianLink
 from app.messaging import live, membership
 from app.messaging.models import AutoReply, Message, Participant, Thread, ThreadChild, ThreadState

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
-from app.actor import Actor
+from app.core.actor import Actor
 from app.messaging.models import Message, Participant, Thread
 
 

@@ -15,9 +15,9 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
-from app.actor import Actor
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
 from app.db import new_id, utcnow
-from app.errors import NotFound, ValidationFailed
 from app.institutions.models import Group
 from app.messaging import live
 from app.messaging.audience import recipients_to_notify

@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
-from app.errors import NotFound, ValidationFailed
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
 from app.institutions.models import (
     Child,
     Group,

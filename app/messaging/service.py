@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
 from app.db import new_id, write_transaction
-from app.errors import NotFound, ValidationFailed
 from app.messaging import attachments, live, membership
 from app.messaging.models import Message, Participant, Thread, ThreadChild
 from app.messaging.policies import visible_messages

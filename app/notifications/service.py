@@ -17,9 +17,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.actor import Actor
+from app.core.actor import Actor
+from app.core.errors import ValidationFailed
 from app.db import new_id, utcnow, write_transaction
-from app.errors import ValidationFailed
 from app.institutions.models import Institution
 from app.notifications.models import NotificationPreferences, OutboxEntry
 

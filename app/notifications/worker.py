@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.models import User
 from app.config import Settings
+from app.core.i18n import MESSAGES, translate
 from app.db import RequestSession, utcnow, write_transaction
-from app.i18n import MESSAGES, translate
 from app.notifications.models import OutboxEntry
 from app.notifications.senders import (
     DigestEmail,
@@ -38,7 +38,7 @@ from app.notifications.senders import (
     PushNotification,
     Senders,
 )
-from app.system import all_institutions_session
+from app.ops.system import all_institutions_session
 
 log = logging.getLogger("seddel.notifications")
 MAX_BACKOFF = timedelta(hours=6)

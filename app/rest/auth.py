@@ -11,11 +11,11 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException
 
 from app.accounts import service as accounts
-from app.actor import Actor
+from app.core.actor import Actor
+from app.core.errors import DomainError, NotFound
+from app.core.runtime import Runtime
 from app.db import RequestSession, write_transaction
-from app.errors import DomainError, NotFound
 from app.institutions import service as institutions
-from app.runtime import Runtime
 
 _NO_STORE = {"Cache-Control": "private, no-store"}
 

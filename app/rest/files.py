@@ -18,7 +18,7 @@ from litestar.exceptions import (
 )
 from litestar.params import Parameter
 
-from app.runtime import Runtime
+from app.core.runtime import Runtime
 from app.storage import LocalStorage, ObjectNotFound, attachment_disposition
 
 # Error answers must not be cached either: a 404 can turn into a 200 a second later.

@@ -10,7 +10,7 @@ from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
 
-from app.runtime import Runtime
+from app.core.runtime import Runtime
 
 log = logging.getLogger("seddel.health")
 

@@ -14,7 +14,7 @@ from litestar.params import Parameter
 
 from app.api.ids import decode
 from app.attendance import views
-from app.errors import DomainError
+from app.core.errors import DomainError
 from app.rest.auth import as_http, json_error, language_of, signed_in
 
 COLUMNS = (

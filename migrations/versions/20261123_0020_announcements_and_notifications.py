@@ -136,7 +136,7 @@ def upgrade() -> None:
             )
         # System jobs (retention, the outbox worker) run without a user and must first learn
         # which institutions exist. They set seddel.system_job = 'list_institutions' inside
-        # one transaction (app.jobs.institution_ids) for one SELECT; this policy lets exactly
+        # one transaction (app.ops.jobs.institution_ids) for one SELECT; this policy lets exactly
         # that read the institutions table, nothing else: no write, no other table. Every
         # tenant's rows are then read and written under the ordinary per-institution scope.
         op.execute(

@@ -56,7 +56,7 @@ async def test_production_accepts_only_trusted_documents(runtime):
         assert raw["errors"][0]["extensions"]["code"] == "TRUSTED_DOCUMENT_REQUIRED"
         by_name = await client.gql("Me", as_="mette@example.com")
         assert by_name["me"]["email"] == "mette@example.com"
-        from app.api.schema import trusted_documents
+        from app.root.schema import trusted_documents
 
         sha = trusted_documents().hash_of("Me")
         token = client.tokens["mette@example.com"]

@@ -13,10 +13,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from app.api.context import Context
-from app.api.schema import build_schema
+from app.core.runtime import Runtime
 from app.realtime import InProcessBroker
-from app.runtime import Runtime
+from app.root.context import Context
+from app.root.schema import build_schema
 from tests.client import GraphQLClient
 
 

@@ -13,11 +13,11 @@ from sqlalchemy import delete, select
 from app.accounts import service as accounts
 from app.attendance import absences
 from app.attendance.models import Absence
+from app.core.errors import Conflict
 from app.db import session_factory
-from app.errors import Conflict
 from app.institutions import service as institutions
 from app.institutions.models import Child
-from app.system import all_institutions_session
+from app.ops.system import all_institutions_session
 from tests.conftest import is_postgres
 
 pytestmark = pytest.mark.skipif(not is_postgres(), reason="row locks are PostgreSQL's")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from app.api.ids import decode
+from app.core.runtime import Runtime
 from app.db import scope
 from app.files.models import StoredFile
-from app.runtime import Runtime
 from app.storage import ObjectNotFound
 from tests.attendance.plan_helpers import (
     JONAS,

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 from app.config import Settings
+from app.core.runtime import Runtime
 from app.db import create_engine, session_factory
 from app.realtime import InProcessBroker
-from app.runtime import Runtime
 from app.storage import LocalStorage
 from tests.client import GraphQLClient
 

@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 
 from app.cli import render_schemas
 from app.db import Base, create_engine
-from app.models import load_all_models
+from app.root.models import load_all_models
 
 ROOT = Path(__file__).resolve().parents[2]
 

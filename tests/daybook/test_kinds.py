@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.core.errors import ValidationFailed
 from app.daybook.kinds import changed_fields, clean_details
-from app.errors import ValidationFailed
 
 
 @pytest.mark.parametrize(

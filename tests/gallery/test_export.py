@@ -11,7 +11,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from app.runtime import Runtime
+from app.core.runtime import Runtime
 from app.storage import LocalStorage
 from tests.gallery.common import (
     JONAS,

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.db import utcnow
-from app.jobs import PERIODIC_JOBS, JobContext
+from app.ops.jobs import PERIODIC_JOBS, JobContext
 from tests.messaging.util import (
     JONAS,
     KARSTEN,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.notifications.models import OutboxEntry
-from app.system import all_institutions_session
+from app.ops.system import all_institutions_session
 
 
 async def outbox(runtime, **where: Any) -> list[OutboxEntry]:

@@ -16,7 +16,7 @@ from app.notifications import service as notifications
 from app.notifications.models import OutboxEntry
 from app.notifications.senders import LoggingSender, Senders
 from app.notifications.worker import deliver_due
-from app.system import all_institutions_session
+from app.ops.system import all_institutions_session
 from tests.conftest import is_postgres
 
 pytestmark = pytest.mark.skipif(not is_postgres(), reason="SKIP LOCKED is PostgreSQL's")

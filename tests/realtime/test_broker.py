@@ -17,7 +17,6 @@ import pytest
 
 from app.config import Settings
 from app.realtime import (
-    MAX_PAYLOAD_BYTES,
     InProcessBroker,
     PayloadTooLarge,
     PostgresBroker,
@@ -26,6 +25,7 @@ from app.realtime import (
     create_broker,
     pg_channel,
 )
+from app.realtime.base import MAX_PAYLOAD_BYTES
 
 TIMEOUT = 5.0
 

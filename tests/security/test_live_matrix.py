@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from app.api.context import Context
-from app.api.schema import build_schema
+from app.root.context import Context
+from app.root.schema import build_schema
 from tests.attendance.plan_helpers import raw_uuid
 from tests.attendance.presence_support import check_in, liva
 from tests.helpers import SOLSIKKEN_ADMIN, group_id, overview
@@ -190,8 +190,8 @@ async def test_a_subscriptions_errors_are_shaped_like_every_others():
     import strawberry
 
     from app.api.errors import ErrorPolicy
-    from app.api.schema import SeddelSchema
-    from app.errors import NotFound
+    from app.core.errors import NotFound
+    from app.root.schema import SeddelSchema
 
     @strawberry.type
     class Query:

@@ -11,7 +11,7 @@ from app.announcements.models import Announcement
 from app.db import session_factory
 from app.institutions import service as institutions
 from app.institutions.models import Child, GuardianLink, Institution
-from app.system import institution_ids, institution_session
+from app.ops.system import institution_ids, institution_session
 from tests.conftest import is_postgres
 
 pytestmark = pytest.mark.skipif(not is_postgres(), reason="row-level security is PostgreSQL's")

@@ -9,7 +9,7 @@ from app.accounts.models import User
 from app.db import rescope, session_factory
 from app.institutions import service as institutions
 from app.institutions.models import Child, GuardianLink, Institution
-from app.models import tenant_tables
+from app.root.models import tenant_tables
 from tests.conftest import APP_ROLE, is_postgres
 
 pytestmark = pytest.mark.skipif(not is_postgres(), reason="row-level security is PostgreSQL's")

@@ -12,7 +12,6 @@ import pytest
 
 from app.config import Settings
 from app.storage import (
-    MAX_SIGNED_URL_SECONDS,
     LocalStorage,
     ObjectNotFound,
     ObjectStorage,
@@ -20,7 +19,8 @@ from app.storage import (
     attachment_disposition,
     create_storage,
 )
-from app.storage_s3 import S3Storage
+from app.storage.base import MAX_SIGNED_URL_SECONDS
+from app.storage.s3 import S3Storage
 from tests.s3 import LOCAL_SECRET_KEY, S3_ACCESS_KEY_ID, S3_REGION, S3_SECRET_ACCESS_KEY
 
 if TYPE_CHECKING:

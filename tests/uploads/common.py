@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.api.ids import decode
+from app.core.runtime import Runtime
 from app.db import scope
 from app.files.models import StoredFile
-from app.runtime import Runtime
 
 PAEDAGOG = "pernille@solsikken.example"
 METTE = "mette@example.com"

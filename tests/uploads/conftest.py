@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from app.runtime import Runtime
+from app.core.runtime import Runtime
 
 
 @pytest.fixture(params=["local", "s3"])

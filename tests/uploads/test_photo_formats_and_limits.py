@@ -11,9 +11,9 @@ import pytest
 from PIL import ExifTags, Image
 from PIL.PngImagePlugin import PngInfo
 
-from app.i18n import translate
-from app.images import MAX_PIXELS
-from app.runtime import Runtime
+from app.core.i18n import translate
+from app.core.images import MAX_PIXELS
+from app.core.runtime import Runtime
 from tests.files import jpeg_bytes, upload, upload_response
 from tests.helpers import SOLSIKKEN_ADMIN, institution_id
 from tests.uploads.common import PAEDAGOG, stored_count, stored_row

@@ -11,9 +11,9 @@ from PIL import ExifTags, Image
 from sqlalchemy import select
 
 from app.api.ids import decode
+from app.core.i18n import translate
 from app.db import scope, utcnow
 from app.files import service as files
-from app.i18n import translate
 from app.storage import ObjectNotFound
 from tests.files import (
     bomb_png,

@@ -16,6 +16,7 @@ from strawberry.types import Info
 from app.api.errors import NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode, try_decode
 from app.api.permissions import IsAuthenticated
+from app.core.errors import NotFound
 from app.daybook import bulk, incidents
 from app.daybook import service as daybook
 from app.daybook.api.types import (
@@ -28,7 +29,6 @@ from app.daybook.api.types import (
 )
 from app.daybook.live import recheck
 from app.db import end_read_transaction
-from app.errors import NotFound
 from app.gallery.api.photos import PhotoNode
 from app.institutions.api.types import ChildNode
 

@@ -17,14 +17,14 @@ from app.api.errors import NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
 from app.api.pagination import Connection, Edge, PageInfo, connection
 from app.api.permissions import IsAuthenticated
-from app.errors import ValidationFailed
+from app.core.errors import ValidationFailed
+from app.core.i18n import translate
 from app.files import service as files
 from app.gallery import models
 from app.gallery import service as gallery
 from app.gallery.api.consent import PhotoConsent
 from app.gallery.events import publish_photo_shared
 from app.gallery.policies import can_see_consent_details
-from app.i18n import translate
 from app.institutions.api.types import ChildNode, GroupNode
 
 

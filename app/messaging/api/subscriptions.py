@@ -14,8 +14,8 @@ from strawberry.types import Info
 
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
+from app.core.i18n import translate
 from app.db import end_read_transaction
-from app.i18n import translate
 from app.messaging import live
 from app.messaging.api.types import MessageNode, ThreadNode
 from app.messaging.loaders import message_by_id, thread_by_id

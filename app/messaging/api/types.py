@@ -11,11 +11,11 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from app.actor import Actor
 from app.api.pagination import Connection, connection
+from app.core.actor import Actor
+from app.core.i18n import translate
 from app.db import utcnow
 from app.files.api import File
-from app.i18n import translate
 from app.institutions.api.types import ChildNode, GroupNode, InstitutionNode
 from app.institutions.settings import settings_of
 from app.messaging import inbox, models

@@ -1,205 +1,25 @@
-"""Publish/subscribe for GraphQL subscriptions: in-process, or across workers via PostgreSQL.
-
-Events carry IDs only (each subscriber re-reads through its own visibility rules), so a
-payload is a small JSON object. The API is the same for both brokers::
-
-    await broker.start()
-    async with broker.subscribe("thread:123") as events:  # listening once entered
-        async for event in events:                         # dict[str, Any]
-            ...
-    await broker.publish("thread:123", {"message_id": "..."})  # after the commit
-    await broker.close()  # ends every subscriber's ``async for``
-
-A subscriber stops by leaving the ``async with`` block (break, return, cancellation);
-that unregisters it. ``close()`` ends all iterations, so server shutdown never hangs on
-an open websocket.
-
-Each subscriber has a bounded mailbox: if it falls behind, the oldest events are dropped
-(and logged) rather than letting memory grow. Delivery is best effort in both brokers: a
-subscriber that must not miss anything re-reads state after it subscribes.
-"""
+"""The broker across processes: PostgreSQL LISTEN/NOTIFY."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import hashlib
-import json
 import logging
 import re
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, Protocol
+from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from app.config import Settings
+from app.realtime.base import DEFAULT_QUEUE_SIZE, FanOut, Subscription, encode_payload
 
 logger = logging.getLogger(__name__)
-
-# PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; keep a margin.
-MAX_PAYLOAD_BYTES = 7900
-DEFAULT_QUEUE_SIZE = 256
 # PostgreSQL identifiers (LISTEN channels among them) hold at most 63 bytes.
 _MAX_IDENTIFIER_BYTES = 63
 _PLAIN_CHANNEL = re.compile(r"[A-Za-z0-9_.:-]+")
-
-
-class PayloadTooLarge(ValueError):
-    """An event too big for NOTIFY: events should carry IDs, not content."""
-
-
-def encode_payload(payload: dict[str, Any]) -> str:
-    """Compact JSON text of an event; both brokers use it so they accept the same events."""
-    if not isinstance(payload, dict):
-        raise TypeError("an event payload must be a dict")
-    text = json.dumps(payload, separators=(",", ":"))  # ASCII only: bytes == characters
-    if len(text) > MAX_PAYLOAD_BYTES:
-        raise PayloadTooLarge(
-            f"event payload is {len(text)} bytes, the limit is {MAX_PAYLOAD_BYTES}; "
-            "events carry IDs only"
-        )
-    return text
-
-
-class Subscription:
-    """One subscriber's mailbox: an async iterator of event dicts.
-
-    Holds raw JSON text and decodes per subscriber, so no two subscribers share (and can
-    mutate) one dict.
-    """
-
-    def __init__(self, channel: str, maxsize: int = DEFAULT_QUEUE_SIZE) -> None:
-        self.channel = channel
-        self.dropped = 0
-        self._queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize)
-        self._finished = False
-
-    def deliver(self, raw: str | None) -> None:
-        """Queue an event (``None`` ends the iteration), dropping the oldest when full."""
-        if self._queue.full():
-            with contextlib.suppress(asyncio.QueueEmpty):
-                self._queue.get_nowait()
-            self.dropped += 1
-            if self.dropped == 1 or self.dropped % 100 == 0:
-                logger.warning(
-                    "slow subscriber on %r: dropped %d events", self.channel, self.dropped
-                )
-        self._queue.put_nowait(raw)
-
-    def close(self) -> None:
-        self.deliver(None)
-
-    def __aiter__(self) -> Subscription:
-        return self
-
-    async def __anext__(self) -> dict[str, Any]:
-        while not self._finished:
-            raw = await self._queue.get()
-            if raw is None:
-                self._finished = True
-                break
-            try:
-                event = json.loads(raw)
-            except ValueError:
-                event = None
-            if isinstance(event, dict):
-                return event
-            logger.warning("ignored a malformed event on %r", self.channel)
-        raise StopAsyncIteration
-
-
-class Broker(Protocol):
-    async def start(self) -> None:
-        """Connect (if there is anything to connect to); call once before use."""
-
-    async def close(self) -> None:
-        """Disconnect and end every open subscription."""
-
-    async def publish(self, channel: str, payload: dict[str, Any]) -> None:
-        """Send ``payload`` to every current subscriber of ``channel``, in any process."""
-
-    def subscribe(self, channel: str) -> AbstractAsyncContextManager[Subscription]:
-        """Listen on ``channel`` for the duration of the ``async with`` block."""
-
-
-class _FanOut:
-    """Subscriptions grouped by key; the part both brokers share."""
-
-    def __init__(self) -> None:
-        self._subscriptions: dict[str, set[Subscription]] = {}
-
-    def add(self, key: str, subscription: Subscription) -> bool:
-        """Register; return whether it is the key's first subscriber."""
-        group = self._subscriptions.setdefault(key, set())
-        group.add(subscription)
-        return len(group) == 1
-
-    def remove(self, key: str, subscription: Subscription) -> bool:
-        """Unregister; return whether the key has no subscribers left."""
-        group = self._subscriptions.get(key)
-        if group is None:
-            return False
-        group.discard(subscription)
-        if group:
-            return False
-        del self._subscriptions[key]
-        return True
-
-    def deliver(self, key: str, raw: str) -> None:
-        for subscription in tuple(self._subscriptions.get(key, ())):
-            subscription.deliver(raw)
-
-    def count(self, key: str) -> int:
-        return len(self._subscriptions.get(key, ()))
-
-    def registered(self) -> list[str]:
-        return list(self._subscriptions)
-
-    def close_all(self) -> None:
-        for group in self._subscriptions.values():
-            for subscription in group:
-                subscription.close()
-
-
-class InProcessBroker:
-    """Fan-out within one process: the default, and enough for a single worker."""
-
-    def __init__(self, *, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
-        self._queue_size = queue_size
-        self._fanout = _FanOut()
-        self._closed = False
-
-    async def start(self) -> None:
-        self._closed = False
-
-    async def close(self) -> None:
-        self._closed = True
-        self._fanout.close_all()
-
-    async def publish(self, channel: str, payload: dict[str, Any]) -> None:
-        if self._closed:
-            raise RuntimeError("broker is closed")
-        self._fanout.deliver(channel, encode_payload(payload))
-
-    def subscriber_count(self, channel: str) -> int:
-        """Local subscribers of ``channel`` (for metrics and tests)."""
-        return self._fanout.count(channel)
-
-    @asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
-        if self._closed:
-            raise RuntimeError("broker is closed")
-        subscription = Subscription(channel, self._queue_size)
-        self._fanout.add(channel, subscription)
-        try:
-            yield subscription
-        finally:
-            self._fanout.remove(channel, subscription)
-
-
-# -- PostgreSQL LISTEN/NOTIFY ------------------------------------------------------------
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -252,7 +72,7 @@ class PostgresBroker:
         self._keepalive_interval = keepalive_interval
         self._max_reconnect_delay = max_reconnect_delay
         self._publish_pool_size = publish_pool_size
-        self._fanout = _FanOut()
+        self._fanout = FanOut()
         # Serialises every use of the listening connection (asyncpg runs one at a time)
         # and keeps the set of LISTENed channels in step with the fan-out.
         self._lock = asyncio.Lock()
@@ -425,14 +245,3 @@ class PostgresBroker:
             else:
                 logger.info("broker listener reconnected")
                 return
-
-
-def create_broker(settings: Settings) -> Broker:
-    """The broker the settings ask for (``SEDDEL_BROKER``)."""
-    if settings.broker_backend == "memory":
-        return InProcessBroker()
-    if settings.broker_backend == "postgres":
-        if not settings.is_postgres:
-            raise ValueError("SEDDEL_BROKER=postgres needs a PostgreSQL SEDDEL_DATABASE_URL")
-        return PostgresBroker(settings.database_url)
-    raise ValueError(f"unknown broker backend {settings.broker_backend!r} (memory or postgres)")

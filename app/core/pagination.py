@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.errors import ValidationFailed
+from app.core.errors import ValidationFailed
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100

@@ -1,9 +1,9 @@
 """Work without a user: the `seddel worker` loop (outbox delivery plus periodic jobs) and
 `seddel retention`. Both registries are plain lists, so a team adds its job in one line.
 
-Every job runs under row-level security like a request: app.system lists the institutions
+Every job runs under row-level security like a request: app.ops.system lists the institutions
 through the one narrow policy, then each retention job runs in a session scoped to a single
-institution (see app/system.py for why)."""
+institution (see app/ops/system.py for why)."""
 
 from __future__ import annotations
 
@@ -33,9 +33,9 @@ from app.notifications.models import JobRun
 from app.notifications.retention import purge_delivered_notifications
 from app.notifications.senders import Senders, create_senders
 from app.notifications.worker import DeliveryReport, deliver_due
+from app.ops.system import institution_ids, institution_session
 from app.realtime import Broker
 from app.storage import ObjectStorage
-from app.system import institution_ids, institution_session
 
 log = logging.getLogger("seddel.jobs")
 

@@ -1,4 +1,4 @@
-"""Announcement operations of `make bench` (app/bench.py): a guardian's announcements and
+"""Announcement operations of `make bench` (app/bench/run.py): a guardian's announcements and
 the staff's per-child confirmations."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from app.bench_measure import Meter, measure
-from app.demo import DEMO_PASSWORD
+from app.bench.measure import Meter, measure
+from app.ops.demo import DEMO_PASSWORD
 
 
 async def run_announcements(

@@ -1,4 +1,4 @@
-"""Measuring one operation of `make bench` (app/bench.py): the SQL statements per request,
+"""Measuring one operation of `make bench` (app/bench/run.py): the SQL statements per request,
 median and p99 latency, and the median of the raw SQL that fetches the same data."""
 
 from __future__ import annotations

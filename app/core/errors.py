@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.i18n import translate
+from app.core.i18n import translate
 
 
 class DomainError(Exception):

@@ -18,11 +18,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app.accounts import service as accounts
-from app.bench_announcements import run_announcements
-from app.bench_measure import Meter, measure
-from app.bench_messaging import run_messaging
-from app.bench_presence import run_presence
-from app.bench_seed import (
+from app.bench.announcements import run_announcements
+from app.bench.measure import Meter, measure
+from app.bench.messaging import run_messaging
+from app.bench.presence import run_presence
+from app.bench.seed import (
     CHILDREN_PER_GROUP,
     ENTRIES_PER_CHILD,
     GROUPS_PER_INSTITUTION,
@@ -31,11 +31,11 @@ from app.bench_seed import (
     seed,
 )
 from app.config import Settings
+from app.core.runtime import Runtime
 from app.db import create_engine, session_factory
-from app.demo import DEMO_PASSWORD
-from app.migrate import migrate
+from app.ops.demo import DEMO_PASSWORD
+from app.ops.migrate import migrate
 from app.realtime import InProcessBroker
-from app.runtime import Runtime
 from app.server import create_app
 from app.storage import LocalStorage
 
@@ -154,7 +154,7 @@ async def run(requests: int) -> list[dict[str, Any]]:
             child: uuid.UUID = data["child_of"][token_emails[i % len(tokens)]]
             return child
 
-        from app.bench_gallery import DAY_PHOTOS, remove_day_photos, seed_day_photos
+        from app.bench.gallery import DAY_PHOTOS, remove_day_photos, seed_day_photos
 
         day_photos = await seed_day_photos(
             owner, runtime.storage, sorted({my_child(i) for i in range(len(tokens))}), date.today()
@@ -198,7 +198,7 @@ async def run(requests: int) -> list[dict[str, Any]]:
         results += await run_announcements(
             post, owner, meter, requests, admin_token, institution_id
         )
-        from app.bench_gallery import run_gallery
+        from app.bench.gallery import run_gallery
 
         results.extend(
             await run_gallery(

@@ -1,4 +1,4 @@
-"""The volume `make bench` (app/bench.py) measures against: a fresh PostgreSQL database, then
+"""The volume `make bench` (app/bench/run.py) measures against: a fresh PostgreSQL database, then
 20 institutions of 4 groups of 25 children, two guardians each, and each child's day so far,
 bulk-inserted as the owner."""
 
@@ -17,7 +17,6 @@ from sqlalchemy.engine import make_url
 from app.accounts.models import User
 from app.daybook.models import DayEntry
 from app.db import create_engine, new_id, utcnow
-from app.demo import FIRST_NAMES, LAST_NAMES, PARENT_FIRST_NAMES
 from app.institutions.models import (
     AdminMembership,
     Child,
@@ -26,6 +25,7 @@ from app.institutions.models import (
     Institution,
     Municipality,
 )
+from app.ops.demo import FIRST_NAMES, LAST_NAMES, PARENT_FIRST_NAMES
 
 INSTITUTIONS = 20
 GROUPS_PER_INSTITUTION = 4

@@ -13,15 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts
 from app.accounts.models import User
-from app.actor import Actor
 from app.config import Settings
-from app.daybook import demo as daybook_demo
+from app.core.actor import Actor
 from app.db import scope, write_transaction
 from app.institutions import children as institution_children
 from app.institutions import groups as institution_groups
 from app.institutions import institution_admin, people
 from app.institutions import service as institutions
 from app.institutions.models import Child
+from app.ops import demo_daybook as daybook_demo
 
 DEMO_PASSWORD = "seddel-demo"
 WEEKDAY_HOURS = {d: ["06:30", "17:00"] for d in ("mon", "tue", "wed", "thu")} | {

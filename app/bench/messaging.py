@@ -1,4 +1,4 @@
-"""Messaging operations of `make bench` (app/bench.py): the inbox, a thread, sendMessage and
+"""Messaging operations of `make bench` (app/bench/run.py): the inbox, a thread, sendMessage and
 startThread of a broadcast to a group's guardians."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import text
 
-from app.bench_measure import Meter, measure, scalar
+from app.bench.measure import Meter, measure, scalar
 from app.db import new_id
-from app.demo import DEMO_PASSWORD
+from app.ops.demo import DEMO_PASSWORD
 
 
 async def run_messaging(

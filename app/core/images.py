@@ -17,7 +17,7 @@ from io import BytesIO
 import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from app.errors import ValidationFailed
+from app.core.errors import ValidationFailed
 
 pillow_heif.register_heif_opener()
 

@@ -1,4 +1,4 @@
-"""Presence operations of `make bench` (app/bench.py): checkIn and checkOut, the group's
+"""Presence operations of `make bench` (app/bench/run.py): checkIn and checkOut, the group's
 day, and the guardian's today."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from sqlalchemy import text
 
 from app.accounts import service as accounts
 from app.api.ids import encode
-from app.bench_measure import Meter, measure, scalar
-from app.bench_seed import CHILDREN_PER_GROUP
+from app.bench.measure import Meter, measure, scalar
+from app.bench.seed import CHILDREN_PER_GROUP
 
 
 async def run_presence(

@@ -1,4 +1,4 @@
-"""Gallery operations of `make bench` (app/bench.py): a group album of 50 photos for staff and
+"""Gallery operations of `make bench` (app/bench/run.py): a group album of 50 photos for staff and
 for a guardian, and the upload of a 12-megapixel JPEG; and the photos of the guardian's
 "my child's day" (10 per child)."""
 
@@ -18,11 +18,11 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.ids import encode
+from app.core.images import clean_image
 from app.db import new_id, utcnow
 from app.files import service as files
 from app.files.models import StoredFile
 from app.gallery.models import Photo, PhotoChild, PhotoConsent
-from app.images import clean_image
 from app.storage import ObjectStorage
 
 ALBUM_PHOTOS = 50
