@@ -13,7 +13,7 @@ from sqlalchemy import text
 from app.config import Settings
 from app.db import create_engine
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
