@@ -196,6 +196,8 @@ def main(argv: list[str] | None = None) -> None:
     bench.add_argument("--requests", type=int, default=200)
     bench.set_defaults(handler=_bench)
     args = parser.parse_args(argv)
+    import app.root.handlers  # noqa: F401  what one slice records reaches the others
+
     args.handler(args)
 
 

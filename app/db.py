@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from app.core.events import dispatch_committed
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -139,6 +141,7 @@ class RequestSession(AsyncSession):
 
     async def commit(self) -> None:
         await self._guarded(super().commit)
+        await dispatch_committed(self)
 
     async def rollback(self) -> None:
         await self._guarded(super().rollback)
@@ -213,3 +216,5 @@ async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession
         await session.commit()
     async with session.begin():
         yield session
+    # Only after the commit: a rolled-back transaction publishes nothing (app.core.events).
+    await dispatch_committed(session)

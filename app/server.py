@@ -15,6 +15,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ASGIApp, Receive, Scope, Send
 from strawberry.litestar import make_graphql_controller
 
+import app.root.handlers  # noqa: F401  what one slice records reaches the others
 from app.config import Settings, get_settings
 from app.core.logs import configure_logging, request_id_var
 from app.core.runtime import Runtime

@@ -19,6 +19,7 @@ from app.api.errors import (
 )
 from app.api.ids import plain_uuid
 from app.api.permissions import IsAuthenticated
+from app.institutions import loaders as institution_loaders
 from app.institutions.api.types import ChildNode, GroupNode, InstitutionNode, Role
 
 
@@ -40,7 +41,7 @@ class MeType:
     async def institutions(self, info: Info) -> list[InstitutionMembership]:
         actor = await info.context.require_actor()
         ids = sorted(actor.institution_ids)
-        rows = await info.context.loaders.institution_by_id.load_many(ids)
+        rows = await info.context.loaders.get(institution_loaders.institution_by_id).load_many(ids)
         return [
             InstitutionMembership(
                 institution=InstitutionNode.of(row),
@@ -52,14 +53,18 @@ class MeType:
     @strawberry.field(description="The children you are guardian of, across institutions.")
     async def children(self, info: Info) -> list[ChildNode]:
         actor = await info.context.require_actor()
-        rows = await info.context.loaders.child_by_id.load_many(sorted(actor.guardian_of))
+        rows = await info.context.loaders.get(institution_loaders.child_by_id).load_many(
+            sorted(actor.guardian_of)
+        )
         visible = [r for r in rows if r is not None]
         return [ChildNode.of(r) for r in sorted(visible, key=lambda c: (c.first_name, c.id))]
 
     @strawberry.field(description="The groups you work in.")
     async def staffed_groups(self, info: Info) -> list[GroupNode]:
         actor = await info.context.require_actor()
-        rows = await info.context.loaders.group_by_id.load_many(sorted(actor.groups_staffed))
+        rows = await info.context.loaders.get(institution_loaders.group_by_id).load_many(
+            sorted(actor.groups_staffed)
+        )
         return [GroupNode.of(r) for r in sorted((r for r in rows if r), key=lambda g: g.name)]
 
 
@@ -132,7 +137,7 @@ class AccountQueries:
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def me(self, info: Info) -> MeType:
         actor = await info.context.require_actor()
-        user = await info.context.loaders.user_by_id.load(actor.user_id)
+        user = await info.context.loaders.get(institution_loaders.user_by_id).load(actor.user_id)
         return MeType(
             id=strawberry.ID(str(actor.user_id)),
             name=actor.name,

@@ -12,6 +12,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.announcements import loaders as announcement_loaders
 from app.announcements import models
 from app.announcements import service as announcements
 from app.announcements.policies import can_follow_up
@@ -20,6 +21,7 @@ from app.api.ids import decode
 from app.api.pagination import Connection, connection
 from app.api.permissions import IsAuthenticated
 from app.files.api import File
+from app.institutions import loaders as institution_loaders
 from app.institutions.api.types import GroupNode, InstitutionNode
 
 log = logging.getLogger("seddel.announcements")
@@ -102,36 +104,46 @@ class AnnouncementNode(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[AnnouncementNode | None]:
         await info.context.actor()
-        rows = await info.context.loaders.announcement_by_id.load_many(
+        rows = await info.context.loaders.get(announcement_loaders.announcement_by_id).load_many(
             [uuid.UUID(i) for i in node_ids]
         )
         return [cls.of(row) if row is not None else None for row in rows]
 
     @strawberry.field
     async def institution(self, info: Info) -> InstitutionNode | None:
-        row = await info.context.loaders.institution_by_id.load(self.row.institution_id)
+        row = await info.context.loaders.get(institution_loaders.institution_by_id).load(
+            self.row.institution_id
+        )
         return InstitutionNode.of(row) if row else None
 
     @strawberry.field(description="Null: posted to the whole institution.")
     async def group(self, info: Info) -> GroupNode | None:
         if self.row.group_id is None:
             return None
-        row = await info.context.loaders.group_by_id.load(self.row.group_id)
+        row = await info.context.loaders.get(institution_loaders.group_by_id).load(
+            self.row.group_id
+        )
         return GroupNode.of(row) if row else None
 
     @strawberry.field
     async def author_name(self, info: Info) -> str:
-        user = await info.context.loaders.user_by_id.load(self.row.author_id)
+        user = await info.context.loaders.get(institution_loaders.user_by_id).load(
+            self.row.author_id
+        )
         return user.name if user else ""
 
     @strawberry.field
     async def attachments(self, info: Info) -> list[File]:
-        rows = await info.context.loaders.files_by_announcement.load(self.row.id)
+        rows = await info.context.loaders.get(announcement_loaders.files_by_announcement).load(
+            self.row.id
+        )
         return [File.of(row) for row in rows]
 
     @strawberry.field(description="Yours, if it was addressed to you.")
     async def my_receipt(self, info: Info) -> AnnouncementReceipt | None:
-        row = await info.context.loaders.my_announcement_receipt.load(self.row.id)
+        row = await info.context.loaders.get(announcement_loaders.my_receipt_by_announcement).load(
+            self.row.id
+        )
         return AnnouncementReceipt.of(row) if row else None
 
     @strawberry.field(description="How many got, read and confirmed it: for the staff.")
@@ -139,9 +151,9 @@ class AnnouncementNode(relay.Node):
         actor = await info.context.require_actor()
         if not can_follow_up(actor, self.row):
             return None
-        total, read, confirmed = await info.context.loaders.announcement_receipt_counts.load(
-            self.row.id
-        )
+        total, read, confirmed = await info.context.loaders.get(
+            announcement_loaders.receipt_counts_by_announcement
+        ).load(self.row.id)
         return AnnouncementStats(recipients=total, read=read, confirmed=confirmed)
 
     @strawberry.field(description="Per child: who confirmed and who has not (staff only).")
@@ -329,6 +341,6 @@ async def _receipt_change(
     actor = await info.context.require_actor()
     key = decode(announcement_id, "Announcement", field="announcementId")
     await change(db=info.context.db, actor=actor, announcement_id=key)
-    row = await info.context.loaders.announcement_by_id.load(key)
+    row = await info.context.loaders.get(announcement_loaders.announcement_by_id).load(key)
     assert row is not None
     return AnnouncementNode.of(row)

@@ -12,8 +12,8 @@ from app.announcements import service
 from app.announcements.models import Announcement, AnnouncementReceipt
 from app.announcements.policies import visible_announcements
 from app.core.actor import Actor
+from app.core.loading import aligned
 from app.files.models import StoredFile
-from app.institutions.loaders import aligned
 
 
 async def announcement_by_id(

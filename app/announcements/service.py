@@ -27,11 +27,11 @@ from app.announcements.policies import (
 from app.core.actor import Actor
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.pagination import Page, paginate
+from app.core.values import clean_name
 from app.db import utcnow, write_transaction
 from app.files import service as files
 from app.files.models import StoredFile
 from app.institutions.models import Child, Group, GuardianLink, Institution
-from app.institutions.service import clean_name
 from app.notifications import service as notifications
 from app.storage import ObjectStorage
 

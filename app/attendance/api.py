@@ -20,8 +20,10 @@ from app.attendance import absences as absence_service
 from app.attendance import live, models
 from app.attendance import service as pickup
 from app.attendance.policies import visible_pickup_persons
+from app.files import loaders as file_loaders
 from app.files import service as files
 from app.files.api import File
+from app.institutions import loaders as institution_loaders
 
 
 @strawberry.type(name="PickupPerson")
@@ -50,7 +52,7 @@ class PickupPersonNode(relay.Node):
     async def photo(self, info: Info) -> File | None:
         if self.photo_file_id is None:
             return None
-        row = await info.context.loaders.file_by_id.load(self.photo_file_id)
+        row = await info.context.loaders.get(file_loaders.file_by_id).load(self.photo_file_id)
         return File.of(row) if row is not None else None
 
     @classmethod
@@ -162,7 +164,7 @@ class AttendanceQueries:
     @strawberry.field(permission_classes=[IsAuthenticated])
     async def pickup_codeword(self, info: Info, child_id: strawberry.ID) -> PickupCodeword:
         actor = await info.context.require_actor()
-        child = await info.context.loaders.child_by_id.load(
+        child = await info.context.loaders.get(institution_loaders.child_by_id).load(
             decode(child_id, "Child", field="childId")
         )
         if child is None:

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from app.attendance.nightly import close_forgotten_checkouts
-from app.ops.system import institution_ids, institution_session
+from app.core.system_scope import institution_ids, institution_session
 
 log = logging.getLogger("seddel.jobs")
 

@@ -17,7 +17,7 @@ from app.attendance.policies import (
     visible_vacation_surveys,
 )
 from app.core.actor import Actor
-from app.institutions.loaders import aligned
+from app.core.loading import aligned
 from app.institutions.models import Child
 
 # --- pickup plan and vacation survey (h3-plan) -------------------------------------------------

@@ -30,6 +30,7 @@ from app.attendance.plan_types import (
     PlannedDay,
 )
 from app.files import service as files
+from app.institutions import loaders as institution_loaders
 
 PickupPlanResult = Annotated[
     Union[PickupPlanEntryNode, ValidationError, NotFoundError, ConflictError],
@@ -103,7 +104,9 @@ class PickupPlanQueries:
         self, info: Info, child_id: strawberry.ID
     ) -> GoHomeAlonePermission | None:
         actor = await info.context.require_actor()
-        child = await info.context.loaders.child_by_id.load(_child(child_id))
+        child = await info.context.loaders.get(institution_loaders.child_by_id).load(
+            _child(child_id)
+        )
         if child is None:
             return None
         row = await reads.go_home_alone_permission(db=info.context.db, actor=actor, child=child)

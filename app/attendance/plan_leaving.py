@@ -24,9 +24,9 @@ from app.attendance.plan_rules import (
 from app.attendance.policies import can_manage_pickup, custody_children
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
+from app.core.values import clean_name
 from app.db import write_transaction
 from app.institutions.models import Child, Institution
-from app.institutions.service import clean_name
 
 
 async def answer_companion(

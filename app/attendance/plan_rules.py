@@ -17,8 +17,8 @@ from app.attendance.models import PickupPlan
 from app.attendance.policies import can_plan_for
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
+from app.core.values import WEEKDAYS
 from app.institutions.models import Child, ClosedDay, Institution
-from app.institutions.service import WEEKDAYS
 from app.institutions.settings import settings_of
 
 MAX_NOTE = 1000

@@ -14,9 +14,11 @@ from strawberry import relay
 from strawberry.types import Info
 
 from app.api.ids import decode
+from app.attendance import loaders as attendance_loaders
 from app.attendance import models, plans
 from app.attendance import plan_reads as reads
 from app.attendance.api import PickupPersonNode
+from app.institutions import loaders as institution_loaders
 from app.institutions.api.types import ChildNode
 
 
@@ -58,7 +60,7 @@ class PlanSource(Enum):
 async def _user_name(info: Info, user_id: uuid.UUID | None) -> str | None:
     if user_id is None:
         return None
-    user = await info.context.loaders.user_by_id.load(user_id)
+    user = await info.context.loaders.get(institution_loaders.user_by_id).load(user_id)
     return user.name if user else None
 
 
@@ -101,7 +103,7 @@ class PickupPlanEntryNode(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[PickupPlanEntryNode | None]:
         await info.context.actor()
-        rows = await info.context.loaders.pickup_plan_by_id.load_many(
+        rows = await info.context.loaders.get(attendance_loaders.pickup_plan_by_id).load_many(
             [uuid.UUID(i) for i in node_ids]
         )
         return [cls.of(row) if row is not None else None for row in rows]
@@ -117,19 +119,25 @@ class PickupPlanEntryNode(relay.Node):
 
     @strawberry.field(description="The child, for staff and its guardians.")
     async def child(self, info: Info) -> ChildNode | None:
-        row = await info.context.loaders.child_by_id.load(self.row.child_id)
+        row = await info.context.loaders.get(institution_loaders.child_by_id).load(
+            self.row.child_id
+        )
         return ChildNode.of(row) if row else None
 
     @strawberry.field(description="The child's name; other families see the first name only.")
     async def child_name(self, info: Info) -> str | None:
-        name: str | None = await info.context.loaders.child_name_by_id.load(self.row.child_id)
+        name: str | None = await info.context.loaders.get(attendance_loaders.child_name_by_id).load(
+            self.row.child_id
+        )
         return name
 
     @strawberry.field
     async def pickup_person(self, info: Info) -> PickupPersonNode | None:
         if self.row.pickup_person_id is None:
             return None
-        row = await info.context.loaders.pickup_person_by_id.load(self.row.pickup_person_id)
+        row = await info.context.loaders.get(attendance_loaders.pickup_person_by_id).load(
+            self.row.pickup_person_id
+        )
         return PickupPersonNode.of(row) if row else None
 
     @strawberry.field(description="GUARDIAN: which guardian, when one was named.")
@@ -142,7 +150,7 @@ class PickupPlanEntryNode(relay.Node):
     async def companion_name(self, info: Info) -> str | None:
         if self.row.companion_child_id is None:
             return None
-        name: str | None = await info.context.loaders.child_name_by_id.load(
+        name: str | None = await info.context.loaders.get(attendance_loaders.child_name_by_id).load(
             self.row.companion_child_id
         )
         return name

@@ -29,6 +29,7 @@ from app.attendance import live, models
 from app.attendance import nightly as nightly_service
 from app.attendance import presence as presence_service
 from app.attendance.policies import visible_presences
+from app.institutions import loaders as institution_loaders
 from app.institutions.api.types import ChildNode
 
 
@@ -89,19 +90,25 @@ class PresenceNode(relay.Node):
 
     @strawberry.field
     async def child(self, info: Info) -> ChildNode | None:
-        row = await info.context.loaders.child_by_id.load(self.row.child_id)
+        row = await info.context.loaders.get(institution_loaders.child_by_id).load(
+            self.row.child_id
+        )
         return ChildNode.of(row) if row else None
 
     @strawberry.field(description="The staff member (or guardian, at the kiosk) who checked in.")
     async def checked_in_by(self, info: Info) -> str:
-        user = await info.context.loaders.user_by_id.load(self.row.checked_in_by)
+        user = await info.context.loaders.get(institution_loaders.user_by_id).load(
+            self.row.checked_in_by
+        )
         return user.name if user else ""
 
     @strawberry.field
     async def checked_out_by(self, info: Info) -> str | None:
         if self.row.checked_out_by is None:
             return None
-        user = await info.context.loaders.user_by_id.load(self.row.checked_out_by)
+        user = await info.context.loaders.get(institution_loaders.user_by_id).load(
+            self.row.checked_out_by
+        )
         return user.name if user else ""
 
     @strawberry.field

@@ -15,9 +15,9 @@ from app.attendance.plans import clear_plans_naming
 from app.attendance.policies import can_manage_pickup, can_read_codeword, visible_pickup_persons
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
+from app.core.values import clean_name
 from app.db import write_transaction
 from app.institutions.models import Child
-from app.institutions.service import clean_name
 
 PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 

@@ -15,8 +15,10 @@ from app.api.errors import ConflictError, NotFoundError, ValidationError, errors
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
 from app.attendance import live, models
+from app.attendance import loaders as attendance_loaders
 from app.attendance import surveys as service
 from app.attendance.api import AttendanceDone, AttendanceDoneResult
+from app.institutions import loaders as institution_loaders
 from app.institutions.api.types import ChildNode, GroupNode
 
 
@@ -44,7 +46,7 @@ class VacationDayCount:
     async def group(self, info: Info) -> GroupNode | None:
         if self.group_id is None:
             return None
-        row = await info.context.loaders.group_by_id.load(self.group_id)
+        row = await info.context.loaders.get(institution_loaders.group_by_id).load(self.group_id)
         return GroupNode.of(row) if row else None
 
 
@@ -79,14 +81,16 @@ class VacationSurveyNode(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[VacationSurveyNode | None]:
         await info.context.actor()
-        rows = await info.context.loaders.vacation_survey_by_id.load_many(
+        rows = await info.context.loaders.get(attendance_loaders.vacation_survey_by_id).load_many(
             [uuid.UUID(i) for i in node_ids]
         )
         return [cls.of(row) if row is not None else None for row in rows]
 
     @strawberry.field(description="Answers can still be given or changed.")
     async def is_open(self, info: Info) -> bool:
-        institution = await info.context.loaders.institution_by_id.load(self.row.institution_id)
+        institution = await info.context.loaders.get(institution_loaders.institution_by_id).load(
+            self.row.institution_id
+        )
         return institution is not None and service.is_open(self.row, institution)
 
     @strawberry.field(description="One child's answers: for staff and its guardians.")

@@ -18,10 +18,10 @@ from app.attendance.models import VacationAnswer, VacationSurvey
 from app.attendance.plan_rules import DayClosed, DayInPast, check_times, local_now, opening_span
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
+from app.core.values import clean_name
 from app.db import write_transaction
 from app.institutions.models import Child, ClosedDay, Institution
 from app.institutions.policies import require_admin
-from app.institutions.service import clean_name
 
 MAX_SURVEY_DAYS = 92
 

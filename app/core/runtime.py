@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.config import Settings
+from app.core.events import bind_sessions
 from app.db import RequestSession
 
 if TYPE_CHECKING:
@@ -22,3 +23,7 @@ class Runtime:
     sessions: async_sessionmaker[RequestSession]
     storage: ObjectStorage
     broker: Broker
+
+    def __post_init__(self) -> None:
+        # What the sessions' transactions record is published through this runtime's broker.
+        bind_sessions(self.sessions, self)

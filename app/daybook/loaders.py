@@ -9,9 +9,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
+from app.core.loading import aligned, grouped
 from app.daybook.models import DayEntry, DayEntryVersion, IncidentReceipt
 from app.daybook.policies import visible_day_entries
-from app.institutions.loaders import aligned, grouped
 
 
 async def day_entry_by_id(

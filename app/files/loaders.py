@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
+from app.core.loading import aligned
 from app.files.models import StoredFile
-from app.institutions.loaders import aligned
 
 
 async def file_by_id(

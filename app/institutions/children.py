@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.actor import Actor
 from app.core.errors import ValidationFailed
 from app.core.pagination import Page, paginate
+from app.core.values import clean_name
 from app.db import write_transaction
 from app.institutions.models import Child
 from app.institutions.policies import visible_children
@@ -20,7 +21,6 @@ from app.institutions.service import (
     active_group_in,
     admin_child,
     admin_group,
-    clean_name,
     guardian_reach_changed,
     institution_today,
 )

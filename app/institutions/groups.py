@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.core.errors import Conflict
+from app.core.values import clean_name
 from app.db import write_transaction
 from app.institutions.models import Child, Group
 from app.institutions.policies import require_admin, visible_groups
-from app.institutions.service import admin_group, clean_name
+from app.institutions.service import admin_group
 
 
 async def groups_of_institution(

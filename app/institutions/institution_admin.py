@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.core.errors import Conflict, ValidationFailed
+from app.core.values import WEEKDAYS, clean_name
 from app.db import TENANT_IDS, TENANT_USER, new_id, rescope, write_transaction
 from app.institutions.models import AdminMembership, ClosedDay, Institution, Municipality
 from app.institutions.policies import require_admin
-from app.institutions.service import WEEKDAYS, clean_name, get_row, institution_today
+from app.institutions.service import get_row, institution_today
 
 # --- kept by its admins ----------------------------------------------------------------
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.core.actor import Actor
+from app.core.loading import aligned, grouped
 from app.institutions.models import (
     Child,
     Group,
@@ -27,20 +27,6 @@ from app.institutions.policies import (
     visible_institutions,
     visible_staff,
 )
-
-T = TypeVar("T")
-
-
-def aligned(rows: Sequence[T], keys: Sequence[Any], key_of: str = "id") -> list[T | None]:
-    by_key = {getattr(row, key_of): row for row in rows}
-    return [by_key.get(key) for key in keys]
-
-
-def grouped(rows: Sequence[T], keys: Sequence[Any], key_of: str) -> list[list[T]]:
-    by_key: dict[Any, list[T]] = defaultdict(list)
-    for row in rows:
-        by_key[getattr(row, key_of)].append(row)
-    return [by_key.get(key, []) for key in keys]
 
 
 async def institution_by_id(

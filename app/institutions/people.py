@@ -12,6 +12,7 @@ from app.accounts.models import User
 from app.config import Settings
 from app.core.actor import Actor
 from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.values import clean_name
 from app.db import write_transaction
 from app.institutions.models import (
     ACCESS_LEVELS,
@@ -24,7 +25,6 @@ from app.institutions.policies import require_admin
 from app.institutions.service import (
     active_group_in,
     admin_child,
-    clean_name,
     get_row,
     guardian_reach_changed,
 )

@@ -1,5 +1,5 @@
 """Who asks (load_actor: every role of a user, read once per request) and the lookups and
-input rules the institutions' use cases share; other domains borrow clean_name and WEEKDAYS.
+input rules the institutions' use cases share.
 The use cases: institution_admin.py, groups.py, children.py, people.py, settings.py."""
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from sqlalchemy import Boolean, String, Uuid, cast, literal, null, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import AuthSession, Device, User
+from app.core import events
 from app.core.actor import Actor, ChildAccess, DeviceAccess
 from app.core.errors import NotFound, ValidationFailed
 from app.db import rescope
+from app.institutions.events import GuardianReachChanged
 from app.institutions.models import (
     AdminMembership,
     Child,
@@ -27,9 +29,6 @@ from app.institutions.models import (
     StaffMembership,
 )
 from app.institutions.policies import require_admin
-from app.messaging import membership as messaging_membership
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 async def load_actor(*, db: AsyncSession, user: User, session: AuthSession | None) -> Actor:
@@ -188,15 +187,6 @@ def _details(
 # --- shared by the use cases -----------------------------------------------------------
 
 
-def clean_name(value: str, field: str, max_length: int = 100) -> str:
-    cleaned = " ".join(value.split())
-    if not cleaned:
-        raise ValidationFailed("required", field=field)
-    if len(cleaned) > max_length:
-        raise ValidationFailed("too_long", field=field, max=max_length)
-    return cleaned
-
-
 async def institution_today(db: AsyncSession, institution_id: uuid.UUID) -> date:
     """ "Today" where the institution is, not where the server is."""
     institution: Institution = await get_row(db, Institution, institution_id, "institutionId")
@@ -229,15 +219,13 @@ async def guardian_reach_changed(
     user_id: uuid.UUID | None = None,
 ) -> None:
     """After a child moved or left, or a guardian link ended or lost access, in the same
-    transaction: guardians who took part in message threads only through these children
-    (or their group) receive nothing new there; what they had stays readable."""
+    transaction: the slices that follow a guardian's reach (messaging participation) react."""
     await db.flush()
-    await messaging_membership.end_lapsed_participation(
+    await events.record(
         db,
-        institution_id=institution_id,
-        today=await institution_today(db, institution_id),
-        child_ids=child_ids,
-        user_id=user_id,
+        GuardianReachChanged(
+            institution_id=institution_id, child_ids=tuple(child_ids), user_id=user_id
+        ),
     )
 
 

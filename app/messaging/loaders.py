@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
-from app.institutions.loaders import aligned, grouped
+from app.core.loading import aligned, grouped
 from app.messaging.inbox import unread_condition
 from app.messaging.models import Message, Participant, Thread, ThreadChild, ThreadState
 from app.messaging.policies import visible_messages, visible_threads

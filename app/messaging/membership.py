@@ -9,10 +9,11 @@ came before stays readable, nothing new arrives. In a sensitive thread a guardia
 full-access link to any of its children is removed instead, as marking a thread sensitive
 removes the information-only guardians.
 
-The institutions service calls `end_lapsed_participation` in the transaction that changes a
-child or a guardian link; `departed_children_job` (hourly, for `seddel worker`) does the same
-for children whose last day has passed. Each participant's reasons are its
-`ParticipantBasis` rows, written when the thread starts or participants are added.
+When the institutions slice records `GuardianReachChanged` (a child or a guardian link
+changed), `end_lapsed_participation` runs in that transaction; `departed_children_job`
+(hourly, for `seddel worker`) does the same for children whose last day has passed. Each
+participant's reasons are its `ParticipantBasis` rows, written when the thread starts or
+participants are added.
 """
 
 from __future__ import annotations
@@ -28,10 +29,13 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from app.core import events
+from app.core.system_scope import institution_ids, institution_session
 from app.db import utcnow, write_transaction
+from app.institutions.events import GuardianReachChanged
 from app.institutions.models import Child, GuardianLink, Institution
+from app.institutions.service import institution_today
 from app.messaging.models import Participant, ParticipantBasis, Thread
-from app.ops.system import institution_ids, institution_session
 
 log = logging.getLogger("seddel.jobs")
 
@@ -188,6 +192,17 @@ async def end_departed_children(
         return await end_lapsed_participation(
             db, institution_id=institution_id, today=today, child_ids=child_ids
         )
+
+
+@events.on(GuardianReachChanged)
+async def reach_changed(db: AsyncSession, happened: GuardianReachChanged) -> None:
+    await end_lapsed_participation(
+        db,
+        institution_id=happened.institution_id,
+        today=await institution_today(db, happened.institution_id),
+        child_ids=happened.child_ids,
+        user_id=happened.user_id,
+    )
 
 
 async def departed_children_job(context: Any) -> int:

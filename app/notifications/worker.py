@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.accounts.models import User
 from app.config import Settings
 from app.core.i18n import MESSAGES, translate
+from app.core.system_scope import all_institutions_session
 from app.db import RequestSession, utcnow, write_transaction
 from app.notifications.models import OutboxEntry
 from app.notifications.senders import (
@@ -38,7 +39,6 @@ from app.notifications.senders import (
     PushNotification,
     Senders,
 )
-from app.ops.system import all_institutions_session
 
 log = logging.getLogger("seddel.notifications")
 MAX_BACKOFF = timedelta(hours=6)

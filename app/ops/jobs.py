@@ -1,7 +1,7 @@
 """Work without a user: the `seddel worker` loop (outbox delivery plus periodic jobs) and
 `seddel retention`. Both registries are plain lists, so a team adds its job in one line.
 
-Every job runs under row-level security like a request: app.ops.system lists the institutions
+Every job runs under row-level security like a request: app.core.system_scope lists the institutions
 through the one narrow policy, then each retention job runs in a session scoped to a single
 institution (see app/ops/system.py for why)."""
 
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.announcements.retention import purge_expired_announcements
 from app.attendance.jobs import nightly as attendance_nightly
 from app.config import Settings
+from app.core.system_scope import institution_ids, institution_session
 from app.db import RequestSession, utcnow, write_transaction
 from app.files.service import sweep_unclaimed
 from app.gallery.retention import purge_expired_photos
@@ -33,7 +34,6 @@ from app.notifications.models import JobRun
 from app.notifications.retention import purge_delivered_notifications
 from app.notifications.senders import Senders, create_senders
 from app.notifications.worker import DeliveryReport, deliver_due
-from app.ops.system import institution_ids, institution_session
 from app.realtime import Broker
 from app.storage import ObjectStorage
 

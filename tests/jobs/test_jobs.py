@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 
 from app.announcements.models import Announcement
+from app.core.system_scope import all_institutions_session, institution_ids
 from app.db import utcnow
 from app.institutions.settings import months_before
 from app.ops.jobs import JobContext, PeriodicJob, run_due_jobs, run_retention
-from app.ops.system import all_institutions_session, institution_ids
 from tests.announcements.helpers import METTE, listed, post
 from tests.helpers import SOLSIKKEN_ADMIN
 

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from app.accounts.models import User
+from app.core.system_scope import all_institutions_session
 from app.notifications.models import OutboxEntry
-from app.ops.system import all_institutions_session
 
 
 async def outbox(runtime, **where: Any) -> list[OutboxEntry]:

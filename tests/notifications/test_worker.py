@@ -8,11 +8,11 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from app.core.system_scope import institution_session
 from app.db import utcnow
 from app.notifications import service as notifications
 from app.notifications.senders import DeliveryFailed, LoggingSender, Senders
 from app.notifications.worker import deliver_due
-from app.ops.system import institution_session
 from tests.announcements.helpers import JONAS, METTE, PERNILLE, guardians_of_group, post
 from tests.notifications.helpers import outbox, user_id
 
@@ -122,7 +122,7 @@ async def test_muted_recipients_and_repeated_enqueues_add_nothing(runtime):
     mette, jonas = await user_id(runtime, METTE), await user_id(runtime, JONAS)
     chosen_inst = (await outbox(runtime)) or None
     assert chosen_inst is None
-    from app.ops.system import institution_ids
+    from app.core.system_scope import institution_ids
 
     async with runtime.sessions() as db:
         institutions = await institution_ids(db)
@@ -247,7 +247,7 @@ async def test_a_crash_between_send_and_mark_resends_with_the_same_key(client, r
 
 async def test_each_kind_of_notification_says_what_it_is(runtime, settings):
     """A child sent home or an incident is not announced as "a new message"."""
-    from app.ops.system import institution_ids
+    from app.core.system_scope import institution_ids
 
     mette = await user_id(runtime, METTE)
     async with runtime.sessions() as db:

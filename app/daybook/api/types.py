@@ -13,9 +13,12 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.daybook import loaders as daybook_loaders
 from app.daybook import models
 from app.daybook.policies import can_see_history
+from app.gallery import loaders as gallery_loaders
 from app.gallery.api.photos import PhotoNode
+from app.institutions import loaders as institution_loaders
 from app.institutions.api.types import ChildNode
 
 
@@ -74,7 +77,9 @@ class DayEntryChange(Enum):
 async def _user_name(info: Info, user_id: uuid.UUID | str | None) -> str | None:
     if user_id is None:
         return None
-    user = await info.context.loaders.user_by_id.load(uuid.UUID(str(user_id)))
+    user = await info.context.loaders.get(institution_loaders.user_by_id).load(
+        uuid.UUID(str(user_id))
+    )
     return user.name if user else None
 
 
@@ -134,9 +139,9 @@ class IncidentDetails:
     async def _receipts(self, info: Info) -> list[models.IncidentReceipt]:
         if self.entry is None:
             return []
-        rows: list[
-            models.IncidentReceipt
-        ] = await info.context.loaders.incident_receipts_by_entry.load(self.entry.id)
+        rows: list[models.IncidentReceipt] = await info.context.loaders.get(
+            daybook_loaders.receipts_by_entry
+        ).load(self.entry.id)
         return rows
 
     @strawberry.field(
@@ -290,7 +295,7 @@ class DayEntryNode(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[DayEntryNode | None]:
         await info.context.actor()
-        rows = await info.context.loaders.day_entry_by_id.load_many(
+        rows = await info.context.loaders.get(daybook_loaders.day_entry_by_id).load_many(
             [uuid.UUID(i) for i in node_ids]
         )
         return [cls.of(row) if row is not None else None for row in rows]
@@ -313,7 +318,9 @@ class DayEntryNode(relay.Node):
 
     @strawberry.field
     async def child(self, info: Info) -> ChildNode | None:
-        row = await info.context.loaders.child_by_id.load(self.row.child_id)
+        row = await info.context.loaders.get(institution_loaders.child_by_id).load(
+            self.row.child_id
+        )
         return ChildNode.of(row) if row else None
 
     @strawberry.field(description="Every version, oldest first: for the institution's staff.")
@@ -321,7 +328,7 @@ class DayEntryNode(relay.Node):
         actor = await info.context.require_actor()
         if not can_see_history(actor, self.row.institution_id):
             return []
-        rows = await info.context.loaders.day_entry_versions_by_entry.load(self.row.id)
+        rows = await info.context.loaders.get(daybook_loaders.versions_by_entry).load(self.row.id)
         return [DayEntryVersion.of(row) for row in rows]
 
 
@@ -346,5 +353,7 @@ class ChildDay:
         "them (each photo's consent rules apply)."
     )
     async def photos(self, info: Info) -> list[PhotoNode]:
-        rows = await info.context.loaders.photos_by_child_day.load((self.child_row.id, self.date))
+        rows = await info.context.loaders.get(gallery_loaders.photos_by_child_day).load(
+            (self.child_row.id, self.date)
+        )
         return [PhotoNode.of(row) for row in rows]

@@ -13,7 +13,9 @@ from app.api.errors import NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
 from app.gallery import consent as consent_service
+from app.gallery import loaders as gallery_loaders
 from app.gallery.policies import can_answer_consent, can_see_consent
+from app.institutions import loaders as institution_loaders
 from app.institutions.api.types import ChildNode
 from app.institutions.models import Child
 
@@ -56,7 +58,9 @@ class PhotoConsent:
         )
     )
     async def effective(self, info: Info) -> PhotoConsentLevel:
-        level = await info.context.loaders.effective_consent_by_child.load(self.row.id)
+        level = await info.context.loaders.get(gallery_loaders.effective_consent_by_child).load(
+            self.row.id
+        )
         return PhotoConsentLevel(level or "none")
 
     @strawberry.field(description="Navne- og adressebeskyttelse: never shown to other families.")
@@ -70,7 +74,9 @@ class PhotoConsent:
     @strawberry.field(description="Your own answer, if you are a guardian with custody.")
     async def my_answer(self, info: Info) -> PhotoConsentLevel | None:
         actor = await info.context.require_actor()
-        answers = await info.context.loaders.consent_answers_by_child.load(self.row.id)
+        answers = await info.context.loaders.get(gallery_loaders.consent_answers_by_child).load(
+            self.row.id
+        )
         mine = next((a.level for a in answers if a.user_id == actor.user_id), None)
         return PhotoConsentLevel(mine) if mine else None
 
@@ -78,7 +84,9 @@ class PhotoConsent:
         description="Every custody guardian's answer for staff; your own for a guardian."
     )
     async def answers(self, info: Info) -> list[PhotoConsentAnswer]:
-        rows = await info.context.loaders.consent_answers_by_child.load(self.row.id)
+        rows = await info.context.loaders.get(gallery_loaders.consent_answers_by_child).load(
+            self.row.id
+        )
         return [
             PhotoConsentAnswer(
                 guardian_name=a.guardian_name,
@@ -90,7 +98,9 @@ class PhotoConsent:
 
     @strawberry.field(description="Every change, newest first: all for staff, yours for you.")
     async def history(self, info: Info) -> list[PhotoConsentChange]:
-        rows = await info.context.loaders.consent_changes_by_child.load(self.row.id)
+        rows = await info.context.loaders.get(gallery_loaders.consent_changes_by_child).load(
+            self.row.id
+        )
         return [
             PhotoConsentChange(
                 guardian_name=c.guardian_name,
@@ -114,7 +124,7 @@ class ConsentQueries:
     )
     async def photo_consent(self, info: Info, child_id: strawberry.ID) -> PhotoConsent | None:
         actor = await info.context.require_actor()
-        child = await info.context.loaders.child_by_id.load(
+        child = await info.context.loaders.get(institution_loaders.child_by_id).load(
             decode(child_id, "Child", field="childId")
         )
         if child is None or not can_see_consent(actor, child):

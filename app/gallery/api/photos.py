@@ -19,12 +19,15 @@ from app.api.pagination import Connection, Edge, PageInfo, connection
 from app.api.permissions import IsAuthenticated
 from app.core.errors import ValidationFailed
 from app.core.i18n import translate
+from app.files import loaders as file_loaders
 from app.files import service as files
+from app.gallery import loaders as gallery_loaders
 from app.gallery import models
 from app.gallery import service as gallery
 from app.gallery.api.consent import PhotoConsent
 from app.gallery.events import publish_photo_shared
 from app.gallery.policies import can_see_consent_details
+from app.institutions import loaders as institution_loaders
 from app.institutions.api.types import ChildNode, GroupNode
 
 
@@ -58,20 +61,24 @@ class PhotoNode(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[PhotoNode | None]:
         await info.context.actor()
-        rows = await info.context.loaders.photo_by_id.load_many([uuid.UUID(i) for i in node_ids])
+        rows = await info.context.loaders.get(gallery_loaders.photo_by_id).load_many(
+            [uuid.UUID(i) for i in node_ids]
+        )
         return [cls.of(row) if row is not None else None for row in rows]
 
     @strawberry.field
     async def group(self, info: Info) -> GroupNode | None:
-        row = await info.context.loaders.group_by_id.load(self.row.group_id)
+        row = await info.context.loaders.get(institution_loaders.group_by_id).load(
+            self.row.group_id
+        )
         return GroupNode.of(row) if row else None
 
     @strawberry.field(
         description="The children shown, as far as you may see them (guardians: their own)."
     )
     async def children(self, info: Info) -> list[ChildNode]:
-        ids = await info.context.loaders.child_ids_by_photo.load(self.row.id)
-        rows = await info.context.loaders.child_by_id.load_many(ids)
+        ids = await info.context.loaders.get(gallery_loaders.child_ids_by_photo).load(self.row.id)
+        rows = await info.context.loaders.get(institution_loaders.child_by_id).load_many(ids)
         return [ChildNode.of(row) for row in rows if row is not None]
 
     @strawberry.field(description="Consent of each child shown: for the institution's staff.")
@@ -79,28 +86,30 @@ class PhotoNode(relay.Node):
         actor = await info.context.require_actor()
         if not can_see_consent_details(actor, self.row.institution_id):
             return []
-        ids = await info.context.loaders.child_ids_by_photo.load(self.row.id)
-        rows = await info.context.loaders.child_by_id.load_many(ids)
+        ids = await info.context.loaders.get(gallery_loaders.child_ids_by_photo).load(self.row.id)
+        rows = await info.context.loaders.get(institution_loaders.child_by_id).load_many(ids)
         return [PhotoConsent(row=row) for row in rows if row is not None]
 
     @strawberry.field
     async def taken_by(self, info: Info) -> str:
-        user = await info.context.loaders.user_by_id.load(self.row.created_by)
+        user = await info.context.loaders.get(institution_loaders.user_by_id).load(
+            self.row.created_by
+        )
         return user.name if user else ""
 
     @strawberry.field(description="Pixel size of the full rendition.")
     async def width(self, info: Info) -> int | None:
-        file = await info.context.loaders.file_by_id.load(self.row.file_id)
+        file = await info.context.loaders.get(file_loaders.file_by_id).load(self.row.file_id)
         return file.width if file else None
 
     @strawberry.field
     async def height(self, info: Info) -> int | None:
-        file = await info.context.loaders.file_by_id.load(self.row.file_id)
+        file = await info.context.loaders.get(file_loaders.file_by_id).load(self.row.file_id)
         return file.height if file else None
 
     @strawberry.field(description="A short-lived signed download link to one rendition.")
     async def url(self, info: Info, variant: PhotoVariant = PhotoVariant.DISPLAY) -> str | None:
-        file = await info.context.loaders.file_by_id.load(self.row.file_id)
+        file = await info.context.loaders.get(file_loaders.file_by_id).load(self.row.file_id)
         if file is None:
             return None
         return await files.signed_url(
@@ -119,15 +128,17 @@ class PhotoAlbum:
 
     @strawberry.field
     async def group(self, info: Info) -> GroupNode | None:
-        row = await info.context.loaders.group_by_id.load(self.group_id)
+        row = await info.context.loaders.get(institution_loaders.group_by_id).load(self.group_id)
         return GroupNode.of(row) if row else None
 
     @strawberry.field(description='"Today in Bjørnene", or the group and the day.')
     async def title(self, info: Info) -> str:
-        group = await info.context.loaders.group_by_id.load(self.group_id)
+        group = await info.context.loaders.get(institution_loaders.group_by_id).load(self.group_id)
         name = group.name if group else ""
         institution = (
-            await info.context.loaders.institution_by_id.load(group.institution_id)
+            await info.context.loaders.get(institution_loaders.institution_by_id).load(
+                group.institution_id
+            )
             if group
             else None
         )
@@ -237,13 +248,15 @@ class PhotoQueries:
     async def photo_album(
         self, info: Info, group_id: strawberry.ID, day: dt.date | None = None
     ) -> PhotoAlbum | None:
-        group = await info.context.loaders.group_by_id.load(
+        group = await info.context.loaders.get(institution_loaders.group_by_id).load(
             decode(group_id, "Group", field="groupId")
         )
         if group is None:
             return None
         if day is None:
-            institution = await info.context.loaders.institution_by_id.load(group.institution_id)
+            institution = await info.context.loaders.get(
+                institution_loaders.institution_by_id
+            ).load(group.institution_id)
             day = dt.datetime.now(ZoneInfo(institution.timezone)).date()
         count = await gallery.album_count(
             db=info.context.db, actor=await info.context.require_actor(), group_id=group.id, day=day
@@ -321,4 +334,3 @@ class PhotoMutations:
         )
         await files.delete_objects(info.context.runtime.storage, keys)
         return PhotoDeleted()
-

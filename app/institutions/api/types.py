@@ -13,9 +13,10 @@ from strawberry import relay
 from strawberry.types import Info
 
 from app.api.pagination import Connection, connection
+from app.core.values import WEEKDAYS
 from app.institutions import children as institution_children
 from app.institutions import institution_admin, models
-from app.institutions import service as institutions
+from app.institutions import loaders as institution_loaders
 from app.institutions.policies import can_see_contact_details
 from app.institutions.settings import settings_of
 
@@ -42,10 +43,9 @@ class OpeningHours:
     closes: str
 
 
-async def _nodes(info: Info, loader_name: str, ids: Iterable[str], to_node: Any) -> list[Any]:
+async def _nodes(info: Info, batch: Any, ids: Iterable[str], to_node: Any) -> list[Any]:
     await info.context.actor()
-    loader = getattr(info.context.loaders, loader_name)
-    rows = await loader.load_many([uuid.UUID(i) for i in ids])
+    rows = await info.context.loaders.get(batch).load_many([uuid.UUID(i) for i in ids])
     return [to_node(row) if row is not None else None for row in rows]
 
 
@@ -123,14 +123,14 @@ class InstitutionNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[InstitutionNode | None]:
-        return await _nodes(info, "institution_by_id", node_ids, cls.of)
+        return await _nodes(info, institution_loaders.institution_by_id, node_ids, cls.of)
 
     @strawberry.field
     def opening_hours(self) -> list[OpeningHours]:
         hours = self.row.opening_hours or {}
         return [
             OpeningHours(weekday=day, opens=span[0], closes=span[1])
-            for day in institutions.WEEKDAYS
+            for day in WEEKDAYS
             if (span := hours.get(day))
         ]
 
@@ -142,7 +142,9 @@ class InstitutionNode(relay.Node):
         description="The groups you may see: all for staff, your children's for guardians."
     )
     async def groups(self, info: Info) -> list[GroupNode]:
-        rows = await info.context.loaders.groups_by_institution.load(self.row.id)
+        rows = await info.context.loaders.get(institution_loaders.groups_by_institution).load(
+            self.row.id
+        )
         return [GroupNode.of(row) for row in rows]
 
     @strawberry.field(
@@ -162,7 +164,9 @@ class InstitutionNode(relay.Node):
 
     @strawberry.field
     async def staff(self, info: Info) -> list[StaffMemberNode]:
-        rows = await info.context.loaders.staff_by_institution.load(self.row.id)
+        rows = await info.context.loaders.get(institution_loaders.staff_by_institution).load(
+            self.row.id
+        )
         return [StaffMemberNode.of(row) for row in rows]
 
     @strawberry.field(description="Closed days from `since` on (default: today).")
@@ -196,7 +200,7 @@ class GroupNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[GroupNode | None]:
-        return await _nodes(info, "group_by_id", node_ids, cls.of)
+        return await _nodes(info, institution_loaders.group_by_id, node_ids, cls.of)
 
     @strawberry.field
     async def institution(self, info: Info) -> InstitutionNode | None:
@@ -249,7 +253,7 @@ class ChildNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[ChildNode | None]:
-        return await _nodes(info, "child_by_id", node_ids, cls.of)
+        return await _nodes(info, institution_loaders.child_by_id, node_ids, cls.of)
 
     @strawberry.field
     def name(self) -> str:
@@ -259,7 +263,9 @@ class ChildNode(relay.Node):
     async def group(self, info: Info) -> GroupNode | None:
         if self.row.group_id is None:
             return None
-        row = await info.context.loaders.group_by_id.load(self.row.group_id)
+        row = await info.context.loaders.get(institution_loaders.group_by_id).load(
+            self.row.group_id
+        )
         return GroupNode.of(row) if row else None
 
     @strawberry.field
@@ -268,7 +274,9 @@ class ChildNode(relay.Node):
 
     @strawberry.field(description="Staff see every guardian; a guardian sees their own link.")
     async def guardians(self, info: Info) -> list[GuardianLinkNode]:
-        rows = await info.context.loaders.guardian_links_by_child.load(self.row.id)
+        rows = await info.context.loaders.get(institution_loaders.guardian_links_by_child).load(
+            self.row.id
+        )
         return [GuardianLinkNode.of(row) for row in rows]
 
 
@@ -294,11 +302,13 @@ class GuardianLinkNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[GuardianLinkNode | None]:
-        return await _nodes(info, "guardian_link_by_id", node_ids, cls.of)
+        return await _nodes(info, institution_loaders.guardian_link_by_id, node_ids, cls.of)
 
     @strawberry.field
     async def child(self, info: Info) -> ChildNode | None:
-        row = await info.context.loaders.child_by_id.load(self.row.child_id)
+        row = await info.context.loaders.get(institution_loaders.child_by_id).load(
+            self.row.child_id
+        )
         return ChildNode.of(row) if row else None
 
     @strawberry.field
@@ -322,12 +332,12 @@ async def _contact(info: Info, institution_id: uuid.UUID, user_id: uuid.UUID, at
 
 
 async def _user_attribute(info: Info, user_id: uuid.UUID, attr: str) -> Any:
-    user = await info.context.loaders.user_by_id.load(user_id)
+    user = await info.context.loaders.get(institution_loaders.user_by_id).load(user_id)
     return getattr(user, attr) if user else None
 
 
 async def _institution(info: Info, institution_id: uuid.UUID) -> InstitutionNode | None:
-    row = await info.context.loaders.institution_by_id.load(institution_id)
+    row = await info.context.loaders.get(institution_loaders.institution_by_id).load(institution_id)
     return InstitutionNode.of(row) if row else None
 
 
@@ -346,7 +356,7 @@ class StaffMemberNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[StaffMemberNode | None]:
-        return await _nodes(info, "staff_by_id", node_ids, cls.of)
+        return await _nodes(info, institution_loaders.staff_by_id, node_ids, cls.of)
 
     @strawberry.field
     async def name(self, info: Info) -> str:
@@ -358,8 +368,10 @@ class StaffMemberNode(relay.Node):
 
     @strawberry.field
     async def groups(self, info: Info) -> list[GroupNode]:
-        ids = await info.context.loaders.group_ids_by_staff.load(self.row.id)
-        rows = await info.context.loaders.group_by_id.load_many(ids)
+        ids = await info.context.loaders.get(institution_loaders.group_ids_by_staff).load(
+            self.row.id
+        )
+        rows = await info.context.loaders.get(institution_loaders.group_by_id).load_many(ids)
         return [GroupNode.of(row) for row in rows if row is not None]
 
     @strawberry.field

@@ -16,9 +16,12 @@ from app.core.actor import Actor
 from app.core.i18n import translate
 from app.db import utcnow
 from app.files.api import File
+from app.institutions import loaders as institution_loaders
 from app.institutions.api.types import ChildNode, GroupNode, InstitutionNode
 from app.institutions.settings import settings_of
+from app.messaging import attachments as messaging_attachments
 from app.messaging import inbox, models
+from app.messaging import loaders as messaging_loaders
 from app.messaging.editing import EDIT_WINDOW
 
 
@@ -67,9 +70,13 @@ async def _participant_names(info: Info, rows: list[models.Participant]) -> list
     """Names of participants, loaded in one batch per kind (never one by one)."""
     language = info.context.language
     loaders = info.context.loaders
-    users = await loaders.user_by_id.load_many([r.user_id for r in rows if r.user_id])
-    groups = await loaders.group_by_id.load_many([r.group_id for r in rows if r.group_id])
-    institutions = await loaders.institution_by_id.load_many(
+    users = await loaders.get(institution_loaders.user_by_id).load_many(
+        [r.user_id for r in rows if r.user_id]
+    )
+    groups = await loaders.get(institution_loaders.group_by_id).load_many(
+        [r.group_id for r in rows if r.group_id]
+    )
+    institutions = await loaders.get(institution_loaders.institution_by_id).load_many(
         list({r.institution_id for r in rows if r.kind == "institution_inbox"})
     )
     user_names = {u.id: u.name for u in users if u is not None}
@@ -88,7 +95,9 @@ async def _participant_names(info: Info, rows: list[models.Participant]) -> list
 
 
 async def _readers(info: Info, states: list[models.ThreadState]) -> list[ThreadReader]:
-    users = await info.context.loaders.user_by_id.load_many([s.user_id for s in states])
+    users = await info.context.loaders.get(institution_loaders.user_by_id).load_many(
+        [s.user_id for s in states]
+    )
     return [
         ThreadReader(name=u.name if u else "", read_at=s.last_read_at, row=s)
         for s, u in zip(states, users, strict=True)
@@ -125,7 +134,7 @@ class MessageSender:
 async def _thread_node(info: Info, thread_id: uuid.UUID | None) -> ThreadNode | None:
     if thread_id is None:
         return None
-    row = await info.context.loaders.thread_by_id.load(thread_id)
+    row = await info.context.loaders.get(messaging_loaders.thread_by_id).load(thread_id)
     return ThreadNode.of(row) if row else None
 
 
@@ -152,12 +161,16 @@ class MessageNode(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[MessageNode | None]:
         await info.context.actor()
-        rows = await info.context.loaders.message_by_id.load_many([uuid.UUID(i) for i in node_ids])
+        rows = await info.context.loaders.get(messaging_loaders.message_by_id).load_many(
+            [uuid.UUID(i) for i in node_ids]
+        )
         return [cls.of(row) if row else None for row in rows]
 
     @strawberry.field(description="Attachments; download links only for those who may read.")
     async def files(self, info: Info) -> list[File]:
-        rows = await info.context.loaders.files_by_message.load(self.row.id)
+        rows = await info.context.loaders.get(messaging_attachments.files_by_message).load(
+            self.row.id
+        )
         return [File.of(row) for row in rows]
 
     @strawberry.field(description="Null once deleted.")
@@ -185,7 +198,9 @@ class MessageNode(relay.Node):
     async def quoted_message(self, info: Info) -> MessageNode | None:
         if self.row.quoted_message_id is None:
             return None
-        row = await info.context.loaders.message_by_id.load(self.row.quoted_message_id)
+        row = await info.context.loaders.get(messaging_loaders.message_by_id).load(
+            self.row.quoted_message_id
+        )
         return MessageNode.of(row) if row else None
 
     @strawberry.field
@@ -193,12 +208,16 @@ class MessageNode(relay.Node):
         actor = await _actor(info)
         row = self.row
         staff_viewer = actor.works_in(row.institution_id)
-        institution = await info.context.loaders.institution_by_id.load(row.institution_id)
-        user = await info.context.loaders.user_by_id.load(row.sender_id)
+        institution = await info.context.loaders.get(institution_loaders.institution_by_id).load(
+            row.institution_id
+        )
+        user = await info.context.loaders.get(institution_loaders.user_by_id).load(row.sender_id)
         name = user.name if user else ""
         group = None
         if row.sent_as_group_id is not None:
-            group_row = await info.context.loaders.group_by_id.load(row.sent_as_group_id)
+            group_row = await info.context.loaders.get(institution_loaders.group_by_id).load(
+                row.sent_as_group_id
+            )
             group = GroupNode.of(group_row) if group_row else None
         shown = (
             settings_of(institution).shared_inbox_sender_shown_to_guardians
@@ -223,7 +242,9 @@ class MessageNode(relay.Node):
         actor = await _actor(info)
         if not actor.works_in(self.row.institution_id):
             return None
-        states = await info.context.loaders.states_by_thread.load(self.row.thread_id)
+        states = await info.context.loaders.get(messaging_loaders.states_by_thread).load(
+            self.row.thread_id
+        )
         return await _readers(
             info,
             [
@@ -265,12 +286,16 @@ class ThreadNode(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[ThreadNode | None]:
         await info.context.actor()
-        rows = await info.context.loaders.thread_by_id.load_many([uuid.UUID(i) for i in node_ids])
+        rows = await info.context.loaders.get(messaging_loaders.thread_by_id).load_many(
+            [uuid.UUID(i) for i in node_ids]
+        )
         return [cls.of(row) if row else None for row in rows]
 
     @strawberry.field
     async def institution(self, info: Info) -> InstitutionNode | None:
-        row = await info.context.loaders.institution_by_id.load(self.row.institution_id)
+        row = await info.context.loaders.get(institution_loaders.institution_by_id).load(
+            self.row.institution_id
+        )
         return InstitutionNode.of(row) if row else None
 
     @strawberry.field(description="The guardians' broadcast this is a private reply to.")
@@ -285,26 +310,34 @@ class ThreadNode(relay.Node):
     async def last_message(self, info: Info) -> MessageNode | None:
         if self.row.last_message_id is None:
             return None
-        row = await info.context.loaders.message_by_id.load(self.row.last_message_id)
+        row = await info.context.loaders.get(messaging_loaders.message_by_id).load(
+            self.row.last_message_id
+        )
         return MessageNode.of(row) if row else None
 
     @strawberry.field
     async def unread_count(self, info: Info) -> int:
-        return await info.context.loaders.unread_by_thread.load(self.row.id)
+        return await info.context.loaders.get(messaging_loaders.unread_by_thread).load(self.row.id)
 
     @strawberry.field
     async def muted(self, info: Info) -> bool:
-        state = await info.context.loaders.own_state_by_thread.load(self.row.id)
+        state = await info.context.loaders.get(messaging_loaders.own_state_by_thread).load(
+            self.row.id
+        )
         return bool(state and state.muted)
 
     @strawberry.field
     async def archived(self, info: Info) -> bool:
-        state = await info.context.loaders.own_state_by_thread.load(self.row.id)
+        state = await info.context.loaders.get(messaging_loaders.own_state_by_thread).load(
+            self.row.id
+        )
         return bool(state and state.archived)
 
     async def _participants(self, info: Info) -> list[models.Participant]:
         actor = await _actor(info)
-        rows = await info.context.loaders.participants_by_thread.load(self.row.id)
+        rows = await info.context.loaders.get(messaging_loaders.participants_by_thread).load(
+            self.row.id
+        )
         if _recipients_hidden(actor, self.row):
             rows = [r for r in rows if r.role == "staff" or r.user_id == actor.user_id]
         return rows
@@ -341,8 +374,10 @@ class ThreadNode(relay.Node):
 
     @strawberry.field(description="The children the thread is about (one family's).")
     async def children(self, info: Info) -> list[ChildNode]:
-        ids = await info.context.loaders.child_ids_by_thread.load(self.row.id)
-        rows = await info.context.loaders.child_by_id.load_many(ids)
+        ids = await info.context.loaders.get(messaging_loaders.child_ids_by_thread).load(
+            self.row.id
+        )
+        rows = await info.context.loaders.get(institution_loaders.child_by_id).load_many(ids)
         return [ChildNode.of(r) for r in rows if r is not None]
 
     @strawberry.field(description="Messages, newest first; `after` pages back in time.")
@@ -359,5 +394,7 @@ class ThreadNode(relay.Node):
         actor = await _actor(info)
         if not actor.works_in(self.row.institution_id):
             return None
-        states = await info.context.loaders.states_by_thread.load(self.row.id)
+        states = await info.context.loaders.get(messaging_loaders.states_by_thread).load(
+            self.row.id
+        )
         return await _readers(info, states)

@@ -18,13 +18,14 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import select, text
+from sqlalchemy import Uuid, column, select, table, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db import RequestSession, scope
-from app.institutions.models import Institution
 
 SYSTEM_JOB = "seddel.system_job"
+# The kernel names the tenants' table without importing the institutions slice.
+_institutions = table("institutions", column("id", Uuid()))
 
 
 async def institution_ids(db: AsyncSession) -> list[uuid.UUID]:
@@ -35,7 +36,9 @@ async def institution_ids(db: AsyncSession) -> list[uuid.UUID]:
     async with db.begin():
         if postgres:
             await db.execute(text(f"SELECT set_config('{SYSTEM_JOB}', 'list_institutions', true)"))
-        ids = list((await db.scalars(select(Institution.id).order_by(Institution.id))).all())
+        ids = list(
+            (await db.scalars(select(_institutions.c.id).order_by(_institutions.c.id))).all()
+        )
         if postgres:
             await db.execute(text(f"SELECT set_config('{SYSTEM_JOB}', '', true)"))
     return ids

@@ -1,0 +1,6 @@
+"""Every slice's event handlers, imported so that what one slice records (app.core.events)
+reaches the slices that react. app.server and app.cli import this before any use case runs."""
+
+from __future__ import annotations
+
+import app.messaging.membership  # noqa: F401  GuardianReachChanged -> threads' participation
