@@ -44,6 +44,16 @@ def _node_type(info: Info, type_name: str) -> type[relay.Node] | None:
     return origin if isinstance(origin, type) and issubclass(origin, relay.Node) else None
 
 
+def node_of(info: Info, type_name: str, row: Any) -> Any:
+    """Another slice's GraphQL type for its row (`node_of(info, "Child", child)`), found in
+    the assembled schema: slices refer to each other's types by name (strawberry.lazy in the
+    annotation), never by importing each other's api. The type builds itself with `of(row)`."""
+    definition = info.schema.get_type_by_name(type_name)
+    if not isinstance(definition, StrawberryObjectDefinition):
+        raise LookupError(f"no GraphQL object type named {type_name!r}")
+    return definition.origin.of(row)
+
+
 @strawberry.type
 class NodeQueries:
     @strawberry.field(
