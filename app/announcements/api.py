@@ -20,7 +20,7 @@ from app.api.errors import ConflictError, NotFoundError, ValidationError, errors
 from app.api.ids import decode
 from app.api.pagination import Connection, connection
 from app.api.permissions import IsAuthenticated
-from app.files.api import File
+from app.files.api.types import File
 from app.institutions import loaders as institution_loaders
 from app.institutions.api.types import GroupNode, InstitutionNode
 

@@ -29,8 +29,8 @@ from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.pagination import Page, paginate
 from app.core.values import clean_name
 from app.db import utcnow, write_transaction
-from app.files import service as files
 from app.files.models import StoredFile
+from app.files.service import uploads as files
 from app.institutions.models import Child, Group, GuardianLink, Institution
 from app.notifications import service as notifications
 from app.storage import ObjectStorage

@@ -21,8 +21,8 @@ from app.attendance import live, models
 from app.attendance import service as pickup
 from app.attendance.policies import visible_pickup_persons
 from app.files import loaders as file_loaders
-from app.files import service as files
-from app.files.api import File
+from app.files.api.types import File
+from app.files.service import uploads as files
 from app.institutions import loaders as institution_loaders
 
 

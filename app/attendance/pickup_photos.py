@@ -13,8 +13,8 @@ from app.attendance.policies import can_manage_pickup
 from app.core.actor import Actor
 from app.core.errors import NotFound
 from app.db import write_transaction
-from app.files import service as files
 from app.files.models import StoredFile
+from app.files.service import uploads as files
 
 PURPOSE = "pickup_photo"
 

@@ -29,7 +29,7 @@ from app.attendance.plan_types import (
     PickupPlanInput,
     PlannedDay,
 )
-from app.files import service as files
+from app.files.service import uploads as files
 from app.institutions import loaders as institution_loaders
 
 PickupPlanResult = Annotated[

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.api.ids import encode
 from app.core.images import clean_image
 from app.db import new_id, utcnow
-from app.files import service as files
 from app.files.models import StoredFile
+from app.files.service import uploads as files
 from app.gallery.models import Photo, PhotoChild, PhotoConsent
 from app.storage import ObjectStorage
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import write_transaction
-from app.files import service as files
+from app.files.service import uploads as files
 from app.gallery.models import Photo
 from app.gallery.service import delete_photos_returning_keys
 from app.institutions.settings import institution_settings, months_before

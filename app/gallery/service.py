@@ -16,8 +16,8 @@ from app.core.actor import Actor
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.pagination import Page, check_page_size, paginate
 from app.db import write_transaction
-from app.files import service as files
 from app.files.models import StoredFile
+from app.files.service import uploads as files
 from app.gallery.consent import effective_consents
 from app.gallery.models import Photo, PhotoChild
 from app.gallery.policies import can_manage_photos, visible_photos

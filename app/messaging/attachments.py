@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.core.errors import ValidationFailed
-from app.files import service as files
 from app.files.models import StoredFile
+from app.files.service import uploads as files
 from app.messaging.models import Message, MessageAttachment
 from app.messaging.policies import visible_messages
 from app.storage import ObjectStorage

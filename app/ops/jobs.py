@@ -26,7 +26,7 @@ from app.attendance.jobs import nightly as attendance_nightly
 from app.config import Settings
 from app.core.system_scope import institution_ids, institution_session
 from app.db import RequestSession, utcnow, write_transaction
-from app.files.service import sweep_unclaimed
+from app.files.service.uploads import sweep_unclaimed
 from app.gallery.retention import purge_expired_photos
 from app.messaging.membership import departed_children_job
 from app.messaging.retention import purge_expired_threads

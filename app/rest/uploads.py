@@ -14,8 +14,8 @@ from litestar.params import Body
 from app.api.ids import decode, encode
 from app.core.errors import DomainError
 from app.core.runtime import Runtime
-from app.files import service as files
-from app.files.service import MAX_UPLOAD_BYTES
+from app.files.service import uploads as files
+from app.files.service.uploads import MAX_UPLOAD_BYTES
 from app.rest.auth import as_http, json_error, language_of, signed_in
 
 

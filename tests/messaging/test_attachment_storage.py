@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from app.api.ids import decode
 from app.core.runtime import Runtime
 from app.db import utcnow
-from app.files import service as files
 from app.files.models import StoredFile
+from app.files.service import uploads as files
 from app.ops.jobs import JobContext, run_retention
 from app.storage import LocalStorage
 from tests.files import jpeg_bytes, pdf_bytes, upload, upload_response

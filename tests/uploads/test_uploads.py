@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.api.ids import decode
 from app.core.i18n import translate
 from app.db import scope, utcnow
-from app.files import service as files
+from app.files.service import uploads as files
 from app.storage import ObjectNotFound
 from tests.files import (
     bomb_png,

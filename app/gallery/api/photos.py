@@ -20,7 +20,7 @@ from app.api.permissions import IsAuthenticated
 from app.core.errors import ValidationFailed
 from app.core.i18n import translate
 from app.files import loaders as file_loaders
-from app.files import service as files
+from app.files.service import uploads as files
 from app.gallery import loaders as gallery_loaders
 from app.gallery import models
 from app.gallery import service as gallery

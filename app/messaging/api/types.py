@@ -15,7 +15,7 @@ from app.api.pagination import Connection, connection
 from app.core.actor import Actor
 from app.core.i18n import translate
 from app.db import utcnow
-from app.files.api import File
+from app.files.api.types import File
 from app.institutions import loaders as institution_loaders
 from app.institutions.api.types import ChildNode, GroupNode, InstitutionNode
 from app.institutions.settings import settings_of

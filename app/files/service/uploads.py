@@ -18,7 +18,7 @@ from app.core.errors import NotFound, ValidationFailed
 from app.core.images import ATTACHMENT_FORMATS, MAX_PIXELS, PHOTO_FORMATS, clean_image
 from app.db import new_id, utcnow, write_transaction
 from app.files.models import StoredFile
-from app.files.sniff import clean_filename, sniff
+from app.files.service.sniff import clean_filename, sniff
 from app.storage import ObjectStorage
 
 log = logging.getLogger("seddel.files")

@@ -6,8 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from app.api.ids import encode
-from app.files import service as files
 from app.files.models import StoredFile
+from app.files.service import uploads as files
 
 
 @strawberry.type(
