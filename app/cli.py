@@ -99,8 +99,8 @@ async def _jobs_async(command: str, once: bool) -> None:
     import signal
 
     from app.db import create_engine, session_factory
-    from app.notifications.senders import create_senders
-    from app.notifications.worker import deliver_due
+    from app.notifications.service.senders import create_senders
+    from app.notifications.service.worker import deliver_due
     from app.ops.jobs import JobContext, run_due_jobs, run_retention, run_worker
     from app.realtime import Broker, create_broker
     from app.storage import create_storage

@@ -32,7 +32,7 @@ from app.db import utcnow, write_transaction
 from app.files.models import StoredFile
 from app.files.service import uploads as files
 from app.institutions.models import Child, Group, GuardianLink, Institution
-from app.notifications import service as notifications
+from app.notifications.service import outbox as notifications
 from app.storage import ObjectStorage
 
 MAX_BODY = 10_000

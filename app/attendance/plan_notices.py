@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.attendance.models import PickupPlan, PickupPlanChange
 from app.core.actor import Actor
 from app.institutions.models import GuardianLink
-from app.notifications import service as notifications
+from app.notifications.service import outbox as notifications
 
 
 def entry_link(entry_id: uuid.UUID) -> str:

@@ -16,7 +16,7 @@ from app.daybook.models import DayEntry, IncidentReceipt
 from app.daybook.policies import is_guardian_of, visible_day_entries
 from app.db import new_id, utcnow, write_transaction
 from app.institutions.models import GuardianLink
-from app.notifications import service as notifications
+from app.notifications.service import outbox as notifications
 
 
 def _getter(entry: DayEntry | dict[str, Any]) -> Callable[[str], Any]:

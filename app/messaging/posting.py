@@ -23,7 +23,7 @@ from app.messaging import live
 from app.messaging.audience import recipients_to_notify
 from app.messaging.models import MAX_BODY, AutoReply, Message, Participant, Thread, ThreadState
 from app.messaging.policies import _reach, visible_threads
-from app.notifications import service as notifications
+from app.notifications.service import outbox as notifications
 
 
 @dataclass

@@ -31,9 +31,9 @@ from app.gallery.retention import purge_expired_photos
 from app.messaging.membership import departed_children_job
 from app.messaging.retention import purge_expired_threads
 from app.notifications.models import JobRun
-from app.notifications.retention import purge_delivered_notifications
-from app.notifications.senders import Senders, create_senders
-from app.notifications.worker import DeliveryReport, deliver_due
+from app.notifications.service.retention import purge_delivered_notifications
+from app.notifications.service.senders import Senders, create_senders
+from app.notifications.service.worker import DeliveryReport, deliver_due
 from app.realtime import Broker
 from app.storage import ObjectStorage
 

@@ -13,10 +13,10 @@ from sqlalchemy import delete, select
 from app.core.system_scope import all_institutions_session
 from app.db import session_factory, utcnow
 from app.institutions.models import GuardianLink
-from app.notifications import service as notifications
 from app.notifications.models import OutboxEntry
-from app.notifications.senders import LoggingSender, Senders
-from app.notifications.worker import deliver_due
+from app.notifications.service import outbox as notifications
+from app.notifications.service.senders import LoggingSender, Senders
+from app.notifications.service.worker import deliver_due
 from tests.conftest import is_postgres
 
 pytestmark = pytest.mark.skipif(not is_postgres(), reason="SKIP LOCKED is PostgreSQL's")

@@ -14,8 +14,8 @@ from aiosmtpd.controller import Controller
 
 from app.api.ids import decode
 from app.db import utcnow
-from app.notifications.senders import LoggingSender, Senders, SmtpSender
-from app.notifications.worker import deliver_due
+from app.notifications.service.senders import LoggingSender, Senders, SmtpSender
+from app.notifications.service.worker import deliver_due
 from tests.announcements.helpers import METTE, post
 from tests.messaging.util import JONAS, PERNILLE, demo, started
 from tests.notifications.helpers import outbox

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from app.core.system_scope import institution_session
 from app.db import utcnow
-from app.notifications import service as notifications
-from app.notifications.senders import DeliveryFailed, LoggingSender, Senders
-from app.notifications.worker import deliver_due
+from app.notifications.service import outbox as notifications
+from app.notifications.service.senders import DeliveryFailed, LoggingSender, Senders
+from app.notifications.service.worker import deliver_due
 from tests.announcements.helpers import JONAS, METTE, PERNILLE, guardians_of_group, post
 from tests.notifications.helpers import outbox, user_id
 
@@ -216,7 +216,7 @@ async def test_a_transient_failure_is_delivered_on_retry(client, runtime, settin
 async def test_a_crash_between_send_and_mark_resends_with_the_same_key(client, runtime, settings):
     """The documented at-least-once edge: the lease runs out, the row is sent again, and the
     sender gets the same idempotency key both times."""
-    from app.notifications import worker
+    from app.notifications.service import worker
 
     await post(client, group="Bjørnene")
     now = utcnow()

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from app.api.errors import ValidationError, errors_as_data
 from app.api.permissions import IsAuthenticated
-from app.notifications import service as notifications
+from app.notifications.service import outbox as notifications
 
 
 @strawberry.type

@@ -2,7 +2,7 @@
 
 `enqueue` is what messaging and announcements call inside the transaction that writes the
 message or announcement: the outbox rows commit (or roll back) with it, and `seddel worker`
-delivers them later (app.notifications.worker)."""
+delivers them later (app.notifications.service.worker)."""
 
 from __future__ import annotations
 

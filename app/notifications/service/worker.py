@@ -33,7 +33,7 @@ from app.core.i18n import MESSAGES, translate
 from app.core.system_scope import all_institutions_session
 from app.db import RequestSession, utcnow, write_transaction
 from app.notifications.models import OutboxEntry
-from app.notifications.senders import (
+from app.notifications.service.senders import (
     DigestEmail,
     DigestItem,
     PushNotification,
