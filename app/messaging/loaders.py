@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.core.loading import aligned, grouped
-from app.messaging.inbox import unread_condition
 from app.messaging.models import Message, Participant, Thread, ThreadChild, ThreadState
 from app.messaging.policies import visible_messages, visible_threads
+from app.messaging.service.inbox import unread_condition
 
 
 async def thread_by_id(

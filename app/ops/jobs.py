@@ -28,8 +28,8 @@ from app.core.system_scope import institution_ids, institution_session
 from app.db import RequestSession, utcnow, write_transaction
 from app.files.service.uploads import sweep_unclaimed
 from app.gallery.retention import purge_expired_photos
-from app.messaging.membership import departed_children_job
-from app.messaging.retention import purge_expired_threads
+from app.messaging.service.membership import departed_children_job
+from app.messaging.service.retention import purge_expired_threads
 from app.notifications.models import JobRun
 from app.notifications.service.retention import purge_delivered_notifications
 from app.notifications.service.senders import Senders, create_senders
@@ -50,7 +50,7 @@ class RetentionJob(Protocol):
 
 
 # One line per domain. The integrator adds, as the branches land:
-#     ("messages", app.messaging.retention.purge_expired_threads),
+#     ("messages", app.messaging.service.retention.purge_expired_threads),
 RETENTION_JOBS: list[tuple[str, RetentionJob]] = [
     ("announcements", purge_expired_announcements),
     ("messages", purge_expired_threads),

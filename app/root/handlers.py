@@ -3,4 +3,4 @@ reaches the slices that react. app.server and app.cli import this before any use
 
 from __future__ import annotations
 
-import app.messaging.membership  # noqa: F401  GuardianReachChanged -> threads' participation
+import app.messaging.service.membership  # noqa: F401  GuardianReachChanged -> threads' participation

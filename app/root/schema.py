@@ -42,8 +42,7 @@ from app.daybook.api.operations import DaybookMutations, DaybookQueries, Daybook
 from app.gallery.api.consent import ConsentMutations, ConsentQueries
 from app.gallery.api.photos import PhotoMutations, PhotoQueries
 from app.institutions.api.mutations import InstitutionMutations
-from app.messaging.api.operations import MessagingMutations, MessagingQueries
-from app.messaging.api.subscriptions import MessagingSubscriptions
+from app.messaging.api import MessagingMutations, MessagingQueries, MessagingSubscriptions
 from app.notifications.api import NotificationMutations, NotificationQueries
 
 Query = merge_types(

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from app.api.ids import decode
 from app.db import utcnow
-from app.messaging.audience import recipients_to_notify
-from app.messaging.retention import purge_expired_threads
+from app.messaging.service.audience import recipients_to_notify
+from app.messaging.service.retention import purge_expired_threads
 from tests.conftest import is_postgres
 from tests.helpers import SOLSIKKEN_ADMIN
 from tests.messaging.util import (

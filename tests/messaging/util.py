@@ -138,7 +138,7 @@ async def notified(runtime: Any, institution: str, message_id: str) -> set[str]:
 
     from app.accounts.models import User
     from app.api.ids import decode
-    from app.messaging.audience import recipients_to_notify
+    from app.messaging.service.audience import recipients_to_notify
 
     async with scoped(runtime, institution) as db:
         target = await recipients_to_notify(

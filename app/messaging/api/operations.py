@@ -13,7 +13,6 @@ from app.api.errors import errors_as_data
 from app.api.ids import decode, plain_uuid
 from app.api.pagination import Connection, connection
 from app.api.permissions import IsAuthenticated
-from app.messaging import attachments, editing, inbox, live, participation, service
 from app.messaging.api.payloads import (
     AutoReplyInfo,
     AutoReplyResult,
@@ -27,7 +26,8 @@ from app.messaging.api.payloads import (
     ThreadsStarted,
 )
 from app.messaging.api.types import MessageNode, ThreadNode
-from app.messaging.posting import Outcome
+from app.messaging.service import attachments, editing, inbox, live, participation, starting
+from app.messaging.service.posting import Outcome
 
 
 async def _publish(info: Info, outcome: Outcome) -> None:
@@ -109,7 +109,7 @@ class MessagingMutations:
     )
     @errors_as_data
     async def start_thread(self, info: Info, input: StartThreadInput) -> StartThreadResult:
-        outcome = await service.start_thread(
+        outcome = await starting.start_thread(
             db=info.context.db,
             actor=await info.context.require_actor(),
             institution_id=decode(input.institution_id, "Institution", field="institutionId"),
@@ -139,7 +139,7 @@ class MessagingMutations:
         quoted_message_id: strawberry.ID | None = None,
         file_ids: list[strawberry.ID] | None = None,
     ) -> MessageResult:
-        outcome = await service.send_message(
+        outcome = await starting.send_message(
             db=info.context.db,
             actor=await info.context.require_actor(),
             thread_id=_thread(thread_id),

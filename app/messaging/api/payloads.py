@@ -12,7 +12,7 @@ import strawberry
 from app.api.errors import NotFoundError, ValidationError
 from app.api.ids import decode
 from app.messaging.api.types import MessageNode, ThreadNode
-from app.messaging.recipients import Recipients
+from app.messaging.service.recipients import Recipients
 
 
 @strawberry.input(

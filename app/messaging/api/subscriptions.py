@@ -16,9 +16,9 @@ from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
 from app.core.i18n import translate
 from app.db import end_read_transaction
-from app.messaging import live
 from app.messaging.api.types import MessageNode, ThreadNode
 from app.messaging.loaders import message_by_id, thread_by_id
+from app.messaging.service import live
 
 
 @strawberry.enum

@@ -19,10 +19,11 @@ from app.files.api.types import File
 from app.institutions import loaders as institution_loaders
 from app.institutions.api.types import ChildNode, GroupNode, InstitutionNode
 from app.institutions.settings import settings_of
-from app.messaging import attachments as messaging_attachments
-from app.messaging import inbox, models
 from app.messaging import loaders as messaging_loaders
-from app.messaging.editing import EDIT_WINDOW
+from app.messaging import models
+from app.messaging.service import attachments as messaging_attachments
+from app.messaging.service import inbox
+from app.messaging.service.editing import EDIT_WINDOW
 
 
 @strawberry.enum

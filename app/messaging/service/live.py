@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.messaging.audience import audience
+from app.messaging.service.audience import audience
 from app.realtime import Broker
 
 log = logging.getLogger(__name__)

@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.db import utcnow, write_transaction
-from app.messaging import attachments, live
 from app.messaging.models import Message, Thread
 from app.messaging.policies import visible_messages
-from app.messaging.posting import Outcome, clean_body, visible_thread
-from app.messaging.service import send_message
+from app.messaging.service import attachments, live
+from app.messaging.service.posting import Outcome, clean_body, visible_thread
+from app.messaging.service.starting import send_message
 
 EDIT_WINDOW = timedelta(minutes=15)
 

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import write_transaction
 from app.institutions.settings import message_retention_cutoff
-from app.messaging import attachments
 from app.messaging.models import Thread
+from app.messaging.service import attachments
 from app.storage import ObjectStorage
 
 

@@ -13,10 +13,10 @@ from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.db import new_id, utcnow, write_transaction
 from app.institutions.models import GuardianLink
-from app.messaging import live, membership
 from app.messaging.models import AutoReply, Message, Participant, Thread, ThreadChild, ThreadState
 from app.messaging.policies import visible_messages
-from app.messaging.posting import (
+from app.messaging.service import live, membership
+from app.messaging.service.posting import (
     Outcome,
     clean_body,
     mark_read_in,
@@ -24,7 +24,7 @@ from app.messaging.posting import (
     reach_of,
     visible_thread,
 )
-from app.messaging.recipients import Recipients, resolve
+from app.messaging.service.recipients import Recipients, resolve
 
 
 async def _state(db: AsyncSession, thread: Thread, user_id: uuid.UUID) -> ThreadState:

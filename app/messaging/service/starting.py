@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.db import new_id, write_transaction
-from app.messaging import attachments, live, membership
 from app.messaging.models import Message, Participant, Thread, ThreadChild
 from app.messaging.policies import visible_messages
-from app.messaging.posting import (
+from app.messaging.service import attachments, live, membership
+from app.messaging.service.posting import (
     Outcome,
     clean_body,
     enqueue_notifications,
@@ -30,7 +30,7 @@ from app.messaging.posting import (
     sender_role,
     visible_thread,
 )
-from app.messaging.recipients import Recipients, Resolved, resolve
+from app.messaging.service.recipients import Recipients, Resolved, resolve
 
 MAX_SUBJECT = 200
 

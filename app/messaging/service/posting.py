@@ -19,10 +19,10 @@ from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.db import new_id, utcnow
 from app.institutions.models import Group
-from app.messaging import live
-from app.messaging.audience import recipients_to_notify
 from app.messaging.models import MAX_BODY, AutoReply, Message, Participant, Thread, ThreadState
 from app.messaging.policies import _reach, visible_threads
+from app.messaging.service import live
+from app.messaging.service.audience import recipients_to_notify
 from app.notifications.service import outbox as notifications
 
 
