@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.announcements import service
 from app.announcements.models import Announcement, AnnouncementReceipt
 from app.announcements.policies import visible_announcements
+from app.announcements.service import posting as service
 from app.core.actor import Actor
 from app.core.loading import aligned
 from app.files.models import StoredFile

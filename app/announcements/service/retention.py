@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.announcements.models import Announcement
-from app.announcements.service import forget_attachments
+from app.announcements.service.posting import forget_attachments
 from app.db import write_transaction
 from app.files.service.uploads import delete_objects
 from app.institutions.settings import message_retention_cutoff

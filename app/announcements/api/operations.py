@@ -14,8 +14,8 @@ from strawberry.types import Info
 
 from app.announcements import loaders as announcement_loaders
 from app.announcements import models
-from app.announcements import service as announcements
 from app.announcements.policies import can_follow_up
+from app.announcements.service import posting as announcements
 from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
 from app.api.pagination import Connection, connection
