@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
@@ -10,9 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.core.loading import aligned, grouped
-from app.messaging.models import Message, Participant, Thread, ThreadChild, ThreadState
-from app.messaging.policies import visible_messages, visible_threads
-from app.messaging.service.inbox import unread_condition
+from app.files.models import StoredFile
+from app.messaging.models import (
+    Message,
+    MessageAttachment,
+    Participant,
+    Thread,
+    ThreadChild,
+    ThreadState,
+)
+from app.messaging.policies import unread_condition, visible_messages, visible_threads
 
 
 async def thread_by_id(
@@ -98,4 +106,27 @@ async def child_ids_by_thread(
     found: dict[uuid.UUID, list[uuid.UUID]] = {}
     for thread_id, child_id in rows.all():
         found.setdefault(thread_id, []).append(child_id)
+    return [found.get(key, []) for key in keys]
+
+
+async def files_by_message(
+    db: AsyncSession, actor: Actor, keys: Sequence[uuid.UUID]
+) -> list[list[StoredFile]]:
+    """Loader: the files of messages the actor may read, in their order."""
+    rows = (
+        await db.execute(
+            select(MessageAttachment.message_id, StoredFile)
+            .join(StoredFile, StoredFile.id == MessageAttachment.file_id)
+            .join(Message, Message.id == MessageAttachment.message_id)
+            .where(
+                MessageAttachment.message_id.in_(keys),
+                Message.deleted_at.is_(None),
+                visible_messages(actor),
+            )
+            .order_by(MessageAttachment.position)
+        )
+    ).all()
+    found: dict[uuid.UUID, list[StoredFile]] = defaultdict(list)
+    for message_id, stored in rows:
+        found[message_id].append(stored)
     return [found.get(key, []) for key in keys]

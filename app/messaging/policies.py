@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
 from app.core.actor import Actor
-from app.messaging.models import Message, Participant, Thread
+from app.messaging.models import Message, Participant, Thread, ThreadState
 
 
 def _reach(actor: Actor) -> ColumnElement[bool]:
@@ -61,6 +63,19 @@ def visible_messages(actor: Actor) -> ColumnElement[bool]:
         ),
     )
     return and_(Message.institution_id.in_(actor.institution_ids), reach.exists())
+
+
+def unread_condition(actor: Actor) -> Any:
+    """Messages of the thread (Message joined to the actor's ThreadState) not yet read."""
+    return and_(
+        Message.deleted_at.is_(None),
+        Message.sender_id != actor.user_id,
+        or_(
+            ThreadState.last_read_message_id.is_(None),
+            Message.id > ThreadState.last_read_message_id,
+        ),
+        visible_messages(actor),
+    )
 
 
 def is_staff_in(actor: Actor, institution_id: object) -> bool:

@@ -26,7 +26,15 @@ from app.messaging.api.payloads import (
     ThreadsStarted,
 )
 from app.messaging.api.types import MessageNode, ThreadNode
-from app.messaging.service import attachments, editing, inbox, live, participation, starting
+from app.messaging.service import (
+    attachments,
+    editing,
+    inbox,
+    live,
+    participation,
+    sending,
+    starting,
+)
 from app.messaging.service.posting import Outcome
 
 
@@ -139,7 +147,7 @@ class MessagingMutations:
         quoted_message_id: strawberry.ID | None = None,
         file_ids: list[strawberry.ID] | None = None,
     ) -> MessageResult:
-        outcome = await starting.send_message(
+        outcome = await sending.send_message(
             db=info.context.db,
             actor=await info.context.require_actor(),
             thread_id=_thread(thread_id),

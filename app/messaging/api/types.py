@@ -21,7 +21,6 @@ from app.institutions.api.types import ChildNode, GroupNode, InstitutionNode
 from app.institutions.settings import settings_of
 from app.messaging import loaders as messaging_loaders
 from app.messaging import models
-from app.messaging.service import attachments as messaging_attachments
 from app.messaging.service import inbox
 from app.messaging.service.editing import EDIT_WINDOW
 
@@ -169,7 +168,7 @@ class MessageNode(relay.Node):
 
     @strawberry.field(description="Attachments; download links only for those who may read.")
     async def files(self, info: Info) -> list[File]:
-        rows = await info.context.loaders.get(messaging_attachments.files_by_message).load(
+        rows = await info.context.loaders.get(messaging_loaders.files_by_message).load(
             self.row.id
         )
         return [File.of(row) for row in rows]

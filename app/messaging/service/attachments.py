@@ -7,7 +7,6 @@ message; its objects go when the last message carrying it goes."""
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -18,7 +17,6 @@ from app.core.errors import ValidationFailed
 from app.files.models import StoredFile
 from app.files.service import uploads as files
 from app.messaging.models import Message, MessageAttachment
-from app.messaging.policies import visible_messages
 from app.storage import ObjectStorage
 
 MAX_ATTACHMENTS = 10
@@ -93,26 +91,3 @@ async def forget_thread_files(db: AsyncSession, thread_ids: Sequence[uuid.UUID])
 async def delete_objects_quietly(storage: ObjectStorage, keys: Sequence[str]) -> None:
     """After commit: remove objects; a failure is logged (the rows are gone already)."""
     await files.delete_objects(storage, keys)
-
-
-async def files_by_message(
-    db: AsyncSession, actor: Actor, keys: Sequence[uuid.UUID]
-) -> list[list[StoredFile]]:
-    """Loader: the files of messages the actor may read, in their order."""
-    rows = (
-        await db.execute(
-            select(MessageAttachment.message_id, StoredFile)
-            .join(StoredFile, StoredFile.id == MessageAttachment.file_id)
-            .join(Message, Message.id == MessageAttachment.message_id)
-            .where(
-                MessageAttachment.message_id.in_(keys),
-                Message.deleted_at.is_(None),
-                visible_messages(actor),
-            )
-            .order_by(MessageAttachment.position)
-        )
-    ).all()
-    found: dict[uuid.UUID, list[StoredFile]] = defaultdict(list)
-    for message_id, stored in rows:
-        found[message_id].append(stored)
-    return [found.get(key, []) for key in keys]

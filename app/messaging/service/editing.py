@@ -17,7 +17,7 @@ from app.messaging.models import Message, Thread
 from app.messaging.policies import visible_messages
 from app.messaging.service import attachments, live
 from app.messaging.service.posting import Outcome, clean_body, visible_thread
-from app.messaging.service.starting import send_message
+from app.messaging.service.sending import send_message
 
 EDIT_WINDOW = timedelta(minutes=15)
 

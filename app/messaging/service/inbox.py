@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, literal_column, or_, select
@@ -13,40 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.core.errors import ValidationFailed
-from app.core.pagination import Page, check_page_size
+from app.core.pagination import Page, paginate
 from app.messaging.models import Message, Thread, ThreadChild, ThreadState
-from app.messaging.policies import visible_messages, visible_threads
+from app.messaging.policies import unread_condition, visible_messages, visible_threads
 
 # A literal, so the planner matches the GIN index on to_tsvector('danish', body).
 DANISH: Any = literal_column("'danish'::regconfig")
-
-
-def _encode(values: list[Any]) -> str:
-    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else str(v) for v in values])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str, size: int) -> list[str]:
-    try:
-        raw = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
-        if not isinstance(raw, list) or len(raw) != size:
-            raise ValueError(cursor)
-        return [str(v) for v in raw]
-    except (ValueError, TypeError) as exc:
-        raise ValidationFailed("invalid_cursor", field="after") from exc
-
-
-def unread_condition(actor: Actor) -> Any:
-    """Messages of the thread (Message joined to the actor's ThreadState) not yet read."""
-    return and_(
-        Message.deleted_at.is_(None),
-        Message.sender_id != actor.user_id,
-        or_(
-            ThreadState.last_read_message_id.is_(None),
-            Message.id > ThreadState.last_read_message_id,
-        ),
-        visible_messages(actor),
-    )
 
 
 def _own_state(actor: Actor) -> Any:
@@ -65,7 +34,6 @@ async def inbox(
     archived: bool = False,
 ) -> Page[Thread]:
     """Threads by last activity, newest first: one statement whatever the page size."""
-    size = check_page_size(first)
     statement: Select[Any] = (
         select(Thread).outerjoin(ThreadState, _own_state(actor)).where(visible_threads(actor))
     )
@@ -88,28 +56,13 @@ async def inbox(
             .exists()
         )
         statement = statement.where(pending if unread else ~pending)
-    if after:
-        at, id_ = _decode(after, 2)
-        when, key = datetime.fromisoformat(at), uuid.UUID(id_)
-        statement = statement.where(
-            or_(
-                Thread.last_message_at < when,
-                and_(Thread.last_message_at == when, Thread.id < key),
-            )
-        )
-    rows = list(
-        (
-            await db.scalars(
-                statement.order_by(Thread.last_message_at.desc(), Thread.id.desc()).limit(size + 1)
-            )
-        ).all()
-    )
-    items = rows[:size]
-    return Page(
-        items=items,
-        cursors=[_encode([t.last_message_at, t.id]) for t in items],
-        has_next_page=len(rows) > size,
-        has_previous_page=bool(after),
+    return await paginate(
+        db,
+        statement,
+        order_by=[Thread.last_message_at, Thread.id],
+        first=first,
+        after=after,
+        descending=True,
     )
 
 
@@ -117,21 +70,9 @@ async def messages_page(
     *, db: AsyncSession, actor: Actor, thread: Thread, first: int | None, after: str | None
 ) -> Page[Message]:
     """A thread's messages, newest first; `after` pages back in time."""
-    size = check_page_size(first)
     statement = select(Message).where(Message.thread_id == thread.id, visible_messages(actor))
-    if after:
-        (id_,) = _decode(after, 1)
-        try:
-            statement = statement.where(Message.id < uuid.UUID(id_))
-        except ValueError as exc:
-            raise ValidationFailed("invalid_cursor", field="after") from exc
-    rows = list((await db.scalars(statement.order_by(Message.id.desc()).limit(size + 1))).all())
-    items = rows[:size]
-    return Page(
-        items=items,
-        cursors=[_encode([m.id]) for m in items],
-        has_next_page=len(rows) > size,
-        has_previous_page=bool(after),
+    return await paginate(
+        db, statement, order_by=[Message.id], first=first, after=after, descending=True
     )
 
 
@@ -163,7 +104,6 @@ async def search_messages(
         raise ValidationFailed("required", field="text")
     if len(words) > 200:
         raise ValidationFailed("too_long", field="text", max=200)
-    size = check_page_size(first)
     statement = select(Message).where(Message.deleted_at.is_(None), visible_messages(actor))
     if db.get_bind().dialect.name == "postgresql":
         statement = statement.where(
@@ -174,17 +114,6 @@ async def search_messages(
     else:
         escaped = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         statement = statement.where(Message.body.ilike(f"%{escaped}%", escape="\\"))
-    if after:
-        (id_,) = _decode(after, 1)
-        try:
-            statement = statement.where(Message.id < uuid.UUID(id_))
-        except ValueError as exc:
-            raise ValidationFailed("invalid_cursor", field="after") from exc
-    rows = list((await db.scalars(statement.order_by(Message.id.desc()).limit(size + 1))).all())
-    items = rows[:size]
-    return Page(
-        items=items,
-        cursors=[_encode([m.id]) for m in items],
-        has_next_page=len(rows) > size,
-        has_previous_page=bool(after),
+    return await paginate(
+        db, statement, order_by=[Message.id], first=first, after=after, descending=True
     )
