@@ -1,5 +1,5 @@
-"""Queries and mutations of messaging: decode IDs, call the use cases, publish the events
-after commit (the subscriptions are in subscriptions.py)."""
+"""Queries and mutations of messaging: decode IDs, call the use cases, shape the answer (what
+they set off after commit, they record themselves; the subscriptions are in subscriptions.py)."""
 
 from __future__ import annotations
 
@@ -27,21 +27,12 @@ from app.messaging.api.payloads import (
 )
 from app.messaging.api.types import MessageNode, ThreadNode
 from app.messaging.service import (
-    attachments,
     editing,
     inbox,
-    live,
     participation,
     sending,
     starting,
 )
-from app.messaging.service.posting import Outcome
-
-
-async def _publish(info: Info, outcome: Outcome) -> None:
-    """After commit: storage clean-up, then the live events."""
-    await attachments.delete_objects_quietly(info.context.runtime.storage, outcome.storage_keys)
-    await live.publish(info.context.runtime.broker, outcome.events)
 
 
 def _files(ids: list[strawberry.ID]) -> list[uuid.UUID]:
@@ -131,7 +122,6 @@ class MessagingMutations:
             else None,
             file_ids=_files(input.file_ids),
         )
-        await _publish(info, outcome)
         return ThreadsStarted(
             threads=[ThreadNode.of(t) for t in outcome.threads],
             first_message=MessageNode.of(outcome.message) if outcome.message else None,
@@ -157,7 +147,6 @@ class MessagingMutations:
             else None,
             file_ids=_files(file_ids or []),
         )
-        await _publish(info, outcome)
         assert outcome.message is not None
         return MessageNode.of(outcome.message)
 
@@ -170,7 +159,6 @@ class MessagingMutations:
             message_id=decode(message_id, "Message", field="messageId"),
             body=body,
         )
-        await _publish(info, outcome)
         assert outcome.message is not None
         return MessageNode.of(outcome.message)
 
@@ -182,7 +170,6 @@ class MessagingMutations:
             actor=await info.context.require_actor(),
             message_id=decode(message_id, "Message", field="messageId"),
         )
-        await _publish(info, outcome)
         assert outcome.message is not None
         return MessageNode.of(outcome.message)
 
@@ -200,7 +187,6 @@ class MessagingMutations:
             message_id=decode(message_id, "Message", field="messageId"),
             thread_id=_thread(thread_id),
         )
-        await _publish(info, outcome)
         assert outcome.message is not None
         return MessageNode.of(outcome.message)
 
@@ -217,7 +203,6 @@ class MessagingMutations:
             if up_to_message_id
             else None,
         )
-        await _publish(info, outcome)
         return ThreadNode.of(outcome.threads[0])
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
@@ -236,7 +221,6 @@ class MessagingMutations:
             muted=muted,
             archived=archived,
         )
-        await _publish(info, outcome)
         return ThreadNode.of(outcome.threads[0])
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
@@ -247,7 +231,6 @@ class MessagingMutations:
             actor=await info.context.require_actor(),
             thread_id=_thread(thread_id),
         )
-        await _publish(info, outcome)
         return ThreadNode.of(outcome.threads[0])
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
@@ -261,7 +244,6 @@ class MessagingMutations:
             thread_id=_thread(thread_id),
             recipients=recipients.decoded(),
         )
-        await _publish(info, outcome)
         return ThreadNode.of(outcome.threads[0])
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
@@ -275,7 +257,6 @@ class MessagingMutations:
             thread_id=_thread(thread_id),
             participant_id=plain_uuid(participant_id, field="participantId"),
         )
-        await _publish(info, outcome)
         return ThreadNode.of(outcome.threads[0])
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
@@ -286,18 +267,16 @@ class MessagingMutations:
             actor=await info.context.require_actor(),
             thread_id=_thread(thread_id),
         )
-        await _publish(info, outcome)
         return ThreadNode.of(outcome.threads[0])
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def delete_thread(self, info: Info, thread_id: strawberry.ID) -> MessagingDoneResult:
-        outcome = await editing.delete_thread(
+        await editing.delete_thread(
             db=info.context.db,
             actor=await info.context.require_actor(),
             thread_id=_thread(thread_id),
         )
-        await _publish(info, outcome)
         return MessagingDone()
 
     @strawberry.mutation(

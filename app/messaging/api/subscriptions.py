@@ -16,6 +16,7 @@ from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
 from app.core.i18n import translate
 from app.db import end_read_transaction
+from app.messaging import events as kinds
 from app.messaging.api.types import MessageNode, ThreadNode
 from app.messaging.loaders import message_by_id, thread_by_id
 from app.messaging.service import live
@@ -23,11 +24,11 @@ from app.messaging.service import live
 
 @strawberry.enum
 class InboxEventKind(Enum):
-    NEW_THREAD = live.NEW_THREAD
-    NEW_MESSAGE = live.NEW_MESSAGE
-    MESSAGE_CHANGED = live.MESSAGE_CHANGED
-    READ = live.READ
-    THREAD_CHANGED = live.THREAD_CHANGED
+    NEW_THREAD = kinds.NEW_THREAD
+    NEW_MESSAGE = kinds.NEW_MESSAGE
+    MESSAGE_CHANGED = kinds.MESSAGE_CHANGED
+    READ = kinds.READ
+    THREAD_CHANGED = kinds.THREAD_CHANGED
 
 
 @strawberry.type

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.db import utcnow, write_transaction
+from app.messaging.events import MESSAGE_CHANGED, THREAD_CHANGED
 from app.messaging.models import Message, Thread
 from app.messaging.policies import visible_messages
 from app.messaging.service import attachments, live
@@ -42,10 +43,10 @@ async def edit_message(
         message = await _own_recent_message(db, actor, message_id)
         message.body, message.edited_at = text, utcnow()
         await db.flush()
-        events = await live.thread_events(
-            db, live.MESSAGE_CHANGED, [message.thread_id], {message.thread_id: message.id}
+        await live.record_thread_activity(
+            db, MESSAGE_CHANGED, [message.thread_id], {message.thread_id: message.id}
         )
-    return Outcome(message=message, events=events)
+    return Outcome(message=message)
 
 
 async def delete_message(*, db: AsyncSession, actor: Actor, message_id: uuid.UUID) -> Outcome:
@@ -54,11 +55,12 @@ async def delete_message(*, db: AsyncSession, actor: Actor, message_id: uuid.UUI
         message = await _own_recent_message(db, actor, message_id)
         message.body, message.deleted_at = "", utcnow()
         keys = await attachments.forget_message_files(db, message.id)
+        await attachments.delete_after_commit(db, keys)
         await db.flush()
-        events = await live.thread_events(
-            db, live.MESSAGE_CHANGED, [message.thread_id], {message.thread_id: message.id}
+        await live.record_thread_activity(
+            db, MESSAGE_CHANGED, [message.thread_id], {message.thread_id: message.id}
         )
-    return Outcome(message=message, events=events, storage_keys=keys)
+    return Outcome(message=message)
 
 
 async def forward_message(
@@ -76,7 +78,7 @@ async def forward_message(
     return await send_message(db=db, actor=actor, thread_id=thread_id, body=message.body)
 
 
-async def delete_thread(*, db: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> Outcome:
+async def delete_thread(*, db: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> None:
     """The staff member who started it, or an admin, deletes a thread with all it holds."""
     async with write_transaction(db):
         thread = await visible_thread(db, actor, thread_id)
@@ -85,11 +87,12 @@ async def delete_thread(*, db: AsyncSession, actor: Actor, thread_id: uuid.UUID)
             or (thread.created_by == actor.user_id and actor.works_in(thread.institution_id))
         ):
             raise NotFound(field="threadId")
-        events = await live.thread_events(db, live.THREAD_CHANGED, [thread.id])
         replies = list(
             (await db.scalars(select(Thread.id).where(Thread.parent_thread_id == thread.id))).all()
         )
         keys = await attachments.forget_thread_files(db, [thread.id, *replies])
+        await attachments.delete_after_commit(db, keys)
+        # Those it reached hear of it: resolved before the thread and its participants go.
+        await live.record_thread_activity(db, THREAD_CHANGED, [thread.id])
         await db.execute(delete(Thread).where(Thread.parent_thread_id == thread.id))
         await db.execute(delete(Thread).where(Thread.id == thread.id))
-    return Outcome(events=events, storage_keys=keys)

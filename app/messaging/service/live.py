@@ -1,4 +1,6 @@
-"""Live events of messaging: IDs only, published after commit; subscribers re-read.
+"""Live events of messaging: the use cases record a thread's activity in their transaction
+(`record_thread_activity`, `record_personal`); after commit it is published, IDs only, and
+subscribers re-read.
 
 Channels: `inbox:<user id>` (a person's inbox changed: a new thread, a new message, read
 elsewhere, ...) and `thread:<thread id>` (a thread's messages changed).
@@ -9,27 +11,18 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import events
+from app.messaging.events import MESSAGE_CHANGED, NEW_MESSAGE, NEW_THREAD, ThreadActivity
 from app.messaging.service.audience import audience
-from app.realtime import Broker
 
 log = logging.getLogger(__name__)
 
-NEW_THREAD = "NEW_THREAD"
-NEW_MESSAGE = "NEW_MESSAGE"
-MESSAGE_CHANGED = "MESSAGE_CHANGED"
-READ = "READ"
-THREAD_CHANGED = "THREAD_CHANGED"
-
-
-@dataclass(frozen=True)
-class Event:
-    channel: str
-    payload: dict[str, Any]
+# Kinds that a thread's watchers (threadMessages) hear of, besides the inboxes.
+WATCHED = (NEW_MESSAGE, MESSAGE_CHANGED, NEW_THREAD)
 
 
 def inbox_channel(user_id: uuid.UUID) -> str:
@@ -40,43 +33,56 @@ def thread_channel(thread_id: uuid.UUID) -> str:
     return f"thread:{thread_id}"
 
 
-def _payload(kind: str, thread_id: uuid.UUID, message_id: uuid.UUID | None) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "thread_id": str(thread_id),
-        "message_id": str(message_id) if message_id else None,
-    }
-
-
-async def thread_events(
+async def record_thread_activity(
     db: AsyncSession,
     kind: str,
     thread_ids: Sequence[uuid.UUID],
     message_ids: dict[uuid.UUID, uuid.UUID] | None = None,
     *,
     extra_users: Iterable[uuid.UUID] = (),
-) -> list[Event]:
-    """Inbox events for everyone a thread reaches, and a thread event for its watchers."""
+) -> None:
+    """In the transaction: an inbox event for everyone the threads reach now (and
+    `extra_users`), and a thread event for their watchers, published after commit."""
     reached = await audience(db, thread_ids)
-    events: list[Event] = []
     for thread_id in thread_ids:
-        message_id = (message_ids or {}).get(thread_id)
-        payload = _payload(kind, thread_id, message_id)
-        for user_id in sorted(reached.get(thread_id, set()) | set(extra_users)):
-            events.append(Event(inbox_channel(user_id), payload))
-        if kind in (NEW_MESSAGE, MESSAGE_CHANGED, NEW_THREAD):
-            events.append(Event(thread_channel(thread_id), payload))
-    return events
+        users = sorted(reached.get(thread_id, set()) | set(extra_users))
+        await events.record(
+            db,
+            ThreadActivity(
+                kind=kind,
+                thread_id=thread_id,
+                message_id=(message_ids or {}).get(thread_id),
+                reached=tuple(users),
+            ),
+        )
 
 
-def personal_event(kind: str, user_id: uuid.UUID, thread_id: uuid.UUID) -> list[Event]:
-    return [Event(inbox_channel(user_id), _payload(kind, thread_id, None))]
+async def record_personal(
+    db: AsyncSession, kind: str, user_id: uuid.UUID, thread_id: uuid.UUID
+) -> None:
+    """In the transaction: an inbox event for one person only (read, muted, archived)."""
+    await events.record(
+        db, ThreadActivity(kind=kind, thread_id=thread_id, message_id=None, reached=(user_id,))
+    )
 
 
-async def publish(broker: Broker, events: Iterable[Event]) -> None:
+def _payload(happened: ThreadActivity) -> dict[str, Any]:
+    return {
+        "kind": happened.kind,
+        "thread_id": str(happened.thread_id),
+        "message_id": str(happened.message_id) if happened.message_id else None,
+    }
+
+
+@events.after_commit(ThreadActivity)
+async def publish_thread_activity(happened: ThreadActivity, outside: events.Outside) -> None:
     """After commit: best effort; a failing broker never undoes what was written."""
-    for event in events:
+    payload = _payload(happened)
+    channels = [inbox_channel(user_id) for user_id in happened.reached]
+    if happened.kind in WATCHED:
+        channels.append(thread_channel(happened.thread_id))
+    for channel in channels:
         try:
-            await broker.publish(event.channel, event.payload)
+            await outside.broker.publish(channel, payload)
         except Exception:  # pragma: no cover - logged, never raised to the writer
-            log.exception("could not publish %s", event.channel)
+            log.exception("could not publish %s", channel)

@@ -13,6 +13,7 @@ from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.db import new_id, utcnow, write_transaction
 from app.institutions.models import GuardianLink
+from app.messaging.events import NEW_THREAD, READ, THREAD_CHANGED
 from app.messaging.models import AutoReply, Message, Participant, Thread, ThreadChild, ThreadState
 from app.messaging.policies import visible_messages
 from app.messaging.service import live, membership
@@ -60,9 +61,8 @@ async def mark_read(
                 raise NotFound(field="upToMessageId")
             return Outcome(threads=[thread])
         await mark_read_in(db, thread, user_id=actor.user_id, message=message)
-    return Outcome(
-        threads=[thread], events=live.personal_event(live.READ, actor.user_id, thread.id)
-    )
+        await live.record_personal(db, READ, actor.user_id, thread.id)
+    return Outcome(threads=[thread])
 
 
 async def set_flags(
@@ -82,9 +82,8 @@ async def set_flags(
         if archived is not None:
             state.archived = archived
         await db.flush()
-    return Outcome(
-        threads=[thread], events=live.personal_event(live.THREAD_CHANGED, actor.user_id, thread.id)
-    )
+        await live.record_personal(db, THREAD_CHANGED, actor.user_id, thread.id)
+    return Outcome(threads=[thread])
 
 
 async def leave_thread(*, db: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> Outcome:
@@ -97,10 +96,10 @@ async def leave_thread(*, db: AsyncSession, actor: Actor, thread_id: uuid.UUID) 
         if reach.personal.left_at is None:
             reach.personal.left_at = utcnow()
         await db.flush()
-        events = await live.thread_events(
-            db, live.THREAD_CHANGED, [thread.id], extra_users=[actor.user_id]
+        await live.record_thread_activity(
+            db, THREAD_CHANGED, [thread.id], extra_users=[actor.user_id]
         )
-    return Outcome(threads=[thread], events=events)
+    return Outcome(threads=[thread])
 
 
 async def _staff_thread(db: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> Thread:
@@ -155,8 +154,8 @@ async def add_participants(
         await db.flush()
         await membership.merge_bases(db, reached, resolved.bases, fresh=fresh)
         await db.flush()
-        events = await live.thread_events(db, live.NEW_THREAD, [thread.id])
-    return Outcome(threads=[thread], events=events)
+        await live.record_thread_activity(db, NEW_THREAD, [thread.id])
+    return Outcome(threads=[thread])
 
 
 async def remove_participant(
@@ -172,13 +171,14 @@ async def remove_participant(
         )
         if participant is None or participant.removed_at is not None:
             raise NotFound(field="participantId")
-        events = await live.thread_events(db, live.THREAD_CHANGED, [thread.id])
+        # The one removed hears of it too: resolved before the removal.
+        await live.record_thread_activity(db, THREAD_CHANGED, [thread.id])
         if participant.kind == "user":
             participant.removed_at = utcnow()
         else:
             await db.delete(participant)
         await db.flush()
-    return Outcome(threads=[thread], events=events)
+    return Outcome(threads=[thread])
 
 
 async def mark_sensitive(*, db: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> Outcome:
@@ -212,8 +212,8 @@ async def mark_sensitive(*, db: AsyncSession, actor: Actor, thread_id: uuid.UUID
             if participant.user_id not in full and participant.user_id != thread.created_by:
                 participant.removed_at = utcnow()
         await db.flush()
-        events = await live.thread_events(db, live.THREAD_CHANGED, [thread.id])
-    return Outcome(threads=[thread], events=events)
+        await live.record_thread_activity(db, THREAD_CHANGED, [thread.id])
+    return Outcome(threads=[thread])
 
 
 async def set_auto_reply(

@@ -2,8 +2,8 @@
 mutation returns, and posting a message with all it sets off (the sender's read pointer,
 archived threads back in the inbox, outbox rows, away staff's automatic replies).
 
-Every mutation owns one transaction; what it returns carries the live events to publish
-after commit and the storage keys to delete after commit.
+Every mutation owns one transaction; what it sets off outside the database (live events,
+deleting stored objects) it records as domain events, run after commit (app.messaging.events).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from app.db import new_id, utcnow
 from app.institutions.models import Group
 from app.messaging.models import MAX_BODY, AutoReply, Message, Participant, Thread, ThreadState
 from app.messaging.policies import _reach, visible_threads
-from app.messaging.service import live
 from app.messaging.service.audience import recipients_to_notify
 from app.notifications.service import outbox as notifications
 
@@ -30,8 +29,6 @@ from app.notifications.service import outbox as notifications
 class Outcome:
     threads: list[Thread] = field(default_factory=list)
     message: Message | None = None
-    events: list[live.Event] = field(default_factory=list)
-    storage_keys: list[str] = field(default_factory=list)
 
 
 def clean_body(body: str, *, allow_empty: bool = False) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.db import new_id, write_transaction
+from app.messaging.events import NEW_MESSAGE, NEW_THREAD
 from app.messaging.models import Message, Participant, Thread
 from app.messaging.policies import visible_messages
 from app.messaging.service import attachments, live
@@ -68,10 +69,8 @@ async def send_message(
         await enqueue_notifications(db, thread, message, actor.name)
         outcome.threads, outcome.message = [thread], message
         auto = await send_auto_replies(db, thread, message)
-        kind = live.NEW_THREAD if new_thread else live.NEW_MESSAGE
-        outcome.events = await live.thread_events(
-            db, kind, [thread.id], {thread.id: (auto or message).id}
-        )
+        kind = NEW_THREAD if new_thread else NEW_MESSAGE
+        await live.record_thread_activity(db, kind, [thread.id], {thread.id: (auto or message).id})
     return outcome
 
 

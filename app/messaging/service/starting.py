@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.db import new_id, write_transaction
+from app.messaging.events import NEW_THREAD
 from app.messaging.models import Participant, Thread, ThreadChild
 from app.messaging.service import attachments, live, membership
 from app.messaging.service.posting import (
@@ -109,9 +110,9 @@ async def start_thread(
             outcome.threads.append(thread)
             outcome.message = message
         messages = {t.id: t.last_message_id for t in outcome.threads if t.last_message_id}
-        outcome.events = await live.thread_events(
+        await live.record_thread_activity(
             db,
-            live.NEW_THREAD,
+            NEW_THREAD,
             [t.id for t in outcome.threads],
             messages,  # type: ignore[arg-type]
         )
