@@ -6,23 +6,32 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.api.node import node_of
 from app.api.pagination import Connection, connection
 from app.core.actor import Actor
 from app.core.i18n import translate
 from app.db import utcnow
-from app.files.api.types import File
 from app.institutions import loaders as institution_loaders
-from app.institutions.api.types import ChildNode, GroupNode, InstitutionNode
 from app.institutions.settings import settings_of
 from app.messaging import loaders as messaging_loaders
 from app.messaging import models
 from app.messaging.service import inbox
 from app.messaging.service.editing import EDIT_WINDOW
+
+if TYPE_CHECKING:
+    from app.files.api.types import File
+    from app.institutions.api.types import ChildNode, GroupNode, InstitutionNode
+
+LazyChild = Annotated["ChildNode", strawberry.lazy("app.institutions.api.types")]
+LazyGroup = Annotated["GroupNode", strawberry.lazy("app.institutions.api.types")]
+LazyInstitution = Annotated["InstitutionNode", strawberry.lazy("app.institutions.api.types")]
+LazyFile = Annotated["File", strawberry.lazy("app.files.api.types")]
 
 
 @strawberry.enum
@@ -125,10 +134,10 @@ class MessageSender:
     name: str
     role: SenderRole
     is_me: bool
-    group: GroupNode | None = strawberry.field(
+    group: LazyGroup | None = strawberry.field(
         description="Set when the message was sent from a group's shared inbox."
     )
-    institution: InstitutionNode | None
+    institution: LazyInstitution | None
 
 
 async def _thread_node(info: Info, thread_id: uuid.UUID | None) -> ThreadNode | None:
@@ -167,11 +176,9 @@ class MessageNode(relay.Node):
         return [cls.of(row) if row else None for row in rows]
 
     @strawberry.field(description="Attachments; download links only for those who may read.")
-    async def files(self, info: Info) -> list[File]:
-        rows = await info.context.loaders.get(messaging_loaders.files_by_message).load(
-            self.row.id
-        )
-        return [File.of(row) for row in rows]
+    async def files(self, info: Info) -> list[LazyFile]:
+        rows = await info.context.loaders.get(messaging_loaders.files_by_message).load(self.row.id)
+        return [node_of(info, "File", row) for row in rows]
 
     @strawberry.field(description="Null once deleted.")
     def body(self) -> str | None:
@@ -218,7 +225,7 @@ class MessageNode(relay.Node):
             group_row = await info.context.loaders.get(institution_loaders.group_by_id).load(
                 row.sent_as_group_id
             )
-            group = GroupNode.of(group_row) if group_row else None
+            group = node_of(info, "Group", group_row) if group_row else None
         shown = (
             settings_of(institution).shared_inbox_sender_shown_to_guardians
             if institution
@@ -234,7 +241,7 @@ class MessageNode(relay.Node):
             role=SenderRole(row.sender_role),
             is_me=row.sender_id == actor.user_id,
             group=group,
-            institution=InstitutionNode.of(institution) if institution else None,
+            institution=node_of(info, "Institution", institution) if institution else None,
         )
 
     @strawberry.field(description="Who has read this message: for staff; null for guardians.")
@@ -292,11 +299,11 @@ class ThreadNode(relay.Node):
         return [cls.of(row) if row else None for row in rows]
 
     @strawberry.field
-    async def institution(self, info: Info) -> InstitutionNode | None:
+    async def institution(self, info: Info) -> LazyInstitution | None:
         row = await info.context.loaders.get(institution_loaders.institution_by_id).load(
             self.row.institution_id
         )
-        return InstitutionNode.of(row) if row else None
+        return node_of(info, "Institution", row) if row else None
 
     @strawberry.field(description="The guardians' broadcast this is a private reply to.")
     async def parent_thread(self, info: Info) -> ThreadNode | None:
@@ -373,12 +380,12 @@ class ThreadNode(relay.Node):
         return shown + (f" +{len(names) - 3}" if len(names) > 3 else "")
 
     @strawberry.field(description="The children the thread is about (one family's).")
-    async def children(self, info: Info) -> list[ChildNode]:
+    async def children(self, info: Info) -> list[LazyChild]:
         ids = await info.context.loaders.get(messaging_loaders.child_ids_by_thread).load(
             self.row.id
         )
         rows = await info.context.loaders.get(institution_loaders.child_by_id).load_many(ids)
-        return [ChildNode.of(r) for r in rows if r is not None]
+        return [node_of(info, "Child", r) for r in rows if r is not None]
 
     @strawberry.field(description="Messages, newest first; `after` pages back in time.")
     async def messages(
