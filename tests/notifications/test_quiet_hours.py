@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.notifications.service.outbox import quiet_hours_end
+from app.notifications.service.preferences import quiet_hours_end
 
 ZONE = "Europe/Copenhagen"
 moments = st.datetimes(

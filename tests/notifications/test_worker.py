@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from app.core.system_scope import institution_session
 from app.db import utcnow
 from app.notifications.service import outbox as notifications
+from app.notifications.service import preferences
 from app.notifications.service.senders import DeliveryFailed, LoggingSender, Senders
 from app.notifications.service.worker import deliver_due
 from tests.announcements.helpers import JONAS, METTE, PERNILLE, guardians_of_group, post
@@ -94,9 +95,9 @@ def test_quiet_hours_across_midnight():
     early = datetime(2026, 11, 24, 6, 0, tzinfo=ZoneInfo(zone))
     noon = datetime(2026, 11, 24, 12, 0, tzinfo=ZoneInfo(zone))
     expected = datetime(2026, 11, 24, 7, 0, tzinfo=ZoneInfo(zone))
-    assert notifications.quiet_hours_end(late, start, end, zone) == expected
-    assert notifications.quiet_hours_end(early, start, end, zone) == expected
-    assert notifications.quiet_hours_end(noon, start, end, zone) is None
+    assert preferences.quiet_hours_end(late, start, end, zone) == expected
+    assert preferences.quiet_hours_end(early, start, end, zone) == expected
+    assert preferences.quiet_hours_end(noon, start, end, zone) is None
 
 
 async def test_e_mails_are_digests_and_channels_can_be_switched_off(client, runtime, settings):

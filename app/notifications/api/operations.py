@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from app.api.errors import ValidationError, errors_as_data
 from app.api.permissions import IsAuthenticated
-from app.notifications.service import outbox as notifications
+from app.notifications.service import preferences
 
 
 @strawberry.type
@@ -33,7 +33,7 @@ class NotificationSettings:
     )
 
     @classmethod
-    def of(cls, prefs: notifications.Preferences) -> NotificationSettings:
+    def of(cls, prefs: preferences.Preferences) -> NotificationSettings:
         quiet = (
             QuietHours(start=prefs.quiet_start, end=prefs.quiet_end)
             if prefs.quiet_start is not None and prefs.quiet_end is not None
@@ -73,7 +73,7 @@ NotificationSettingsResult = Annotated[
 class NotificationQueries:
     @strawberry.field(permission_classes=[IsAuthenticated], description="Your own settings.")
     async def notification_settings(self, info: Info) -> NotificationSettings:
-        prefs = await notifications.my_preferences(
+        prefs = await preferences.my_preferences(
             db=info.context.db, actor=await info.context.require_actor()
         )
         return NotificationSettings.of(prefs)
@@ -86,7 +86,7 @@ class NotificationMutations:
     async def update_notification_settings(
         self, info: Info, input: NotificationSettingsInput
     ) -> NotificationSettingsResult:
-        prefs = await notifications.update_preferences(
+        prefs = await preferences.update_preferences(
             db=info.context.db,
             actor=await info.context.require_actor(),
             push_enabled=input.push_enabled,
