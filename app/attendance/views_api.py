@@ -23,8 +23,8 @@ from app.attendance.presence_api import PresenceNode
 from app.attendance.view_plans import PlanView
 from app.core.actor import Actor
 from app.core.errors import DomainError
-from app.institutions import service as institutions
 from app.institutions.api.types import ChildNode, GroupNode
+from app.institutions.service import actor as institutions
 
 
 @strawberry.enum

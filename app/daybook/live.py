@@ -17,7 +17,7 @@ from app.daybook.policies import visible_day_entries
 from app.daybook.service import readable_child
 from app.gallery import service as gallery
 from app.gallery.models import Photo
-from app.institutions import service as institutions
+from app.institutions.service import actor as institutions
 
 
 @dataclass(frozen=True)

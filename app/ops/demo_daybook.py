@@ -12,8 +12,8 @@ from app.daybook import bulk
 from app.daybook import service as daybook
 from app.daybook.entry_checks import place_of
 from app.db import utcnow, write_transaction
-from app.institutions import service as institutions
 from app.institutions.models import Child, Group
+from app.institutions.service import actor as institutions
 
 # (local time, kind, details, note); only the moments already past when the demo is made.
 LIVA_DAY = [

@@ -15,7 +15,7 @@ from app.core.actor import Actor
 from app.core.errors import DomainError, NotFound
 from app.core.runtime import Runtime
 from app.db import RequestSession, write_transaction
-from app.institutions import service as institutions
+from app.institutions.service import actor as institutions
 
 _NO_STORE = {"Cache-Control": "private, no-store"}
 

@@ -16,8 +16,8 @@ from app.files.models import StoredFile
 from app.gallery.events import child_day_channel
 from app.gallery.retention import purge_expired_photos
 from app.gallery.service import visible_photos_by_child_day
-from app.institutions import service as institutions
-from app.institutions.settings import months_before
+from app.institutions.service import actor as institutions
+from app.institutions.service.settings import months_before
 from tests.gallery.common import (
     METTE,
     PERNILLE,

@@ -22,7 +22,7 @@ from app.institutions.models import (
     StaffMembership,
 )
 from app.institutions.policies import require_admin
-from app.institutions.service import (
+from app.institutions.service.lookups import (
     active_group_in,
     admin_child,
     get_row,
