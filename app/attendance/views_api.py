@@ -13,7 +13,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from app.accounts import service as accounts
+from app.accounts.service import auth as accounts
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
 from app.attendance import clock, views

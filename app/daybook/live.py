@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import service as accounts
+from app.accounts.service import auth as accounts
 from app.daybook.models import DayEntry
 from app.daybook.policies import visible_day_entries
 from app.daybook.service import readable_child

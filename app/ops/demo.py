@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import service as accounts
 from app.accounts.models import User
+from app.accounts.service import auth as accounts
 from app.config import Settings
 from app.core.actor import Actor
 from app.db import scope, write_transaction

@@ -7,7 +7,7 @@ from datetime import datetime, time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import service as accounts
+from app.accounts.service import auth as accounts
 from app.daybook import bulk
 from app.daybook import service as daybook
 from app.daybook.entry_checks import place_of

@@ -10,7 +10,7 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException
 
-from app.accounts import service as accounts
+from app.accounts.service import auth as accounts
 from app.core.actor import Actor
 from app.core.errors import DomainError, NotFound
 from app.core.runtime import Runtime

@@ -8,7 +8,7 @@ from typing import Any
 
 from strawberry.litestar import BaseContext
 
-from app.accounts import service as accounts
+from app.accounts.service import auth as accounts
 from app.api.loaders import Loaders
 from app.config import Settings
 from app.core.actor import Actor

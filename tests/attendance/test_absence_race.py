@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import delete, select
 
-from app.accounts import service as accounts
+from app.accounts.service import auth as accounts
 from app.attendance import absences
 from app.attendance.models import Absence
 from app.core.errors import Conflict

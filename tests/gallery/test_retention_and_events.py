@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from app.accounts import service as accounts
+from app.accounts.service import auth as accounts
 from app.api.ids import decode
 from app.db import scope, utcnow, write_transaction
 from app.files.models import StoredFile
