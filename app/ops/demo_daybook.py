@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.service import auth as accounts
-from app.daybook import bulk
-from app.daybook import service as daybook
-from app.daybook.entry_checks import place_of
+from app.daybook.service import bulk
+from app.daybook.service import entries as daybook
+from app.daybook.service.entry_checks import place_of
 from app.db import utcnow, write_transaction
 from app.institutions.models import Child, Group
 from app.institutions.service import actor as institutions

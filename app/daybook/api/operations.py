@@ -17,8 +17,6 @@ from app.api.errors import NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode, try_decode
 from app.api.permissions import IsAuthenticated
 from app.core.errors import NotFound
-from app.daybook import bulk, incidents
-from app.daybook import service as daybook
 from app.daybook.api.types import (
     ChildDay,
     DayEntryNode,
@@ -27,7 +25,9 @@ from app.daybook.api.types import (
     MealAmount,
     Mood,
 )
-from app.daybook.live import recheck
+from app.daybook.service import bulk, incidents
+from app.daybook.service import entries as daybook
+from app.daybook.service.live import recheck
 from app.db import end_read_transaction
 from app.gallery.api.photos import PhotoNode
 from app.institutions.api.types import ChildNode

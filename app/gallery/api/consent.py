@@ -12,9 +12,9 @@ from strawberry.types import Info
 from app.api.errors import NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
-from app.gallery import consent as consent_service
 from app.gallery import loaders as gallery_loaders
 from app.gallery.policies import can_answer_consent, can_see_consent
+from app.gallery.service import consent as consent_service
 from app.institutions import loaders as institution_loaders
 from app.institutions.api.types import ChildNode
 from app.institutions.models import Child

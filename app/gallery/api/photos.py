@@ -23,10 +23,10 @@ from app.files import loaders as file_loaders
 from app.files import service as files
 from app.gallery import loaders as gallery_loaders
 from app.gallery import models
-from app.gallery import service as gallery
 from app.gallery.api.consent import PhotoConsent
 from app.gallery.events import publish_photo_shared
 from app.gallery.policies import can_see_consent_details
+from app.gallery.service import photos as gallery
 from app.institutions import loaders as institution_loaders
 from app.institutions.api.types import ChildNode, GroupNode
 

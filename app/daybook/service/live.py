@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.service import auth as accounts
 from app.daybook.models import DayEntry
 from app.daybook.policies import visible_day_entries
-from app.daybook.service import readable_child
-from app.gallery import service as gallery
+from app.daybook.service.entries import readable_child
 from app.gallery.models import Photo
+from app.gallery.service import photos as gallery
 from app.institutions.service import actor as institutions
 
 

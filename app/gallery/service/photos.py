@@ -18,9 +18,9 @@ from app.core.pagination import Page, check_page_size, paginate
 from app.db import write_transaction
 from app.files import service as files
 from app.files.models import StoredFile
-from app.gallery.consent import effective_consents
 from app.gallery.models import Photo, PhotoChild
 from app.gallery.policies import can_manage_photos, visible_photos
+from app.gallery.service.consent import effective_consents
 from app.institutions.models import Child, Group, Institution
 
 MAX_CAPTION = 1000

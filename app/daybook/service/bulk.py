@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.attendance.models import Absence
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
-from app.daybook import kinds
-from app.daybook.entry_checks import check_times, clean_entry, place_of, resolve_given_by
-from app.daybook.entry_rows import entry_row, insert_entries
 from app.daybook.models import DayEntry
 from app.daybook.policies import can_write_entries
-from app.daybook.service import publish
+from app.daybook.service import kinds
+from app.daybook.service.entries import publish
+from app.daybook.service.entry_checks import check_times, clean_entry, place_of, resolve_given_by
+from app.daybook.service.entry_rows import entry_row, insert_entries
 from app.db import utcnow, write_transaction
 from app.institutions.models import Child, Group
 from app.realtime import Broker

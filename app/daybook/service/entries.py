@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
-from app.daybook import kinds
-from app.daybook.entry_checks import check_times, clean_entry, place_of, resolve_given_by
-from app.daybook.entry_rows import entry_row, insert_entries, snapshot, version_row
-from app.daybook.incidents import notify_incident
 from app.daybook.models import DayEntry, DayEntryVersion
 from app.daybook.policies import can_read_child_day, can_write_entries, visible_day_entries
+from app.daybook.service import kinds
+from app.daybook.service.entry_checks import check_times, clean_entry, place_of, resolve_given_by
+from app.daybook.service.entry_rows import entry_row, insert_entries, snapshot, version_row
+from app.daybook.service.incidents import notify_incident
 from app.db import utcnow, write_transaction
 from app.institutions.models import Child
 from app.realtime import Broker
