@@ -53,7 +53,6 @@ async def seed_day(db: AsyncSession) -> None:
         await daybook.record_entry(
             db=db,
             actor=actor,
-            broker=None,
             child_id=liva.id,
             day=place.today,
             at=moment(at),
@@ -66,7 +65,6 @@ async def seed_day(db: AsyncSession) -> None:
         await bulk.record_group_entries(
             db=db,
             actor=actor,
-            broker=None,
             group_id=group.id,
             day=place.today,
             at=moment(time(11, 30)),

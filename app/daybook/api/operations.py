@@ -27,7 +27,7 @@ from app.daybook.api.types import (
 )
 from app.daybook.service import bulk, incidents
 from app.daybook.service import entries as daybook
-from app.daybook.service.live import recheck
+from app.daybook.service.live import channel, recheck
 from app.db import end_read_transaction
 from app.gallery.api.photos import PhotoNode
 from app.institutions.api.types import ChildNode
@@ -276,7 +276,6 @@ class DaybookMutations:
         row = await daybook.record_entry(
             db=info.context.db,
             actor=await info.context.require_actor(),
-            broker=info.context.runtime.broker,
             child_id=decode(input.child_id, "Child", field="childId"),
             day=input.day,
             at=input.at,
@@ -297,7 +296,6 @@ class DaybookMutations:
         row = await daybook.correct_entry(
             db=info.context.db,
             actor=await info.context.require_actor(),
-            broker=info.context.runtime.broker,
             entry_id=_entry_id(input.entry_id),
             at=input.at,
             kind=kind,
@@ -313,7 +311,6 @@ class DaybookMutations:
         row = await daybook.delete_entry(
             db=info.context.db,
             actor=await info.context.require_actor(),
-            broker=info.context.runtime.broker,
             entry_id=_entry_id(entry_id),
         )
         return DayEntryNode.of(row)
@@ -361,7 +358,6 @@ class DaybookMutations:
         result = await bulk.record_group_entries(
             db=info.context.db,
             actor=await info.context.require_actor(),
-            broker=info.context.runtime.broker,
             group_id=decode(input.group_id, "Group", field="groupId"),
             day=input.day,
             at=input.at,
@@ -394,7 +390,7 @@ class DaybookSubscriptions:
         if await daybook.readable_child(db, actor, child_id) is None:
             raise NotFound(field="child")
         await end_read_transaction(db)
-        async with info.context.runtime.broker.subscribe(daybook.channel(child_id)) as events:
+        async with info.context.runtime.broker.subscribe(channel(child_id)) as events:
             async for event in events:
                 await end_read_transaction(db)
                 seen = await recheck(

@@ -24,7 +24,6 @@ from app.files import service as files
 from app.gallery import loaders as gallery_loaders
 from app.gallery import models
 from app.gallery.api.consent import PhotoConsent
-from app.gallery.events import publish_photo_shared
 from app.gallery.policies import can_see_consent_details
 from app.gallery.service import photos as gallery
 from app.institutions import loaders as institution_loaders
@@ -300,9 +299,6 @@ class PhotoMutations:
             caption=input.caption,
             child_ids=_child_ids(input.child_ids),
         )
-        await publish_photo_shared(
-            info.context.runtime.broker, change.photo.id, change.newly_tagged
-        )
         return PhotoNode.of(change.photo)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
@@ -315,9 +311,6 @@ class PhotoMutations:
             caption=input.caption,
             taken_on=input.taken_on,
             child_ids=_child_ids(input.child_ids) if input.child_ids is not None else None,
-        )
-        await publish_photo_shared(
-            info.context.runtime.broker, change.photo.id, change.newly_tagged
         )
         return PhotoNode.of(change.photo)
 
