@@ -15,22 +15,23 @@ from strawberry.types import Info
 
 from app.api.errors import NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode, try_decode
+from app.api.node import node_of
 from app.api.permissions import IsAuthenticated
 from app.core.errors import NotFound
 from app.daybook.api.types import (
     ChildDay,
+    ChildRef,
     DayEntryNode,
     DiaperState,
     Meal,
     MealAmount,
     Mood,
+    PhotoRef,
 )
 from app.daybook.service import bulk, incidents
 from app.daybook.service import entries as daybook
 from app.daybook.service.live import channel, recheck
 from app.db import end_read_transaction
-from app.gallery.api.photos import PhotoNode
-from app.institutions.api.types import ChildNode
 
 
 @strawberry.input
@@ -179,12 +180,12 @@ class GroupEntries:
         return [DayEntryNode.of(row) for row in self.entry_rows]
 
     @strawberry.field(description="Skipped: an absence is registered for the day.")
-    def absent(self) -> list[ChildNode]:
-        return [ChildNode.of(row) for row in self.absent_rows]
+    def absent(self, info: Info) -> list[ChildRef]:
+        return [node_of(info, "Child", row) for row in self.absent_rows]
 
     @strawberry.field
-    def excluded(self) -> list[ChildNode]:
-        return [ChildNode.of(row) for row in self.excluded_rows]
+    def excluded(self, info: Info) -> list[ChildRef]:
+        return [node_of(info, "Child", row) for row in self.excluded_rows]
 
 
 DayEntryResult = Annotated[
@@ -208,7 +209,7 @@ class ChildDayChange:
     entry: DayEntryNode | None = strawberry.field(
         description="The entry as it is now; null when it was deleted."
     )
-    photo: PhotoNode | None = strawberry.field(
+    photo: PhotoRef | None = strawberry.field(
         default=None, description="The photo, for kind PHOTO."
     )
 
@@ -410,6 +411,6 @@ class DaybookSubscriptions:
                     kind=ChildDayChangeKind(seen.kind),
                     id=strawberry.ID(str(GlobalID(_TYPE_OF[seen.kind], str(seen.id)))),
                     entry=DayEntryNode.of(seen.entry) if seen.entry is not None else None,
-                    photo=PhotoNode.of(seen.photo) if seen.photo is not None else None,
+                    photo=node_of(info, "Photo", seen.photo) if seen.photo is not None else None,
                 )
                 await end_read_transaction(db)  # resumed once the change was sent
