@@ -37,9 +37,8 @@ from app.attendance.presence_api import PresenceMutations, PresenceQueries
 from app.attendance.survey_api import VacationSurveyMutations, VacationSurveyQueries
 from app.attendance.views_api import PresenceSubscriptions, PresenceViewQueries
 from app.config import Settings
-from app.daybook.api.operations import DaybookMutations, DaybookQueries, DaybookSubscriptions
-from app.gallery.api.consent import ConsentMutations, ConsentQueries
-from app.gallery.api.photos import PhotoMutations, PhotoQueries
+from app.daybook.api import DaybookMutations, DaybookQueries, DaybookSubscriptions
+from app.gallery.api import ConsentMutations, ConsentQueries, PhotoMutations, PhotoQueries
 from app.institutions.api import (
     DeviceMutations,
     DeviceQueries,
