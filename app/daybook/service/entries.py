@@ -1,6 +1,7 @@
 """Use cases of the daily log: record, correct and delete entries, keeping every version;
 the child's day for reading. The checks of an entry are in entry_checks.py, its rows and
-versions in entry_rows.py, incidents and their receipts in incidents.py."""
+versions in entry_rows.py, incidents and their receipts in incidents.py. Each change is
+recorded as DayEntryChanged (app.daybook.events); live.py tells the child's day after commit."""
 
 from __future__ import annotations
 
