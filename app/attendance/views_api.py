@@ -13,7 +13,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from app.accounts import service as accounts
+from app.accounts.service import auth as accounts
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
 from app.attendance import clock, views
@@ -23,8 +23,8 @@ from app.attendance.presence_api import PresenceNode
 from app.attendance.view_plans import PlanView
 from app.core.actor import Actor
 from app.core.errors import DomainError
-from app.institutions import service as institutions
 from app.institutions.api.types import ChildNode, GroupNode
+from app.institutions.service import actor as institutions
 
 
 @strawberry.enum

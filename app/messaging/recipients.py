@@ -30,7 +30,7 @@ from app.institutions.models import (
     StaffGroup,
     StaffMembership,
 )
-from app.institutions.settings import institution_settings
+from app.institutions.service.settings import institution_settings
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,12 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException
 
-from app.accounts import service as accounts
+from app.accounts.service import auth as accounts
 from app.core.actor import Actor
 from app.core.errors import DomainError, NotFound
 from app.core.runtime import Runtime
 from app.db import RequestSession, write_transaction
-from app.institutions import service as institutions
+from app.institutions.service import actor as institutions
 
 _NO_STORE = {"Cache-Control": "private, no-store"}
 

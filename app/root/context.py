@@ -8,13 +8,13 @@ from typing import Any
 
 from strawberry.litestar import BaseContext
 
-from app.accounts import service as accounts
+from app.accounts.service import auth as accounts
 from app.api.loaders import Loaders
 from app.config import Settings
 from app.core.actor import Actor
 from app.core.runtime import Runtime
 from app.db import RequestSession, write_transaction
-from app.institutions import service as institutions
+from app.institutions.service import actor as institutions
 
 ANONYMOUS = Actor(user_id=uuid.UUID(int=0), name="", email="", language="da")
 

@@ -3,4 +3,5 @@ reaches the slices that react. app.server and app.cli import this before any use
 
 from __future__ import annotations
 
+import app.daybook.service.live  # day entries, shared photos -> child-day channel
 import app.messaging.membership  # noqa: F401  GuardianReachChanged -> threads' participation

@@ -7,8 +7,8 @@ from sqlalchemy import select, text
 
 from app.accounts.models import User
 from app.db import rescope, session_factory
-from app.institutions import service as institutions
 from app.institutions.models import Child, GuardianLink, Institution
+from app.institutions.service import actor as institutions
 from app.root.models import tenant_tables
 from tests.conftest import APP_ROLE, is_postgres
 

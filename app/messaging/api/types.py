@@ -18,7 +18,7 @@ from app.db import utcnow
 from app.files.api import File
 from app.institutions import loaders as institution_loaders
 from app.institutions.api.types import ChildNode, GroupNode, InstitutionNode
-from app.institutions.settings import settings_of
+from app.institutions.service.settings import settings_of
 from app.messaging import attachments as messaging_attachments
 from app.messaging import inbox, models
 from app.messaging import loaders as messaging_loaders

@@ -1,34 +1,26 @@
-"""Who asks (load_actor: every role of a user, read once per request) and the lookups and
-input rules the institutions' use cases share.
-The use cases: institution_admin.py, groups.py, children.py, people.py, settings.py."""
+"""Who asks: load_actor reads every role of a user once per request (app.root.context, the
+REST controllers and the live re-checks call it)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, String, Uuid, cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import AuthSession, Device, User
-from app.core import events
 from app.core.actor import Actor, ChildAccess, DeviceAccess
-from app.core.errors import NotFound, ValidationFailed
 from app.db import rescope
-from app.institutions.events import GuardianReachChanged
 from app.institutions.models import (
     AdminMembership,
     Child,
-    Group,
     GuardianLink,
     Institution,
     MunicipalityAdmin,
     StaffGroup,
     StaffMembership,
 )
-from app.institutions.policies import require_admin
 
 
 async def load_actor(*, db: AsyncSession, user: User, session: AuthSession | None) -> Actor:
@@ -182,59 +174,3 @@ def _details(
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else union_all(*parts)
-
-
-# --- shared by the use cases -----------------------------------------------------------
-
-
-async def institution_today(db: AsyncSession, institution_id: uuid.UUID) -> date:
-    """ "Today" where the institution is, not where the server is."""
-    institution: Institution = await get_row(db, Institution, institution_id, "institutionId")
-    return datetime.now(ZoneInfo(institution.timezone)).date()
-
-
-async def get_row(db: AsyncSession, model: Any, id_: uuid.UUID, field: str) -> Any:
-    row = await db.get(model, id_)
-    if row is None:
-        raise NotFound(field=field)
-    return row
-
-
-async def admin_group(db: AsyncSession, actor: Actor, group_id: uuid.UUID, field: str) -> Group:
-    group: Group = await get_row(db, Group, group_id, field)
-    require_admin(actor, group.institution_id, field=field)
-    return group
-
-
-async def admin_child(db: AsyncSession, actor: Actor, child_id: uuid.UUID) -> Child:
-    child: Child = await get_row(db, Child, child_id, "childId")
-    require_admin(actor, child.institution_id, field="childId")
-    return child
-
-
-async def guardian_reach_changed(
-    db: AsyncSession,
-    institution_id: uuid.UUID,
-    child_ids: list[uuid.UUID],
-    user_id: uuid.UUID | None = None,
-) -> None:
-    """After a child moved or left, or a guardian link ended or lost access, in the same
-    transaction: the slices that follow a guardian's reach (messaging participation) react."""
-    await db.flush()
-    await events.record(
-        db,
-        GuardianReachChanged(
-            institution_id=institution_id, child_ids=tuple(child_ids), user_id=user_id
-        ),
-    )
-
-
-async def active_group_in(
-    db: AsyncSession, institution_id: uuid.UUID, group_id: uuid.UUID, field: str
-) -> Group:
-    group = await db.get(Group, group_id)
-    if group is None or group.institution_id != institution_id:
-        raise NotFound(field=field)
-    if not group.is_active:
-        raise ValidationFailed("group_inactive", field=field)
-    return group
