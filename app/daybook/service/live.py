@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.service import auth as accounts
 from app.core import events
 from app.daybook.events import DayEntryChanged
 from app.daybook.models import DayEntry
@@ -81,11 +80,9 @@ async def recheck(
         return None
     db: AsyncSession
     async with sessions() as db, db.begin():
-        found = await accounts.authenticate(db=db, token=token)
-        if found is None:
+        actor = await institutions.sign_in(db=db, token=token)
+        if actor is None:
             return None
-        session, user = found
-        actor = await institutions.load_actor(db=db, user=user, session=session)
         if await readable_child(db, actor, child_id) is None:
             return None
         kind, event_id = event.get("kind"), _event_id(event)

@@ -1,5 +1,6 @@
-"""Who asks: load_actor reads every role of a user once per request (app.root.context, the
-REST controllers and the live re-checks call it)."""
+"""Who asks: `sign_in` turns a bearer token into the Actor and scopes the session to exactly
+its tenants (app.root.context, the REST controllers and the live re-checks call it);
+`load_actor` reads every role of a user in two statements."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from typing import Any
 from sqlalchemy import Boolean, String, Uuid, cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.service import auth as accounts
 from app.accounts.models import AuthSession, Device, User
 from app.core.actor import Actor, ChildAccess, DeviceAccess
-from app.db import rescope
+from app.db import rescope, scope_to
 from app.institutions.models import (
     AdminMembership,
     Child,
@@ -23,8 +25,23 @@ from app.institutions.models import (
 )
 
 
+async def sign_in(*, db: AsyncSession, token: str) -> Actor | None:
+    """The actor behind a bearer token (None: unknown, revoked or expired), with the session
+    scoped to exactly the actor's tenants from here on: the one place a request's tenant
+    scope is set."""
+    found = await accounts.authenticate(db=db, token=token)
+    if found is None:
+        return None
+    session, user = found
+    actor = await load_actor(db=db, user=user, session=session)
+    await scope_to(db, actor)
+    return actor
+
+
 async def load_actor(*, db: AsyncSession, user: User, session: AuthSession | None) -> Actor:
-    """Everything the rules need to know about who asks: two queries, whatever the family."""
+    """Everything the rules need to know about who asks: two queries, whatever the family.
+    Reading them scopes the session to the user's own membership rows, then to the tenants
+    those name (for the groups and children); the caller scopes to the Actor (`sign_in`)."""
     await rescope(db, institution_ids=(), user_id=user.id)  # own membership rows only
     memberships = (await db.execute(_memberships(user.id))).all()
     admin_of = {row.institution_id for row in memberships if row.kind == "admin"}
@@ -43,16 +60,11 @@ async def load_actor(*, db: AsyncSession, user: User, session: AuthSession | Non
     groups_staffed = {row.id for row in rows if row.kind == "group"}
     child_groups = {row.id: row.group_id for row in rows if row.kind == "child"}
     municipality_institutions = {row.id for row in rows if row.kind == "institution"}
-    if municipality_institutions:
-        await rescope(db, institution_ids=tenants | municipality_institutions, user_id=user.id)
     device = None
     if session is not None and session.device_id is not None:
         device = await _device(db, session)
         if device is None:
             return _nobody(user, session)
-        if session.kind == "device":
-            # The device itself: its institution's scope, and no role at all.
-            await rescope(db, institution_ids={device.institution_id}, user_id=user.id)
     return Actor(
         user_id=user.id,
         name=user.name,
