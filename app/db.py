@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from app.core.actor import Actor
 from app.core.events import dispatch_committed
 
 NAMING_CONVENTION = {
@@ -168,11 +169,22 @@ def scope(
 async def rescope(
     session: AsyncSession, *, institution_ids: Iterable[uuid.UUID], user_id: uuid.UUID | None
 ) -> None:
-    """Change the scope, including inside the transaction that is already open."""
-    scope(session, institution_ids=institution_ids, user_id=user_id)
+    """Change the scope, including inside the transaction that is already open (no statement
+    when it is the scope already in force)."""
+    ids = frozenset(institution_ids)
+    if session.info.get(TENANT_IDS) == ids and session.info.get(TENANT_USER, "") == user_id:
+        return
+    scope(session, institution_ids=ids, user_id=user_id)
     if session.in_transaction():
         connection = await session.connection()
         await connection.run_sync(lambda sync_conn: _apply_scope(session.sync_session, sync_conn))
+
+
+async def scope_to(session: AsyncSession, actor: Actor) -> None:
+    """A request's tenant scope, set once it knows who asks: exactly the actor's tenants
+    (`Actor.tenant_ids`, the institutions its visibility rules are about), for every
+    transaction the request runs from now on, the open one included."""
+    await rescope(session, institution_ids=actor.tenant_ids, user_id=actor.user_id)
 
 
 def _apply_scope(session: Session, connection: Connection) -> None:

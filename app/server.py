@@ -13,7 +13,6 @@ from litestar.middleware import ASGIMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ASGIApp, Receive, Scope, Send
-from strawberry.litestar import make_graphql_controller
 
 import app.root.handlers  # noqa: F401  what one slice records reaches the others
 from app.config import Settings, get_settings
@@ -26,8 +25,7 @@ from app.rest.gallery import GALLERY_ROUTES
 from app.rest.health import HEALTH_ROUTES
 from app.rest.reports import REPORT_ROUTES
 from app.rest.uploads import UPLOAD_ROUTES
-from app.root.context import Context
-from app.root.schema import build_schema
+from app.root.graphql import graphql_controller
 from app.storage import create_storage
 
 
@@ -65,26 +63,6 @@ class RequestIdMiddleware(ASGIMiddleware):
             request_id_var.reset(token)
 
 
-def _context_getter(runtime: Runtime) -> Any:
-    async def context_getter(scope: Scope) -> AsyncIterator[Context]:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        auth = headers.get("authorization", "")
-        client = scope.get("client")
-        language = headers.get("accept-language", "da")[:2].lower()
-        async with runtime.sessions() as db:
-            yield Context(
-                runtime=runtime,
-                db=db,
-                request_id=request_id_var.get(),
-                token=auth[7:].strip() if auth.lower().startswith("bearer ") else None,
-                client_address=client[0] if client else None,
-                user_agent=headers.get("user-agent"),
-                language=language if language in ("da", "en") else "da",
-            )
-
-    return context_getter
-
-
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:
     """The whole server. Tests pass a runtime of their own (a rolled-back connection)."""
     settings = settings or (runtime.settings if runtime else get_settings())
@@ -105,13 +83,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                 if live.engine is not None:
                     await live.engine.dispose()
 
-    graphql = make_graphql_controller(
-        build_schema(settings),
-        path="/graphql",
-        context_getter=_context_getter(live),
-        graphql_ide=None if settings.production else "graphiql",
-    )
-    graphql.include_in_schema = False
+    graphql = graphql_controller(live, settings)
     prometheus = PrometheusConfig(app_name="seddel", prefix="seddel", group_path=True)
     return Litestar(
         route_handlers=[

@@ -1,1 +1,1 @@
-"""Users, passwords, sessions and login throttling."""
+"""Accounts: users, passwords, sessions, login throttling, paired devices and personal PINs."""

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.devices import verify_pin
+from app.accounts.service.devices import verify_pin
 from app.attendance import presence as presence_service
 from app.attendance.models import KioskTokenUse, PresenceEvent
 from app.config import Settings

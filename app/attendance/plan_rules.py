@@ -19,7 +19,7 @@ from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.core.values import WEEKDAYS
 from app.institutions.models import Child, ClosedDay, Institution
-from app.institutions.settings import settings_of
+from app.institutions.service.settings import settings_of
 
 MAX_NOTE = 1000
 

@@ -13,7 +13,6 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from app.accounts import service as accounts
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
 from app.attendance import clock, views
@@ -23,8 +22,8 @@ from app.attendance.presence_api import PresenceNode
 from app.attendance.view_plans import PlanView
 from app.core.actor import Actor
 from app.core.errors import DomainError
-from app.institutions import service as institutions
 from app.institutions.api.types import ChildNode, GroupNode
+from app.institutions.service import actor as institutions
 
 
 @strawberry.enum
@@ -270,9 +269,8 @@ async def _fresh(info: Info) -> AsyncIterator[tuple[AsyncSession, Actor | None]]
     async with info.context.runtime.sessions() as db:
         token = info.context.bearer_token()
         actor = None
-        found = await accounts.authenticate(db=db, token=token) if token else None
-        if found is not None:
-            actor = await institutions.load_actor(db=db, user=found[1], session=found[0])
+        if token:
+            actor = await institutions.sign_in(db=db, token=token)
         try:
             yield db, actor
         finally:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from app.accounts import service as accounts
+from app.accounts.service import auth as accounts
 from app.api.ids import encode
 from app.bench.measure import Meter, measure, scalar
 from app.bench.seed import CHILDREN_PER_GROUP

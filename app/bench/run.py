@@ -17,7 +17,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from app.accounts import service as accounts
+from app.accounts.service import auth as accounts
 from app.bench.announcements import run_announcements
 from app.bench.measure import Meter, measure
 from app.bench.messaging import run_messaging

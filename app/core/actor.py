@@ -82,6 +82,15 @@ class Actor:
         """Every tenant this actor may touch at all: the scope the database enforces."""
         return self.employed_in | self.guardian_institutions | self.municipality_institutions
 
+    @property
+    def tenant_ids(self) -> frozenset[uuid.UUID]:
+        """The institutions the database lets this actor's transactions touch (row-level
+        security, set from here by app.db.scope_to): its institutions; a paired device
+        itself only its device's institution."""
+        if self.is_bare_device:
+            return frozenset({self.device.institution_id}) if self.device else frozenset()
+        return self.institution_ids
+
     def is_admin(self, institution_id: uuid.UUID) -> bool:
         return institution_id in self.admin_of
 

@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.core.loading import aligned
-from app.gallery import consent
-from app.gallery import service as gallery
 from app.gallery.models import Photo, PhotoChild
 from app.gallery.policies import visible_photos
+from app.gallery.service import consent
+from app.gallery.service import photos as gallery
 
 
 async def effective_consent_by_child(

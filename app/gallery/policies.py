@@ -39,7 +39,7 @@ from sqlalchemy.orm import aliased
 from app.core.actor import Actor
 from app.gallery.models import CONSENT_LEVELS, Photo, PhotoChild, PhotoConsent
 from app.institutions.models import Child, GuardianLink, Institution
-from app.institutions.settings import InstitutionSettings
+from app.institutions.service.settings import InstitutionSettings
 
 NONE, OWN_GUARDIANS, GROUP = 0, 1, 2
 RANKS = {level: rank for rank, level in enumerate(CONSENT_LEVELS)}

@@ -127,7 +127,7 @@ class Participant(TenantOwned, Base):
 class ParticipantBasis(TenantOwned, Base):
     """Why a guardian takes part: through a child (as long as they are its guardian and it is
     enrolled) or, for a broadcast to a group, through a child in that group. When none of a
-    participant's bases holds any more, they leave (app.messaging.membership). Guardians
+    participant's bases holds any more, they leave (app.messaging.service.membership). Guardians
     addressed as persons (the one who started the thread, a guardian's peers) have none."""
 
     __tablename__ = "message_participant_bases"

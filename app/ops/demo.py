@@ -11,16 +11,16 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import service as accounts
 from app.accounts.models import User
+from app.accounts.service import auth as accounts
 from app.config import Settings
 from app.core.actor import Actor
 from app.db import scope, write_transaction
-from app.institutions import children as institution_children
-from app.institutions import groups as institution_groups
-from app.institutions import institution_admin, people
-from app.institutions import service as institutions
 from app.institutions.models import Child
+from app.institutions.service import actor as institutions
+from app.institutions.service import children as institution_children
+from app.institutions.service import groups as institution_groups
+from app.institutions.service import institution_admin, people
 from app.ops import demo_daybook as daybook_demo
 
 DEMO_PASSWORD = "seddel-demo"

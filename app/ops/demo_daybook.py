@@ -7,13 +7,13 @@ from datetime import datetime, time
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import service as accounts
-from app.daybook import bulk
-from app.daybook import service as daybook
-from app.daybook.entry_checks import place_of
+from app.accounts.service import auth as accounts
+from app.daybook.service import bulk
+from app.daybook.service import entries as daybook
+from app.daybook.service.entry_checks import place_of
 from app.db import utcnow, write_transaction
-from app.institutions import service as institutions
 from app.institutions.models import Child, Group
+from app.institutions.service import actor as institutions
 
 # (local time, kind, details, note); only the moments already past when the demo is made.
 LIVA_DAY = [
@@ -53,7 +53,6 @@ async def seed_day(db: AsyncSession) -> None:
         await daybook.record_entry(
             db=db,
             actor=actor,
-            broker=None,
             child_id=liva.id,
             day=place.today,
             at=moment(at),
@@ -66,7 +65,6 @@ async def seed_day(db: AsyncSession) -> None:
         await bulk.record_group_entries(
             db=db,
             actor=actor,
-            broker=None,
             group_id=group.id,
             day=place.today,
             at=moment(time(11, 30)),

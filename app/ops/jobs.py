@@ -27,7 +27,7 @@ from app.config import Settings
 from app.core.system_scope import institution_ids, institution_session
 from app.db import RequestSession, utcnow, write_transaction
 from app.files.service.uploads import sweep_unclaimed
-from app.gallery.retention import purge_expired_photos
+from app.gallery.service.retention import purge_expired_photos
 from app.messaging.service.membership import departed_children_job
 from app.messaging.service.retention import purge_expired_threads
 from app.notifications.models import JobRun

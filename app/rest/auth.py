@@ -10,12 +10,11 @@ from typing import Any
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException
 
-from app.accounts import service as accounts
 from app.core.actor import Actor
 from app.core.errors import DomainError, NotFound
 from app.core.runtime import Runtime
 from app.db import RequestSession, write_transaction
-from app.institutions import service as institutions
+from app.institutions.service import actor as institutions
 
 _NO_STORE = {"Cache-Control": "private, no-store"}
 
@@ -62,10 +61,7 @@ async def signed_in(
         actor = None
         if token:
             async with write_transaction(db):
-                found = await accounts.authenticate(db=db, token=token)
-                if found is not None:
-                    session, user = found
-                    actor = await institutions.load_actor(db=db, user=user, session=session)
+                actor = await institutions.sign_in(db=db, token=token)
         if actor is None:
             raise NotAuthorizedException(detail="Sign in: send Authorization: Bearer <token>.")
         yield db, actor

@@ -13,7 +13,7 @@ from litestar.response import Stream
 from app.api.ids import decode
 from app.core.errors import DomainError
 from app.core.runtime import Runtime
-from app.gallery import export
+from app.gallery.service import export
 from app.rest.auth import as_http, json_error, language_of, signed_in
 from app.storage import attachment_disposition
 

@@ -8,13 +8,12 @@ from typing import Any
 
 from strawberry.litestar import BaseContext
 
-from app.accounts import service as accounts
 from app.api.loaders import Loaders
 from app.config import Settings
 from app.core.actor import Actor
 from app.core.runtime import Runtime
 from app.db import RequestSession, write_transaction
-from app.institutions import service as institutions
+from app.institutions.service import actor as institutions
 
 ANONYMOUS = Actor(user_id=uuid.UUID(int=0), name="", email="", language="da")
 
@@ -63,12 +62,9 @@ class Context(BaseContext, kw_only=True):
         token = self.bearer_token()
         if token is None:
             return None
+        # Its own transaction: authenticating notes the session's last use.
         async with write_transaction(self.db):
-            found = await accounts.authenticate(db=self.db, token=token)
-            if found is None:
-                return None
-            session, user = found
-            return await institutions.load_actor(db=self.db, user=user, session=session)
+            return await institutions.sign_in(db=self.db, token=token)
 
     async def require_actor(self) -> Actor:
         from app.api.errors import Unauthenticated

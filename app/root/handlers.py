@@ -4,6 +4,7 @@ reaches the slices that react. app.server and app.cli import this before any use
 from __future__ import annotations
 
 import app.announcements.service.live  # AnnouncementPosted -> recipients' inbox channels
+import app.daybook.service.live  # day entries, shared photos -> child-day channel
 import app.messaging.service.attachments  # AttachmentsForgotten -> stored objects deleted
 import app.messaging.service.live  # ThreadActivity -> inbox and thread channels
 import app.messaging.service.membership  # noqa: F401  GuardianReachChanged -> threads' participation

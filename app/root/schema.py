@@ -24,7 +24,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
-from app.accounts.api import AccountMutations, AccountQueries
+from app.accounts.api import AccountMutations, AccountQueries, PinMutations
 from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.cost import QueryCostLimiter
 from app.api.errors import ErrorPolicy, FreshActorPerOperation, shaped_stream
@@ -32,16 +32,20 @@ from app.api.node import NodeQueries
 from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
 from app.attendance.api import AttendanceMutations, AttendanceQueries
-from app.attendance.device_api import DeviceMutations, DeviceQueries
 from app.attendance.plan_api import PickupPlanMutations, PickupPlanQueries
 from app.attendance.presence_api import PresenceMutations, PresenceQueries
 from app.attendance.survey_api import VacationSurveyMutations, VacationSurveyQueries
 from app.attendance.views_api import PresenceSubscriptions, PresenceViewQueries
 from app.config import Settings
-from app.daybook.api.operations import DaybookMutations, DaybookQueries, DaybookSubscriptions
-from app.gallery.api.consent import ConsentMutations, ConsentQueries
-from app.gallery.api.photos import PhotoMutations, PhotoQueries
-from app.institutions.api.mutations import InstitutionMutations
+from app.daybook.api import DaybookMutations, DaybookQueries, DaybookSubscriptions
+from app.gallery.api import ConsentMutations, ConsentQueries, PhotoMutations, PhotoQueries
+from app.institutions.api import (
+    DeviceMutations,
+    DeviceQueries,
+    InstitutionMutations,
+    MeQueries,
+    TabletMutations,
+)
 from app.messaging.api import MessagingMutations, MessagingQueries, MessagingSubscriptions
 from app.notifications.api import NotificationMutations, NotificationQueries
 
@@ -49,6 +53,7 @@ Query = merge_types(
     "Query",
     (
         NodeQueries,
+        MeQueries,
         AccountQueries,
         AnnouncementQueries,
         AttendanceQueries,
@@ -80,6 +85,8 @@ Mutation = merge_types(
         VacationSurveyMutations,
         PresenceMutations,
         DeviceMutations,
+        PinMutations,
+        TabletMutations,
     ),
 )
 Subscription = merge_types(

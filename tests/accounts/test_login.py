@@ -183,7 +183,7 @@ async def test_idle_and_expired_sessions_stop_working(client, db):
 
     from sqlalchemy import update
 
-    from app.accounts.service import hash_token
+    from app.accounts.service.auth import hash_token
     from app.db import utcnow
 
     idle = await client.token_for(METTE)

@@ -73,7 +73,7 @@ async def test_production_accepts_only_trusted_documents(runtime):
 
 
 async def test_unexpected_errors_are_masked_with_a_request_id(runtime, monkeypatch):
-    from app.institutions import children
+    from app.institutions.service import children
 
     async def broken(**_):
         raise RuntimeError("secret internals")

@@ -128,7 +128,7 @@ async def switch_in(
 async def admin_session(runtime: Any) -> AsyncIterator[Any]:
     """A session scoped like Solsikken's admin (row-level security on PostgreSQL)."""
     from app.accounts.models import User
-    from app.institutions import service as institutions
+    from app.institutions.service import actor as institutions
 
     async with runtime.sessions() as db:
         admin = await db.scalar(select(User).where(User.email_key == SOLSIKKEN_ADMIN))

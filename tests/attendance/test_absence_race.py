@@ -10,14 +10,14 @@ from datetime import date
 import pytest
 from sqlalchemy import delete, select
 
-from app.accounts import service as accounts
+from app.accounts.service import auth as accounts
 from app.attendance import absences
 from app.attendance.models import Absence
 from app.core.errors import Conflict
 from app.core.system_scope import all_institutions_session
 from app.db import session_factory
-from app.institutions import service as institutions
 from app.institutions.models import Child
+from app.institutions.service import actor as institutions
 from tests.conftest import is_postgres
 
 pytestmark = pytest.mark.skipif(not is_postgres(), reason="row locks are PostgreSQL's")

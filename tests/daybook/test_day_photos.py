@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from app.api.ids import decode
-from app.daybook.live import recheck
+from app.daybook.service.live import recheck
 from tests.daybook.helpers import JONAS, LIVA, METTE, PERNILLE, yesterday
 from tests.gallery.common import add_photo, child, set_consent, solsikken
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.errors import ValidationFailed
-from app.daybook.kinds import changed_fields, clean_details
+from app.daybook.service.kinds import changed_fields, clean_details
 
 
 @pytest.mark.parametrize(

@@ -9,15 +9,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from app.accounts import service as accounts
+from app.accounts.service import auth as accounts
 from app.api.ids import decode
+from app.daybook.service.live import channel as child_day_channel
 from app.db import scope, utcnow, write_transaction
 from app.files.models import StoredFile
-from app.gallery.events import child_day_channel
-from app.gallery.retention import purge_expired_photos
-from app.gallery.service import visible_photos_by_child_day
-from app.institutions import service as institutions
-from app.institutions.settings import months_before
+from app.gallery.service.photos import visible_photos_by_child_day
+from app.gallery.service.retention import purge_expired_photos
+from app.institutions.service import actor as institutions
+from app.institutions.service.settings import months_before
 from tests.gallery.common import (
     METTE,
     PERNILLE,

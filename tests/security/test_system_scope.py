@@ -10,8 +10,8 @@ from app.accounts.models import User
 from app.announcements.models import Announcement
 from app.core.system_scope import institution_ids, institution_session
 from app.db import session_factory
-from app.institutions import service as institutions
 from app.institutions.models import Child, GuardianLink, Institution
+from app.institutions.service import actor as institutions
 from tests.conftest import is_postgres
 
 pytestmark = pytest.mark.skipif(not is_postgres(), reason="row-level security is PostgreSQL's")

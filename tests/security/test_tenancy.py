@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from app.accounts.models import User
+from app.api.ids import try_decode
 from app.db import rescope, session_factory
-from app.institutions import service as institutions
 from app.institutions.models import Child, GuardianLink, Institution
+from app.institutions.service import actor as institutions
 from app.root.models import tenant_tables
 from tests.conftest import APP_ROLE, is_postgres
+from tests.helpers import institution_id
 
 pytestmark = pytest.mark.skipif(not is_postgres(), reason="row-level security is PostgreSQL's")
 
@@ -119,3 +121,60 @@ async def test_catalogue_the_app_role_cannot_bypass_rls(connection):
         )
     )
     assert owned == 0
+
+
+class _ScopeLog:
+    """The tenant settings each transaction on the test's connection was given."""
+
+    def __init__(self, connection) -> None:
+        self.scopes: list[tuple[str, str]] = []
+        self._sync = connection.sync_connection
+        event.listen(self._sync, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn, _cursor, statement, parameters, _context, _many) -> None:
+        if "set_config('seddel.institution_ids'" in statement:
+            values = list(parameters.values()) if isinstance(parameters, dict) else parameters
+            self.scopes.append((str(values[0]), str(values[1])))
+
+    def close(self) -> None:
+        event.remove(self._sync, "before_cursor_execute", self._seen)
+
+
+async def _ids_of(runtime, email: str) -> tuple[str, str]:
+    async with runtime.sessions() as session:
+        actor = await _actor(session, email)
+        await session.commit()
+    return ",".join(sorted(str(i) for i in actor.tenant_ids)), str(actor.user_id)
+
+
+@pytest.mark.parametrize(
+    "email", ["mette@example.com", "admin@solsikken.example", "pernille@solsikken.example"]
+)
+async def test_a_request_runs_in_exactly_the_actors_tenants(client, runtime, connection, email):
+    expected = await _ids_of(runtime, email)
+    await client.token_for(email)
+    log = _ScopeLog(connection)
+    try:
+        me = await client.gql("Me", as_=email)
+    finally:
+        log.close()
+    assert me["me"]["email"] == email
+    # The first transaction reads the session and the roles (its own scope); every one after
+    # it carries the actor's tenants, the list the visibility rules use, and nothing more.
+    assert log.scopes, "no transaction was scoped"
+    assert log.scopes[-1] == expected
+    assert {scope[0] for scope in log.scopes[1:]} <= {expected[0], ""}
+
+
+async def test_a_paired_device_runs_in_its_institution_only(client, connection):
+    from tests.attendance.presence_support import pair
+
+    solsikken = try_decode(await institution_id(client, "admin@solsikken.example"))
+    assert solsikken is not None
+    tablet = await pair(client, "KIOSK")
+    log = _ScopeLog(connection)
+    try:
+        await client.execute("Me", token=tablet["token"])
+    finally:
+        log.close()
+    assert log.scopes[-1][0] == str(solsikken[1])

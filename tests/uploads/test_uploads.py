@@ -199,7 +199,7 @@ async def test_who_may_upload_what_where(client, runtime):
 
 async def test_claim_takes_only_the_actors_own_fresh_uploads(client, runtime):
     from app.accounts.models import User
-    from app.institutions.service import load_actor
+    from app.institutions.service.actor import load_actor
 
     iid = await institution_id(client, SOLSIKKEN_ADMIN)
     institution = decode(iid, "Institution", field="i")

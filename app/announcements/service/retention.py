@@ -13,7 +13,7 @@ from app.announcements.models import Announcement
 from app.announcements.service.posting import forget_attachments
 from app.db import write_transaction
 from app.files.service.uploads import delete_objects
-from app.institutions.settings import message_retention_cutoff
+from app.institutions.service.settings import message_retention_cutoff
 from app.storage import ObjectStorage
 
 

@@ -15,22 +15,23 @@ from strawberry.types import Info
 
 from app.api.errors import NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode, try_decode
+from app.api.node import node_of
 from app.api.permissions import IsAuthenticated
 from app.core.errors import NotFound
-from app.daybook import bulk, incidents
-from app.daybook import service as daybook
 from app.daybook.api.types import (
     ChildDay,
+    ChildRef,
     DayEntryNode,
     DiaperState,
     Meal,
     MealAmount,
     Mood,
+    PhotoRef,
 )
-from app.daybook.live import recheck
+from app.daybook.service import bulk, incidents
+from app.daybook.service import entries as daybook
+from app.daybook.service.live import channel, recheck
 from app.db import end_read_transaction
-from app.gallery.api.photos import PhotoNode
-from app.institutions.api.types import ChildNode
 
 
 @strawberry.input
@@ -179,12 +180,12 @@ class GroupEntries:
         return [DayEntryNode.of(row) for row in self.entry_rows]
 
     @strawberry.field(description="Skipped: an absence is registered for the day.")
-    def absent(self) -> list[ChildNode]:
-        return [ChildNode.of(row) for row in self.absent_rows]
+    def absent(self, info: Info) -> list[ChildRef]:
+        return [node_of(info, "Child", row) for row in self.absent_rows]
 
     @strawberry.field
-    def excluded(self) -> list[ChildNode]:
-        return [ChildNode.of(row) for row in self.excluded_rows]
+    def excluded(self, info: Info) -> list[ChildRef]:
+        return [node_of(info, "Child", row) for row in self.excluded_rows]
 
 
 DayEntryResult = Annotated[
@@ -208,7 +209,7 @@ class ChildDayChange:
     entry: DayEntryNode | None = strawberry.field(
         description="The entry as it is now; null when it was deleted."
     )
-    photo: PhotoNode | None = strawberry.field(
+    photo: PhotoRef | None = strawberry.field(
         default=None, description="The photo, for kind PHOTO."
     )
 
@@ -276,7 +277,6 @@ class DaybookMutations:
         row = await daybook.record_entry(
             db=info.context.db,
             actor=await info.context.require_actor(),
-            broker=info.context.runtime.broker,
             child_id=decode(input.child_id, "Child", field="childId"),
             day=input.day,
             at=input.at,
@@ -297,7 +297,6 @@ class DaybookMutations:
         row = await daybook.correct_entry(
             db=info.context.db,
             actor=await info.context.require_actor(),
-            broker=info.context.runtime.broker,
             entry_id=_entry_id(input.entry_id),
             at=input.at,
             kind=kind,
@@ -313,7 +312,6 @@ class DaybookMutations:
         row = await daybook.delete_entry(
             db=info.context.db,
             actor=await info.context.require_actor(),
-            broker=info.context.runtime.broker,
             entry_id=_entry_id(entry_id),
         )
         return DayEntryNode.of(row)
@@ -361,7 +359,6 @@ class DaybookMutations:
         result = await bulk.record_group_entries(
             db=info.context.db,
             actor=await info.context.require_actor(),
-            broker=info.context.runtime.broker,
             group_id=decode(input.group_id, "Group", field="groupId"),
             day=input.day,
             at=input.at,
@@ -394,7 +391,7 @@ class DaybookSubscriptions:
         if await daybook.readable_child(db, actor, child_id) is None:
             raise NotFound(field="child")
         await end_read_transaction(db)
-        async with info.context.runtime.broker.subscribe(daybook.channel(child_id)) as events:
+        async with info.context.runtime.broker.subscribe(channel(child_id)) as events:
             async for event in events:
                 await end_read_transaction(db)
                 seen = await recheck(
@@ -414,6 +411,6 @@ class DaybookSubscriptions:
                     kind=ChildDayChangeKind(seen.kind),
                     id=strawberry.ID(str(GlobalID(_TYPE_OF[seen.kind], str(seen.id)))),
                     entry=DayEntryNode.of(seen.entry) if seen.entry is not None else None,
-                    photo=PhotoNode.of(seen.photo) if seen.photo is not None else None,
+                    photo=node_of(info, "Photo", seen.photo) if seen.photo is not None else None,
                 )
                 await end_read_transaction(db)  # resumed once the change was sent

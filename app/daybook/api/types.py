@@ -7,19 +7,25 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from enum import Enum
-from typing import Annotated, Any, Union
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.api.node import node_of
 from app.daybook import loaders as daybook_loaders
 from app.daybook import models
 from app.daybook.policies import can_see_history
 from app.gallery import loaders as gallery_loaders
-from app.gallery.api.photos import PhotoNode
 from app.institutions import loaders as institution_loaders
-from app.institutions.api.types import ChildNode
+
+if TYPE_CHECKING:
+    from app.gallery.api.photos import PhotoNode
+    from app.institutions.api.types import ChildNode
+
+ChildRef = Annotated["ChildNode", strawberry.lazy("app.institutions.api.types")]
+PhotoRef = Annotated["PhotoNode", strawberry.lazy("app.gallery.api.photos")]
 
 
 @strawberry.enum
@@ -317,11 +323,11 @@ class DayEntryNode(relay.Node):
         return await _user_name(info, self.row.recorded_by)
 
     @strawberry.field
-    async def child(self, info: Info) -> ChildNode | None:
+    async def child(self, info: Info) -> ChildRef | None:
         row = await info.context.loaders.get(institution_loaders.child_by_id).load(
             self.row.child_id
         )
-        return ChildNode.of(row) if row else None
+        return node_of(info, "Child", row) if row else None
 
     @strawberry.field(description="Every version, oldest first: for the institution's staff.")
     async def history(self, info: Info) -> list[DayEntryVersion]:
@@ -341,8 +347,8 @@ class ChildDay:
     entry_rows: strawberry.Private[list[models.DayEntry]]
 
     @strawberry.field
-    def child(self) -> ChildNode:
-        return ChildNode.of(self.child_row)
+    def child(self, info: Info) -> ChildRef:
+        return node_of(info, "Child", self.child_row)
 
     @strawberry.field(description="The day's entries in time order.")
     def entries(self) -> list[DayEntryNode]:
@@ -352,8 +358,8 @@ class ChildDay:
         description="The day's photos of the child, in the order taken, as far as you may see "
         "them (each photo's consent rules apply)."
     )
-    async def photos(self, info: Info) -> list[PhotoNode]:
+    async def photos(self, info: Info) -> list[PhotoRef]:
         rows = await info.context.loaders.get(gallery_loaders.photos_by_child_day).load(
             (self.child_row.id, self.date)
         )
-        return [PhotoNode.of(row) for row in rows]
+        return [node_of(info, "Photo", row) for row in rows]

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import Annotated, Union
+from typing import TYPE_CHECKING, Annotated, Union
 
 import strawberry
 from strawberry.types import Info
 
 from app.api.errors import NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
+from app.api.node import node_of
 from app.api.permissions import IsAuthenticated
-from app.gallery import consent as consent_service
 from app.gallery import loaders as gallery_loaders
 from app.gallery.policies import can_answer_consent, can_see_consent
+from app.gallery.service import consent as consent_service
 from app.institutions import loaders as institution_loaders
-from app.institutions.api.types import ChildNode
 from app.institutions.models import Child
+
+if TYPE_CHECKING:
+    from app.institutions.api.types import ChildNode
+
+ChildRef = Annotated["ChildNode", strawberry.lazy("app.institutions.api.types")]
 
 
 @strawberry.enum(description="Who may see photos of a child.")
@@ -48,8 +53,8 @@ class PhotoConsent:
     row: strawberry.Private[Child]
 
     @strawberry.field
-    def child(self) -> ChildNode:
-        return ChildNode.of(self.row)
+    def child(self, info: Info) -> ChildRef:
+        return node_of(info, "Child", self.row)
 
     @strawberry.field(
         description=(

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from enum import Enum
-from typing import Annotated, Union
+from typing import TYPE_CHECKING, Annotated, Union
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -15,6 +15,7 @@ from strawberry.types import Info
 
 from app.api.errors import NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
+from app.api.node import node_of
 from app.api.pagination import Connection, Edge, PageInfo, connection
 from app.api.permissions import IsAuthenticated
 from app.core.errors import ValidationFailed
@@ -23,12 +24,16 @@ from app.files import loaders as file_loaders
 from app.files.service import uploads as files
 from app.gallery import loaders as gallery_loaders
 from app.gallery import models
-from app.gallery import service as gallery
 from app.gallery.api.consent import PhotoConsent
-from app.gallery.events import publish_photo_shared
 from app.gallery.policies import can_see_consent_details
+from app.gallery.service import photos as gallery
 from app.institutions import loaders as institution_loaders
-from app.institutions.api.types import ChildNode, GroupNode
+
+if TYPE_CHECKING:
+    from app.institutions.api.types import ChildNode, GroupNode
+
+ChildRef = Annotated["ChildNode", strawberry.lazy("app.institutions.api.types")]
+GroupRef = Annotated["GroupNode", strawberry.lazy("app.institutions.api.types")]
 
 
 @strawberry.enum(description="Renditions of a photo, all re-encoded without metadata.")
@@ -67,19 +72,19 @@ class PhotoNode(relay.Node):
         return [cls.of(row) if row is not None else None for row in rows]
 
     @strawberry.field
-    async def group(self, info: Info) -> GroupNode | None:
+    async def group(self, info: Info) -> GroupRef | None:
         row = await info.context.loaders.get(institution_loaders.group_by_id).load(
             self.row.group_id
         )
-        return GroupNode.of(row) if row else None
+        return node_of(info, "Group", row) if row else None
 
     @strawberry.field(
         description="The children shown, as far as you may see them (guardians: their own)."
     )
-    async def children(self, info: Info) -> list[ChildNode]:
+    async def children(self, info: Info) -> list[ChildRef]:
         ids = await info.context.loaders.get(gallery_loaders.child_ids_by_photo).load(self.row.id)
         rows = await info.context.loaders.get(institution_loaders.child_by_id).load_many(ids)
-        return [ChildNode.of(row) for row in rows if row is not None]
+        return [node_of(info, "Child", row) for row in rows if row is not None]
 
     @strawberry.field(description="Consent of each child shown: for the institution's staff.")
     async def consents(self, info: Info) -> list[PhotoConsent]:
@@ -127,9 +132,9 @@ class PhotoAlbum:
     group_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field
-    async def group(self, info: Info) -> GroupNode | None:
+    async def group(self, info: Info) -> GroupRef | None:
         row = await info.context.loaders.get(institution_loaders.group_by_id).load(self.group_id)
-        return GroupNode.of(row) if row else None
+        return node_of(info, "Group", row) if row else None
 
     @strawberry.field(description='"Today in Bjørnene", or the group and the day.')
     async def title(self, info: Info) -> str:
@@ -300,9 +305,6 @@ class PhotoMutations:
             caption=input.caption,
             child_ids=_child_ids(input.child_ids),
         )
-        await publish_photo_shared(
-            info.context.runtime.broker, change.photo.id, change.newly_tagged
-        )
         return PhotoNode.of(change.photo)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
@@ -315,9 +317,6 @@ class PhotoMutations:
             caption=input.caption,
             taken_on=input.taken_on,
             child_ids=_child_ids(input.child_ids) if input.child_ids is not None else None,
-        )
-        await publish_photo_shared(
-            info.context.runtime.broker, change.photo.id, change.newly_tagged
         )
         return PhotoNode.of(change.photo)
 

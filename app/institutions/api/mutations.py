@@ -12,10 +12,6 @@ from strawberry.types import Info
 from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode, plain_uuid
 from app.api.permissions import IsAuthenticated
-from app.institutions import children as institution_children
-from app.institutions import groups as institution_groups
-from app.institutions import institution_admin, people
-from app.institutions import settings as institution_settings
 from app.institutions.api.types import (
     Access,
     ChildNode,
@@ -27,6 +23,10 @@ from app.institutions.api.types import (
     SharedInboxSender,
     StaffMemberNode,
 )
+from app.institutions.service import children as institution_children
+from app.institutions.service import groups as institution_groups
+from app.institutions.service import institution_admin, people
+from app.institutions.service import settings as institution_settings
 
 InstitutionResult = Annotated[
     Union[InstitutionNode, ValidationError, NotFoundError, ConflictError],

@@ -14,11 +14,12 @@ from strawberry.types import Info
 
 from app.api.pagination import Connection, connection
 from app.core.values import WEEKDAYS
-from app.institutions import children as institution_children
-from app.institutions import institution_admin, models
 from app.institutions import loaders as institution_loaders
+from app.institutions import models
 from app.institutions.policies import can_see_contact_details
-from app.institutions.settings import settings_of
+from app.institutions.service import children as institution_children
+from app.institutions.service import institution_admin
+from app.institutions.service.settings import settings_of
 
 
 @strawberry.enum

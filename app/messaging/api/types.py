@@ -18,7 +18,7 @@ from app.core.actor import Actor
 from app.core.i18n import translate
 from app.db import utcnow
 from app.institutions import loaders as institution_loaders
-from app.institutions.settings import settings_of
+from app.institutions.service.settings import settings_of
 from app.messaging import loaders as messaging_loaders
 from app.messaging import models
 from app.messaging.service import inbox

@@ -34,7 +34,7 @@ from app.core.system_scope import institution_ids, institution_session
 from app.db import utcnow, write_transaction
 from app.institutions.events import GuardianReachChanged
 from app.institutions.models import Child, GuardianLink, Institution
-from app.institutions.service import institution_today
+from app.institutions.service.lookups import institution_today
 from app.messaging.models import Participant, ParticipantBasis, Thread
 
 log = logging.getLogger("seddel.jobs")

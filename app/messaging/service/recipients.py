@@ -30,7 +30,7 @@ from app.institutions.models import (
     StaffGroup,
     StaffMembership,
 )
-from app.institutions.settings import institution_settings
+from app.institutions.service.settings import institution_settings
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class Resolved:
     peer_guardians: set[uuid.UUID] = field(default_factory=set)
     # Why each guardian was reached: guardian -> child -> group (None: the child itself,
     # wherever its group). Participation lasts while one of these still holds
-    # (app.messaging.membership); guardians addressed as persons have none.
+    # (app.messaging.service.membership); guardians addressed as persons have none.
     bases: dict[uuid.UUID, dict[uuid.UUID, uuid.UUID | None]] = field(default_factory=dict)
 
     @property

@@ -9,7 +9,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import write_transaction
-from app.institutions.settings import message_retention_cutoff
+from app.institutions.service.settings import message_retention_cutoff
 from app.messaging.models import Thread
 from app.messaging.service import attachments
 from app.storage import ObjectStorage

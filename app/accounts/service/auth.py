@@ -320,7 +320,7 @@ async def change_password(
 
 
 async def unlock_login(*, db: AsyncSession, email: str) -> None:
-    """Clear an account's login lock. Callers decide who may (institutions.service)."""
+    """Clear an account's login lock. Callers decide who may (app.institutions.service.people)."""
     async with write_transaction(db):
         await db.execute(
             delete(LoginThrottle).where(LoginThrottle.key == f"email:{email_key(email)}")

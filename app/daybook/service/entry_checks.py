@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
-from app.daybook import kinds
+from app.daybook.service import kinds
 from app.db import utcnow
 from app.institutions.models import Institution, StaffMembership
 

@@ -17,7 +17,7 @@ from app.core.values import WEEKDAYS, clean_name
 from app.db import TENANT_IDS, TENANT_USER, new_id, rescope, write_transaction
 from app.institutions.models import AdminMembership, ClosedDay, Institution, Municipality
 from app.institutions.policies import require_admin
-from app.institutions.service import get_row, institution_today
+from app.institutions.service.lookups import get_row, institution_today
 
 # --- kept by its admins ----------------------------------------------------------------
 

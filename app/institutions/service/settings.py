@@ -19,7 +19,7 @@ from app.core.errors import ValidationFailed
 from app.db import write_transaction
 from app.institutions.models import Institution
 from app.institutions.policies import require_admin
-from app.institutions.service import get_row
+from app.institutions.service.lookups import get_row
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "shared_inbox_sender_shown_to_guardians": ("group", "staff"),

@@ -17,7 +17,7 @@ from app.core.values import clean_name
 from app.db import write_transaction
 from app.institutions.models import Child
 from app.institutions.policies import visible_children
-from app.institutions.service import (
+from app.institutions.service.lookups import (
     active_group_in,
     admin_child,
     admin_group,

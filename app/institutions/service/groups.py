@@ -14,7 +14,7 @@ from app.core.values import clean_name
 from app.db import write_transaction
 from app.institutions.models import Child, Group
 from app.institutions.policies import require_admin, visible_groups
-from app.institutions.service import admin_group
+from app.institutions.service.lookups import admin_group
 
 
 async def groups_of_institution(

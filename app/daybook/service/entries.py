@@ -1,10 +1,10 @@
 """Use cases of the daily log: record, correct and delete entries, keeping every version;
 the child's day for reading. The checks of an entry are in entry_checks.py, its rows and
-versions in entry_rows.py, incidents and their receipts in incidents.py."""
+versions in entry_rows.py, incidents and their receipts in incidents.py. Each change is
+recorded as DayEntryChanged (app.daybook.events); live.py tells the child's day after commit."""
 
 from __future__ import annotations
 
-import logging
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -12,40 +12,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import events
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
-from app.daybook import kinds
-from app.daybook.entry_checks import check_times, clean_entry, place_of, resolve_given_by
-from app.daybook.entry_rows import entry_row, insert_entries, snapshot, version_row
-from app.daybook.incidents import notify_incident
+from app.daybook.events import DayEntryChanged
 from app.daybook.models import DayEntry, DayEntryVersion
 from app.daybook.policies import can_read_child_day, can_write_entries, visible_day_entries
+from app.daybook.service import kinds
+from app.daybook.service.entry_checks import check_times, clean_entry, place_of, resolve_given_by
+from app.daybook.service.entry_rows import entry_row, insert_entries, snapshot, version_row
+from app.daybook.service.incidents import notify_incident
 from app.db import utcnow, write_transaction
 from app.institutions.models import Child
-from app.realtime import Broker
-
-log = logging.getLogger(__name__)
 
 MAX_RANGE_DAYS = 31
-
-
-def channel(child_id: uuid.UUID) -> str:
-    """The broker channel of a child's day: entries and visible photos (gallery) meet here."""
-    return f"child-day:{child_id}"
-
-
-async def publish(
-    broker: Broker | None, child_id: uuid.UUID, kind: str, ids: list[uuid.UUID]
-) -> None:
-    """After commit: tell subscribers of the child's day; a broker failure never undoes a
-    committed write (delivery is best effort, apps re-read on reconnect)."""
-    if broker is None:
-        return
-    for id_ in ids:
-        try:
-            await broker.publish(channel(child_id), {"kind": kind, "id": str(id_)})
-        except Exception:
-            log.warning("could not publish %s %s", kind, id_, exc_info=True)
 
 
 async def _writable_child(db: AsyncSession, actor: Actor, child_id: uuid.UUID) -> Child:
@@ -62,7 +42,6 @@ async def record_entry(
     *,
     db: AsyncSession,
     actor: Actor,
-    broker: Broker | None,
     child_id: uuid.UUID,
     day: date,
     at: datetime,
@@ -97,9 +76,13 @@ async def record_entry(
         await insert_entries(db, [row], actor.user_id)
         if kind == "incident":
             await notify_incident(db, actor, row)
-    entry = DayEntry(**row)
-    await publish(broker, child.id, "entry", [entry.id])
-    return entry
+        await events.record(
+            db,
+            DayEntryChanged(
+                institution_id=row["institution_id"], child_id=row["child_id"], entry_id=row["id"]
+            ),
+        )
+    return DayEntry(**row)
 
 
 async def _writable_entry(db: AsyncSession, actor: Actor, entry_id: uuid.UUID) -> DayEntry:
@@ -115,7 +98,6 @@ async def correct_entry(
     *,
     db: AsyncSession,
     actor: Actor,
-    broker: Broker | None,
     entry_id: uuid.UUID,
     at: datetime,
     kind: str,
@@ -154,7 +136,12 @@ async def correct_entry(
         )
         if kind == "incident":
             await notify_incident(db, actor, entry)
-    await publish(broker, entry.child_id, "entry", [entry.id])
+        await events.record(
+            db,
+            DayEntryChanged(
+                institution_id=entry.institution_id, child_id=entry.child_id, entry_id=entry.id
+            ),
+        )
     return entry
 
 
@@ -165,9 +152,7 @@ def _as_dict(entry: DayEntry) -> dict[str, Any]:
     }
 
 
-async def delete_entry(
-    *, db: AsyncSession, actor: Actor, broker: Broker | None, entry_id: uuid.UUID
-) -> DayEntry:
+async def delete_entry(*, db: AsyncSession, actor: Actor, entry_id: uuid.UUID) -> DayEntry:
     """Take an entry out of the child's day; its history (and the deletion) stay."""
     async with write_transaction(db):
         entry = await _writable_entry(db, actor, entry_id)
@@ -182,7 +167,12 @@ async def delete_entry(
                 )
             )
         )
-    await publish(broker, entry.child_id, "entry", [entry.id])
+        await events.record(
+            db,
+            DayEntryChanged(
+                institution_id=entry.institution_id, child_id=entry.child_id, entry_id=entry.id
+            ),
+        )
     return entry
 
 

@@ -12,15 +12,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import events
 from app.core.actor import Actor
 from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.pagination import Page, check_page_size, paginate
 from app.db import write_transaction
 from app.files.models import StoredFile
 from app.files.service import uploads as files
-from app.gallery.consent import effective_consents
+from app.gallery.events import PhotoShared
 from app.gallery.models import Photo, PhotoChild
 from app.gallery.policies import can_manage_photos, visible_photos
+from app.gallery.service.consent import effective_consents
 from app.institutions.models import Child, Group, Institution
 
 MAX_CAPTION = 1000
@@ -35,7 +37,7 @@ class NoPhotoConsent(DomainError):
 
 @dataclass(frozen=True)
 class PhotoChange:
-    """What a mutation did: the photo, and the children newly shown on it (for events)."""
+    """What a mutation did: the photo, and the children newly shown on it."""
 
     photo: Photo
     newly_tagged: list[uuid.UUID]
@@ -52,6 +54,17 @@ def _clean_caption(caption: str) -> str:
     if len(cleaned) > MAX_CAPTION:
         raise ValidationFailed("too_long", field="caption", max=MAX_CAPTION)
     return cleaned
+
+
+async def _shared(db: AsyncSession, photo: Photo, children: list[uuid.UUID]) -> None:
+    """Tell the others (after commit) which children the photo newly shows."""
+    if children:
+        await events.record(
+            db,
+            PhotoShared(
+                institution_id=photo.institution_id, photo_id=photo.id, child_ids=tuple(children)
+            ),
+        )
 
 
 async def _managed_group(db: AsyncSession, actor: Actor, group_id: uuid.UUID) -> Group:
@@ -134,6 +147,7 @@ async def add_photo(
             PhotoChild(photo_id=photo.id, child_id=c, institution_id=group.institution_id)
             for c in tagged
         )
+        await _shared(db, photo, tagged)
     return PhotoChange(photo=photo, newly_tagged=tagged)
 
 
@@ -185,6 +199,7 @@ async def update_photo(
                 PhotoChild(photo_id=photo.id, child_id=c, institution_id=photo.institution_id)
                 for c in added
             )
+            await _shared(db, photo, added)
     return PhotoChange(photo=photo, newly_tagged=added)
 
 

@@ -7,8 +7,8 @@ import uuid
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import service as accounts
 from app.accounts.models import User
+from app.accounts.service import auth as accounts
 from app.config import Settings
 from app.core.actor import Actor
 from app.core.errors import Conflict, NotFound, ValidationFailed
@@ -22,7 +22,7 @@ from app.institutions.models import (
     StaffMembership,
 )
 from app.institutions.policies import require_admin
-from app.institutions.service import (
+from app.institutions.service.lookups import (
     active_group_in,
     admin_child,
     get_row,

@@ -11,17 +11,17 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attendance.models import Absence
+from app.core import events
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
-from app.daybook import kinds
-from app.daybook.entry_checks import check_times, clean_entry, place_of, resolve_given_by
-from app.daybook.entry_rows import entry_row, insert_entries
+from app.daybook.events import DayEntryChanged
 from app.daybook.models import DayEntry
 from app.daybook.policies import can_write_entries
-from app.daybook.service import publish
+from app.daybook.service import kinds
+from app.daybook.service.entry_checks import check_times, clean_entry, place_of, resolve_given_by
+from app.daybook.service.entry_rows import entry_row, insert_entries
 from app.db import utcnow, write_transaction
 from app.institutions.models import Child, Group
-from app.realtime import Broker
 
 MAX_EXCEPTIONS = 100
 
@@ -48,7 +48,6 @@ async def record_group_entries(
     *,
     db: AsyncSession,
     actor: Actor,
-    broker: Broker | None,
     group_id: uuid.UUID,
     day: date,
     at: datetime,
@@ -148,9 +147,16 @@ async def record_group_entries(
                 )
             )
         await insert_entries(db, new_rows, actor.user_id)
+        for row in new_rows:
+            await events.record(
+                db,
+                DayEntryChanged(
+                    institution_id=row["institution_id"],
+                    child_id=row["child_id"],
+                    entry_id=row["id"],
+                ),
+            )
     result.entries = [DayEntry(**row) for row in new_rows]
-    for entry in result.entries:
-        await publish(broker, entry.child_id, "entry", [entry.id])
     return result
 
 

@@ -1,8 +1,11 @@
-"""The child-day subscription's re-check: every event is read again as the subscriber, with
-a fresh session and the subscriber's session token checked again (revoked: the end)."""
+"""The child-day channel: what is published on it after commit (the daily log's entries and
+the gallery's photos newly showing a child), and the subscription's re-check: every event is
+read again as the subscriber, with a fresh session and the subscriber's session token checked
+again (revoked: the end). Events carry IDs only."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,13 +14,42 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import service as accounts
+from app.core import events
+from app.daybook.events import DayEntryChanged
 from app.daybook.models import DayEntry
 from app.daybook.policies import visible_day_entries
-from app.daybook.service import readable_child
-from app.gallery import service as gallery
+from app.daybook.service.entries import readable_child
+from app.gallery.events import PhotoShared
 from app.gallery.models import Photo
-from app.institutions import service as institutions
+from app.gallery.service import photos as gallery
+from app.institutions.service import actor as institutions
+
+log = logging.getLogger("seddel.daybook")
+
+
+def channel(child_id: uuid.UUID) -> str:
+    """The broker channel of a child's day: entries and visible photos (gallery) meet here."""
+    return f"child-day:{child_id}"
+
+
+@events.after_commit(DayEntryChanged)
+async def _entry_changed(happened: DayEntryChanged, outside: events.Outside) -> None:
+    await _publish(outside, happened.child_id, "entry", happened.entry_id)
+
+
+@events.after_commit(PhotoShared)
+async def _photo_shared(happened: PhotoShared, outside: events.Outside) -> None:
+    for child_id in happened.child_ids:
+        await _publish(outside, child_id, "photo", happened.photo_id)
+
+
+async def _publish(outside: events.Outside, child_id: uuid.UUID, kind: str, id_: uuid.UUID) -> None:
+    """A broker failure never undoes a committed write (delivery is best effort, apps re-read
+    on reconnect), nor keeps the other children of a photo from hearing of it."""
+    try:
+        await outside.broker.publish(channel(child_id), {"kind": kind, "id": str(id_)})
+    except Exception:
+        log.warning("could not publish %s %s", kind, id_, exc_info=True)
 
 
 @dataclass(frozen=True)
@@ -48,11 +80,9 @@ async def recheck(
         return None
     db: AsyncSession
     async with sessions() as db, db.begin():
-        found = await accounts.authenticate(db=db, token=token)
-        if found is None:
+        actor = await institutions.sign_in(db=db, token=token)
+        if actor is None:
             return None
-        session, user = found
-        actor = await institutions.load_actor(db=db, user=user, session=session)
         if await readable_child(db, actor, child_id) is None:
             return None
         kind, event_id = event.get("kind"), _event_id(event)

@@ -3,8 +3,8 @@
 An admin pairs a tablet: it gets a device session of its own (kind "device", bound to the
 institution through its device row). On a staff tablet, staff switch in with their personal
 PIN: that gives a short "tablet" session of the staff member on that device, so every event
-names the real person and the device. PINs are argon2 hashes, throttled per person and
-per device like logins."""
+names the real person and the device (who is staff there: app.institutions.service.devices).
+PINs are argon2 hashes, throttled per person and per device like logins."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import AuthSession, Device, LoginThrottle, PersonalPin, User
-from app.accounts.service import (
+from app.accounts.service.auth import (
     _new_session,
     _record_failure,
     _throttles,
@@ -28,7 +28,7 @@ from app.accounts.service import (
     hasher_for,
 )
 from app.config import Settings
-from app.core.actor import Actor
+from app.core.actor import Actor, DeviceAccess
 from app.core.errors import InvalidCredentials, NotFound, TooManyAttempts, ValidationFailed
 from app.db import new_id, utcnow, write_transaction
 
@@ -191,39 +191,26 @@ async def verify_pin(
     return matched
 
 
-async def switch_tablet_user(
+async def open_tablet_session(
     *,
     db: AsyncSession,
     settings: Settings,
-    actor: Actor,
-    staff_id: uuid.UUID,
+    device: DeviceAccess,
+    user_id: uuid.UUID,
     pin: str,
 ) -> tuple[str, AuthSession, User]:
-    """On a paired staff tablet, a staff member of its institution switches in with their PIN.
-    Whoever was switched in before on this tablet is switched out."""
-    device = actor.device
-    if device is None or not actor.is_bare_device or device.role != "staff_tablet":
-        raise NotFound(field="staffId")
-    from app.institutions.models import StaffMembership
-
-    staff_user_id = await db.scalar(
-        select(StaffMembership.user_id).where(
-            StaffMembership.id == staff_id,
-            StaffMembership.institution_id == device.institution_id,
-            StaffMembership.is_active.is_(True),
-        )
-    )
-    if staff_user_id is None:
-        raise NotFound(field="staffId")
+    """On a paired staff tablet, a person (a staff member of its institution: the caller,
+    app.institutions.service.devices, checked) switches in with their PIN. Whoever was
+    switched in before on this tablet is switched out."""
     await verify_pin(
         db=db,
         settings=settings,
-        candidates=[staff_user_id],
+        candidates=[user_id],
         pin=pin,
         throttle_keys=[(f"device:{device.device_id}", DEVICE_MAX_FAILURES)],
     )
     async with write_transaction(db):
-        user = await db.get(User, staff_user_id)
+        user = await db.get(User, user_id)
         if user is None or not user.is_active:
             raise NotFound(field="staffId")
         now = utcnow()
@@ -245,6 +232,6 @@ async def switch_tablet_user(
         db.add(session)
     log.info(
         "tablet user switched",
-        extra={"device_id": str(device.device_id), "user_id": str(staff_user_id)},
+        extra={"device_id": str(device.device_id), "user_id": str(user_id)},
     )
     return token, session, user

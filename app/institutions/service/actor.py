@@ -1,38 +1,47 @@
-"""Who asks (load_actor: every role of a user, read once per request) and the lookups and
-input rules the institutions' use cases share.
-The use cases: institution_admin.py, groups.py, children.py, people.py, settings.py."""
+"""Who asks: `sign_in` turns a bearer token into the Actor and scopes the session to exactly
+its tenants (app.root.context, the REST controllers and the live re-checks call it);
+`load_actor` reads every role of a user in two statements."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, String, Uuid, cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.service import auth as accounts
 from app.accounts.models import AuthSession, Device, User
-from app.core import events
 from app.core.actor import Actor, ChildAccess, DeviceAccess
-from app.core.errors import NotFound, ValidationFailed
-from app.db import rescope
-from app.institutions.events import GuardianReachChanged
+from app.db import rescope, scope_to
 from app.institutions.models import (
     AdminMembership,
     Child,
-    Group,
     GuardianLink,
     Institution,
     MunicipalityAdmin,
     StaffGroup,
     StaffMembership,
 )
-from app.institutions.policies import require_admin
+
+
+async def sign_in(*, db: AsyncSession, token: str) -> Actor | None:
+    """The actor behind a bearer token (None: unknown, revoked or expired), with the session
+    scoped to exactly the actor's tenants from here on: the one place a request's tenant
+    scope is set."""
+    found = await accounts.authenticate(db=db, token=token)
+    if found is None:
+        return None
+    session, user = found
+    actor = await load_actor(db=db, user=user, session=session)
+    await scope_to(db, actor)
+    return actor
 
 
 async def load_actor(*, db: AsyncSession, user: User, session: AuthSession | None) -> Actor:
-    """Everything the rules need to know about who asks: two queries, whatever the family."""
+    """Everything the rules need to know about who asks: two queries, whatever the family.
+    Reading them scopes the session to the user's own membership rows, then to the tenants
+    those name (for the groups and children); the caller scopes to the Actor (`sign_in`)."""
     await rescope(db, institution_ids=(), user_id=user.id)  # own membership rows only
     memberships = (await db.execute(_memberships(user.id))).all()
     admin_of = {row.institution_id for row in memberships if row.kind == "admin"}
@@ -51,16 +60,11 @@ async def load_actor(*, db: AsyncSession, user: User, session: AuthSession | Non
     groups_staffed = {row.id for row in rows if row.kind == "group"}
     child_groups = {row.id: row.group_id for row in rows if row.kind == "child"}
     municipality_institutions = {row.id for row in rows if row.kind == "institution"}
-    if municipality_institutions:
-        await rescope(db, institution_ids=tenants | municipality_institutions, user_id=user.id)
     device = None
     if session is not None and session.device_id is not None:
         device = await _device(db, session)
         if device is None:
             return _nobody(user, session)
-        if session.kind == "device":
-            # The device itself: its institution's scope, and no role at all.
-            await rescope(db, institution_ids={device.institution_id}, user_id=user.id)
     return Actor(
         user_id=user.id,
         name=user.name,
@@ -182,59 +186,3 @@ def _details(
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else union_all(*parts)
-
-
-# --- shared by the use cases -----------------------------------------------------------
-
-
-async def institution_today(db: AsyncSession, institution_id: uuid.UUID) -> date:
-    """ "Today" where the institution is, not where the server is."""
-    institution: Institution = await get_row(db, Institution, institution_id, "institutionId")
-    return datetime.now(ZoneInfo(institution.timezone)).date()
-
-
-async def get_row(db: AsyncSession, model: Any, id_: uuid.UUID, field: str) -> Any:
-    row = await db.get(model, id_)
-    if row is None:
-        raise NotFound(field=field)
-    return row
-
-
-async def admin_group(db: AsyncSession, actor: Actor, group_id: uuid.UUID, field: str) -> Group:
-    group: Group = await get_row(db, Group, group_id, field)
-    require_admin(actor, group.institution_id, field=field)
-    return group
-
-
-async def admin_child(db: AsyncSession, actor: Actor, child_id: uuid.UUID) -> Child:
-    child: Child = await get_row(db, Child, child_id, "childId")
-    require_admin(actor, child.institution_id, field="childId")
-    return child
-
-
-async def guardian_reach_changed(
-    db: AsyncSession,
-    institution_id: uuid.UUID,
-    child_ids: list[uuid.UUID],
-    user_id: uuid.UUID | None = None,
-) -> None:
-    """After a child moved or left, or a guardian link ended or lost access, in the same
-    transaction: the slices that follow a guardian's reach (messaging participation) react."""
-    await db.flush()
-    await events.record(
-        db,
-        GuardianReachChanged(
-            institution_id=institution_id, child_ids=tuple(child_ids), user_id=user_id
-        ),
-    )
-
-
-async def active_group_in(
-    db: AsyncSession, institution_id: uuid.UUID, group_id: uuid.UUID, field: str
-) -> Group:
-    group = await db.get(Group, group_id)
-    if group is None or group.institution_id != institution_id:
-        raise NotFound(field=field)
-    if not group.is_active:
-        raise ValidationFailed("group_inactive", field=field)
-    return group

@@ -1,5 +1,5 @@
-"""GraphQL surface of the institution's devices: pairing staff tablets and kiosks, personal
-PINs, and a staff member switching in on a paired tablet."""
+"""GraphQL surface of the institution's devices: pairing staff tablets and kiosks, and a staff
+member switching in on a paired tablet (one's personal PIN: app.accounts.api.pins)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from enum import Enum
 from typing import Annotated, Union
 
 import strawberry
-from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
-from app.accounts import devices as device_service
 from app.accounts import models as account_models
+from app.accounts.service import devices as device_service
 from app.api.errors import (
     InvalidCredentialsError,
     NotFoundError,
@@ -23,7 +22,7 @@ from app.api.errors import (
 )
 from app.api.ids import decode, plain_uuid
 from app.api.permissions import IsAuthenticated
-from app.institutions.models import StaffMembership
+from app.institutions.service import devices as institution_devices
 
 
 @strawberry.enum
@@ -65,11 +64,6 @@ class TabletUserSwitched:
 
 
 @strawberry.type
-class PinSet:
-    ok: bool = True
-
-
-@strawberry.type
 class TabletStaffMember:
     staff_id: strawberry.ID
     name: str
@@ -82,9 +76,6 @@ DeviceResult = Annotated[Union[Device, NotFoundError], strawberry.union("DeviceR
 SwitchTabletUserResult = Annotated[
     Union[TabletUserSwitched, InvalidCredentialsError, TooManyAttemptsError, NotFoundError],
     strawberry.union("SwitchTabletUserResult"),
-]
-SetPinResult = Annotated[
-    Union[PinSet, ValidationError, NotFoundError], strawberry.union("SetPinResult")
 ]
 
 
@@ -104,21 +95,9 @@ class DeviceQueries:
         description="On a paired staff tablet: who can switch in (the institution's staff).",
     )
     async def tablet_staff(self, info: Info) -> list[TabletStaffMember]:
-        actor = await info.context.require_actor()
-        device = actor.device
-        if device is None or not actor.is_bare_device or device.role != "staff_tablet":
-            return []
-        rows = (
-            await info.context.db.execute(
-                select(StaffMembership.id, account_models.User.name)
-                .join(account_models.User, account_models.User.id == StaffMembership.user_id)
-                .where(
-                    StaffMembership.institution_id == device.institution_id,
-                    StaffMembership.is_active.is_(True),
-                )
-                .order_by(account_models.User.name, StaffMembership.id)
-            )
-        ).all()
+        rows = await institution_devices.tablet_staff(
+            db=info.context.db, actor=await info.context.require_actor()
+        )
         return [
             TabletStaffMember(
                 staff_id=strawberry.ID(relay.to_base64("StaffMember", row.id)), name=row.name
@@ -157,20 +136,9 @@ class DeviceMutations:
         )
         return Device.of(row)
 
-    @strawberry.mutation(
-        permission_classes=[IsAuthenticated],
-        description="Set your personal PIN (4-8 digits) for staff tablets and the kiosk.",
-    )
-    @errors_as_data
-    async def set_personal_pin(self, info: Info, pin: str) -> SetPinResult:
-        await device_service.set_pin(
-            db=info.context.db,
-            settings=info.context.settings,
-            actor=await info.context.require_actor(),
-            pin=pin,
-        )
-        return PinSet()
 
+@strawberry.type
+class TabletMutations:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
         description="On a paired staff tablet: a staff member switches in with their PIN.",
@@ -179,7 +147,7 @@ class DeviceMutations:
     async def switch_tablet_user(
         self, info: Info, staff_id: strawberry.ID, pin: str
     ) -> SwitchTabletUserResult:
-        token, session, user = await device_service.switch_tablet_user(
+        token, session, user = await institution_devices.switch_tablet_user(
             db=info.context.db,
             settings=info.context.settings,
             actor=await info.context.require_actor(),

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import write_transaction
 from app.files.service import uploads as files
 from app.gallery.models import Photo
-from app.gallery.service import delete_photos_returning_keys
-from app.institutions.settings import institution_settings, months_before
+from app.gallery.service.photos import delete_photos_returning_keys
+from app.institutions.service.settings import institution_settings, months_before
 from app.storage import ObjectStorage
 
 BATCH = 500
