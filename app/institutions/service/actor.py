@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import Boolean, String, Uuid, cast, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.service import auth as accounts
 from app.accounts.models import AuthSession, Device, User
+from app.accounts.service import auth as accounts
 from app.core.actor import Actor, ChildAccess, DeviceAccess
 from app.db import rescope, scope_to
 from app.institutions.models import (
