@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.announcements.retention import purge_expired_announcements
-from app.attendance.jobs import nightly as attendance_nightly
+from app.attendance.presence.service.jobs import nightly as attendance_nightly
 from app.config import Settings
 from app.core.system_scope import institution_ids, institution_session
 from app.db import RequestSession, utcnow, write_transaction
