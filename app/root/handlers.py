@@ -3,4 +3,6 @@ reaches the slices that react. app.server and app.cli import this before any use
 
 from __future__ import annotations
 
+import app.attendance.plans.service.entries  # PickupPersonWithdrawn -> the plans naming them go
+import app.attendance.presence.service.live  # DayChanged -> tablets' and guardians' channels
 import app.messaging.membership  # noqa: F401  GuardianReachChanged -> threads' participation

@@ -1,6 +1,6 @@
 """Use cases of absence: sickness (open until reported well), vacation and other absence.
-Each write returns, besides its row, the change of today's plan to publish after the commit
-(None when the period does not touch today)."""
+A write whose period touches today records that the child's day changed (events.DayChanged),
+which the tablets hear of after the commit."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attendance.absences.models import Absence
-from app.attendance.presence.service.live import DayChanged
+from app.attendance.events import DayChanged
+from app.core import events
 from app.core.actor import Actor
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.db import write_transaction
@@ -46,8 +47,9 @@ def _covers(from_day: date, until_day: date | None, day: date) -> bool:
     return from_day <= day and (until_day is None or day <= until_day)
 
 
-def _changed(child: Child, touches_today: bool) -> DayChanged | None:
-    return DayChanged(child.id, child.group_id, "absence") if touches_today else None
+async def _tell(db: AsyncSession, child: Child, touches_today: bool) -> None:
+    if touches_today:
+        await events.record(db, DayChanged(child.id, child.group_id, "absence"))
 
 
 async def _overlapping(
@@ -71,7 +73,7 @@ async def register_absence(
     from_day: date,
     until_day: date | None = None,
     note: str = "",
-) -> tuple[Absence, DayChanged | None]:
+) -> Absence:
     """Register an absence; sickness may be left open until the child is reported well."""
     if kind not in KINDS:
         raise ValidationFailed("invalid_absence_kind", field="kind")
@@ -102,7 +104,8 @@ async def register_absence(
             registered_by=actor.user_id,
         )
         db.add(absence)
-    return absence, _changed(child, _covers(from_day, until_day, today))
+        await _tell(db, child, _covers(from_day, until_day, today))
+    return absence
 
 
 async def _own_absence(
@@ -117,7 +120,7 @@ async def _own_absence(
 
 async def report_well(
     *, db: AsyncSession, actor: Actor, absence_id: uuid.UUID, back_on: date
-) -> tuple[Absence, DayChanged | None]:
+) -> Absence:
     """End an open sickness: the child comes back on `back_on`."""
     async with write_transaction(db):
         absence, child = await _own_absence(db, actor, absence_id)
@@ -127,19 +130,17 @@ async def report_well(
             raise ValidationFailed("period_order", field="backOn")
         absence.until_day = back_on - timedelta(days=1)
         # Open, it covered today from its first day on; today's row shows its end either way.
-        touches_today = absence.from_day <= await _today(db, child)
-    return absence, _changed(child, touches_today)
+        await _tell(db, child, absence.from_day <= await _today(db, child))
+    return absence
 
 
-async def cancel_absence(
-    *, db: AsyncSession, actor: Actor, absence_id: uuid.UUID
-) -> DayChanged | None:
+async def cancel_absence(*, db: AsyncSession, actor: Actor, absence_id: uuid.UUID) -> None:
     """Withdraw an absence registered by mistake."""
     async with write_transaction(db):
         absence, child = await _own_absence(db, actor, absence_id)
         touches_today = _covers(absence.from_day, absence.until_day, await _today(db, child))
         await db.delete(absence)
-    return _changed(child, touches_today)
+        await _tell(db, child, touches_today)
 
 
 async def absences(

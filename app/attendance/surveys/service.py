@@ -13,9 +13,10 @@ from datetime import date, time, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.attendance.presence.service.live import DayChanged
+from app.attendance.events import DayChanged
 from app.attendance.service.hours import DayClosed, DayInPast, check_times, local_now, opening_span
 from app.attendance.surveys.models import VacationAnswer, VacationSurvey
+from app.core import events
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.core.values import clean_name
@@ -135,10 +136,10 @@ async def answer(
     survey_id: uuid.UUID,
     child_id: uuid.UUID,
     days: Sequence[DayAnswer],
-) -> tuple[list[VacationAnswer], DayChanged | None]:
+) -> list[VacationAnswer]:
     """Answer (or change the answer) for some days; guardians until the deadline, staff on
-    their behalf also after it. Returns all of the child's answers to the survey and, when
-    today is among the days, the change to publish after the commit."""
+    their behalf also after it. Returns all of the child's answers to the survey; when today
+    is among the days, the tablets hear of it after the commit."""
     if not days:
         raise ValidationFailed("required", field="days")
     if len({d.day for d in days}) != len(days):
@@ -200,12 +201,9 @@ async def answer(
             row.pickup = given.pickup if given.coming else None
             row.answered_by = actor.user_id
         today = local_now(institution).date()
-    changed = (
-        DayChanged(child.id, child.group_id, "plan")
-        if any(given.day == today for given in days)
-        else None
-    )
-    return sorted(existing.values(), key=lambda a: a.day), changed
+        if any(given.day == today for given in days):
+            await events.record(db, DayChanged(child.id, child.group_id, "plan"))
+    return sorted(existing.values(), key=lambda a: a.day)
 
 
 async def answers_of(

@@ -14,7 +14,6 @@ from app.api.permissions import IsAuthenticated
 from app.attendance.absences import service as absence_service
 from app.attendance.absences.api.types import Absence, AbsenceKind, AbsenceResult
 from app.attendance.api.types import AttendanceDone, AttendanceDoneResult
-from app.attendance.presence.service import live
 
 
 @strawberry.type
@@ -49,7 +48,7 @@ class AbsenceMutations:
         until_day: dt.date | None = None,
         note: str = "",
     ) -> AbsenceResult:
-        row, changed = await absence_service.register_absence(
+        row = await absence_service.register_absence(
             db=info.context.db,
             actor=await info.context.require_actor(),
             child_id=decode(child_id, "Child", field="childId"),
@@ -58,7 +57,6 @@ class AbsenceMutations:
             until_day=until_day,
             note=note,
         )
-        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return Absence.of(row)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
@@ -66,22 +64,20 @@ class AbsenceMutations:
     async def report_well(
         self, info: Info, absence_id: strawberry.ID, back_on: dt.date
     ) -> AbsenceResult:
-        row, changed = await absence_service.report_well(
+        row = await absence_service.report_well(
             db=info.context.db,
             actor=await info.context.require_actor(),
             absence_id=plain_uuid(absence_id, field="absenceId"),
             back_on=back_on,
         )
-        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return Absence.of(row)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
     async def cancel_absence(self, info: Info, absence_id: strawberry.ID) -> AttendanceDoneResult:
-        changed = await absence_service.cancel_absence(
+        await absence_service.cancel_absence(
             db=info.context.db,
             actor=await info.context.require_actor(),
             absence_id=plain_uuid(absence_id, field="absenceId"),
         )
-        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return AttendanceDone()

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.attendance.events import PickupPersonWithdrawn
 from app.attendance.pickup.models import PickupCodeword, PickupPerson
 from app.attendance.pickup.policies import (
     can_manage_pickup,
@@ -16,7 +17,7 @@ from app.attendance.pickup.policies import (
     visible_pickup_persons,
 )
 from app.attendance.pickup.service.photos import forget_file
-from app.attendance.plans.service.entries import clear_plans_naming
+from app.core import events
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.core.values import clean_name
@@ -120,11 +121,12 @@ async def update_pickup_person(
 async def remove_pickup_person(
     *, db: AsyncSession, actor: Actor, person_id: uuid.UUID
 ) -> list[str]:
-    """Withdraw an authorisation; returns the photo's object keys, to delete after commit."""
+    """Withdraw an authorisation (the plans naming the person go too, each with a trace in
+    the plan's history); returns the photo's object keys, to delete after commit."""
     async with write_transaction(db):
         person = await _managed_person(db, actor, person_id)
         photo = person.photo_file_id
-        await clear_plans_naming(db, actor, person, reason="pickup_person_removed")
+        await events.record(db, PickupPersonWithdrawn(person.id, withdrawn_by=actor.user_id))
         await db.flush()
         await db.delete(person)
         await db.flush()

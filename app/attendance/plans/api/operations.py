@@ -25,7 +25,6 @@ from app.attendance.plans.api.types import (
 from app.attendance.plans.service import entries as plans
 from app.attendance.plans.service import leaving as plan_leaving
 from app.attendance.plans.service import reads
-from app.attendance.presence.service import live
 from app.institutions import loaders as institution_loaders
 
 PickupPlanResult = Annotated[
@@ -119,13 +118,12 @@ class PlanMutations:
     async def set_pickup_plan(
         self, info: Info, child_id: strawberry.ID, input: PickupPlanInput
     ) -> PickupPlanResult:
-        row, changed = await plans.set_plan(
+        row = await plans.set_plan(
             db=info.context.db,
             actor=await info.context.require_actor(),
             child_id=_child(child_id),
             plan=input.to_domain(),
         )
-        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return PickupPlanEntryNode.of(row)
 
     @strawberry.mutation(
@@ -134,12 +132,11 @@ class PlanMutations:
     )
     @errors_as_data
     async def clear_pickup_plan(self, info: Info, entry_id: strawberry.ID) -> AttendanceDoneResult:
-        changed = await plans.clear_plan(
+        await plans.clear_plan(
             db=info.context.db,
             actor=await info.context.require_actor(),
             entry_id=decode(entry_id, "PickupPlanEntry", field="entryId"),
         )
-        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return AttendanceDone()
 
     @strawberry.mutation(
@@ -150,13 +147,12 @@ class PlanMutations:
     async def answer_pickup_companion(
         self, info: Info, entry_id: strawberry.ID, accept: bool
     ) -> PickupPlanResult:
-        row, changed = await plan_leaving.answer_companion(
+        row = await plan_leaving.answer_companion(
             db=info.context.db,
             actor=await info.context.require_actor(),
             entry_id=decode(entry_id, "PickupPlanEntry", field="entryId"),
             accept=accept,
         )
-        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return PickupPlanEntryNode.of(row)
 
     @strawberry.mutation(
@@ -167,14 +163,13 @@ class PlanMutations:
     async def set_go_home_alone(
         self, info: Info, child_id: strawberry.ID, allowed: bool, note: str = ""
     ) -> GoHomeAloneResult:
-        row, changed = await plan_leaving.set_go_home_alone(
+        row = await plan_leaving.set_go_home_alone(
             db=info.context.db,
             actor=await info.context.require_actor(),
             child_id=_child(child_id),
             allowed=allowed,
             note=note,
         )
-        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return GoHomeAlonePermission.of(row)
 
     @strawberry.mutation(
@@ -185,11 +180,10 @@ class PlanMutations:
     async def send_child_home(
         self, info: Info, child_id: strawberry.ID, reason: str
     ) -> PickupPlanResult:
-        row, changed = await plan_leaving.send_child_home(
+        row = await plan_leaving.send_child_home(
             db=info.context.db,
             actor=await info.context.require_actor(),
             child_id=_child(child_id),
             reason=reason,
         )
-        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return PickupPlanEntryNode.of(row)

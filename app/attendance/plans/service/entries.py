@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.attendance.events import PickupPersonWithdrawn
 from app.attendance.pickup.models import PickupPerson
 from app.attendance.plans.models import GoHomeAlonePermission, PickupPlan
 from app.attendance.plans.policies import can_plan_for
@@ -24,11 +25,10 @@ from app.attendance.plans.service.rules import (
     NotAPickupPerson,
     Place,
     applies_today,
-    changed_today,
     guard_today,
     place_of,
+    tell_today,
 )
-from app.attendance.presence.service.live import DayChanged
 from app.attendance.service.hours import (
     DayClosed,
     DayInPast,
@@ -36,6 +36,7 @@ from app.attendance.service.hours import (
     open_span_on,
     opening_span,
 )
+from app.core import events
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.db import write_transaction
@@ -142,10 +143,10 @@ async def _how(db: AsyncSession, place: Place, plan: PlanInput) -> dict[str, Any
 
 async def set_plan(
     *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, plan: PlanInput
-) -> tuple[PickupPlan, DayChanged | None]:
+) -> PickupPlan:
     """Set a date's plan or a weekday's default (custody guardians; staff of the child).
-    A new "goes home with" request tells the other child's custody guardians. Returns the
-    entry and, when it is today's plan, the change to publish after the commit."""
+    A new "goes home with" request tells the other child's custody guardians; a change of
+    today's plan, the tablets (after the commit)."""
     note = plan.note.strip()
     if len(note) > MAX_NOTE:
         raise ValidationFailed("too_long", field="note", max=MAX_NOTE)
@@ -188,10 +189,14 @@ async def set_plan(
             row.companion_answered_by = row.companion_answered_at = None
         row.updated_by = actor.user_id
         await db.flush()
-        change = log_change(db, actor, row, "set", await snapshot(db, row), after_cutoff=late)
+        change = log_change(
+            db, actor.user_id, row, "set", await snapshot(db, row), after_cutoff=late
+        )
         if row.companion_child_id is not None and not keep_answer:
             await plan_notices.notify_companion_request(db, actor, row, change)
-    return row, changed_today(place) if affects_today else None
+        if affects_today:
+            await tell_today(db, place)
+    return row
 
 
 async def _visible_entry(db: AsyncSession, actor: Actor, entry_id: uuid.UUID) -> PickupPlan:
@@ -201,9 +206,9 @@ async def _visible_entry(db: AsyncSession, actor: Actor, entry_id: uuid.UUID) ->
     return row
 
 
-async def clear_plan(*, db: AsyncSession, actor: Actor, entry_id: uuid.UUID) -> DayChanged | None:
+async def clear_plan(*, db: AsyncSession, actor: Actor, entry_id: uuid.UUID) -> None:
     """Remove a date's override (the weekly default applies again) or a weekly default.
-    Returns the change to publish after the commit when it was today's plan."""
+    When it was today's plan, the tablets hear of it after the commit."""
     async with write_transaction(db):
         row = await _visible_entry(db, actor, entry_id)
         place = await place_of(db, actor, row.child_id)
@@ -211,17 +216,20 @@ async def clear_plan(*, db: AsyncSession, actor: Actor, entry_id: uuid.UUID) -> 
             raise DayInPast("plan_day_past", field="entryId")
         affects_today = await applies_today(db, place, day=row.day, weekday=row.weekday)
         late = await guard_today(db, place, affects_today=affects_today, new_pickup=None)
-        log_change(db, actor, row, "cleared", await snapshot(db, row), after_cutoff=late)
+        log_change(db, actor.user_id, row, "cleared", await snapshot(db, row), after_cutoff=late)
         await db.delete(row)
-    return changed_today(place) if affects_today else None
+        if affects_today:
+            await tell_today(db, place)
 
 
-async def clear_plans_naming(
-    db: AsyncSession, actor: Actor, person: PickupPerson, *, reason: str
-) -> None:
+@events.on(PickupPersonWithdrawn)
+async def clear_plans_naming(db: AsyncSession, withdrawn: PickupPersonWithdrawn) -> None:
     """A pickup person withdrawn: the plans naming them go (the database would cascade them
     silently), each logged in the history with the reason."""
-    rows = await db.scalars(select(PickupPlan).where(PickupPlan.pickup_person_id == person.id))
+    rows = await db.scalars(
+        select(PickupPlan).where(PickupPlan.pickup_person_id == withdrawn.person_id)
+    )
     for row in rows.all():
-        log_change(db, actor, row, "cleared", {**await snapshot(db, row), "reason": reason})
+        details = {**await snapshot(db, row), "reason": "pickup_person_removed"}
+        log_change(db, withdrawn.withdrawn_by, row, "cleared", details)
         await db.delete(row)

@@ -3,6 +3,7 @@ it when (and whether after the cut-off)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import time
 from typing import Any
 
@@ -11,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.models import User
 from app.attendance.pickup.models import PickupPerson
 from app.attendance.plans.models import PickupPlan, PickupPlanChange
-from app.core.actor import Actor
 from app.db import new_id
 from app.institutions.models import Child
 
@@ -40,7 +40,7 @@ async def snapshot(db: AsyncSession, row: PickupPlan) -> dict[str, Any]:
 
 def log_change(
     db: AsyncSession,
-    actor: Actor,
+    changed_by: uuid.UUID,
     row: PickupPlan,
     action: str,
     details: dict[str, Any],
@@ -56,7 +56,7 @@ def log_change(
         action=action,
         details=details,
         after_cutoff=after_cutoff,
-        changed_by=actor.user_id,
+        changed_by=changed_by,
     )
     db.add(change)
     return change

@@ -18,10 +18,9 @@ from app.attendance.plans.service.rules import (
     MAX_NOTE,
     Place,
     applies_today,
-    changed_today,
     place_of,
+    tell_today,
 )
-from app.attendance.presence.service.live import DayChanged
 from app.attendance.service import clock
 from app.attendance.service.hours import local_now
 from app.core.actor import Actor
@@ -33,10 +32,9 @@ from app.institutions.models import Child, Institution
 
 async def answer_companion(
     *, db: AsyncSession, actor: Actor, entry_id: uuid.UUID, accept: bool
-) -> tuple[PickupPlan, DayChanged | None]:
+) -> PickupPlan:
     """The companion child's custody guardian accepts or declines "goes home with my child";
-    the requesting child's guardians are told. Returns the entry and, when it is today's
-    plan, the change to publish after the commit."""
+    the requesting child's guardians are told, and the tablets when it is today's plan."""
     async with write_transaction(db):
         row = await db.get(PickupPlan, entry_id)
         if (
@@ -50,7 +48,7 @@ async def answer_companion(
         row.companion_answered_at = clock.now()
         change = log_change(
             db,
-            actor,
+            actor.user_id,
             row,
             "companion_accepted" if accept else "companion_declined",
             await snapshot(db, row),
@@ -61,16 +59,17 @@ async def answer_companion(
         institution = await db.get(Institution, row.institution_id)
         assert child is not None and institution is not None
         place = Place(child, institution, local_now(institution), is_staff=False)
-        affects_today = await applies_today(db, place, day=row.day, weekday=row.weekday)
-    return row, changed_today(place) if affects_today else None
+        if await applies_today(db, place, day=row.day, weekday=row.weekday):
+            await tell_today(db, place)
+    return row
 
 
 async def set_go_home_alone(
     *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, allowed: bool, note: str = ""
-) -> tuple[GoHomeAlonePermission | None, DayChanged | None]:
+) -> GoHomeAlonePermission | None:
     """A custody guardian allows (or withdraws) going home alone; withdrawing removes the
-    coming plans that relied on it. Returns the permission and, when today's plan went with
-    it, the change to publish after the commit."""
+    coming plans that relied on it (the tablets hear of it when today's plan went with it).
+    Returns the permission, None once withdrawn."""
     if len(note.strip()) > 500:
         raise ValidationFailed("too_long", field="note", max=500)
     if not can_manage_pickup(actor, child_id):
@@ -85,7 +84,7 @@ async def set_go_home_alone(
                 )
                 db.add(existing)
             existing.granted_by, existing.note = actor.user_id, note.strip()
-            return existing, None
+            return existing
         if existing is not None:
             await db.delete(existing)
         relying = await db.scalars(
@@ -100,20 +99,20 @@ async def set_go_home_alone(
             affects_today = affects_today or await applies_today(
                 db, place, day=row.day, weekday=row.weekday
             )
-            log_change(
-                db, actor, row, "cleared", {**await snapshot(db, row), "reason": "alone_withdrawn"}
-            )
+            details = {**await snapshot(db, row), "reason": "alone_withdrawn"}
+            log_change(db, actor.user_id, row, "cleared", details)
             await db.delete(row)
-        return None, changed_today(place) if affects_today else None
+        if affects_today:
+            await tell_today(db, place)
+        return None
 
 
 async def send_child_home(
     *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, reason: str
-) -> tuple[PickupPlan, DayChanged]:
+) -> PickupPlan:
     """Staff send a child home today (sick, say): today's plan says so, with the reason, and
     the child's guardians are notified at once (outbox, in this transaction; the reason is
-    not in it). The caller publishes the returned change after the commit, so the group's
-    tablets and the guardians' apps update."""
+    not in it). After the commit the group's tablets and the guardians' apps hear of it."""
     cleaned = clean_name(reason, "reason", MAX_NOTE)
     async with write_transaction(db):
         place = await place_of(db, actor, child_id, staff_only=True)
@@ -137,7 +136,8 @@ async def send_child_home(
         row.updated_by = actor.user_id
         await db.flush()
         change = log_change(
-            db, actor, row, "sent_home", {**await snapshot(db, row), "reason": cleaned}
+            db, actor.user_id, row, "sent_home", {**await snapshot(db, row), "reason": cleaned}
         )
         await plan_notices.notify_sent_home(db, actor, row, change)
-    return row, changed_today(place, "sent_home", guardians=True)
+        await tell_today(db, place, "sent_home", guardians=True)
+    return row

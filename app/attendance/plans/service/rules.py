@@ -11,10 +11,11 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.attendance.events import DayChanged
 from app.attendance.plans.models import PickupPlan
 from app.attendance.plans.policies import can_plan_for
-from app.attendance.presence.service.live import DayChanged
 from app.attendance.service.hours import local_now, opening_span
+from app.core import events
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.institutions.models import Child, Institution
@@ -97,8 +98,14 @@ async def applies_today(
     )
 
 
-def changed_today(place: Place, kind: str = "plan", *, guardians: bool = False) -> DayChanged:
-    return DayChanged(place.child.id, place.child.group_id, kind, guardians=guardians)
+async def tell_today(
+    db: AsyncSession, place: Place, kind: str = "plan", *, guardians: bool = False
+) -> None:
+    """Record that the child's day changed: the tablets (and, with `guardians`, the child's
+    guardians) hear of it after the commit."""
+    await events.record(
+        db, DayChanged(place.child.id, place.child.group_id, kind, guardians=guardians)
+    )
 
 
 async def _cutoff_passed(db: AsyncSession, place: Place, new_pickup: time | None) -> bool:

@@ -28,7 +28,6 @@ from app.attendance.presence import models
 from app.attendance.presence.policies import visible_presences
 from app.attendance.presence.service import checkin as presence_service
 from app.attendance.presence.service import kiosk as kiosk_service
-from app.attendance.presence.service import live
 from app.attendance.presence.service import nightly as nightly_service
 from app.institutions import loaders as institution_loaders
 from app.institutions.api.types import ChildNode
@@ -257,18 +256,6 @@ class PresenceQueries:
         return [PresenceNode.of(row) for row in rows]
 
 
-async def _published(info: Info, change: presence_service.PresenceChange) -> PresenceChanged:
-    """After commit: tell the group's tablets and the child's guardians (IDs only)."""
-    if not change.replayed:
-        await publish_presence(info, change.event.child_id, change.group_id)
-    return PresenceChanged.of(change)
-
-
-async def publish_presence(info: Info, child_id: uuid.UUID, group_id: uuid.UUID | None) -> None:
-    change = live.DayChanged(child_id, group_id, "presence", guardians=True)
-    await live.publish(info.context.runtime.broker, [change])
-
-
 @strawberry.type
 class PresenceMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
@@ -281,7 +268,7 @@ class PresenceMutations:
             event_id=_event_id(input.event_id),
             at=input.at,
         )
-        return await _published(info, change)
+        return PresenceChanged.of(change)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
@@ -304,7 +291,7 @@ class PresenceMutations:
             ),
             override_reason=input.override_reason,
         )
-        return await _published(info, change)
+        return PresenceChanged.of(change)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -320,7 +307,7 @@ class PresenceMutations:
             event_id=_event_id(event_id),
             target_event_id=plain_uuid(target_event_id, field="targetEventId"),
         )
-        return await _published(info, change)
+        return PresenceChanged.of(change)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
@@ -333,7 +320,6 @@ class PresenceMutations:
             presence_id=decode(presence_id, "Presence", field="presenceId"),
             at=at,
         )
-        await publish_presence(info, row.child_id, row.group_id)
         return PresenceNode.of(row)
 
     @strawberry.mutation(
@@ -353,7 +339,7 @@ class PresenceMutations:
             pin=input.pin,
             qr_token=input.qr_token,
         )
-        return await _published(info, change)
+        return PresenceChanged.of(change)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],

@@ -19,7 +19,7 @@ from app.api.permissions import IsAuthenticated
 from app.attendance.absences.api.types import Absence
 from app.attendance.plans.api.types import CompanionStatus, LeaveMode
 from app.attendance.presence.api.operations import PresenceNode
-from app.attendance.presence.service import views
+from app.attendance.presence.service import live, views
 from app.attendance.presence.service.view_plans import PlanView
 from app.attendance.service import clock
 from app.core.actor import Actor
@@ -296,7 +296,7 @@ class PresenceSubscriptions:
         day = await _today(info.context.db, gid)
         await views.group_day(db=info.context.db, actor=actor, group_id=gid, day=day)
         await info.context.db.commit()  # hold no transaction while waiting for events
-        async with broker.subscribe(f"presence-group:{gid}") as events:
+        async with broker.subscribe(live.group_channel(gid)) as events:
             async for event in events:
                 child_id = uuid.UUID(event["child_id"])
                 async with _fresh(info) as (db, fresh):
@@ -328,7 +328,7 @@ class PresenceSubscriptions:
         queue: asyncio.Queue[uuid.UUID] = asyncio.Queue()
 
         async def listen(child_id: uuid.UUID) -> None:
-            async with broker.subscribe(f"presence-child:{child_id}") as events:
+            async with broker.subscribe(live.child_channel(child_id)) as events:
                 async for _ in events:
                     await queue.put(child_id)
 

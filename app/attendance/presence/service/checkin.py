@@ -19,9 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.attendance.events import DayChanged
 from app.attendance.pickup.service.check import PickedUpBy, local_day, who_picked_up
 from app.attendance.presence.models import Presence, PresenceEvent
 from app.attendance.service import clock
+from app.core import events
 from app.core.actor import Actor
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.db import write_transaction
@@ -40,7 +42,6 @@ class PresenceChange:
     event: PresenceEvent
     presence: Presence | None
     replayed: bool
-    group_id: uuid.UUID | None
 
 
 @dataclass(frozen=True)
@@ -81,10 +82,7 @@ async def _replay(
     if event.kind != kind or event.child_id != child_id:
         raise Conflict("event_id_reused", field="eventId")
     presence = await db.get(Presence, event.presence_id) if event.presence_id else None
-    child = await db.get(Child, child_id)
-    return PresenceChange(
-        event=event, presence=presence, replayed=True, group_id=child.group_id if child else None
-    )
+    return PresenceChange(event=event, presence=presence, replayed=True)
 
 
 async def _neighbours(
@@ -150,7 +148,13 @@ async def _apply(
         await db.flush()
         event.presence_id = presence.id
         db.add(event)
-    return PresenceChange(event=event, presence=presence, replayed=False, group_id=child.group_id)
+        await _tell(db, child)
+    return PresenceChange(event=event, presence=presence, replayed=False)
+
+
+async def _tell(db: AsyncSession, child: Child) -> None:
+    """The group's tablets and the child's guardians hear of it after the commit (IDs only)."""
+    await events.record(db, DayChanged(child.id, child.group_id, "presence", guardians=True))
 
 
 async def _child_or_none(db: AsyncSession, child_id: uuid.UUID) -> Child:
@@ -356,7 +360,7 @@ async def _undo_replay(db: AsyncSession, actor: Actor, event: PresenceEvent) -> 
     if event.kind != "undo" or not can_record(actor, child):
         raise Conflict("event_id_reused", field="eventId")
     presence = await db.get(Presence, event.presence_id) if event.presence_id else None
-    return PresenceChange(event=event, presence=presence, replayed=True, group_id=child.group_id)
+    return PresenceChange(event=event, presence=presence, replayed=True)
 
 
 async def _undo(
@@ -416,7 +420,8 @@ async def _undo(
             target_event_id=target.id,
         )
         db.add(event)
-    return PresenceChange(event=event, presence=result, replayed=False, group_id=child.group_id)
+        await _tell(db, child)
+    return PresenceChange(event=event, presence=result, replayed=False)
 
 
 async def presence_on(

@@ -15,7 +15,8 @@ async def nightly(context: Any) -> int:
     """Close stays left open from an earlier day, institution by institution (each in its own
     scope). Safe to run hourly: only stays from before the institution's local midnight are
     touched, so the first run after midnight does the work. `context` is app.ops.jobs.JobContext;
-    its broker (when the worker has one) tells the tablets and guardians of each closed stay."""
+    its sessions publish what the close records (the tablets and guardians of each closed
+    stay hear of it, when the worker has a shared broker)."""
     async with context.sessions() as db:
         ids = await institution_ids(db)
     closed = 0
@@ -23,10 +24,7 @@ async def nightly(context: Any) -> int:
         try:
             async with institution_session(context.sessions, institution_id) as db:
                 closed += await close_forgotten_checkouts(
-                    db=db,
-                    institution_id=institution_id,
-                    now=context.now,
-                    broker=getattr(context, "broker", None),
+                    db=db, institution_id=institution_id, now=context.now
                 )
         except Exception:
             log.exception("nightly close failed for institution %s", institution_id)

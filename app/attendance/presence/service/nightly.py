@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.attendance.events import DayChanged
 from app.attendance.presence.models import Presence, PresenceEvent
-from app.attendance.presence.service import live
 from app.attendance.service import clock
+from app.core import events
 from app.core.actor import Actor
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.db import new_id, rescope, utcnow, write_transaction
 from app.institutions.models import Institution
-from app.realtime import Broker
 
 log = logging.getLogger("seddel.presence")
 
@@ -43,12 +43,10 @@ async def close_forgotten_checkouts(
     db: AsyncSession,
     institution_id: uuid.UUID,
     now: datetime,
-    broker: Broker | None = None,
 ) -> int:
     """Close every stay of the institution still open from an earlier day (its local date);
     marks them estimated. A system job: scopes the session to the institution itself. After
-    the commit, the groups' tablets and the guardians hear of each child (through `broker`,
-    when the job has one)."""
+    the commit, the groups' tablets and the guardians hear of each child."""
     await rescope(db, institution_ids={institution_id}, user_id=None)
     async with write_transaction(db):
         institution = await db.get(Institution, institution_id)
@@ -81,14 +79,13 @@ async def close_forgotten_checkouts(
                     presence_id=presence.id,
                 )
             )
+            await events.record(
+                db, DayChanged(presence.child_id, presence.group_id, "nightly_close", True)
+            )
     if rows:
         log.info(
             "closed forgotten check-outs",
             extra={"institution_id": str(institution_id), "count": len(rows)},
-        )
-        await live.publish(
-            broker,
-            (live.DayChanged(p.child_id, p.group_id, "nightly_close", True) for p in rows),
         )
     return len(rows)
 
@@ -114,7 +111,8 @@ async def confirm_checkout(
     presence_id: uuid.UUID,
     at: datetime | None = None,
 ) -> Presence:
-    """Staff confirm an estimated check-out, or correct it to when the child really left."""
+    """Staff confirm an estimated check-out, or correct it to when the child really left;
+    the group's tablets and the child's guardians hear of it after the commit."""
     async with write_transaction(db):
         presence = await db.get(Presence, presence_id)
         if presence is None or not actor.works_in(presence.institution_id) or actor.is_bare_device:
@@ -150,5 +148,8 @@ async def confirm_checkout(
                 device_id=actor.device_id,
                 presence_id=presence.id,
             )
+        )
+        await events.record(
+            db, DayChanged(presence.child_id, presence.group_id, "presence", guardians=True)
         )
     return presence

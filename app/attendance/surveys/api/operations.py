@@ -15,7 +15,6 @@ from app.api.errors import ConflictError, NotFoundError, ValidationError, errors
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
 from app.attendance.api.types import AttendanceDone, AttendanceDoneResult
-from app.attendance.presence.service import live
 from app.attendance.surveys import loaders as survey_loaders
 from app.attendance.surveys import models, service
 from app.institutions import loaders as institution_loaders
@@ -222,7 +221,7 @@ class VacationSurveyMutations:
         child_id: strawberry.ID,
         days: list[VacationDayInput],
     ) -> VacationAnswersResult:
-        rows, changed = await service.answer(
+        rows = await service.answer(
             db=info.context.db,
             actor=await info.context.require_actor(),
             survey_id=decode(survey_id, "VacationSurvey", field="surveyId"),
@@ -232,5 +231,4 @@ class VacationSurveyMutations:
                 for d in days
             ],
         )
-        await live.publish(info.context.runtime.broker, [changed])  # after the commit
         return VacationAnswers(answers=[VacationAnswer.of(row) for row in rows])
