@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
-from typing import Annotated, Union
+from typing import TYPE_CHECKING, Annotated, Union
 
 import strawberry
 from sqlalchemy import select
@@ -13,10 +13,13 @@ from strawberry import relay
 from strawberry.types import Info
 
 from app.api.errors import NotFoundError, ValidationError
+from app.api.node import node_of
 from app.attendance.pickup import models
 from app.attendance.pickup.policies import visible_pickup_persons
 from app.files import loaders as file_loaders
-from app.files.api import File
+
+if TYPE_CHECKING:
+    from app.files.api import File
 
 
 @strawberry.type(name="PickupPerson")
@@ -42,11 +45,11 @@ class PickupPersonNode(relay.Node):
         )
 
     @strawberry.field(description="Optional photo, for staff at the door and the guardians.")
-    async def photo(self, info: Info) -> File | None:
+    async def photo(self, info: Info) -> Annotated[File, strawberry.lazy("app.files.api")] | None:
         if self.photo_file_id is None:
             return None
         row = await info.context.loaders.get(file_loaders.file_by_id).load(self.photo_file_id)
-        return File.of(row) if row is not None else None
+        return node_of(info, "File", row) if row is not None else None
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

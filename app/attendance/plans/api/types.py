@@ -7,13 +7,14 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from app.api.ids import decode
+from app.api.node import node_of
 from app.attendance.pickup import loaders as pickup_loaders
 from app.attendance.pickup.api.types import PickupPersonNode
 from app.attendance.plans import loaders as plan_loaders
@@ -21,7 +22,9 @@ from app.attendance.plans import models
 from app.attendance.plans.service import entries as plans
 from app.attendance.plans.service import reads
 from app.institutions import loaders as institution_loaders
-from app.institutions.api.types import ChildNode
+
+if TYPE_CHECKING:
+    from app.institutions.api.types import ChildNode
 
 
 @strawberry.enum(description="How the child leaves the institution.")
@@ -120,11 +123,13 @@ class PickupPlanEntryNode(relay.Node):
         return self.row.note if await self._own(info) else None
 
     @strawberry.field(description="The child, for staff and its guardians.")
-    async def child(self, info: Info) -> ChildNode | None:
+    async def child(
+        self, info: Info
+    ) -> Annotated[ChildNode, strawberry.lazy("app.institutions.api.types")] | None:
         row = await info.context.loaders.get(institution_loaders.child_by_id).load(
             self.row.child_id
         )
-        return ChildNode.of(row) if row else None
+        return node_of(info, "Child", row) if row else None
 
     @strawberry.field(description="The child's name; other families see the first name only.")
     async def child_name(self, info: Info) -> str | None:

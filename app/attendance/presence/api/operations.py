@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from enum import Enum
-from typing import Annotated, Union
+from typing import TYPE_CHECKING, Annotated, Union
 
 import strawberry
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from app.api.errors import (
     errors_as_data,
 )
 from app.api.ids import decode, plain_uuid
+from app.api.node import node_of
 from app.api.permissions import IsAuthenticated
 from app.attendance.presence import models
 from app.attendance.presence.policies import visible_presences
@@ -30,7 +31,9 @@ from app.attendance.presence.service import checkin as presence_service
 from app.attendance.presence.service import kiosk as kiosk_service
 from app.attendance.presence.service import nightly as nightly_service
 from app.institutions import loaders as institution_loaders
-from app.institutions.api.types import ChildNode
+
+if TYPE_CHECKING:
+    from app.institutions.api.types import ChildNode
 
 
 def _event_id(value: strawberry.ID) -> uuid.UUID:
@@ -89,11 +92,13 @@ class PresenceNode(relay.Node):
         return [cls.of(found[i]) if i in found else None for i in ids]
 
     @strawberry.field
-    async def child(self, info: Info) -> ChildNode | None:
+    async def child(
+        self, info: Info
+    ) -> Annotated[ChildNode, strawberry.lazy("app.institutions.api.types")] | None:
         row = await info.context.loaders.get(institution_loaders.child_by_id).load(
             self.row.child_id
         )
-        return ChildNode.of(row) if row else None
+        return node_of(info, "Child", row) if row else None
 
     @strawberry.field(description="The staff member (or guardian, at the kiosk) who checked in.")
     async def checked_in_by(self, info: Info) -> str:

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,7 @@ from strawberry.types import Info
 
 from app.accounts import service as accounts
 from app.api.ids import decode
+from app.api.node import node_of
 from app.api.permissions import IsAuthenticated
 from app.attendance.absences.api.types import Absence
 from app.attendance.plans.api.types import CompanionStatus, LeaveMode
@@ -25,7 +27,9 @@ from app.attendance.service import clock
 from app.core.actor import Actor
 from app.core.errors import DomainError
 from app.institutions import service as institutions
-from app.institutions.api.types import ChildNode, GroupNode
+
+if TYPE_CHECKING:
+    from app.institutions.api.types import ChildNode, GroupNode
 
 
 @strawberry.enum
@@ -87,7 +91,7 @@ class ChildDayFlags:
 class ChildDay:
     day: dt.date
     status: DayStatus
-    child: ChildNode
+    child: Annotated[ChildNode, strawberry.lazy("app.institutions.api.types")]
     arrived_at: dt.datetime | None
     plan: ChildDayPlan
     absence: Absence | None
@@ -96,11 +100,11 @@ class ChildDay:
     stays: list[PresenceNode]
 
     @classmethod
-    def of(cls, row: views.ChildDay) -> ChildDay:
+    def of(cls, info: Info, row: views.ChildDay) -> ChildDay:
         return cls(
             day=row.day,
             status=DayStatus(row.status),
-            child=ChildNode.of(row.child),
+            child=node_of(info, "Child", row.child),
             arrived_at=row.arrived_at,
             plan=ChildDayPlan.of(row.plan),
             absence=Absence.of(row.absence) if row.absence else None,
@@ -126,17 +130,17 @@ class DayCounts:
 @strawberry.type
 class GroupDay:
     day: dt.date
-    group: GroupNode
+    group: Annotated[GroupNode, strawberry.lazy("app.institutions.api.types")]
     counts: DayCounts
     children: list[ChildDay]
 
     @classmethod
-    def of(cls, row: views.GroupDay) -> GroupDay:
+    def of(cls, info: Info, row: views.GroupDay) -> GroupDay:
         return cls(
             day=row.day,
-            group=GroupNode.of(row.group),
+            group=node_of(info, "Group", row.group),
             counts=DayCounts(**row.counts),
-            children=[ChildDay.of(c) for c in row.children],
+            children=[ChildDay.of(info, c) for c in row.children],
         )
 
 
@@ -187,7 +191,7 @@ class PresenceViewQueries:
             )
         except DomainError:
             return None
-        return GroupDay.of(row)
+        return GroupDay.of(info, row)
 
     @strawberry.field(
         permission_classes=[IsAuthenticated],
@@ -197,7 +201,7 @@ class PresenceViewQueries:
         rows = await views.my_children_today(
             db=info.context.db, actor=await info.context.require_actor()
         )
-        return [ChildDay.of(r) for r in rows]
+        return [ChildDay.of(info, r) for r in rows]
 
     @strawberry.field(
         permission_classes=[IsAuthenticated], description="The child's coming days (up to 31)."
@@ -212,7 +216,7 @@ class PresenceViewQueries:
             start=start,
             days=days,
         )
-        return [ChildDay.of(r) for r in rows]
+        return [ChildDay.of(info, r) for r in rows]
 
     @strawberry.field(
         permission_classes=[IsAuthenticated],
@@ -310,7 +314,7 @@ class PresenceSubscriptions:
                         return
                 for row in group.children:
                     if row.child.id == child_id:
-                        yield ChildDay.of(row)
+                        yield ChildDay.of(info, row)
 
     @strawberry.subscription(
         permission_classes=[IsAuthenticated],
@@ -342,7 +346,7 @@ class PresenceSubscriptions:
                     rows = await views.my_children_today(db=db, actor=fresh)
                 for row in rows:
                     if row.child.id == child_id:
-                        yield ChildDay.of(row)
+                        yield ChildDay.of(info, row)
         finally:
             for task in tasks:
                 task.cancel()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable
-from typing import Annotated, Union
+from typing import TYPE_CHECKING, Annotated, Union
 
 import strawberry
 from strawberry import relay
@@ -13,12 +13,15 @@ from strawberry.types import Info
 
 from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
+from app.api.node import node_of
 from app.api.permissions import IsAuthenticated
 from app.attendance.api.types import AttendanceDone, AttendanceDoneResult
 from app.attendance.surveys import loaders as survey_loaders
 from app.attendance.surveys import models, service
 from app.institutions import loaders as institution_loaders
-from app.institutions.api.types import ChildNode, GroupNode
+
+if TYPE_CHECKING:
+    from app.institutions.api.types import ChildNode, GroupNode
 
 
 @strawberry.type
@@ -42,17 +45,21 @@ class VacationDayCount:
     group_id: strawberry.Private[uuid.UUID | None]
 
     @strawberry.field
-    async def group(self, info: Info) -> GroupNode | None:
+    async def group(
+        self, info: Info
+    ) -> Annotated[GroupNode, strawberry.lazy("app.institutions.api.types")] | None:
         if self.group_id is None:
             return None
         row = await info.context.loaders.get(institution_loaders.group_by_id).load(self.group_id)
-        return GroupNode.of(row) if row else None
+        return node_of(info, "Group", row) if row else None
 
 
 @strawberry.type
 class VacationSummary:
     days: list[VacationDayCount] = strawberry.field(description="Per open day and group.")
-    not_answered: list[ChildNode] = strawberry.field(description="Children with no answer yet.")
+    not_answered: list[Annotated[ChildNode, strawberry.lazy("app.institutions.api.types")]] = (
+        strawberry.field(description="Children with no answer yet.")
+    )
 
 
 @strawberry.type(name="VacationSurvey")
@@ -125,7 +132,7 @@ class VacationSurveyNode(relay.Node):
                 )
                 for c in result.days
             ],
-            not_answered=[ChildNode.of(child) for child in result.not_answered],
+            not_answered=[node_of(info, "Child", child) for child in result.not_answered],
         )
 
 
