@@ -166,7 +166,7 @@ def assert_max_queries(connection: AsyncConnection) -> Any:
 
 @pytest.fixture
 def plan_clock(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The attendance clock (app.attendance.clock) fixed at Monday 7 January 2030, 09:00 in
+    """The attendance clock (app.attendance.service.clock) fixed at Monday 7 January 2030, 09:00 in
     Copenhagen; `.at_local(hour, minute, offset_days)` moves it."""
     from tests.attendance.plan_helpers import freeze
 

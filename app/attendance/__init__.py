@@ -1,1 +1,1 @@
-"""Pickup and attendance: who may pick a child up, plans, absences, check-in and check-out."""
+"""Attendance: pickup, absences, the pickup plan, vacation surveys, presence: a sub-slice each."""

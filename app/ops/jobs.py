@@ -12,7 +12,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -22,8 +22,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.announcements.service.retention import purge_expired_announcements
-from app.attendance.jobs import nightly as attendance_nightly
+from app.attendance.presence.service.jobs import nightly as attendance_nightly
 from app.config import Settings
+from app.core.events import bind_sessions
 from app.core.system_scope import institution_ids, institution_session
 from app.db import RequestSession, utcnow, write_transaction
 from app.files.service.uploads import sweep_unclaimed
@@ -34,7 +35,7 @@ from app.notifications.models import JobRun
 from app.notifications.service.retention import purge_delivered_notifications
 from app.notifications.service.senders import Senders, create_senders
 from app.notifications.service.worker import DeliveryReport, deliver_due
-from app.realtime import Broker
+from app.realtime import Broker, InProcessBroker
 from app.storage import ObjectStorage
 
 log = logging.getLogger("seddel.jobs")
@@ -62,13 +63,23 @@ RETENTION_JOBS: list[tuple[str, RetentionJob]] = [
 
 @dataclass(frozen=True)
 class JobContext:
+    """What a job works with, and what its transactions' after-commit handlers reach
+    (app.core.events.Outside): its sessions publish through `broker` what they record."""
+
     sessions: async_sessionmaker[RequestSession]
     storage: ObjectStorage
     settings: Settings
     now: datetime
-    # Tells the servers' subscribers what a job changed (SEDDEL_BROKER=postgres); None: no
-    # one to tell, as an in-process broker in the worker's process reaches no subscriber.
-    broker: Broker | None = None
+    # Tells the servers' subscribers what a job changed (SEDDEL_BROKER=postgres); the default
+    # in-process broker reaches no one, as no subscriber listens in the worker's process.
+    broker: Broker = field(default_factory=InProcessBroker)
+
+    def __post_init__(self) -> None:
+        # The job's own factory of the same sessions, bound to this context: the factory it
+        # was given (a server's, in tests) keeps its own binding.
+        sessions = async_sessionmaker(class_=self.sessions.class_, **dict(self.sessions.kw))
+        bind_sessions(sessions, self)
+        object.__setattr__(self, "sessions", sessions)
 
 
 @dataclass(frozen=True)
@@ -148,7 +159,11 @@ async def run_due_jobs(
         try:
             await job.run(
                 JobContext(
-                    sessions=sessions, storage=storage, settings=settings, now=now, broker=broker
+                    sessions=sessions,
+                    storage=storage,
+                    settings=settings,
+                    now=now,
+                    broker=broker if broker is not None else InProcessBroker(),
                 )
             )
         except Exception:

@@ -13,7 +13,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import Parameter
 
 from app.api.ids import decode
-from app.attendance import views
+from app.attendance.presence.service import views
 from app.core.errors import DomainError
 from app.rest.auth import as_http, json_error, language_of, signed_in
 

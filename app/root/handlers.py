@@ -4,6 +4,8 @@ reaches the slices that react. app.server and app.cli import this before any use
 from __future__ import annotations
 
 import app.announcements.service.live  # AnnouncementPosted -> recipients' inbox channels
+import app.attendance.plans.service.entries  # PickupPersonWithdrawn -> the plans naming them go
+import app.attendance.presence.service.live  # DayChanged -> tablets' and guardians' channels
 import app.daybook.service.live  # day entries, shared photos -> child-day channel
 import app.messaging.service.attachments  # AttachmentsForgotten -> stored objects deleted
 import app.messaging.service.live  # ThreadActivity -> inbox and thread channels

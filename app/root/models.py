@@ -10,7 +10,11 @@ from app.db import Base
 def load_all_models() -> None:
     import app.accounts.models
     import app.announcements.models
-    import app.attendance.models
+    import app.attendance.absences.models
+    import app.attendance.pickup.models
+    import app.attendance.plans.models
+    import app.attendance.presence.models
+    import app.attendance.surveys.models
     import app.daybook.models
     import app.files.models
     import app.gallery.models

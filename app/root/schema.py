@@ -31,11 +31,18 @@ from app.api.errors import ErrorPolicy, FreshActorPerOperation, shaped_stream
 from app.api.node import NodeQueries
 from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
-from app.attendance.api import AttendanceMutations, AttendanceQueries
-from app.attendance.plan_api import PickupPlanMutations, PickupPlanQueries
-from app.attendance.presence_api import PresenceMutations, PresenceQueries
-from app.attendance.survey_api import VacationSurveyMutations, VacationSurveyQueries
-from app.attendance.views_api import PresenceSubscriptions, PresenceViewQueries
+from app.attendance.api.operations import (
+    AttendanceMutations,
+    AttendanceQueries,
+    PickupPlanMutations,
+    PickupPlanQueries,
+    PresenceMutations,
+    PresenceQueries,
+    PresenceSubscriptions,
+    PresenceViewQueries,
+    VacationSurveyMutations,
+    VacationSurveyQueries,
+)
 from app.config import Settings
 from app.daybook.api import DaybookMutations, DaybookQueries, DaybookSubscriptions
 from app.gallery.api import ConsentMutations, ConsentQueries, PhotoMutations, PhotoQueries

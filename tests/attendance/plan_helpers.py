@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.attendance import clock
+from app.attendance.service import clock
 from tests.helpers import SOLSIKKEN_ADMIN, overview
 
 METTE = "mette@example.com"

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.attendance import clock
+from app.attendance.service import clock
 from tests.client import GraphQLClient
 from tests.helpers import SOLSIKKEN_ADMIN, institution_id, overview
 

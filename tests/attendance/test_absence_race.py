@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import delete, select
 
 from app.accounts.service import auth as accounts
-from app.attendance import absences
-from app.attendance.models import Absence
+from app.attendance.absences import service as absences
+from app.attendance.absences.models import Absence
 from app.core.errors import Conflict
 from app.core.system_scope import all_institutions_session
 from app.db import session_factory

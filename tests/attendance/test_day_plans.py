@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.attendance.plan_reads import day_plans
+from app.attendance.plans.service.reads import day_plans
 from app.db import scope
 from tests.attendance.plan_helpers import (
     METTE,

@@ -36,7 +36,7 @@ async def test_staff_switch_in_on_a_tablet_and_events_name_them(client, runtime)
     assert came["presence"]["checkedInBy"] == "Pernille Holm"
     import uuid
 
-    from app.attendance.models import PresenceEvent
+    from app.attendance.presence.models import PresenceEvent
 
     async with admin_session(runtime) as db:
         event = await db.get(PresenceEvent, uuid.UUID(came["event"]["id"]))

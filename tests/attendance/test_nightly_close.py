@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from app.attendance import clock
-from app.attendance.models import Presence
-from app.attendance.nightly import close_forgotten_checkouts
+from app.attendance.presence.models import Presence
+from app.attendance.presence.service.nightly import close_forgotten_checkouts
+from app.attendance.service import clock
 from tests.attendance.presence_support import (
     STAFF,
     admin_session,

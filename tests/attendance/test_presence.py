@@ -268,7 +268,7 @@ async def test_undo_within_two_minutes(client, runtime):
 
     from sqlalchemy import update
 
-    from app.attendance.models import PresenceEvent
+    from app.attendance.presence.models import PresenceEvent
     from app.db import utcnow
 
     async with admin_session(runtime) as db:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.attendance import clock
+from app.attendance.service import clock
 from tests.attendance.plan_helpers import JONAS, METTE, PERNILLE, day, family
 from tests.helpers import SOLSIKKEN_ADMIN
 from tests.security.matrix import (

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.attendance.models import Absence
+from app.attendance.absences.models import Absence
 from app.core import events
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
