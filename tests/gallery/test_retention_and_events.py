@@ -14,7 +14,7 @@ from app.api.ids import decode
 from app.daybook.service.live import channel as child_day_channel
 from app.db import scope, utcnow, write_transaction
 from app.files.models import StoredFile
-from app.gallery.service.photos import visible_photos_by_child_day
+from app.gallery.loaders import visible_photos_by_child_day
 from app.gallery.service.retention import purge_expired_photos
 from app.institutions.service import actor as institutions
 from app.institutions.service.settings import months_before

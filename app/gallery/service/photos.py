@@ -21,8 +21,7 @@ from app.files.models import StoredFile
 from app.files.service import uploads as files
 from app.gallery.events import PhotoShared
 from app.gallery.models import Photo, PhotoChild
-from app.gallery.policies import can_manage_photos, visible_photos
-from app.gallery.service.consent import effective_consents
+from app.gallery.policies import can_manage_photos, effective_consents, visible_photos
 from app.institutions.models import Child, Group, Institution
 
 MAX_CAPTION = 1000
@@ -258,9 +257,7 @@ async def album_days(
     return days, len(rows) > size
 
 
-async def album_count(
-    *, db: AsyncSession, actor: Actor, group_id: uuid.UUID, day: date
-) -> int:
+async def album_count(*, db: AsyncSession, actor: Actor, group_id: uuid.UUID, day: date) -> int:
     """How many of the group's photos of `day` the actor may see."""
     count = await db.scalar(
         select(func.count())
@@ -301,31 +298,6 @@ async def child_photos(
         .where(PhotoChild.child_id == child_id, visible_photos(actor))
     )
     return await paginate(db, statement, order_by=[Photo.id], first=first, after=after)
-
-
-async def visible_photos_by_child_day(
-    db: AsyncSession, actor: Actor, keys: Sequence[tuple[uuid.UUID, date]]
-) -> dict[tuple[uuid.UUID, date], list[Photo]]:
-    """For the child-day timeline: the photos of each (child, day) the actor may see, in the
-    order taken, in one statement whatever the number of children and days."""
-    result: dict[tuple[uuid.UUID, date], list[Photo]] = {key: [] for key in keys}
-    if not keys:
-        return result
-    rows = await db.execute(
-        select(PhotoChild.child_id, Photo)
-        .join(Photo, Photo.id == PhotoChild.photo_id)
-        .where(
-            PhotoChild.child_id.in_({child_id for child_id, _ in keys}),
-            Photo.taken_on.in_({day for _, day in keys}),
-            visible_photos(actor),
-        )
-        .order_by(Photo.created_at, Photo.id)
-    )
-    for child_id, photo in rows.all():
-        wanted = result.get((child_id, photo.taken_on))
-        if wanted is not None:
-            wanted.append(photo)
-    return result
 
 
 async def visible_photo_of_child(
