@@ -101,8 +101,9 @@ async def _jobs_async(command: str, once: bool) -> None:
     from app.db import create_engine, session_factory
     from app.notifications.service.senders import create_senders
     from app.notifications.service.worker import deliver_due
-    from app.ops.jobs import JobContext, run_due_jobs, run_retention, run_worker
+    from app.ops.jobs import JobContext, run_due_jobs, run_worker
     from app.realtime import Broker, create_broker
+    from app.root.jobs import PERIODIC_JOBS, retention
     from app.storage import create_storage
 
     settings = get_settings()
@@ -121,13 +122,17 @@ async def _jobs_async(command: str, once: bool) -> None:
             context = JobContext(
                 sessions=sessions, storage=storage, settings=settings, now=utcnow()
             )
-            totals = await run_retention(context)
+            totals = await retention(context)
             print("retention: " + ", ".join(f"{name} {count}" for name, count in totals.items()))
         elif once:
             senders = create_senders(settings)
             report = await deliver_due(sessions=sessions, senders=senders, settings=settings)
             ran = await run_due_jobs(
-                sessions=sessions, storage=storage, settings=settings, broker=broker
+                sessions=sessions,
+                storage=storage,
+                settings=settings,
+                jobs=PERIODIC_JOBS,
+                broker=broker,
             )
             counts = f"sent {report.sent}, retried {report.retried}, failed {report.failed}"
             print(f"{counts}; jobs run: {ran}")
@@ -137,7 +142,12 @@ async def _jobs_async(command: str, once: bool) -> None:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, stop.set)
             await run_worker(
-                sessions=sessions, storage=storage, settings=settings, stop=stop, broker=broker
+                sessions=sessions,
+                storage=storage,
+                settings=settings,
+                jobs=PERIODIC_JOBS,
+                stop=stop,
+                broker=broker,
             )
     finally:
         if broker is not None:

@@ -1,9 +1,10 @@
 """Work without a user: the `seddel worker` loop (outbox delivery plus periodic jobs) and
-`seddel retention`. Both registries are plain lists, so a team adds its job in one line.
+`seddel retention`. The jobs themselves live in their slices; the lists of them are
+app/root/jobs.py, which app.cli hands in.
 
 Every job runs under row-level security like a request: app.core.system_scope lists the institutions
 through the one narrow policy, then each retention job runs in a session scoped to a single
-institution (see app/ops/system.py for why)."""
+institution (see app/core/system_scope.py for why)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -21,18 +22,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.announcements.service.retention import purge_expired_announcements
-from app.attendance.presence.service.jobs import nightly as attendance_nightly
 from app.config import Settings
 from app.core.events import bind_sessions
 from app.core.system_scope import institution_ids, institution_session
 from app.db import RequestSession, utcnow, write_transaction
-from app.files.service.uploads import sweep_unclaimed
-from app.gallery.service.retention import purge_expired_photos
-from app.messaging.service.membership import departed_children_job
-from app.messaging.service.retention import purge_expired_threads
 from app.notifications.models import JobRun
-from app.notifications.service.retention import purge_delivered_notifications
 from app.notifications.service.senders import Senders, create_senders
 from app.notifications.service.worker import DeliveryReport, deliver_due
 from app.realtime import Broker, InProcessBroker
@@ -48,17 +42,6 @@ class RetentionJob(Protocol):
     def __call__(
         self, *, db: AsyncSession, storage: ObjectStorage, institution_id: uuid.UUID, now: datetime
     ) -> Awaitable[int]: ...
-
-
-# One line per domain. The integrator adds, as the branches land:
-#     ("messages", app.messaging.service.retention.purge_expired_threads),
-RETENTION_JOBS: list[tuple[str, RetentionJob]] = [
-    ("announcements", purge_expired_announcements),
-    ("messages", purge_expired_threads),
-    ("notifications", purge_delivered_notifications),
-    ("unclaimed uploads", sweep_unclaimed),
-    ("photos", purge_expired_photos),
-]
 
 
 @dataclass(frozen=True)
@@ -89,14 +72,16 @@ class PeriodicJob:
     run: Callable[[JobContext], Awaitable[object]]
 
 
-async def run_retention(context: JobContext) -> dict[str, int]:
+async def run_retention(
+    context: JobContext, jobs: Sequence[tuple[str, RetentionJob]]
+) -> dict[str, int]:
     """Every retention job for every institution, each institution in its own scope. One
     failing institution or job is logged and does not stop the others."""
-    totals = {name: 0 for name, _ in RETENTION_JOBS}
+    totals = {name: 0 for name, _ in jobs}
     async with context.sessions() as db:
         ids = await institution_ids(db)
     for institution_id in ids:
-        for name, job in RETENTION_JOBS:
+        for name, job in jobs:
             try:
                 async with institution_session(context.sessions, institution_id) as db:
                     totals[name] += await job(
@@ -109,15 +94,6 @@ async def run_retention(context: JobContext) -> dict[str, int]:
                 log.exception("retention job %s failed for institution %s", name, institution_id)
     log.info("retention done: %s", totals)
     return totals
-
-
-# The worker runs these when due. The attendance job is hourly because it is idempotent: the
-# first run after each institution's local midnight closes the day before.
-PERIODIC_JOBS: list[PeriodicJob] = [
-    PeriodicJob("retention", timedelta(days=1), run_retention),
-    PeriodicJob("attendance-nightly", timedelta(hours=1), attendance_nightly),
-    PeriodicJob("messaging-departed-children", timedelta(hours=1), departed_children_job),
-]
 
 
 async def claim_job_run(db: AsyncSession, name: str, every: timedelta, now: datetime) -> bool:
@@ -145,14 +121,14 @@ async def run_due_jobs(
     sessions: async_sessionmaker[RequestSession],
     storage: ObjectStorage,
     settings: Settings,
+    jobs: Sequence[PeriodicJob],
     now: datetime | None = None,
-    jobs: list[PeriodicJob] | None = None,
     broker: Broker | None = None,
 ) -> list[str]:
     """Run the periodic jobs whose time has come; returns the names of those run."""
     now = now or utcnow()
     ran = []
-    for job in PERIODIC_JOBS if jobs is None else jobs:
+    for job in jobs:
         async with sessions() as db:
             if not await claim_job_run(db, job.name, job.every, now):
                 continue
@@ -177,6 +153,7 @@ async def run_worker(
     sessions: async_sessionmaker[RequestSession],
     storage: ObjectStorage,
     settings: Settings,
+    jobs: Sequence[PeriodicJob],
     senders: Senders | None = None,
     stop: asyncio.Event | None = None,
     broker: Broker | None = None,
@@ -190,7 +167,9 @@ async def run_worker(
         report = DeliveryReport()
         try:
             report = await deliver_due(sessions=sessions, senders=senders, settings=settings)
-            await run_due_jobs(sessions=sessions, storage=storage, settings=settings, broker=broker)
+            await run_due_jobs(
+                sessions=sessions, storage=storage, settings=settings, jobs=jobs, broker=broker
+            )
         except Exception:  # the database may be away for a moment: keep the loop alive
             log.exception("worker round failed")
         if report.handled:

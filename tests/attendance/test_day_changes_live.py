@@ -224,7 +224,8 @@ async def test_a_child_sent_home_reaches_its_guardians_and_the_tablets(client, r
 
 
 async def test_the_nightly_close_tells_the_tablets_and_the_guardians(client, runtime, settings):
-    from app.ops.jobs import PERIODIC_JOBS, run_due_jobs
+    from app.ops.jobs import run_due_jobs
+    from app.root.jobs import PERIODIC_JOBS
     from tests.attendance.test_nightly_close import _yesterday_stay
 
     child, _ = await _yesterday_stay(client, runtime)

@@ -138,7 +138,8 @@ async def test_a_stay_left_open_from_yesterday_does_not_block_today(client, runt
 
 
 async def test_the_worker_runs_the_nightly_close(client, runtime, settings):
-    from app.ops.jobs import PERIODIC_JOBS, run_due_jobs
+    from app.ops.jobs import run_due_jobs
+    from app.root.jobs import PERIODIC_JOBS
 
     await _yesterday_stay(client, runtime)
     job = next(j for j in PERIODIC_JOBS if j.name == "attendance-nightly")

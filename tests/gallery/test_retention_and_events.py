@@ -107,7 +107,8 @@ async def test_photos_by_child_day_read_many_children_in_one_statement(
 
 
 async def test_seddel_retention_runs_the_photo_job_for_every_institution(client, runtime, settings):
-    from app.ops.jobs import JobContext, run_retention
+    from app.ops.jobs import JobContext
+    from app.root.jobs import retention as run_retention
 
     node = await solsikken(client)
     liva = child(node, "Liva Holm-Jensen")

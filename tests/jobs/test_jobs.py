@@ -11,7 +11,8 @@ from app.announcements.models import Announcement
 from app.core.system_scope import all_institutions_session, institution_ids
 from app.db import utcnow
 from app.institutions.service.settings import months_before
-from app.ops.jobs import JobContext, PeriodicJob, run_due_jobs, run_retention
+from app.ops.jobs import JobContext, PeriodicJob, run_due_jobs
+from app.root.jobs import retention as run_retention
 from tests.announcements.helpers import METTE, listed, post
 from tests.helpers import SOLSIKKEN_ADMIN
 

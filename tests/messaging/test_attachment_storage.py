@@ -21,7 +21,8 @@ from app.core.runtime import Runtime
 from app.db import utcnow
 from app.files.models import StoredFile
 from app.files.service import uploads as files
-from app.ops.jobs import JobContext, run_retention
+from app.ops.jobs import JobContext
+from app.root.jobs import retention as run_retention
 from app.storage import LocalStorage
 from tests.files import jpeg_bytes, pdf_bytes, upload, upload_response
 from tests.messaging.util import (

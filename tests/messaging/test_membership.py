@@ -9,7 +9,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.db import utcnow
-from app.ops.jobs import PERIODIC_JOBS, JobContext
+from app.ops.jobs import JobContext
+from app.root.jobs import PERIODIC_JOBS
 from tests.messaging.util import (
     JONAS,
     KARSTEN,
