@@ -26,11 +26,3 @@ class ThreadActivity(DomainEvent):
     thread_id: uuid.UUID
     message_id: uuid.UUID | None
     reached: tuple[uuid.UUID, ...]
-
-
-@dataclass(frozen=True)
-class AttachmentsForgotten(DomainEvent):
-    """Deleted messages' files are gone from the database; their stored objects go after
-    commit."""
-
-    keys: tuple[str, ...]

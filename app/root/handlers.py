@@ -7,6 +7,6 @@ import app.announcements.service.live  # AnnouncementPosted -> recipients' inbox
 import app.attendance.plans.service.entries  # PickupPersonWithdrawn -> the plans naming them go
 import app.attendance.presence.service.live  # DayChanged -> tablets' and guardians' channels
 import app.daybook.service.live  # day entries, shared photos -> child-day channel
-import app.messaging.service.attachments  # AttachmentsForgotten -> stored objects deleted
+import app.files.service.uploads  # StoredObjectsReleased -> the objects deleted after commit
 import app.messaging.service.live  # ThreadActivity -> inbox and thread channels
 import app.messaging.service.membership  # noqa: F401  GuardianReachChanged -> threads' participation

@@ -140,7 +140,6 @@ class AnnouncementMutations:
         await announcements.delete_announcement(
             db=info.context.db,
             actor=await info.context.require_actor(),
-            storage=info.context.runtime.storage,
             announcement_id=decode(announcement_id, "Announcement", field="announcementId"),
         )
         return AnnouncementDeleted()

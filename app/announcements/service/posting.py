@@ -32,7 +32,6 @@ from app.files.models import StoredFile
 from app.files.service import uploads as files
 from app.institutions.models import Child, Group, GuardianLink, Institution
 from app.notifications.service import outbox as notifications
-from app.storage import ObjectStorage
 
 MAX_BODY = 10_000
 MAX_ATTACHMENTS = 10
@@ -283,12 +282,11 @@ async def update_announcement(
 
 
 async def delete_announcement(
-    *, db: AsyncSession, actor: Actor, storage: ObjectStorage, announcement_id: uuid.UUID
+    *, db: AsyncSession, actor: Actor, announcement_id: uuid.UUID
 ) -> None:
     """The author takes it back: receipts, audience and attachments go with it; the stored
     objects are deleted after the commit."""
     async with write_transaction(db):
         row = await _own(db, actor, announcement_id)
-        keys = await forget_attachments(db, [row.id])
+        await files.release_after_commit(db, await forget_attachments(db, [row.id]))
         await db.delete(row)
-    await files.delete_objects(storage, keys)

@@ -13,10 +13,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import events
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.core.images import ATTACHMENT_FORMATS, MAX_PIXELS, PHOTO_FORMATS, clean_image
 from app.db import new_id, utcnow, write_transaction
+from app.files.events import StoredObjectsReleased
 from app.files.models import StoredFile
 from app.files.service.sniff import clean_filename, sniff
 from app.storage import ObjectStorage
@@ -254,6 +256,18 @@ async def forget_files(*, db: AsyncSession, files: Sequence[StoredFile]) -> list
         return []
     await db.execute(delete(StoredFile).where(StoredFile.id.in_([f.id for f in files])))
     return keys_of(files)
+
+
+async def release_after_commit(db: AsyncSession, keys: Sequence[str]) -> None:
+    """In the transaction that forgot the files: their objects are deleted once it commits
+    (nothing happens if it rolls back)."""
+    if keys:
+        await events.record(db, StoredObjectsReleased(keys=tuple(keys)))
+
+
+@events.after_commit(StoredObjectsReleased)
+async def delete_released_objects(happened: StoredObjectsReleased, outside: events.Outside) -> None:
+    await delete_objects(outside.storage, happened.keys)
 
 
 async def delete_objects(storage: ObjectStorage, keys: Sequence[str]) -> None:

@@ -326,10 +326,9 @@ class PhotoMutations:
     )
     @errors_as_data
     async def delete_photo(self, info: Info, photo_id: strawberry.ID) -> PhotoDeletedResult:
-        keys = await gallery.delete_photo(
+        await gallery.delete_photo(
             db=info.context.db,
             actor=await info.context.require_actor(),
             photo_id=decode(photo_id, "Photo", field="photoId"),
         )
-        await files.delete_objects(info.context.runtime.storage, keys)
         return PhotoDeleted()

@@ -216,11 +216,11 @@ async def delete_photos_returning_keys(db: AsyncSession, photos: Sequence[Photo]
     return await files.forget_files(db=db, files=stored)
 
 
-async def delete_photo(*, db: AsyncSession, actor: Actor, photo_id: uuid.UUID) -> list[str]:
-    """Delete a photo; returns the object keys the caller deletes after commit."""
+async def delete_photo(*, db: AsyncSession, actor: Actor, photo_id: uuid.UUID) -> None:
+    """Delete a photo; its stored renditions go after the commit."""
     async with write_transaction(db):
         photo = await _managed_photo(db, actor, photo_id)
-        return await delete_photos_returning_keys(db, [photo])
+        await files.release_after_commit(db, await delete_photos_returning_keys(db, [photo]))
 
 
 # -- reading ------------------------------------------------------------------------------

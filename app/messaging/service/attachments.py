@@ -12,12 +12,10 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import events
 from app.core.actor import Actor
 from app.core.errors import ValidationFailed
 from app.files.models import StoredFile
 from app.files.service import uploads as files
-from app.messaging.events import AttachmentsForgotten
 from app.messaging.models import Message, MessageAttachment
 from app.storage import ObjectStorage
 
@@ -88,17 +86,6 @@ async def forget_thread_files(db: AsyncSession, thread_ids: Sequence[uuid.UUID])
         (await db.scalars(select(Message.id).where(Message.thread_id.in_(thread_ids)))).all()
     )
     return await _forget_unshared(db, ids)
-
-
-async def delete_after_commit(db: AsyncSession, keys: Sequence[str]) -> None:
-    """In the deleting transaction: the objects of its forgotten files go once it commits."""
-    if keys:
-        await events.record(db, AttachmentsForgotten(keys=tuple(keys)))
-
-
-@events.after_commit(AttachmentsForgotten)
-async def delete_forgotten_objects(happened: AttachmentsForgotten, outside: events.Outside) -> None:
-    await delete_objects_quietly(outside.storage, happened.keys)
 
 
 async def delete_objects_quietly(storage: ObjectStorage, keys: Sequence[str]) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.db import utcnow, write_transaction
+from app.files.service import uploads as files
 from app.messaging.events import MESSAGE_CHANGED, THREAD_CHANGED
 from app.messaging.models import Message, Thread
 from app.messaging.policies import visible_messages
@@ -55,7 +56,7 @@ async def delete_message(*, db: AsyncSession, actor: Actor, message_id: uuid.UUI
         message = await _own_recent_message(db, actor, message_id)
         message.body, message.deleted_at = "", utcnow()
         keys = await attachments.forget_message_files(db, message.id)
-        await attachments.delete_after_commit(db, keys)
+        await files.release_after_commit(db, keys)
         await db.flush()
         await live.record_thread_activity(
             db, MESSAGE_CHANGED, [message.thread_id], {message.thread_id: message.id}
@@ -91,7 +92,7 @@ async def delete_thread(*, db: AsyncSession, actor: Actor, thread_id: uuid.UUID)
             (await db.scalars(select(Thread.id).where(Thread.parent_thread_id == thread.id))).all()
         )
         keys = await attachments.forget_thread_files(db, [thread.id, *replies])
-        await attachments.delete_after_commit(db, keys)
+        await files.release_after_commit(db, keys)
         # Those it reached hear of it: resolved before the thread and its participants go.
         await live.record_thread_activity(db, THREAD_CHANGED, [thread.id])
         await db.execute(delete(Thread).where(Thread.parent_thread_id == thread.id))

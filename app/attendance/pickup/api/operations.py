@@ -17,7 +17,6 @@ from app.attendance.pickup.api.types import (
 )
 from app.attendance.pickup.service import persons as pickup
 from app.attendance.pickup.service import photos
-from app.files.service import uploads as files
 from app.institutions import loaders as institution_loaders
 
 
@@ -88,12 +87,11 @@ class PickupMutations:
     async def remove_pickup_person(
         self, info: Info, pickup_person_id: strawberry.ID
     ) -> AttendanceDoneResult:
-        keys = await pickup.remove_pickup_person(
+        await pickup.remove_pickup_person(
             db=info.context.db,
             actor=await info.context.require_actor(),
             person_id=decode(pickup_person_id, "PickupPerson", field="pickupPersonId"),
         )
-        await files.delete_objects(info.context.runtime.storage, keys)  # after the commit
         return AttendanceDone()
 
     @strawberry.mutation(
@@ -124,11 +122,10 @@ class PickupPhotoMutations:
     async def set_pickup_person_photo(
         self, info: Info, pickup_person_id: strawberry.ID, file_id: strawberry.ID | None
     ) -> PickupPersonResult:
-        row, keys = await photos.set_photo(
+        row = await photos.set_photo(
             db=info.context.db,
             actor=await info.context.require_actor(),
             person_id=decode(pickup_person_id, "PickupPerson", field="pickupPersonId"),
             file_id=decode(file_id, "File", field="fileId") if file_id else None,
         )
-        await files.delete_objects(info.context.runtime.storage, keys)  # after the commit
         return PickupPersonNode.of(row)

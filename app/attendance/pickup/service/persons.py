@@ -118,11 +118,9 @@ async def update_pickup_person(
     return person
 
 
-async def remove_pickup_person(
-    *, db: AsyncSession, actor: Actor, person_id: uuid.UUID
-) -> list[str]:
+async def remove_pickup_person(*, db: AsyncSession, actor: Actor, person_id: uuid.UUID) -> None:
     """Withdraw an authorisation (the plans naming the person go too, each with a trace in
-    the plan's history); returns the photo's object keys, to delete after commit."""
+    the plan's history); the photo's objects go after the commit."""
     async with write_transaction(db):
         person = await _managed_person(db, actor, person_id)
         photo = person.photo_file_id
@@ -130,8 +128,7 @@ async def remove_pickup_person(
         await db.flush()
         await db.delete(person)
         await db.flush()
-        keys = await forget_file(db, photo)
-    return keys
+        await forget_file(db, photo)
 
 
 async def set_codeword(

@@ -1,6 +1,6 @@
 """A pickup person's optional photo, so staff at the door recognise them: an upload of
 purpose "pickup_photo", claimed here; replaced or removed photos leave the object storage
-after the commit (the caller deletes the returned keys with files.delete_objects)."""
+after the commit (files.release_after_commit)."""
 
 from __future__ import annotations
 
@@ -24,18 +24,18 @@ def can_set_photo(actor: Actor, person: PickupPerson) -> bool:
     return can_manage_pickup(actor, person.child_id) or actor.works_in(person.institution_id)
 
 
-async def forget_file(db: AsyncSession, file_id: uuid.UUID | None) -> list[str]:
+async def forget_file(db: AsyncSession, file_id: uuid.UUID | None) -> None:
     """Delete a photo's row nothing points at any more (inside the caller's transaction);
-    returns its object keys."""
+    its objects go after the commit."""
     old = await db.get(StoredFile, file_id) if file_id is not None else None
-    return await files.forget_files(db=db, files=[old]) if old is not None else []
+    if old is not None:
+        await files.release_after_commit(db, await files.forget_files(db=db, files=[old]))
 
 
 async def set_photo(
     *, db: AsyncSession, actor: Actor, person_id: uuid.UUID, file_id: uuid.UUID | None
-) -> tuple[PickupPerson, list[str]]:
-    """Set (or with None remove) the photo; returns the person and the object keys to delete
-    after the commit."""
+) -> PickupPerson:
+    """Set (or with None remove) the photo; a replaced one leaves the storage after commit."""
     async with write_transaction(db):
         person = await db.get(PickupPerson, person_id)
         if person is None or not can_set_photo(actor, person):
@@ -53,5 +53,5 @@ async def set_photo(
         replaced = person.photo_file_id
         person.photo_file_id = new.id if new is not None else None
         await db.flush()
-        keys = await forget_file(db, replaced)
-    return person, keys
+        await forget_file(db, replaced)
+    return person
