@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import strawberry
@@ -42,6 +44,16 @@ def _node_type(info: Info, type_name: str) -> type[relay.Node] | None:
         return None
     origin = definition.origin
     return origin if isinstance(origin, type) and issubclass(origin, relay.Node) else None
+
+
+async def load_nodes(
+    info: Info, batch: Any, node_ids: Iterable[str], of: Callable[[Any], Any]
+) -> list[Any]:
+    """A node type's resolve_nodes: its rows through its loader (the type's visibility rule,
+    as the lists use it), None where not visible."""
+    await info.context.actor()
+    rows = await info.context.loaders.get(batch).load_many([uuid.UUID(i) for i in node_ids])
+    return [of(row) if row is not None else None for row in rows]
 
 
 def node_of(info: Info, type_name: str, row: Any) -> Any:

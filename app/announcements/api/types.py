@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,7 +14,7 @@ from app.announcements import loaders as announcement_loaders
 from app.announcements import models
 from app.announcements.policies import can_follow_up
 from app.announcements.service import receipts
-from app.api.node import node_of
+from app.api.node import load_nodes, node_of
 from app.institutions import loaders as institution_loaders
 
 if TYPE_CHECKING:
@@ -98,11 +97,7 @@ class AnnouncementNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[AnnouncementNode | None]:
-        await info.context.actor()
-        rows = await info.context.loaders.get(announcement_loaders.announcement_by_id).load_many(
-            [uuid.UUID(i) for i in node_ids]
-        )
-        return [cls.of(row) if row is not None else None for row in rows]
+        return await load_nodes(info, announcement_loaders.announcement_by_id, node_ids, cls.of)
 
     @strawberry.field
     async def institution(self, info: Info) -> LazyInstitution | None:

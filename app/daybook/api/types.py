@@ -13,7 +13,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from app.api.node import node_of
+from app.api.node import load_nodes, node_of
 from app.daybook import loaders as daybook_loaders
 from app.daybook import models
 from app.daybook.policies import can_see_history
@@ -300,11 +300,7 @@ class DayEntryNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[DayEntryNode | None]:
-        await info.context.actor()
-        rows = await info.context.loaders.get(daybook_loaders.day_entry_by_id).load_many(
-            [uuid.UUID(i) for i in node_ids]
-        )
-        return [cls.of(row) if row is not None else None for row in rows]
+        return await load_nodes(info, daybook_loaders.day_entry_by_id, node_ids, cls.of)
 
     @strawberry.field(description="The entry was corrected after it was first recorded.")
     def corrected(self) -> bool:

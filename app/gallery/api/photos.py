@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from app.api.errors import NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
-from app.api.node import node_of
+from app.api.node import load_nodes, node_of
 from app.api.pagination import Connection, Edge, PageInfo, connection
 from app.api.permissions import IsAuthenticated
 from app.core.errors import ValidationFailed
@@ -65,11 +65,7 @@ class PhotoNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[PhotoNode | None]:
-        await info.context.actor()
-        rows = await info.context.loaders.get(gallery_loaders.photo_by_id).load_many(
-            [uuid.UUID(i) for i in node_ids]
-        )
-        return [cls.of(row) if row is not None else None for row in rows]
+        return await load_nodes(info, gallery_loaders.photo_by_id, node_ids, cls.of)
 
     @strawberry.field
     async def group(self, info: Info) -> GroupRef | None:

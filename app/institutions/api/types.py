@@ -12,6 +12,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.api.node import load_nodes
 from app.api.pagination import Connection, connection
 from app.core.values import WEEKDAYS
 from app.institutions import loaders as institution_loaders
@@ -42,12 +43,6 @@ class OpeningHours:
     weekday: str
     opens: str
     closes: str
-
-
-async def _nodes(info: Info, batch: Any, ids: Iterable[str], to_node: Any) -> list[Any]:
-    await info.context.actor()
-    rows = await info.context.loaders.get(batch).load_many([uuid.UUID(i) for i in ids])
-    return [to_node(row) if row is not None else None for row in rows]
 
 
 @strawberry.enum
@@ -124,7 +119,7 @@ class InstitutionNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[InstitutionNode | None]:
-        return await _nodes(info, institution_loaders.institution_by_id, node_ids, cls.of)
+        return await load_nodes(info, institution_loaders.institution_by_id, node_ids, cls.of)
 
     @strawberry.field
     def opening_hours(self) -> list[OpeningHours]:
@@ -201,7 +196,7 @@ class GroupNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[GroupNode | None]:
-        return await _nodes(info, institution_loaders.group_by_id, node_ids, cls.of)
+        return await load_nodes(info, institution_loaders.group_by_id, node_ids, cls.of)
 
     @strawberry.field
     async def institution(self, info: Info) -> InstitutionNode | None:
@@ -254,7 +249,7 @@ class ChildNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[ChildNode | None]:
-        return await _nodes(info, institution_loaders.child_by_id, node_ids, cls.of)
+        return await load_nodes(info, institution_loaders.child_by_id, node_ids, cls.of)
 
     @strawberry.field
     def name(self) -> str:
@@ -303,7 +298,7 @@ class GuardianLinkNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[GuardianLinkNode | None]:
-        return await _nodes(info, institution_loaders.guardian_link_by_id, node_ids, cls.of)
+        return await load_nodes(info, institution_loaders.guardian_link_by_id, node_ids, cls.of)
 
     @strawberry.field
     async def child(self, info: Info) -> ChildNode | None:
@@ -357,7 +352,7 @@ class StaffMemberNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[StaffMemberNode | None]:
-        return await _nodes(info, institution_loaders.staff_by_id, node_ids, cls.of)
+        return await load_nodes(info, institution_loaders.staff_by_id, node_ids, cls.of)
 
     @strawberry.field
     async def name(self, info: Info) -> str:

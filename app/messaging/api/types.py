@@ -12,7 +12,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from app.api.node import node_of
+from app.api.node import load_nodes, node_of
 from app.api.pagination import Connection, connection
 from app.core.actor import Actor
 from app.core.i18n import translate
@@ -169,11 +169,7 @@ class MessageNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[MessageNode | None]:
-        await info.context.actor()
-        rows = await info.context.loaders.get(messaging_loaders.message_by_id).load_many(
-            [uuid.UUID(i) for i in node_ids]
-        )
-        return [cls.of(row) if row else None for row in rows]
+        return await load_nodes(info, messaging_loaders.message_by_id, node_ids, cls.of)
 
     @strawberry.field(description="Attachments; download links only for those who may read.")
     async def files(self, info: Info) -> list[LazyFile]:
@@ -292,11 +288,7 @@ class ThreadNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[ThreadNode | None]:
-        await info.context.actor()
-        rows = await info.context.loaders.get(messaging_loaders.thread_by_id).load_many(
-            [uuid.UUID(i) for i in node_ids]
-        )
-        return [cls.of(row) if row else None for row in rows]
+        return await load_nodes(info, messaging_loaders.thread_by_id, node_ids, cls.of)
 
     @strawberry.field
     async def institution(self, info: Info) -> LazyInstitution | None:

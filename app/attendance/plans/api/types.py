@@ -14,7 +14,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from app.api.ids import decode
-from app.api.node import node_of
+from app.api.node import load_nodes, node_of
 from app.attendance.pickup import loaders as pickup_loaders
 from app.attendance.pickup.api.types import PickupPersonNode
 from app.attendance.plans import loaders as plan_loaders
@@ -107,11 +107,7 @@ class PickupPlanEntryNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[PickupPlanEntryNode | None]:
-        await info.context.actor()
-        rows = await info.context.loaders.get(plan_loaders.pickup_plan_by_id).load_many(
-            [uuid.UUID(i) for i in node_ids]
-        )
-        return [cls.of(row) if row is not None else None for row in rows]
+        return await load_nodes(info, plan_loaders.pickup_plan_by_id, node_ids, cls.of)
 
     async def _own(self, info: Info) -> bool:
         """Staff and the child's guardians see everything; a companion's guardian the gist."""

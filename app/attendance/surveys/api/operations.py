@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
-from app.api.node import node_of
+from app.api.node import load_nodes, node_of
 from app.api.permissions import IsAuthenticated
 from app.attendance.api.types import AttendanceDone, AttendanceDoneResult
 from app.attendance.surveys import loaders as survey_loaders
@@ -86,11 +86,7 @@ class VacationSurveyNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[VacationSurveyNode | None]:
-        await info.context.actor()
-        rows = await info.context.loaders.get(survey_loaders.vacation_survey_by_id).load_many(
-            [uuid.UUID(i) for i in node_ids]
-        )
-        return [cls.of(row) if row is not None else None for row in rows]
+        return await load_nodes(info, survey_loaders.vacation_survey_by_id, node_ids, cls.of)
 
     @strawberry.field(description="Answers can still be given or changed.")
     async def is_open(self, info: Info) -> bool:
