@@ -1,0 +1,1 @@
+"""Seddel: the slip between daycare institutions and parents, as a GraphQL backend."""

@@ -1,0 +1,1 @@
+"""Accounts: users, passwords, sessions, login throttling, paired devices and personal PINs."""

@@ -1,0 +1,1 @@
+"""Accounts' use cases: logins, sessions and passwords (auth), devices and PINs."""

@@ -1,0 +1,364 @@
+"""Use cases of accounts: login with throttling, sessions, passwords."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import AuthSession, LoginThrottle, User
+from app.config import Settings
+from app.core.actor import Actor
+from app.core.errors import InvalidCredentials, NotFound, TooManyAttempts, ValidationFailed
+from app.db import new_id, utcnow, write_transaction
+
+log = logging.getLogger("seddel.auth")
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 1024
+# last_used_at is written at most this often: not one UPDATE per request.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@lru_cache(maxsize=4)
+def password_hasher(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+
+
+def hasher_for(settings: Settings) -> PasswordHasher:
+    return password_hasher(
+        settings.argon2_time_cost, settings.argon2_memory_cost_kib, settings.argon2_parallelism
+    )
+
+
+async def hash_password(settings: Settings, password: str) -> str:
+    # argon2 is deliberately slow: keep it off the event loop.
+    return await asyncio.to_thread(hasher_for(settings).hash, password)
+
+
+def email_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def validate_email(email: str) -> str:
+    cleaned = email.strip()
+    if not EMAIL_PATTERN.match(cleaned) or len(cleaned) > 320:
+        raise ValidationFailed("invalid_email", field="email")
+    return cleaned
+
+
+def validate_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed("password_too_short", field="newPassword", min=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationFailed("too_long", field="newPassword", max=MAX_PASSWORD_LENGTH)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    session: AuthSession
+    user: User
+
+
+async def _verify(settings: Settings, stored_hash: str | None, password: str) -> bool:
+    hasher = hasher_for(settings)
+    # An unknown email costs the same time as a wrong password: no user enumeration by timing.
+    target = stored_hash or _dummy_hash(settings)
+    try:
+        return await asyncio.to_thread(hasher.verify, target, password) and stored_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash_for(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    return password_hasher(time_cost, memory_cost, parallelism).hash(secrets.token_hex(16))
+
+
+def _dummy_hash(settings: Settings) -> str:
+    return _dummy_hash_for(
+        settings.argon2_time_cost, settings.argon2_memory_cost_kib, settings.argon2_parallelism
+    )
+
+
+def _lockout_for(settings: Settings, lockouts: int) -> timedelta:
+    """15 minutes, doubling each time the same key is locked again."""
+    return timedelta(seconds=settings.login_lockout_seconds * 2 ** max(0, lockouts - 1))
+
+
+async def _throttles(db: AsyncSession, keys: list[str]) -> dict[str, LoginThrottle]:
+    rows = (await db.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))).all()
+    return {row.key: row for row in rows}
+
+
+def _record_failure(
+    db: AsyncSession, rows: dict[str, LoginThrottle], key: str, limit: int, settings: Settings
+) -> None:
+    now = utcnow()
+    row = rows.get(key)
+    if row is None:
+        row = LoginThrottle(key=key, failures=0, lockouts=0)
+        db.add(row)
+    row.failures += 1
+    row.last_failure_at = now
+    if row.failures >= limit:
+        row.lockouts += 1
+        row.failures = 0
+        row.locked_until = now + _lockout_for(settings, row.lockouts)
+
+
+async def login(
+    *,
+    db: AsyncSession,
+    settings: Settings,
+    email: str,
+    password: str,
+    client_address: str | None,
+    device_label: str | None = None,
+    user_agent: str | None = None,
+) -> LoginResult:
+    """Exchange email and password for a new session token (throttled per account and address)."""
+    key = email_key(email)
+    keys = [f"email:{key}"] + ([f"ip:{client_address}"] if client_address else [])
+    now = utcnow()
+    async with write_transaction(db):
+        rows = await _throttles(db, keys)
+        locked = [r.locked_until for r in rows.values() if r.locked_until and r.locked_until > now]
+        if locked:
+            retry_after = int((max(locked) - now).total_seconds()) + 1
+            log.warning("login refused: locked", extra={"email": key, "address": client_address})
+            raise TooManyAttempts(retry_after)
+        user = await db.scalar(select(User).where(User.email_key == key))
+        ok = await _verify(settings, user.password_hash if user else None, password)
+        if not ok or user is None or not user.is_active:
+            _record_failure(db, rows, keys[0], settings.login_max_failures, settings)
+            if client_address:
+                _record_failure(
+                    db, rows, keys[1], settings.login_max_failures_per_address, settings
+                )
+            failed = True
+        else:
+            failed = False
+            await db.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0]))
+            assert user.password_hash is not None
+            if hasher_for(settings).check_needs_rehash(user.password_hash):
+                user.password_hash = await hash_password(settings, password)
+            token, session = _new_session(
+                settings,
+                user,
+                kind="user",
+                label=device_label,
+                address=client_address,
+                user_agent=user_agent,
+            )
+            db.add(session)
+    if failed:
+        log.warning("login failed", extra={"email": key, "address": client_address})
+        raise InvalidCredentials()
+    assert user is not None
+    log.info("login succeeded", extra={"user_id": str(user.id), "address": client_address})
+    return LoginResult(token=token, session=session, user=user)
+
+
+def _new_session(
+    settings: Settings,
+    user: User,
+    *,
+    kind: str,
+    label: str | None,
+    address: str | None,
+    user_agent: str | None,
+) -> tuple[str, AuthSession]:
+    token = secrets.token_urlsafe(32)  # 256 bits of randomness
+    now = utcnow()
+    device = kind == "device"
+    lifetime = (
+        settings.device_session_lifetime_seconds if device else settings.session_lifetime_seconds
+    )
+    idle = (
+        settings.device_session_idle_timeout_seconds
+        if device
+        else settings.session_idle_timeout_seconds
+    )
+    session = AuthSession(
+        id=new_id(),
+        user_id=user.id,
+        token_hash=hash_token(token),
+        kind=kind,
+        device_label=(label or "")[:200] or None,
+        client_address=address,
+        user_agent=(user_agent or "")[:300] or None,
+        created_at=now,
+        last_used_at=now,
+        expires_at=now + timedelta(seconds=lifetime),
+        idle_timeout_seconds=idle,
+    )
+    return token, session
+
+
+def session_is_live(session: AuthSession, now: datetime) -> bool:
+    if session.revoked_at is not None or session.expires_at <= now:
+        return False
+    return session.last_used_at + timedelta(seconds=session.idle_timeout_seconds) > now
+
+
+async def authenticate(*, db: AsyncSession, token: str) -> tuple[AuthSession, User] | None:
+    """The live session and user behind a bearer token, or None. Touches last_used_at."""
+    if not token or len(token) > 200:
+        return None
+    now = utcnow()
+    row = (
+        await db.execute(
+            select(AuthSession, User)
+            .join(User, User.id == AuthSession.user_id)
+            .where(AuthSession.token_hash == hash_token(token))
+        )
+    ).first()
+    if row is None:
+        return None
+    session, user = row
+    if not user.is_active or not session_is_live(session, now):
+        return None
+    if now - session.last_used_at > LAST_USED_RESOLUTION:
+        await db.execute(
+            update(AuthSession).where(AuthSession.id == session.id).values(last_used_at=now)
+        )
+        session.last_used_at = now
+    return session, user
+
+
+async def logout(*, db: AsyncSession, actor: Actor) -> None:
+    """End the session the request came with."""
+    if actor.session_id is None:
+        return
+    async with write_transaction(db):
+        await db.execute(
+            update(AuthSession)
+            .where(AuthSession.id == actor.session_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+
+async def my_sessions(*, db: AsyncSession, actor: Actor) -> list[AuthSession]:
+    """The actor's live sessions, newest use first."""
+    now = utcnow()
+    rows = (
+        await db.scalars(
+            select(AuthSession)
+            .where(
+                AuthSession.user_id == actor.user_id,
+                AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > now,
+            )
+            .order_by(AuthSession.last_used_at.desc(), AuthSession.id)
+        )
+    ).all()
+    return [s for s in rows if session_is_live(s, now)]
+
+
+async def revoke_session(*, db: AsyncSession, actor: Actor, session_id: uuid.UUID) -> AuthSession:
+    """Revoke one of the actor's own sessions (a lost phone or tablet)."""
+    async with write_transaction(db):
+        session = await db.scalar(
+            select(AuthSession).where(
+                AuthSession.id == session_id, AuthSession.user_id == actor.user_id
+            )
+        )
+        if session is None:
+            raise NotFound(field="sessionId")
+        if session.revoked_at is None:
+            session.revoked_at = utcnow()
+    log.info(
+        "session revoked", extra={"user_id": str(actor.user_id), "session_id": str(session_id)}
+    )
+    return session
+
+
+async def change_password(
+    *,
+    db: AsyncSession,
+    settings: Settings,
+    actor: Actor,
+    current_password: str,
+    new_password: str,
+) -> None:
+    """Set a new password; every other session of the user is revoked."""
+    validate_new_password(new_password)
+    async with write_transaction(db):
+        user = await db.get(User, actor.user_id)
+        if user is None:
+            raise NotFound()
+        if not await _verify(settings, user.password_hash, current_password):
+            raise ValidationFailed("wrong_password", field="currentPassword")
+        user.password_hash = await hash_password(settings, new_password)
+        await db.execute(
+            update(AuthSession)
+            .where(
+                AuthSession.user_id == user.id,
+                AuthSession.id != actor.session_id,
+                AuthSession.revoked_at.is_(None),
+            )
+            .values(revoked_at=utcnow())
+        )
+
+
+async def unlock_login(*, db: AsyncSession, email: str) -> None:
+    """Clear an account's login lock. Callers decide who may (app.institutions.service.people)."""
+    async with write_transaction(db):
+        await db.execute(
+            delete(LoginThrottle).where(LoginThrottle.key == f"email:{email_key(email)}")
+        )
+
+
+async def find_user_by_email(*, db: AsyncSession, email: str) -> User | None:
+    return await db.scalar(select(User).where(User.email_key == email_key(email)))
+
+
+async def create_user(
+    *,
+    db: AsyncSession,
+    settings: Settings,
+    name: str,
+    email: str,
+    phone: str | None = None,
+    language: str = "da",
+    password: str | None = None,
+    password_hash: str | None = None,
+) -> User:
+    """A new person with one login. Call inside the caller's transaction."""
+    cleaned = validate_email(email)
+    if not name.strip():
+        raise ValidationFailed("required", field="name")
+    if language not in ("da", "en"):
+        raise ValidationFailed("invalid_language", field="preferredLanguage")
+    if password is not None:
+        validate_new_password(password)
+        password_hash = await hash_password(settings, password)
+    user = User(
+        name=name.strip()[:200],
+        email=cleaned,
+        email_key=email_key(cleaned),
+        phone=phone,
+        preferred_language=language,
+        password_hash=password_hash,
+    )
+    db.add(user)
+    await db.flush()
+    return user

@@ -1,0 +1,1 @@
+"""Use cases of announcements (opslag): posting, receipts and confirmations, retention."""

@@ -1,0 +1,1 @@
+"""GraphQL plumbing: schema assembly, context, ids, errors, pagination, limits."""

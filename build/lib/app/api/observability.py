@@ -1,0 +1,37 @@
+"""GraphQL operations in the metrics: by name, with their outcome and time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from prometheus_client import Counter, Histogram
+from strawberry.extensions import SchemaExtension
+
+OPERATIONS = Counter(
+    "seddel_graphql_operations_total",
+    "GraphQL operations by name, type and outcome",
+    ["operation", "type", "outcome"],
+)
+OPERATION_SECONDS = Histogram(
+    "seddel_graphql_operation_seconds",
+    "GraphQL operation latency by name",
+    ["operation"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+
+class OperationMetrics(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        context = self.execution_context
+        name = context.operation_name or "anonymous"
+        try:
+            kind = context.operation_type.value
+        except RuntimeError:
+            kind = "unknown"
+        result = context.result
+        outcome = "error" if (result is None or result.errors) else "ok"
+        OPERATIONS.labels(name, kind, outcome).inc()
+        OPERATION_SECONDS.labels(name).observe(time.perf_counter() - started)

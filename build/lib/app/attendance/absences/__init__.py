@@ -1,0 +1,1 @@
+"""Absences: sickness (open until reported well), vacation and other absence."""

@@ -1,0 +1,1 @@
+"""GraphQL of absences: the child's absences, registering, reporting well, cancelling."""

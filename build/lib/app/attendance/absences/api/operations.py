@@ -1,0 +1,83 @@
+"""GraphQL operations of absences: the child's absences, registering one, reporting well,
+cancelling."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry.types import Info
+
+from app.api.errors import errors_as_data
+from app.api.ids import decode, plain_uuid
+from app.api.permissions import IsAuthenticated
+from app.attendance.absences import service as absence_service
+from app.attendance.absences.api.types import Absence, AbsenceKind, AbsenceResult
+from app.attendance.api.types import AttendanceDone, AttendanceDoneResult
+
+
+@strawberry.type
+class AbsenceQueries:
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="The child's absences touching the period: for staff and its guardians.",
+    )
+    async def absences(
+        self, info: Info, child_id: strawberry.ID, start: dt.date, end: dt.date
+    ) -> list[Absence]:
+        rows = await absence_service.absences(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            child_id=decode(child_id, "Child", field="childId"),
+            start=start,
+            end=end,
+        )
+        return [Absence.of(row) for row in rows]
+
+
+@strawberry.type
+class AbsenceMutations:
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def register_absence(
+        self,
+        info: Info,
+        child_id: strawberry.ID,
+        kind: AbsenceKind,
+        from_day: dt.date,
+        until_day: dt.date | None = None,
+        note: str = "",
+    ) -> AbsenceResult:
+        row = await absence_service.register_absence(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            child_id=decode(child_id, "Child", field="childId"),
+            kind=kind.value,
+            from_day=from_day,
+            until_day=until_day,
+            note=note,
+        )
+        return Absence.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def report_well(
+        self, info: Info, absence_id: strawberry.ID, back_on: dt.date
+    ) -> AbsenceResult:
+        row = await absence_service.report_well(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            absence_id=plain_uuid(absence_id, field="absenceId"),
+            back_on=back_on,
+        )
+        return Absence.of(row)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @errors_as_data
+    async def cancel_absence(self, info: Info, absence_id: strawberry.ID) -> AttendanceDoneResult:
+        await absence_service.cancel_absence(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            absence_id=plain_uuid(absence_id, field="absenceId"),
+        )
+        return AttendanceDone()

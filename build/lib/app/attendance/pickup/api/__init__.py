@@ -1,0 +1,1 @@
+"""GraphQL of pickup: pickup persons, their photos and the codeword."""

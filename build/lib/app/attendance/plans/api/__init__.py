@@ -1,0 +1,1 @@
+"""GraphQL of the pickup plan: its types and operations."""

@@ -1,0 +1,189 @@
+"""GraphQL operations of the pickup plan: weekly default and date overrides, how the child
+leaves, companion answers, the go-home-alone permission, "sent home", and the history. The
+types are in types.py; the pickup person's photo is pickup's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Union
+
+import strawberry
+from strawberry.types import Info
+
+from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
+from app.api.ids import decode
+from app.api.permissions import IsAuthenticated
+from app.attendance.api.types import AttendanceDone, AttendanceDoneResult
+from app.attendance.plans.api.types import (
+    GoHomeAlonePermission,
+    PickupPlanChange,
+    PickupPlanEntryNode,
+    PickupPlanInput,
+    PlannedDay,
+)
+from app.attendance.plans.service import entries as plans
+from app.attendance.plans.service import leaving as plan_leaving
+from app.attendance.plans.service import reads
+from app.institutions import loaders as institution_loaders
+
+PickupPlanResult = Annotated[
+    Union[PickupPlanEntryNode, ValidationError, NotFoundError, ConflictError],
+    strawberry.union("PickupPlanResult"),
+]
+GoHomeAloneResult = Annotated[
+    Union[GoHomeAlonePermission, ValidationError, NotFoundError],
+    strawberry.union("GoHomeAloneResult"),
+]
+
+
+def _child(child_id: strawberry.ID) -> uuid.UUID:
+    return decode(child_id, "Child", field="childId")
+
+
+@strawberry.type
+class PickupPlanQueries:
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="The child's plan per open day of the period (at most 62 days), skipping "
+        "closed days and absences: for staff and the child's guardians.",
+    )
+    async def pickup_plan(
+        self, info: Info, child_id: strawberry.ID, start: dt.date, end: dt.date
+    ) -> list[PlannedDay]:
+        days = await reads.effective_plan(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            child_id=_child(child_id),
+            start=start,
+            end=end,
+        )
+        return [PlannedDay.of(day) for day in days]
+
+    @strawberry.field(permission_classes=[IsAuthenticated], description="Monday first.")
+    async def pickup_plan_defaults(
+        self, info: Info, child_id: strawberry.ID
+    ) -> list[PickupPlanEntryNode]:
+        rows = await reads.weekly_defaults(
+            db=info.context.db, actor=await info.context.require_actor(), child_id=_child(child_id)
+        )
+        return [PickupPlanEntryNode.of(row) for row in rows]
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Every change to that date's plan (its override and weekday default).",
+    )
+    async def pickup_plan_history(
+        self, info: Info, child_id: strawberry.ID, day: dt.date
+    ) -> list[PickupPlanChange]:
+        rows = await reads.plan_history(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            child_id=_child(child_id),
+            day=day,
+        )
+        return [PickupPlanChange.of(row) for row in rows]
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Plans asking your child along home, waiting for your answer.",
+    )
+    async def pickup_companion_requests(self, info: Info) -> list[PickupPlanEntryNode]:
+        rows = await reads.companion_requests(
+            db=info.context.db, actor=await info.context.require_actor()
+        )
+        return [PickupPlanEntryNode.of(row) for row in rows]
+
+    @strawberry.field(permission_classes=[IsAuthenticated])
+    async def go_home_alone(
+        self, info: Info, child_id: strawberry.ID
+    ) -> GoHomeAlonePermission | None:
+        actor = await info.context.require_actor()
+        child = await info.context.loaders.get(institution_loaders.child_by_id).load(
+            _child(child_id)
+        )
+        if child is None:
+            return None
+        row = await reads.go_home_alone_permission(db=info.context.db, actor=actor, child=child)
+        return GoHomeAlonePermission.of(row)
+
+
+@strawberry.type
+class PlanMutations:
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Set a date's plan or a weekday's default (custody guardians, staff).",
+    )
+    @errors_as_data
+    async def set_pickup_plan(
+        self, info: Info, child_id: strawberry.ID, input: PickupPlanInput
+    ) -> PickupPlanResult:
+        row = await plans.set_plan(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            child_id=_child(child_id),
+            plan=input.to_domain(),
+        )
+        return PickupPlanEntryNode.of(row)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Remove a date's override (the default applies again) or a default.",
+    )
+    @errors_as_data
+    async def clear_pickup_plan(self, info: Info, entry_id: strawberry.ID) -> AttendanceDoneResult:
+        await plans.clear_plan(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            entry_id=decode(entry_id, "PickupPlanEntry", field="entryId"),
+        )
+        return AttendanceDone()
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="The companion child's custody guardian accepts or declines.",
+    )
+    @errors_as_data
+    async def answer_pickup_companion(
+        self, info: Info, entry_id: strawberry.ID, accept: bool
+    ) -> PickupPlanResult:
+        row = await plan_leaving.answer_companion(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            entry_id=decode(entry_id, "PickupPlanEntry", field="entryId"),
+            accept=accept,
+        )
+        return PickupPlanEntryNode.of(row)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="A custody guardian allows the child to go home alone, or withdraws it.",
+    )
+    @errors_as_data
+    async def set_go_home_alone(
+        self, info: Info, child_id: strawberry.ID, allowed: bool, note: str = ""
+    ) -> GoHomeAloneResult:
+        row = await plan_leaving.set_go_home_alone(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            child_id=_child(child_id),
+            allowed=allowed,
+            note=note,
+        )
+        return GoHomeAlonePermission.of(row)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Staff send a child home today; its guardians are told at once.",
+    )
+    @errors_as_data
+    async def send_child_home(
+        self, info: Info, child_id: strawberry.ID, reason: str
+    ) -> PickupPlanResult:
+        row = await plan_leaving.send_child_home(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            child_id=_child(child_id),
+            reason=reason,
+        )
+        return PickupPlanEntryNode.of(row)

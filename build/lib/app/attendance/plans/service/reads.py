@@ -1,0 +1,271 @@
+"""Reads of the pickup plan: the effective plan of a child over days (a date's override,
+else a vacation-survey answer, else the weekly default), the batch for a group's day, the
+change history, and the companion requests waiting for a guardian's answer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.attendance.absences.models import Absence
+from app.attendance.plans.models import GoHomeAlonePermission, PickupPlan, PickupPlanChange
+from app.attendance.plans.policies import can_see_plan_of, custody_children
+from app.attendance.service import clock
+from app.attendance.service.hours import local_now, opening_span
+from app.attendance.surveys.models import VacationAnswer
+from app.core.actor import Actor
+from app.core.errors import ValidationFailed
+from app.institutions.models import Child, ClosedDay, Institution
+
+MAX_DAYS = 62
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """A child's plan for one day. `source`: "override" (a date's entry), "survey" (an answer
+    to a vacation survey; `coming` False means vacation), "weekly" (the weekly default) or
+    "none". `entry` is the plan row that says how the child leaves (None for "none" and for
+    a survey answer without a weekly default)."""
+
+    child_id: uuid.UUID
+    day: date
+    source: str
+    coming: bool
+    arrival: time | None
+    pickup: time | None
+    entry: PickupPlan | None
+
+    @property
+    def leave_mode(self) -> str | None:
+        return self.entry.leave_mode if self.entry else None
+
+
+def resolve(
+    child_id: uuid.UUID,
+    day: date,
+    entries: Iterable[PickupPlan],
+    answer: VacationAnswer | None,
+) -> DayPlan:
+    """One day's plan from the child's rows for that day (its override and weekday default)."""
+    override = weekly = None
+    for row in entries:
+        if row.day == day:
+            override = row
+        elif row.weekday == day.weekday():
+            weekly = row
+    if override is not None:
+        return DayPlan(child_id, day, "override", True, override.arrival, override.pickup, override)
+    if answer is not None:
+        if not answer.coming:
+            return DayPlan(child_id, day, "survey", False, None, None, None)
+        return DayPlan(
+            child_id,
+            day,
+            "survey",
+            True,
+            answer.arrival or (weekly.arrival if weekly else None),
+            answer.pickup or (weekly.pickup if weekly else None),
+            weekly,
+        )
+    if weekly is not None:
+        return DayPlan(child_id, day, "weekly", True, weekly.arrival, weekly.pickup, weekly)
+    return DayPlan(child_id, day, "none", True, None, None, None)
+
+
+async def day_plans(
+    db: AsyncSession, *, child_ids: Sequence[uuid.UUID], day: date
+) -> dict[uuid.UUID, DayPlan]:
+    """The plans of many children for one day, in two statements whatever their number (for
+    a group's day). Children with neither plan nor survey answer are left out. No visibility
+    check: the caller passes children the actor may see."""
+    if not child_ids:
+        return {}
+    ids = list(child_ids)
+    entries = (
+        await db.scalars(
+            select(PickupPlan).where(
+                PickupPlan.child_id.in_(ids),
+                or_(PickupPlan.day == day, PickupPlan.weekday == day.weekday()),
+            )
+        )
+    ).all()
+    answers = (
+        await db.scalars(
+            select(VacationAnswer)
+            .where(VacationAnswer.child_id.in_(ids), VacationAnswer.day == day)
+            .order_by(VacationAnswer.updated_at)
+        )
+    ).all()
+    by_child: dict[uuid.UUID, list[PickupPlan]] = {}
+    for row in entries:
+        by_child.setdefault(row.child_id, []).append(row)
+    answer_of = {answer.child_id: answer for answer in answers}  # the latest answer wins
+    result = {}
+    for child_id in ids:
+        if child_id in by_child or child_id in answer_of:
+            result[child_id] = resolve(
+                child_id, day, by_child.get(child_id, []), answer_of.get(child_id)
+            )
+    return result
+
+
+async def plans_between(
+    db: AsyncSession, *, child_id: uuid.UUID, start: date, end: date
+) -> dict[date, DayPlan]:
+    """The child's plan for each day of [start, end], in two statements whatever the length
+    of the period (the weekly default and the period's overrides, then its survey answers).
+    Days with neither plan nor answer are left out. No visibility check: the caller passes a
+    child the actor may see."""
+    entries = (
+        await db.scalars(
+            select(PickupPlan).where(
+                PickupPlan.child_id == child_id,
+                or_(
+                    PickupPlan.weekday.is_not(None),
+                    PickupPlan.day.between(start, end),
+                ),
+            )
+        )
+    ).all()
+    answers = {
+        a.day: a
+        for a in (
+            await db.scalars(
+                select(VacationAnswer)
+                .where(VacationAnswer.child_id == child_id, VacationAnswer.day.between(start, end))
+                .order_by(VacationAnswer.updated_at)
+            )
+        ).all()  # the latest answer of a day wins
+    }
+    plans = {}
+    day = start
+    while day <= end:
+        plan = resolve(child_id, day, entries, answers.get(day))
+        if plan.source != "none":
+            plans[day] = plan
+        day += timedelta(days=1)
+    return plans
+
+
+async def effective_plan(
+    *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, start: date, end: date
+) -> list[DayPlan]:
+    """The child's plan for each day of [start, end] the institution is open and the child
+    is neither absent nor outside its enrolment: for staff and the child's guardians."""
+    if end < start:
+        raise ValidationFailed("period_order", field="end")
+    if (end - start).days >= MAX_DAYS:
+        raise ValidationFailed("plan_range_too_long", field="end", days=MAX_DAYS)
+    child = await db.get(Child, child_id)
+    if child is None or not can_see_plan_of(actor, child.id, child.institution_id):
+        return []
+    institution = await db.get(Institution, child.institution_id)
+    assert institution is not None
+    closed = set(
+        (
+            await db.scalars(
+                select(ClosedDay.day).where(
+                    ClosedDay.institution_id == institution.id,
+                    ClosedDay.day >= start,
+                    ClosedDay.day <= end,
+                )
+            )
+        ).all()
+    )
+    absences = (
+        await db.scalars(
+            select(Absence).where(
+                Absence.child_id == child_id,
+                Absence.from_day <= end,
+                or_(Absence.until_day.is_(None), Absence.until_day >= start),
+            )
+        )
+    ).all()
+    planned = await plans_between(db, child_id=child_id, start=start, end=end)
+    plans = []
+    day = start
+    while day <= end:
+        skip = (
+            day in closed
+            or opening_span(institution, day.weekday()) is None
+            or day < child.active_from
+            or (child.active_until is not None and day > child.active_until)
+            or any(
+                a.from_day <= day and (a.until_day is None or day <= a.until_day) for a in absences
+            )
+        )
+        if not skip:
+            plans.append(planned.get(day) or DayPlan(child_id, day, "none", True, None, None, None))
+        day += timedelta(days=1)
+    return plans
+
+
+async def weekly_defaults(
+    *, db: AsyncSession, actor: Actor, child_id: uuid.UUID
+) -> list[PickupPlan]:
+    """The child's weekly default, Monday first."""
+    child = await db.get(Child, child_id)
+    if child is None or not can_see_plan_of(actor, child.id, child.institution_id):
+        return []
+    rows = await db.scalars(
+        select(PickupPlan)
+        .where(PickupPlan.child_id == child_id, PickupPlan.weekday.is_not(None))
+        .order_by(PickupPlan.weekday)
+    )
+    return list(rows.all())
+
+
+async def plan_history(
+    *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, day: date
+) -> list[PickupPlanChange]:
+    """Every change to the plan of that date: its override and its weekday's default."""
+    child = await db.get(Child, child_id)
+    if child is None or not can_see_plan_of(actor, child.id, child.institution_id):
+        return []
+    rows = await db.scalars(
+        select(PickupPlanChange)
+        .where(
+            PickupPlanChange.child_id == child_id,
+            or_(PickupPlanChange.day == day, PickupPlanChange.weekday == day.weekday()),
+        )
+        .order_by(PickupPlanChange.created_at, PickupPlanChange.id)
+    )
+    return list(rows.all())
+
+
+async def companion_requests(*, db: AsyncSession, actor: Actor) -> list[PickupPlan]:
+    """Plans that ask one of the actor's custody children along home, not yet answered."""
+    children = custody_children(actor)
+    if not children:
+        return []
+    since = clock.now().date() - timedelta(days=1)  # any zone's today is on or after this
+    rows = await db.scalars(
+        select(PickupPlan)
+        .where(
+            PickupPlan.companion_child_id.in_(children),
+            PickupPlan.companion_status == "pending",
+            or_(PickupPlan.weekday.is_not(None), PickupPlan.day >= since),
+        )
+        .order_by(PickupPlan.day, PickupPlan.weekday, PickupPlan.id)
+    )
+    return list(rows.all())
+
+
+async def go_home_alone_permission(
+    *, db: AsyncSession, actor: Actor, child: Child
+) -> GoHomeAlonePermission | None:
+    if not can_see_plan_of(actor, child.id, child.institution_id):
+        return None
+    row: GoHomeAlonePermission | None = await db.get(GoHomeAlonePermission, child.id)
+    return row
+
+
+async def today_of(db: AsyncSession, institution_id: uuid.UUID) -> date:
+    institution = await db.get(Institution, institution_id)
+    assert institution is not None
+    return local_now(institution).date()

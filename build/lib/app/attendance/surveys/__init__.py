@@ -1,0 +1,1 @@
+"""Vacation surveys: admins open one, guardians answer per child and day, staff count."""

@@ -1,0 +1,1 @@
+"""`seddel bench` / `make bench`: seeds a realistic volume and measures the hot operations."""

@@ -1,0 +1,215 @@
+"""seddel serve | migrate | demo | run | schema | bench | worker | retention"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from app.config import get_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "app.server:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_config=None,
+    )
+
+
+def _migrate(_: argparse.Namespace) -> None:
+    from app.ops.migrate import migrate
+
+    migrate(get_settings())
+    print("database is at the newest revision")
+
+
+async def _demo_async(force: bool) -> bool:
+    from app.db import create_engine, session_factory
+    from app.ops.demo import is_seeded, seed_demo
+
+    settings = get_settings()
+    engine = create_engine(settings.owner_database_url)
+    try:
+        async with session_factory(engine)() as db:
+            if await is_seeded(db) and not force:
+                return False
+            await db.rollback()
+            await seed_demo(db, settings)
+            return True
+    finally:
+        await engine.dispose()
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from app.ops.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+    seeded = asyncio.run(_demo_async(force=False))
+    print("demo data created" if seeded else "database not empty: demo left as it is")
+    print(f"demo logins (password: {DEMO_PASSWORD}):")
+    for login in DEMO_LOGINS:
+        print(f"  {login.email:32} {login.role}")
+
+
+def _run(args: argparse.Namespace) -> None:
+    _migrate(args)
+    _demo(args)
+    print(f"GraphiQL: http://{args.host}:{args.port}/graphql")
+    _serve(args)
+
+
+def _schema(args: argparse.Namespace) -> None:
+    graphql_path, openapi_path = write_schemas()
+    print(f"wrote {graphql_path.relative_to(ROOT)} and {openapi_path.relative_to(ROOT)}")
+
+
+def render_schemas() -> tuple[str, str]:
+    """The printed GraphQL schema and the OpenAPI document, as committed."""
+    from app.config import Settings
+    from app.root.schema import build_schema
+    from app.server import create_app
+
+    settings = Settings()
+    graphql_text = str(build_schema(settings)) + "\n"
+    app = create_app(settings)
+    openapi_text = json.dumps(app.openapi_schema.to_schema(), indent=2, sort_keys=True) + "\n"
+    return graphql_text, openapi_text
+
+
+def write_schemas() -> tuple[Path, Path]:
+    graphql_text, openapi_text = render_schemas()
+    graphql_path = ROOT / "graphql" / "schema.graphql"
+    openapi_path = ROOT / "openapi" / "openapi.json"
+    graphql_path.write_text(graphql_text, encoding="utf-8")
+    openapi_path.write_text(openapi_text, encoding="utf-8")
+    return graphql_path, openapi_path
+
+
+async def _jobs_async(command: str, once: bool) -> None:
+    import signal
+
+    from app.db import create_engine, session_factory
+    from app.notifications.service.senders import create_senders
+    from app.notifications.service.worker import deliver_due
+    from app.ops.jobs import JobContext, run_due_jobs, run_worker
+    from app.realtime import Broker, create_broker
+    from app.root.jobs import PERIODIC_JOBS, retention
+    from app.storage import create_storage
+
+    settings = get_settings()
+    engine = create_engine(settings.database_url, pool_size=2)
+    sessions = session_factory(engine)
+    storage = create_storage(settings)
+    # Jobs tell the servers' subscribers what they changed: only a shared broker reaches them.
+    broker: Broker | None = None
+    if command == "worker" and settings.broker_backend == "postgres":
+        broker = create_broker(settings)
+        await broker.start()
+    try:
+        if command == "retention":
+            from app.db import utcnow
+
+            context = JobContext(
+                sessions=sessions, storage=storage, settings=settings, now=utcnow()
+            )
+            totals = await retention(context)
+            print("retention: " + ", ".join(f"{name} {count}" for name, count in totals.items()))
+        elif once:
+            senders = create_senders(settings)
+            report = await deliver_due(sessions=sessions, senders=senders, settings=settings)
+            ran = await run_due_jobs(
+                sessions=sessions,
+                storage=storage,
+                settings=settings,
+                jobs=PERIODIC_JOBS,
+                broker=broker,
+            )
+            counts = f"sent {report.sent}, retried {report.retried}, failed {report.failed}"
+            print(f"{counts}; jobs run: {ran}")
+        else:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+            await run_worker(
+                sessions=sessions,
+                storage=storage,
+                settings=settings,
+                jobs=PERIODIC_JOBS,
+                stop=stop,
+                broker=broker,
+            )
+    finally:
+        if broker is not None:
+            await broker.close()
+        await engine.dispose()
+
+
+def _worker(args: argparse.Namespace) -> None:
+    from app.core.logs import configure_logging
+
+    configure_logging(json_lines=get_settings().log_json)
+    asyncio.run(_jobs_async("worker", args.once))
+
+
+def _retention(args: argparse.Namespace) -> None:
+    from app.core.logs import configure_logging
+
+    configure_logging(json_lines=get_settings().log_json)
+    asyncio.run(_jobs_async("retention", once=True))
+
+
+def _bench(args: argparse.Namespace) -> None:
+    from app.bench.run import main as bench_main
+
+    bench_main(args)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="seddel", description="Seddel backend")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, handler, help_text in (
+        ("serve", _serve, "serve the API"),
+        ("run", _run, "migrate, seed the demo if empty, and serve (development)"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--host", default="127.0.0.1")
+        command.add_argument("--port", type=int, default=8000)
+        command.add_argument("--workers", type=int, default=1)
+        command.set_defaults(handler=handler)
+    commands.add_parser("migrate", help="migrate the database").set_defaults(handler=_migrate)
+    commands.add_parser("demo", help="seed the demo if the database is empty").set_defaults(
+        handler=_demo
+    )
+    commands.add_parser(
+        "schema", help="write graphql/schema.graphql and openapi/openapi.json"
+    ).set_defaults(handler=_schema)
+    worker = commands.add_parser(
+        "worker", help="deliver notifications and run periodic jobs (retention daily)"
+    )
+    worker.add_argument("--once", action="store_true", help="one round, then exit")
+    worker.set_defaults(handler=_worker)
+    commands.add_parser("retention", help="run the retention jobs once now").set_defaults(
+        handler=_retention
+    )
+    bench = commands.add_parser("bench", help="seed a realistic volume and measure operations")
+    bench.add_argument("--requests", type=int, default=200)
+    bench.set_defaults(handler=_bench)
+    args = parser.parse_args(argv)
+    import app.root.handlers  # noqa: F401  what one slice records reaches the others
+
+    args.handler(args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

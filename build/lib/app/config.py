@@ -1,0 +1,170 @@
+"""Settings from SEDDEL_* environment variables, read in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path(".data")
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{DEFAULT_DATA_DIR / 'seddel.sqlite3'}"
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return default if raw is None or raw == "" else int(raw)
+
+
+def _str(name: str, default: str | None = None) -> str | None:
+    raw = os.environ.get(name)
+    return default if raw is None or raw == "" else raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    # The application's connection: a role that owns no table (RLS applies to it).
+    database_url: str = DEFAULT_DATABASE_URL
+    # The owner's connection, for migrations; defaults to database_url.
+    migration_database_url: str | None = None
+    # The role the application connects as on PostgreSQL; migrations grant it table access.
+    database_app_role: str = "seddel_app"
+    database_pool_size: int = 10
+    production: bool = False
+    secret_key: str = DEV_SECRET_KEY
+    public_url: str = "http://127.0.0.1:8000"
+
+    storage_backend: str = "local"  # local | s3
+    media_root: Path = Path("media")
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "eu-north-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    signed_url_ttl_seconds: int = 300
+
+    broker_backend: str = "memory"  # memory | postgres
+
+    session_idle_timeout_seconds: int = 14 * 24 * 3600
+    session_lifetime_seconds: int = 90 * 24 * 3600
+    device_session_idle_timeout_seconds: int = 60 * 24 * 3600
+    device_session_lifetime_seconds: int = 365 * 24 * 3600
+    # A staff member switched in on a shared tablet with their PIN: short-lived.
+    tablet_session_idle_timeout_seconds: int = 30 * 60
+    tablet_session_lifetime_seconds: int = 12 * 3600
+
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 15 * 60
+    # Institutions share one address behind NAT (every tablet), so the per-address bar is higher.
+    login_max_failures_per_address: int = 50
+
+    argon2_time_cost: int = 3
+    argon2_memory_cost_kib: int = 64 * 1024
+    argon2_parallelism: int = 4
+
+    max_query_cost: int = 1000
+    max_query_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 2000
+    max_page_size: int = 100
+
+    log_json: bool = True
+
+    # Notifications: e-mail through SMTP when a host is set (a logging sender otherwise).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_security: str = "none"  # none | starttls | tls
+    smtp_from: str = "Seddel <no-reply@seddel.invalid>"
+    smtp_timeout_seconds: int = 30
+    email_digest_minutes: int = 15
+    notify_max_attempts: int = 8
+    notify_backoff_seconds: int = 30  # doubles with every failed attempt
+    notify_lease_seconds: int = 300  # a claimed row is retried after this if no one marks it
+    worker_poll_seconds: int = 5
+
+    @property
+    def owner_database_url(self) -> str:
+        return self.migration_database_url or self.database_url
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+
+def load_settings() -> Settings:
+    """Read every SEDDEL_* variable; production refuses the development secret."""
+    defaults = Settings()
+    settings = Settings(
+        database_url=_str("SEDDEL_DATABASE_URL", defaults.database_url) or defaults.database_url,
+        migration_database_url=_str("SEDDEL_MIGRATION_DATABASE_URL"),
+        database_app_role=_str("SEDDEL_DATABASE_APP_ROLE", defaults.database_app_role)
+        or defaults.database_app_role,
+        database_pool_size=_int("SEDDEL_DATABASE_POOL_SIZE", defaults.database_pool_size),
+        production=_bool("SEDDEL_PRODUCTION", False),
+        secret_key=_str("SEDDEL_SECRET_KEY", DEV_SECRET_KEY) or DEV_SECRET_KEY,
+        public_url=_str("SEDDEL_PUBLIC_URL", defaults.public_url) or defaults.public_url,
+        storage_backend=_str("SEDDEL_STORAGE", defaults.storage_backend) or "local",
+        media_root=Path(_str("SEDDEL_MEDIA_ROOT", "media") or "media"),
+        s3_bucket=_str("SEDDEL_S3_BUCKET"),
+        s3_endpoint_url=_str("SEDDEL_S3_ENDPOINT_URL"),
+        s3_region=_str("SEDDEL_S3_REGION", defaults.s3_region) or defaults.s3_region,
+        s3_access_key_id=_str("SEDDEL_S3_ACCESS_KEY_ID"),
+        s3_secret_access_key=_str("SEDDEL_S3_SECRET_ACCESS_KEY"),
+        signed_url_ttl_seconds=_int("SEDDEL_SIGNED_URL_TTL", defaults.signed_url_ttl_seconds),
+        broker_backend=_str("SEDDEL_BROKER", defaults.broker_backend) or "memory",
+        session_idle_timeout_seconds=_int(
+            "SEDDEL_SESSION_IDLE_TIMEOUT", defaults.session_idle_timeout_seconds
+        ),
+        session_lifetime_seconds=_int("SEDDEL_SESSION_LIFETIME", defaults.session_lifetime_seconds),
+        device_session_idle_timeout_seconds=_int(
+            "SEDDEL_DEVICE_SESSION_IDLE_TIMEOUT", defaults.device_session_idle_timeout_seconds
+        ),
+        device_session_lifetime_seconds=_int(
+            "SEDDEL_DEVICE_SESSION_LIFETIME", defaults.device_session_lifetime_seconds
+        ),
+        login_max_failures=_int("SEDDEL_LOGIN_MAX_FAILURES", defaults.login_max_failures),
+        login_lockout_seconds=_int("SEDDEL_LOGIN_LOCKOUT", defaults.login_lockout_seconds),
+        login_max_failures_per_address=_int(
+            "SEDDEL_LOGIN_MAX_FAILURES_PER_ADDRESS", defaults.login_max_failures_per_address
+        ),
+        argon2_time_cost=_int("SEDDEL_ARGON2_TIME_COST", defaults.argon2_time_cost),
+        argon2_memory_cost_kib=_int("SEDDEL_ARGON2_MEMORY_KIB", defaults.argon2_memory_cost_kib),
+        argon2_parallelism=_int("SEDDEL_ARGON2_PARALLELISM", defaults.argon2_parallelism),
+        log_json=_bool("SEDDEL_LOG_JSON", True),
+        smtp_host=_str("SEDDEL_SMTP_HOST"),
+        smtp_port=_int("SEDDEL_SMTP_PORT", defaults.smtp_port),
+        smtp_username=_str("SEDDEL_SMTP_USERNAME"),
+        smtp_password=_str("SEDDEL_SMTP_PASSWORD"),
+        smtp_security=_str("SEDDEL_SMTP_SECURITY", defaults.smtp_security) or "none",
+        smtp_from=_str("SEDDEL_SMTP_FROM", defaults.smtp_from) or defaults.smtp_from,
+        smtp_timeout_seconds=_int("SEDDEL_SMTP_TIMEOUT", defaults.smtp_timeout_seconds),
+        email_digest_minutes=_int("SEDDEL_EMAIL_DIGEST_MINUTES", defaults.email_digest_minutes),
+        notify_max_attempts=_int("SEDDEL_NOTIFY_MAX_ATTEMPTS", defaults.notify_max_attempts),
+        notify_backoff_seconds=_int(
+            "SEDDEL_NOTIFY_BACKOFF_SECONDS", defaults.notify_backoff_seconds
+        ),
+        notify_lease_seconds=_int("SEDDEL_NOTIFY_LEASE_SECONDS", defaults.notify_lease_seconds),
+        worker_poll_seconds=_int("SEDDEL_WORKER_POLL_SECONDS", defaults.worker_poll_seconds),
+    )
+    if settings.smtp_security not in ("none", "starttls", "tls"):
+        raise RuntimeError("SEDDEL_SMTP_SECURITY must be none, starttls or tls")
+    if settings.production and settings.secret_key == DEV_SECRET_KEY:
+        raise RuntimeError("SEDDEL_SECRET_KEY must be set in production mode")
+    if settings.storage_backend == "s3" and not settings.s3_bucket:
+        raise RuntimeError("SEDDEL_S3_BUCKET must be set when SEDDEL_STORAGE=s3")
+    return settings
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,55 @@
+"""Domain errors: what a user can fix, raised by services and mapped to GraphQL in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.core.i18n import translate
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose. `code` is stable for clients."""
+
+    code = "INVALID"
+
+    def __init__(self, message_key: str, *, field: str | None = None, **params: Any) -> None:
+        super().__init__(message_key)
+        self.message_key = message_key
+        self.field = field
+        self.params = params
+
+    def message(self, language: str) -> str:
+        return translate(self.message_key, language, **self.params)
+
+
+class ValidationFailed(DomainError):
+    code = "INVALID"
+
+
+class NotFound(DomainError):
+    """Also what "not yours" looks like: existence is never revealed to strangers."""
+
+    code = "NOT_FOUND"
+
+    def __init__(self, message_key: str = "not_found", *, field: str | None = None, **params: Any):
+        super().__init__(message_key, field=field, **params)
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"
+
+
+class InvalidCredentials(DomainError):
+    code = "INVALID_CREDENTIALS"
+
+    def __init__(self, message_key: str = "invalid_credentials", *, field: str | None = None):
+        super().__init__(message_key, field=field)
+
+
+class TooManyAttempts(DomainError):
+    code = "TOO_MANY_ATTEMPTS"
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        minutes = max(1, (retry_after_seconds + 59) // 60)
+        super().__init__("too_many_attempts", minutes=minutes)
+        self.retry_after_seconds = retry_after_seconds

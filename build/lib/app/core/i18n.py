@@ -1,0 +1,482 @@
+"""Every text the server produces, in Danish and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES = ("da", "en")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "not_found": {"da": "Findes ikke.", "en": "Not found."},
+    "invalid_credentials": {
+        "da": "Forkert e-mail eller adgangskode.",
+        "en": "Wrong email or password.",
+    },
+    "too_many_attempts": {
+        "da": "For mange mislykkede forsøg. Prøv igen om {minutes} min.",
+        "en": "Too many failed attempts. Try again in {minutes} min.",
+    },
+    "unauthenticated": {"da": "Du er ikke logget ind.", "en": "You are not signed in."},
+    "forbidden": {"da": "Det har du ikke adgang til.", "en": "You are not allowed to do that."},
+    "required": {"da": "Skal udfyldes.", "en": "This field is required."},
+    "too_long": {
+        "da": "Må højst være {max} tegn.",
+        "en": "Must be at most {max} characters.",
+    },
+    "password_too_short": {
+        "da": "Adgangskoden skal være mindst {min} tegn.",
+        "en": "The password must be at least {min} characters.",
+    },
+    "wrong_password": {
+        "da": "Den nuværende adgangskode er forkert.",
+        "en": "The current password is wrong.",
+    },
+    "invalid_email": {"da": "Ugyldig e-mailadresse.", "en": "Invalid email address."},
+    "invalid_language": {
+        "da": "Sproget skal være da eller en.",
+        "en": "Language must be da or en.",
+    },
+    "birth_date_future": {
+        "da": "Fødselsdatoen kan ikke ligge i fremtiden.",
+        "en": "The birth date cannot be in the future.",
+    },
+    "period_order": {
+        "da": "Slutdatoen skal ligge efter startdatoen.",
+        "en": "The end date must be after the start date.",
+    },
+    "invalid_access": {
+        "da": "Adgang skal være fuld, kun information eller ingen.",
+        "en": "Access must be full, information only or none.",
+    },
+    "closed_day_exists": {"da": "Dagen er allerede lukket.", "en": "That day is already closed."},
+    "invalid_phone": {"da": "Ugyldigt telefonnummer.", "en": "Invalid phone number."},
+    "invalid_absence_kind": {
+        "da": "Fravær skal være sygdom, ferie eller andet.",
+        "en": "Absence must be sick, vacation or other.",
+    },
+    "absence_overlaps": {
+        "da": "Der er allerede registreret fravær i perioden.",
+        "en": "An absence is already registered in that period.",
+    },
+    "absence_too_far_back": {
+        "da": "Fravær kan højst registreres {days} dage tilbage.",
+        "en": "Absence can be registered at most {days} days back.",
+    },
+    "absence_not_open": {
+        "da": "Kun en åben sygemelding kan afsluttes.",
+        "en": "Only an open sickness can be ended.",
+    },
+    "group_inactive": {"da": "Gruppen er lukket.", "en": "The group is closed."},
+    "group_has_children": {
+        "da": "Gruppen har stadig {count} børn. Flyt dem først.",
+        "en": "The group still has {count} children. Move them first.",
+    },
+    "duplicate_name": {"da": "Navnet er allerede i brug.", "en": "The name is already in use."},
+    "already_member": {
+        "da": "Personen er allerede tilknyttet.",
+        "en": "This person is already linked.",
+    },
+    "invalid_timezone": {"da": "Ukendt tidszone.", "en": "Unknown time zone."},
+    "invalid_opening_hours": {
+        "da": "Åbningstider skal være TT:MM, og lukketid efter åbningstid.",
+        "en": "Opening hours must be HH:MM, closing after opening.",
+    },
+    "invalid_setting": {"da": "Ugyldig indstilling.", "en": "Invalid setting."},
+    "setting_out_of_range": {
+        "da": "Skal være mellem {low} og {high}.",
+        "en": "Must be between {low} and {high}.",
+    },
+    "file_empty": {"da": "Filen er tom.", "en": "The file is empty."},
+    "file_too_large": {
+        "da": "Filen må højst fylde {max_mb} MB.",
+        "en": "The file may be at most {max_mb} MB.",
+    },
+    "not_an_image": {
+        "da": "Filen er ikke et billede, der kan åbnes (JPEG, PNG, WebP eller HEIC).",
+        "en": "The file is not an image that can be opened (JPEG, PNG, WebP or HEIC).",
+    },
+    "image_too_many_pixels": {
+        "da": "Billedet må højst have {megapixels} megapixel.",
+        "en": "The image may have at most {megapixels} megapixels.",
+    },
+    "file_type_mismatch": {
+        "da": "Filens indhold passer ikke til dens navn.",
+        "en": "The file's content does not match its name.",
+    },
+    "unsupported_file_type": {
+        "da": "Den filtype kan ikke bruges her (PDF, billeder og almindelige kontordokumenter).",
+        "en": "That file type cannot be used here (PDF, images and common office documents).",
+    },
+    "unknown_upload_purpose": {
+        "da": "Ukendt formål med filen.",
+        "en": "Unknown purpose of the file.",
+    },
+    "invalid_page_size": {
+        "da": "first skal være mellem 0 og {max}.",
+        "en": "first must be between 0 and {max}.",
+    },
+    "invalid_cursor": {"da": "Ugyldig cursor.", "en": "Invalid cursor."},
+    "message_empty": {"da": "Beskeden er tom.", "en": "The message is empty."},
+    "message_too_long": {
+        "da": "Beskeden er for lang: {length} tegn, højst {max}.",
+        "en": "The message is too long: {length} characters, at most {max}.",
+    },
+    "recipients_required": {
+        "da": "Vælg mindst én modtager.",
+        "en": "Choose at least one recipient.",
+    },
+    "recipient_no_access": {
+        "da": "Den forælder kan ikke modtage denne besked om barnet.",
+        "en": "That guardian cannot receive this message about the child.",
+    },
+    "child_without_guardians": {
+        "da": "Barnet har ingen forældre, der kan modtage beskeden.",
+        "en": "The child has no guardians who can receive the message.",
+    },
+    "guardians_may_not_message_guardians": {
+        "da": "Institutionen tillader ikke beskeder mellem forældre.",
+        "en": "The institution does not allow messages between guardians.",
+    },
+    "thread_left": {
+        "da": "Du har forladt samtalen.",
+        "en": "You have left this thread.",
+    },
+    "edit_window_passed": {
+        "da": "Beskeder kan kun rettes eller slettes de første {minutes} minutter.",
+        "en": "Messages can be edited or deleted only during the first {minutes} minutes.",
+    },
+    "sensitive_not_forwarded": {
+        "da": "Beskeder i en følsom samtale kan ikke videresendes.",
+        "en": "Messages of a sensitive thread cannot be forwarded.",
+    },
+    "cannot_leave_shared_inbox": {
+        "da": "Samtaler i en fællespostkasse kan arkiveres, ikke forlades.",
+        "en": "Threads of a shared inbox can be archived, not left.",
+    },
+    "audience_institution": {"da": "Alle forældre", "en": "All guardians"},
+    "audience_groups": {"da": "Forældre i {names}", "en": "Guardians of {names}"},
+    "shared_inbox": {"da": "Fællespostkasse", "en": "Shared inbox"},
+    "due_needs_confirmation": {
+        "da": "En svarfrist kræver, at opslaget skal bekræftes.",
+        "en": "A due date needs the announcement to ask for confirmation.",
+    },
+    "due_in_past": {
+        "da": "Svarfristen kan ikke ligge i fortiden.",
+        "en": "The due date cannot be in the past.",
+    },
+    "too_many_attachments": {
+        "da": "Højst {max} vedhæftede filer.",
+        "en": "At most {max} attachments.",
+    },
+    "confirmation_not_requested": {
+        "da": "Opslaget skal ikke bekræftes.",
+        "en": "This announcement does not ask for confirmation.",
+    },
+    "quiet_hours_empty": {
+        "da": "Stille timer skal starte og slutte på forskellige tidspunkter.",
+        "en": "Quiet hours must start and end at different times.",
+    },
+    "push_title_announcement": {
+        "da": "Nyt opslag fra {sender}",
+        "en": "New announcement from {sender}",
+    },
+    "push_title_message": {"da": "Ny besked fra {sender}", "en": "New message from {sender}"},
+    "push_title_incident": {
+        "da": "Hændelse i dag: {sender} har skrevet",
+        "en": "An incident today: {sender} wrote",
+    },
+    "push_title_incident_corrected": {
+        "da": "Hændelsen er rettet af {sender}",
+        "en": "The incident was updated by {sender}",
+    },
+    "push_title_sent_home": {
+        "da": "Dit barn skal hentes: {sender} har skrevet",
+        "en": "Your child needs picking up: {sender} wrote",
+    },
+    "push_title_pickup_companion_request": {
+        "da": "Må børnene følges hjem? Spørgsmål fra {sender}",
+        "en": "May the children go home together? Asked by {sender}",
+    },
+    "push_title_pickup_companion_answer": {
+        "da": "Svar om at følges hjem fra {sender}",
+        "en": "Answer about going home together from {sender}",
+    },
+    "push_body_hidden": {
+        "da": "Åbn Seddel for at læse den.",
+        "en": "Open Seddel to read it.",
+    },
+    "email_subject": {"da": "Seddel: {count} nye", "en": "Seddel: {count} new"},
+    "email_greeting": {"da": "Hej {name}", "en": "Hello {name}"},
+    "email_item_announcement": {
+        "da": "- Opslag fra {sender}: {link}",
+        "en": "- Announcement from {sender}: {link}",
+    },
+    "email_item_message": {
+        "da": "- Besked fra {sender}: {link}",
+        "en": "- Message from {sender}: {link}",
+    },
+    "email_item_incident": {
+        "da": "- Hændelse, skrevet af {sender}: {link}",
+        "en": "- Incident, written by {sender}: {link}",
+    },
+    "email_item_incident_corrected": {
+        "da": "- Hændelse rettet af {sender}: {link}",
+        "en": "- Incident updated by {sender}: {link}",
+    },
+    "email_item_sent_home": {
+        "da": "- Dit barn skulle hentes, skrevet af {sender}: {link}",
+        "en": "- Your child needed picking up, written by {sender}: {link}",
+    },
+    "email_item_pickup_companion_request": {
+        "da": "- Spørgsmål om at følges hjem fra {sender}: {link}",
+        "en": "- Request to go home together from {sender}: {link}",
+    },
+    "email_item_pickup_companion_answer": {
+        "da": "- Svar om at følges hjem fra {sender}: {link}",
+        "en": "- Answer about going home together from {sender}: {link}",
+    },
+    "email_footer": {
+        "da": "Log ind i Seddel for at læse dem. Indholdet sendes ikke med e-mail.",
+        "en": "Sign in to Seddel to read them. The content is never sent by e-mail.",
+    },
+    "invalid_consent_level": {
+        "da": "Samtykke skal være ingen, kun egne forældre eller gruppen.",
+        "en": "Consent must be none, own guardians only or the group.",
+    },
+    "photo_consent_none": {
+        "da": "Der er ikke samtykke til billeder af {name}.",
+        "en": "There is no consent to photos of {name}.",
+    },
+    "too_many_children": {
+        "da": "Højst {max} børn på et billede.",
+        "en": "At most {max} children on one photo.",
+    },
+    "photo_date_future": {
+        "da": "Billedets dato kan ikke ligge i fremtiden.",
+        "en": "The photo's date cannot be in the future.",
+    },
+    "album_today": {"da": "I dag i {group}", "en": "Today in {group}"},
+    "album_day": {"da": "{group}, {day}", "en": "{group}, {day}"},
+    "child_not_in_group": {
+        "da": "Barnet går ikke i gruppen.",
+        "en": "The child is not in the group.",
+    },
+    "internal_error": {
+        "da": "Der opstod en uventet fejl (reference {request_id}).",
+        "en": "An unexpected error occurred (reference {request_id}).",
+    },
+    # daybook
+    "invalid_entry_kind": {"da": "Ukendt slags notat.", "en": "Unknown kind of entry."},
+    "unknown_entry_detail": {
+        "da": "Feltet hører ikke til denne slags notat.",
+        "en": "This field does not belong to this kind of entry.",
+    },
+    "invalid_entry_value": {"da": "Ugyldig værdi.", "en": "Invalid value."},
+    "entry_day_in_future": {
+        "da": "Dagen kan ikke ligge i fremtiden.",
+        "en": "The day cannot be in the future.",
+    },
+    "time_without_zone": {
+        "da": "Tidspunktet skal have en tidszone.",
+        "en": "The time must carry a time zone.",
+    },
+    "time_not_on_day": {
+        "da": "Tidspunktet skal ligge på dagen {day}.",
+        "en": "The time must lie on the day {day}.",
+    },
+    "time_in_future": {
+        "da": "Tidspunktet kan ikke ligge i fremtiden.",
+        "en": "The time cannot be in the future.",
+    },
+    "sleep_ends_before_start": {
+        "da": "Søvnen kan ikke slutte, før den begynder.",
+        "en": "The sleep cannot end before it starts.",
+    },
+    "entry_deleted": {"da": "Notatet er slettet.", "en": "The entry was deleted."},
+    "entry_kind_fixed": {
+        "da": "Et notats slags kan ikke ændres; slet det og skriv et nyt.",
+        "en": "An entry's kind cannot change; delete it and record a new one.",
+    },
+    "only_guardians_confirm": {
+        "da": "Kun barnets forældre bekræfter en hændelse.",
+        "en": "Only the child's guardians confirm an incident.",
+    },
+    "range_too_long": {
+        "da": "Højst {days} dage ad gangen.",
+        "en": "At most {days} days at a time.",
+    },
+    "bulk_kind_not_allowed": {
+        "da": "En hændelse skrives for det enkelte barn, ikke for hele gruppen.",
+        "en": "An incident is recorded for one child, not for the whole group.",
+    },
+    "too_many": {"da": "Højst {max}.", "en": "At most {max}."},
+    "child_named_twice": {
+        "da": "Barnet er nævnt mere end én gang.",
+        "en": "The child is named more than once.",
+    },
+    "exception_kind_differs": {
+        "da": "Undtagelsen skal være af samme slags som resten af gruppen.",
+        "en": "The exception must be of the same kind as the rest of the group.",
+    },
+    # --- pickup plan and vacation survey (h3-plan) ---
+    "plan_day_or_weekday": {
+        "da": "Angiv enten en dato eller en ugedag.",
+        "en": "Give either a date or a weekday.",
+    },
+    "plan_day_past": {
+        "da": "Datoen er allerede passeret.",
+        "en": "That date has already passed.",
+    },
+    "plan_day_closed": {
+        "da": "Institutionen har lukket {day}.",
+        "en": "The institution is closed on {day}.",
+    },
+    "plan_weekday_closed": {
+        "da": "Institutionen har lukket den ugedag.",
+        "en": "The institution is closed on that weekday.",
+    },
+    "plan_outside_hours": {
+        "da": "Tidspunktet skal ligge i åbningstiden ({opens}-{closes}).",
+        "en": "The time must be within the opening hours ({opens}-{closes}).",
+    },
+    "plan_arrival_after_pickup": {
+        "da": "Det første tidspunkt skal ligge før det sidste.",
+        "en": "The first time must come before the second.",
+    },
+    "plan_after_cutoff": {
+        "da": "Dagens plan kan kun ændres indtil {minutes} minutter før afhentning. Ring til"
+        " institutionen.",
+        "en": "Today's plan can only be changed until {minutes} minutes before pickup. Call the"
+        " institution.",
+    },
+    "pickup_person_not_of_child": {
+        "da": "Personen har ikke hentetilladelse til barnet.",
+        "en": "This person is not authorised to pick this child up.",
+    },
+    "pickup_person_not_valid": {
+        "da": "Hentetilladelsen gælder ikke den dag.",
+        "en": "The pickup authorisation does not cover that day.",
+    },
+    "guardian_not_of_child": {
+        "da": "Personen er ikke forælder til barnet.",
+        "en": "This person is not a guardian of the child.",
+    },
+    "alone_not_allowed": {
+        "da": "En forælder med forældremyndighed har ikke givet lov til, at barnet går hjem alene.",
+        "en": "A guardian with custody has not allowed the child to go home alone.",
+    },
+    "invalid_leave_mode": {"da": "Ukendt måde at gå hjem på.", "en": "Unknown way of leaving."},
+    "child_not_enrolled": {
+        "da": "Barnet er ikke indskrevet den dag.",
+        "en": "The child is not enrolled on that day.",
+    },
+    "plan_range_too_long": {
+        "da": "Perioden må højst være {days} dage.",
+        "en": "The period may be at most {days} days.",
+    },
+    "survey_too_long": {
+        "da": "En ferieforespørgsel må højst dække {days} dage.",
+        "en": "A vacation survey may cover at most {days} days.",
+    },
+    "survey_deadline_order": {
+        "da": "Svarfristen skal ligge før første dag.",
+        "en": "The deadline must come before the first day.",
+    },
+    "survey_closed": {
+        "da": "Svarfristen er overskredet. Kontakt institutionen.",
+        "en": "The deadline has passed. Contact the institution.",
+    },
+    "survey_day_outside": {
+        "da": "Dagen ligger uden for ferieperioden.",
+        "en": "The day lies outside the survey's period.",
+    },
+    "duplicate_day": {"da": "En dag står der to gange.", "en": "A day is given twice."},
+    # Presence, devices, kiosk (h4-presence)
+    "invalid_device_role": {
+        "da": "En enhed er en personaletablet eller en kiosk.",
+        "en": "A device is a staff tablet or a kiosk.",
+    },
+    "invalid_pin": {"da": "PIN-koden skal være 4-8 cifre.", "en": "The PIN must be 4-8 digits."},
+    "wrong_pin": {"da": "Forkert PIN-kode.", "en": "Wrong PIN."},
+    "kiosk_code_expired": {
+        "da": "QR-koden er udløbet. Vis en ny.",
+        "en": "The QR code has expired. Show a new one.",
+    },
+    "kiosk_code_invalid": {"da": "Ugyldig QR-kode.", "en": "Invalid QR code."},
+    "kiosk_code_used": {
+        "da": "QR-koden er allerede brugt. Vis en ny.",
+        "en": "The QR code has been used already. Show a new one.",
+    },
+    "naive_time": {
+        "da": "Tidspunktet skal have en tidszone.",
+        "en": "The time must carry a time zone.",
+    },
+    "event_in_future": {
+        "da": "Tidspunktet ligger i fremtiden. Tjek tabletens ur.",
+        "en": "The time is in the future. Check the tablet's clock.",
+    },
+    "event_too_old": {
+        "da": "Registreringen er mere end {hours} timer gammel og kan ikke længere indsendes.",
+        "en": "The event is more than {hours} hours old and can no longer be sent.",
+    },
+    "event_id_reused": {
+        "da": "Registreringens ID er allerede brugt til noget andet.",
+        "en": "The event ID has already been used for something else.",
+    },
+    "already_checked_in": {
+        "da": "Barnet er allerede krydset ind på det tidspunkt.",
+        "en": "The child is already checked in at that time.",
+    },
+    "later_presence_exists": {
+        "da": "Barnet er krydset ind senere; send først udkrydsningen imellem.",
+        "en": "The child was checked in later; send the check-out in between first.",
+    },
+    "not_checked_in": {
+        "da": "Barnet er ikke krydset ind.",
+        "en": "The child is not checked in.",
+    },
+    "check_out_before_check_in": {
+        "da": "Udkrydsning skal ligge efter indkrydsning.",
+        "en": "The check-out must come after the check-in.",
+    },
+    "already_checked_out": {
+        "da": "Barnet er allerede krydset ud.",
+        "en": "The child is already checked out.",
+    },
+    "pickup_person_required": {
+        "da": "Angiv hvem der henter: en forælder, en med hentetilladelse eller et navn.",
+        "en": "Say who picks up: a guardian, an authorised pickup person or a name.",
+    },
+    "pickup_not_authorised": {
+        "da": "Personen har ikke hentetilladelse. Angiv en begrundelse for at give lov alligevel.",
+        "en": "This person is not authorised to pick up. Give a reason to allow it anyway.",
+    },
+    "undo_not_possible": {
+        "da": "Registreringen kan ikke fortrydes.",
+        "en": "This event cannot be undone.",
+    },
+    "undo_too_late": {
+        "da": "Der kan kun fortrydes inden for {minutes} minutter.",
+        "en": "Undo is only possible within {minutes} minutes.",
+    },
+    "checkout_not_estimated": {
+        "da": "Udkrydsningen er allerede bekræftet.",
+        "en": "The check-out is confirmed already.",
+    },
+    "invalid_checkout_time": {
+        "da": "Udkrydsningstidspunktet passer ikke med barnets øvrige registreringer.",
+        "en": "The check-out time does not fit the child's other stays.",
+    },
+    "invalid_report_period": {
+        "da": "Perioden må højst være {days} dage.",
+        "en": "The period may be at most {days} days.",
+    },
+}
+
+
+def translate(key: str, language: str, **params: Any) -> str:
+    texts = MESSAGES.get(key)
+    if texts is None:
+        return key
+    text = texts.get(language) or texts["en"]
+    return text.format(**params) if params else text

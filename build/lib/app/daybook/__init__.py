@@ -1,0 +1,1 @@
+"""Daily log (dagbog): entries of a child's day, their history, incidents, the live day."""

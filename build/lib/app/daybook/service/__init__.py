@@ -1,0 +1,1 @@
+"""Daily log's use cases: entries, group entries, checks, incidents, kinds, live channel."""

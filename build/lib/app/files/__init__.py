@@ -1,0 +1,1 @@
+"""Uploads: checked, cleaned and stored files that other domains claim."""

@@ -1,0 +1,1 @@
+"""Gallery: photo consent (samtykke), photos, albums, downloads, export and retention."""

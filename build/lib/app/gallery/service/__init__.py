@@ -1,0 +1,1 @@
+"""Gallery's use cases: photos and albums, photo consent, export, retention."""

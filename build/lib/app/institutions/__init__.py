@@ -1,0 +1,1 @@
+"""Tenants and their people: municipalities, institutions, groups, children, guardians, staff."""

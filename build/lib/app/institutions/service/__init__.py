@@ -1,0 +1,1 @@
+"""Institutions' use cases: the actor, lookups, institution, groups, children, people, devices."""

@@ -1,0 +1,123 @@
+"""An institution's settings: typed, with defaults, validated, stored as JSON on the row.
+
+A key the code does not know is ignored on read, so a rollback of the code never breaks on
+a setting a newer version wrote."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.actor import Actor
+from app.core.errors import ValidationFailed
+from app.db import write_transaction
+from app.institutions.models import Institution
+from app.institutions.policies import require_admin
+from app.institutions.service.lookups import get_row
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "shared_inbox_sender_shown_to_guardians": ("group", "staff"),
+    "photo_consent_default": ("none", "own_guardians", "group"),
+}
+RANGES: dict[str, tuple[int, int]] = {
+    "pickup_change_cutoff_minutes": (0, 24 * 60),
+    "message_retention_months": (1, 120),
+    "photo_retention_months": (1, 120),
+}
+
+
+@dataclass(frozen=True)
+class InstitutionSettings:
+    # Attendance: changes to today's plan are allowed until this long before the pickup.
+    pickup_change_cutoff_minutes: int = 60
+    # Messaging: guardians of one group may start threads with each other.
+    guardians_may_message_guardians: bool = False
+    # Messaging: who guardians see as the sender of an answer from a shared inbox.
+    shared_inbox_sender_shown_to_guardians: str = "group"
+    message_retention_months: int = 24
+    # Gallery: what a custody guardian's missing answer means.
+    photo_consent_default: str = "own_guardians"
+    # Gallery: the stricter reading of the Danish rules is the default.
+    group_sharing_requires_consent: bool = True
+    photo_retention_months: int = 6
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(InstitutionSettings)}
+
+
+def settings_of(institution: Institution) -> InstitutionSettings:
+    stored = institution.settings or {}
+    known = {k: v for k, v in stored.items() if k in FIELDS}
+    return dataclasses.replace(InstitutionSettings(), **known)
+
+
+async def institution_settings(db: AsyncSession, institution_id: uuid.UUID) -> InstitutionSettings:
+    institution = await db.get(Institution, institution_id)
+    return settings_of(institution) if institution is not None else InstitutionSettings()
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same wall-clock moment `months` calendar months earlier (day clamped: 31 -> 30):
+    what the settings' "retention months" mean."""
+    month_index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(month_index, 12)
+    day = moment.day
+    while True:
+        try:
+            return moment.replace(year=year, month=month + 1, day=day)
+        except ValueError:
+            day -= 1
+
+
+async def message_retention_cutoff(
+    db: AsyncSession, institution_id: uuid.UUID, now: datetime
+) -> datetime:
+    """Messages and announcements older than this go (`message_retention_months` back)."""
+    months = (await institution_settings(db, institution_id)).message_retention_months
+    return months_before(now, months)
+
+
+def _field(name: str) -> str:
+    """Errors name the field as the clients spell it (camelCase), like every other error."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _validated(name: str, value: Any) -> Any:
+    expected = type(getattr(InstitutionSettings(), name))
+    # bool is an int in Python; neither may pass for the other here.
+    if type(value) is not expected:
+        raise ValidationFailed("invalid_setting", field=_field(name))
+    if name in CHOICES and value not in CHOICES[name]:
+        raise ValidationFailed("invalid_setting", field=_field(name))
+    if name in RANGES:
+        low, high = RANGES[name]
+        if not low <= value <= high:
+            raise ValidationFailed("setting_out_of_range", field=_field(name), low=low, high=high)
+    return value
+
+
+async def update_settings(
+    *,
+    db: AsyncSession,
+    actor: Actor,
+    institution_id: uuid.UUID,
+    changes: Mapping[str, Any],
+) -> Institution:
+    """Admins change some settings; every change is validated before anything is written."""
+    require_admin(actor, institution_id, field="institution")
+    unknown = set(changes) - set(FIELDS)
+    if unknown:
+        raise ValidationFailed("invalid_setting", field=_field(sorted(unknown)[0]))
+    clean = {name: _validated(name, value) for name, value in changes.items()}
+    async with write_transaction(db):
+        institution: Institution = await get_row(db, Institution, institution_id, "institution")
+        # A new dict: SQLAlchemy tracks assignment of a JSON column, not mutation inside it.
+        institution.settings = {**(institution.settings or {}), **clean}
+    return institution

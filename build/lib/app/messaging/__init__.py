@@ -1,0 +1,1 @@
+"""Messaging: threads among staff and guardians, messages, shared inboxes, receipts of reading."""

@@ -1,0 +1,399 @@
+"""GraphQL types of messaging: Thread and Message nodes, thin shells over rows and loaders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from app.api.node import load_nodes, node_of
+from app.api.pagination import Connection, connection
+from app.core.actor import Actor
+from app.core.i18n import translate
+from app.db import utcnow
+from app.institutions import loaders as institution_loaders
+from app.institutions.service.settings import settings_of
+from app.messaging import loaders as messaging_loaders
+from app.messaging import models
+from app.messaging.service import inbox
+from app.messaging.service.editing import EDIT_WINDOW
+
+if TYPE_CHECKING:
+    from app.files.api.types import File
+    from app.institutions.api.types import ChildNode, GroupNode, InstitutionNode
+
+LazyChild = Annotated["ChildNode", strawberry.lazy("app.institutions.api.types")]
+LazyGroup = Annotated["GroupNode", strawberry.lazy("app.institutions.api.types")]
+LazyInstitution = Annotated["InstitutionNode", strawberry.lazy("app.institutions.api.types")]
+LazyFile = Annotated["File", strawberry.lazy("app.files.api.types")]
+
+
+@strawberry.enum
+class ParticipantKind(Enum):
+    USER = "user"
+    GROUP_INBOX = "group_inbox"
+    INSTITUTION_INBOX = "institution_inbox"
+
+
+@strawberry.enum
+class ThreadRole(Enum):
+    STAFF = "staff"
+    GUARDIAN = "guardian"
+
+
+@strawberry.enum
+class SenderRole(Enum):
+    STAFF = "staff"
+    ADMIN = "admin"
+    GUARDIAN = "guardian"
+
+
+async def _actor(info: Info) -> Actor:
+    return await info.context.require_actor()
+
+
+def _recipients_hidden(actor: Actor, thread: models.Thread) -> bool:
+    """Broadcasts hide their recipients from guardians unless "reply to all" was chosen."""
+    return (
+        thread.is_broadcast
+        and not thread.reply_to_all
+        and not actor.works_in(thread.institution_id)
+    )
+
+
+def audience_label(thread: models.Thread, language: str) -> str | None:
+    if not thread.audience:
+        return None
+    if thread.audience == "institution":
+        return translate("audience_institution", language)
+    return translate("audience_groups", language, names=thread.audience.removeprefix("groups:"))
+
+
+async def _participant_names(info: Info, rows: list[models.Participant]) -> list[str]:
+    """Names of participants, loaded in one batch per kind (never one by one)."""
+    language = info.context.language
+    loaders = info.context.loaders
+    users = await loaders.get(institution_loaders.user_by_id).load_many(
+        [r.user_id for r in rows if r.user_id]
+    )
+    groups = await loaders.get(institution_loaders.group_by_id).load_many(
+        [r.group_id for r in rows if r.group_id]
+    )
+    institutions = await loaders.get(institution_loaders.institution_by_id).load_many(
+        list({r.institution_id for r in rows if r.kind == "institution_inbox"})
+    )
+    user_names = {u.id: u.name for u in users if u is not None}
+    group_names = {g.id: g.name for g in groups if g is not None}
+    institution_names = {i.id: i.name for i in institutions if i is not None}
+    fallback = translate("shared_inbox", language)
+    names = []
+    for r in rows:
+        if r.kind == "user" and r.user_id is not None:
+            names.append(user_names.get(r.user_id, ""))
+        elif r.kind == "group_inbox" and r.group_id is not None:
+            names.append(group_names.get(r.group_id, fallback))
+        else:
+            names.append(institution_names.get(r.institution_id, fallback))
+    return names
+
+
+async def _readers(info: Info, states: list[models.ThreadState]) -> list[ThreadReader]:
+    users = await info.context.loaders.get(institution_loaders.user_by_id).load_many(
+        [s.user_id for s in states]
+    )
+    return [
+        ThreadReader(name=u.name if u else "", read_at=s.last_read_at, row=s)
+        for s, u in zip(states, users, strict=True)
+    ]
+
+
+@strawberry.type
+class ThreadParticipant:
+    id: strawberry.ID
+    kind: ParticipantKind
+    role: ThreadRole
+    name: str
+    has_left: bool
+
+
+@strawberry.type(description="Who has read how far (staff only).")
+class ThreadReader:
+    name: str
+    read_at: dt.datetime | None
+    row: strawberry.Private[models.ThreadState]
+
+
+@strawberry.type
+class MessageSender:
+    name: str
+    role: SenderRole
+    is_me: bool
+    group: LazyGroup | None = strawberry.field(
+        description="Set when the message was sent from a group's shared inbox."
+    )
+    institution: LazyInstitution | None
+
+
+async def _thread_node(info: Info, thread_id: uuid.UUID | None) -> ThreadNode | None:
+    if thread_id is None:
+        return None
+    row = await info.context.loaders.get(messaging_loaders.thread_by_id).load(thread_id)
+    return ThreadNode.of(row) if row else None
+
+
+@strawberry.type(name="Message")
+class MessageNode(relay.Node):
+    id: relay.NodeID[str]
+    created_at: dt.datetime
+    edited_at: dt.datetime | None
+    is_auto_reply: bool
+    row: strawberry.Private[models.Message]
+
+    @classmethod
+    def of(cls, row: models.Message) -> MessageNode:
+        return cls(
+            id=str(row.id),
+            created_at=row.created_at,
+            edited_at=row.edited_at,
+            is_auto_reply=row.is_auto_reply,
+            row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[MessageNode | None]:
+        return await load_nodes(info, messaging_loaders.message_by_id, node_ids, cls.of)
+
+    @strawberry.field(description="Attachments; download links only for those who may read.")
+    async def files(self, info: Info) -> list[LazyFile]:
+        rows = await info.context.loaders.get(messaging_loaders.files_by_message).load(self.row.id)
+        return [node_of(info, "File", row) for row in rows]
+
+    @strawberry.field(description="Null once deleted.")
+    def body(self) -> str | None:
+        return None if self.row.deleted_at else self.row.body
+
+    @strawberry.field
+    def is_deleted(self) -> bool:
+        return self.row.deleted_at is not None
+
+    @strawberry.field(description="The sender may edit or delete for 15 minutes.")
+    async def can_edit(self, info: Info) -> bool:
+        actor = await _actor(info)
+        return (
+            self.row.sender_id == actor.user_id
+            and self.row.deleted_at is None
+            and utcnow() - self.row.created_at <= EDIT_WINDOW
+        )
+
+    @strawberry.field
+    async def thread(self, info: Info) -> ThreadNode | None:
+        return await _thread_node(info, self.row.thread_id)
+
+    @strawberry.field
+    async def quoted_message(self, info: Info) -> MessageNode | None:
+        if self.row.quoted_message_id is None:
+            return None
+        row = await info.context.loaders.get(messaging_loaders.message_by_id).load(
+            self.row.quoted_message_id
+        )
+        return MessageNode.of(row) if row else None
+
+    @strawberry.field
+    async def sender(self, info: Info) -> MessageSender:
+        actor = await _actor(info)
+        row = self.row
+        staff_viewer = actor.works_in(row.institution_id)
+        institution = await info.context.loaders.get(institution_loaders.institution_by_id).load(
+            row.institution_id
+        )
+        user = await info.context.loaders.get(institution_loaders.user_by_id).load(row.sender_id)
+        name = user.name if user else ""
+        group = None
+        if row.sent_as_group_id is not None:
+            group_row = await info.context.loaders.get(institution_loaders.group_by_id).load(
+                row.sent_as_group_id
+            )
+            group = node_of(info, "Group", group_row) if group_row else None
+        shown = (
+            settings_of(institution).shared_inbox_sender_shown_to_guardians
+            if institution
+            else "group"
+        )
+        if not staff_viewer and row.sender_id != actor.user_id and shown == "group":
+            if row.sent_as_group_id is not None:
+                name = group.name if group else translate("shared_inbox", info.context.language)
+            elif row.sent_as_institution and institution is not None:
+                name = institution.name
+        return MessageSender(
+            name=name,
+            role=SenderRole(row.sender_role),
+            is_me=row.sender_id == actor.user_id,
+            group=group,
+            institution=node_of(info, "Institution", institution) if institution else None,
+        )
+
+    @strawberry.field(description="Who has read this message: for staff; null for guardians.")
+    async def read_by(self, info: Info) -> list[ThreadReader] | None:
+        actor = await _actor(info)
+        if not actor.works_in(self.row.institution_id):
+            return None
+        states = await info.context.loaders.get(messaging_loaders.states_by_thread).load(
+            self.row.thread_id
+        )
+        return await _readers(
+            info,
+            [
+                s
+                for s in states
+                if s.user_id != self.row.sender_id
+                and s.last_read_message_id is not None
+                and s.last_read_message_id >= self.row.id
+            ],
+        )
+
+
+@strawberry.type(name="Thread")
+class ThreadNode(relay.Node):
+    id: relay.NodeID[str]
+    subject: str
+    is_broadcast: bool
+    reply_to_all: bool
+    sensitive: bool
+    created_at: dt.datetime
+    last_message_at: dt.datetime
+    row: strawberry.Private[models.Thread]
+
+    @classmethod
+    def of(cls, row: models.Thread) -> ThreadNode:
+        return cls(
+            id=str(row.id),
+            subject=row.subject,
+            is_broadcast=row.is_broadcast,
+            reply_to_all=row.reply_to_all,
+            sensitive=row.sensitive,
+            created_at=row.created_at,
+            last_message_at=row.last_message_at,
+            row=row,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[ThreadNode | None]:
+        return await load_nodes(info, messaging_loaders.thread_by_id, node_ids, cls.of)
+
+    @strawberry.field
+    async def institution(self, info: Info) -> LazyInstitution | None:
+        row = await info.context.loaders.get(institution_loaders.institution_by_id).load(
+            self.row.institution_id
+        )
+        return node_of(info, "Institution", row) if row else None
+
+    @strawberry.field(description="The guardians' broadcast this is a private reply to.")
+    async def parent_thread(self, info: Info) -> ThreadNode | None:
+        return await _thread_node(info, self.row.parent_thread_id)
+
+    @strawberry.field(description='A broadcast\'s audience, e.g. "Guardians of Bjørnene".')
+    def audience(self, info: Info) -> str | None:
+        return audience_label(self.row, info.context.language)
+
+    @strawberry.field
+    async def last_message(self, info: Info) -> MessageNode | None:
+        if self.row.last_message_id is None:
+            return None
+        row = await info.context.loaders.get(messaging_loaders.message_by_id).load(
+            self.row.last_message_id
+        )
+        return MessageNode.of(row) if row else None
+
+    @strawberry.field
+    async def unread_count(self, info: Info) -> int:
+        return await info.context.loaders.get(messaging_loaders.unread_by_thread).load(self.row.id)
+
+    @strawberry.field
+    async def muted(self, info: Info) -> bool:
+        state = await info.context.loaders.get(messaging_loaders.own_state_by_thread).load(
+            self.row.id
+        )
+        return bool(state and state.muted)
+
+    @strawberry.field
+    async def archived(self, info: Info) -> bool:
+        state = await info.context.loaders.get(messaging_loaders.own_state_by_thread).load(
+            self.row.id
+        )
+        return bool(state and state.archived)
+
+    async def _participants(self, info: Info) -> list[models.Participant]:
+        actor = await _actor(info)
+        rows = await info.context.loaders.get(messaging_loaders.participants_by_thread).load(
+            self.row.id
+        )
+        if _recipients_hidden(actor, self.row):
+            rows = [r for r in rows if r.role == "staff" or r.user_id == actor.user_id]
+        return rows
+
+    @strawberry.field(
+        description="Who takes part. Guardians do not see the other recipients of a broadcast."
+    )
+    async def participants(self, info: Info) -> list[ThreadParticipant]:
+        rows = await self._participants(info)
+        names = await _participant_names(info, rows)
+        return [
+            ThreadParticipant(
+                id=strawberry.ID(str(r.id)),
+                kind=ParticipantKind(r.kind),
+                role=ThreadRole(r.role),
+                name=name,
+                has_left=r.left_at is not None,
+            )
+            for r, name in zip(rows, names, strict=True)
+        ]
+
+    @strawberry.field(description='A short line for the inbox: "Pernille Holm, Bjørnene +3".')
+    async def participants_summary(self, info: Info) -> str:
+        actor = await _actor(info)
+        rows = [r for r in await self._participants(info) if r.user_id != actor.user_id]
+        rows.sort(key=lambda r: r.role != "staff")  # staff first
+        names = await _participant_names(info, rows)
+        if _recipients_hidden(actor, self.row):
+            label = audience_label(self.row, info.context.language)
+            staff = names[: sum(1 for r in rows if r.role == "staff")]
+            return ", ".join([*staff[:3], *([label] if label else [])])
+        shown = ", ".join(names[:3])
+        return shown + (f" +{len(names) - 3}" if len(names) > 3 else "")
+
+    @strawberry.field(description="The children the thread is about (one family's).")
+    async def children(self, info: Info) -> list[LazyChild]:
+        ids = await info.context.loaders.get(messaging_loaders.child_ids_by_thread).load(
+            self.row.id
+        )
+        rows = await info.context.loaders.get(institution_loaders.child_by_id).load_many(ids)
+        return [node_of(info, "Child", r) for r in rows if r is not None]
+
+    @strawberry.field(description="Messages, newest first; `after` pages back in time.")
+    async def messages(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Connection[MessageNode]:
+        page = await inbox.messages_page(
+            db=info.context.db, actor=await _actor(info), thread=self.row, first=first, after=after
+        )
+        return connection(page, MessageNode.of)
+
+    @strawberry.field(description="Everyone's read state, for the thread's staff; else null.")
+    async def read_by(self, info: Info) -> list[ThreadReader] | None:
+        actor = await _actor(info)
+        if not actor.works_in(self.row.institution_id):
+            return None
+        states = await info.context.loaders.get(messaging_loaders.states_by_thread).load(
+            self.row.id
+        )
+        return await _readers(info, states)

@@ -1,0 +1,1 @@
+"""Use cases of messaging: writing, reading, taking part, live events and retention."""

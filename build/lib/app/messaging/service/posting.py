@@ -1,0 +1,212 @@
+"""What every write to a thread shares: the thread as the actor reaches it, the outcome a
+mutation returns, and posting a message with all it sets off (the sender's read pointer,
+archived threads back in the inbox, outbox rows, away staff's automatic replies).
+
+Every mutation owns one transaction; what it sets off outside the database (live events,
+deleting stored objects) it records as domain events, run after commit (app.messaging.events).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import User
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
+from app.db import new_id, utcnow
+from app.institutions.models import Group
+from app.messaging.models import MAX_BODY, AutoReply, Message, Participant, Thread, ThreadState
+from app.messaging.policies import _reach, visible_threads
+from app.messaging.service.audience import recipients_to_notify
+from app.notifications.service import outbox as notifications
+
+
+@dataclass
+class Outcome:
+    threads: list[Thread] = field(default_factory=list)
+    message: Message | None = None
+
+
+def clean_body(body: str, *, allow_empty: bool = False) -> str:
+    text = body.strip()
+    if not text and not allow_empty:
+        raise ValidationFailed("message_empty", field="body")
+    if len(text) > MAX_BODY:
+        raise ValidationFailed("message_too_long", field="body", max=MAX_BODY, length=len(text))
+    return text
+
+
+def sender_role(actor: Actor, institution_id: uuid.UUID) -> str:
+    if institution_id in actor.staff_of:
+        return "staff"
+    if institution_id in actor.admin_of:
+        return "admin"
+    return "guardian"
+
+
+async def visible_thread(db: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> Thread:
+    """The thread if the actor reaches it; otherwise (also: deleted) not found."""
+    thread = await db.scalar(select(Thread).where(Thread.id == thread_id, visible_threads(actor)))
+    if thread is None:
+        raise NotFound(field="threadId")
+    return thread
+
+
+@dataclass(frozen=True)
+class Reach:
+    personal: Participant | None
+    group_id: uuid.UUID | None
+    institution_inbox: bool
+
+
+async def reach_of(db: AsyncSession, actor: Actor, thread: Thread) -> Reach:
+    rows = (
+        await db.scalars(
+            select(Participant).where(Participant.thread_id == thread.id, _reach(actor))
+        )
+    ).all()
+    personal = next((p for p in rows if p.kind == "user"), None)
+    group = next((p.group_id for p in rows if p.kind == "group_inbox"), None)
+    return Reach(personal, group, any(p.kind == "institution_inbox" for p in rows))
+
+
+def new_participant(thread: Thread, **values: object) -> Participant:
+    return Participant(
+        id=new_id(), institution_id=thread.institution_id, thread_id=thread.id, **values
+    )
+
+
+async def post_message(
+    db: AsyncSession,
+    thread: Thread,
+    *,
+    sender_id: uuid.UUID,
+    role: str,
+    body: str,
+    quoted_id: uuid.UUID | None = None,
+    as_group: uuid.UUID | None = None,
+    as_institution: bool = False,
+    auto: bool = False,
+) -> Message:
+    now = utcnow()
+    message = Message(
+        id=new_id(),
+        institution_id=thread.institution_id,
+        thread_id=thread.id,
+        sender_id=sender_id,
+        sender_role=role,
+        sent_as_group_id=as_group,
+        sent_as_institution=as_institution,
+        body=body,
+        quoted_message_id=quoted_id,
+        is_auto_reply=auto,
+        created_at=now,
+    )
+    db.add(message)
+    thread.last_message_at, thread.last_message_id = now, message.id
+    await db.flush()
+    # A new message brings an archived thread back to everyone's inbox.
+    await db.execute(
+        update(ThreadState)
+        .where(ThreadState.thread_id == thread.id, ThreadState.archived.is_(True))
+        .values(archived=False)
+    )
+    await mark_read_in(db, thread, user_id=sender_id, message=message)
+    return message
+
+
+async def mark_read_in(
+    db: AsyncSession, thread: Thread, *, user_id: uuid.UUID, message: Message
+) -> ThreadState:
+    """Move a person's read pointer forward to `message` (never backwards)."""
+    state = await db.scalar(
+        select(ThreadState).where(
+            ThreadState.thread_id == thread.id, ThreadState.user_id == user_id
+        )
+    )
+    if state is None:
+        state = ThreadState(
+            id=new_id(), institution_id=thread.institution_id, thread_id=thread.id, user_id=user_id
+        )
+        db.add(state)
+    if state.last_read_message_id is None or message.id > state.last_read_message_id:
+        state.last_read_message_id, state.last_read_at = message.id, utcnow()
+    await db.flush()
+    return state
+
+
+def thread_link(thread_id: uuid.UUID) -> str:
+    """Where the apps open a thread; e-mails put the public URL in front."""
+    return f"/threads/{thread_id}"
+
+
+async def enqueue_notifications(
+    db: AsyncSession, thread: Thread, message: Message, sender_name: str
+) -> None:
+    """Outbox rows for a new message, in its transaction (h2-notify's worker delivers them):
+    everyone it reaches except the sender, the muted and those who left; no text when the
+    thread is sensitive."""
+    target = await recipients_to_notify(db=db, message_id=message.id)
+    if target is None or not target.user_ids:
+        return
+    if message.sent_as_group_id is not None:
+        group = await db.get(Group, message.sent_as_group_id)
+        sender_name = group.name if group else sender_name
+    await notifications.enqueue(
+        db=db,
+        institution_id=thread.institution_id,
+        recipients=target.user_ids,
+        kind="message",
+        subject_id=message.id,
+        sender_name=sender_name,
+        link=thread_link(thread.id),
+        preview=target.preview,
+        sensitive=target.sensitive,
+    )
+
+
+async def send_auto_replies(db: AsyncSession, thread: Thread, message: Message) -> Message | None:
+    """Away staff who take part personally answer once per thread and absence."""
+    now = utcnow()
+    away = (
+        await db.scalars(
+            select(AutoReply)
+            .join(
+                Participant,
+                and_(
+                    Participant.user_id == AutoReply.user_id,
+                    Participant.thread_id == thread.id,
+                    Participant.kind == "user",
+                    Participant.removed_at.is_(None),
+                    Participant.left_at.is_(None),
+                ),
+            )
+            .where(
+                AutoReply.institution_id == thread.institution_id,
+                AutoReply.user_id != message.sender_id,
+                AutoReply.starts_at <= now,
+                AutoReply.ends_at > now,
+            )
+        )
+    ).all()
+    last: Message | None = None
+    for reply in away:
+        answered = await db.scalar(
+            select(Message.id).where(
+                Message.thread_id == thread.id,
+                Message.sender_id == reply.user_id,
+                Message.is_auto_reply.is_(True),
+                Message.created_at >= reply.starts_at,
+            )
+        )
+        if answered is None:
+            last = await post_message(
+                db, thread, sender_id=reply.user_id, role="staff", body=reply.body, auto=True
+            )
+            away_user = await db.get(User, reply.user_id)
+            await enqueue_notifications(db, thread, last, away_user.name if away_user else "")
+    return last

@@ -1,0 +1,129 @@
+"""Sending into a thread: replies (a guardian's reply to a broadcast goes to its staff in a
+reply thread of their own), quotes, posting as a shared inbox one reaches through."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.actor import Actor
+from app.core.errors import NotFound, ValidationFailed
+from app.db import new_id, write_transaction
+from app.messaging.events import NEW_MESSAGE, NEW_THREAD
+from app.messaging.models import Message, Participant, Thread
+from app.messaging.policies import visible_messages
+from app.messaging.service import attachments, live
+from app.messaging.service.posting import (
+    Outcome,
+    clean_body,
+    enqueue_notifications,
+    new_participant,
+    post_message,
+    reach_of,
+    send_auto_replies,
+    sender_role,
+    visible_thread,
+)
+
+
+async def send_message(
+    *,
+    db: AsyncSession,
+    actor: Actor,
+    thread_id: uuid.UUID,
+    body: str,
+    quoted_message_id: uuid.UUID | None = None,
+    file_ids: Sequence[uuid.UUID] = (),
+) -> Outcome:
+    """Reply in a thread. A guardian's reply to a broadcast goes to its staff only (a reply
+    thread of their own) unless the sender chose "reply to all"."""
+    text = clean_body(body, allow_empty=bool(file_ids))
+    async with write_transaction(db):
+        thread = await visible_thread(db, actor, thread_id)
+        reach = await reach_of(db, actor, thread)
+        left = reach.personal is not None and reach.personal.left_at is not None
+        if left and reach.group_id is None and not reach.institution_inbox:
+            raise ValidationFailed("thread_left", field="threadId")
+        quoted = await _quoted(db, actor, thread, quoted_message_id)
+        stored = await attachments.claim(db, actor, thread.institution_id, file_ids)
+        role = sender_role(actor, thread.institution_id)
+        outcome = Outcome()
+        new_thread = False
+        if thread.is_broadcast and not thread.reply_to_all and role == "guardian":
+            thread, new_thread = await _reply_thread(db, actor, thread)
+        personal = reach.personal is not None and reach.personal.left_at is None
+        message = await post_message(
+            db,
+            thread,
+            sender_id=actor.user_id,
+            role=role,
+            body=text,
+            quoted_id=quoted,
+            as_group=None if personal or new_thread else reach.group_id,
+            as_institution=not personal and reach.group_id is None and reach.institution_inbox,
+        )
+        attachments.attach(db, message, stored)
+        await enqueue_notifications(db, thread, message, actor.name)
+        outcome.threads, outcome.message = [thread], message
+        auto = await send_auto_replies(db, thread, message)
+        kind = NEW_THREAD if new_thread else NEW_MESSAGE
+        await live.record_thread_activity(db, kind, [thread.id], {thread.id: (auto or message).id})
+    return outcome
+
+
+async def _reply_thread(db: AsyncSession, actor: Actor, broadcast: Thread) -> tuple[Thread, bool]:
+    """The guardian's own thread with the broadcast's staff side (made on first reply)."""
+    existing = await db.scalar(
+        select(Thread).where(
+            Thread.parent_thread_id == broadcast.id, Thread.created_by == actor.user_id
+        )
+    )
+    if existing is not None:
+        return existing, False
+    thread = Thread(
+        id=new_id(),
+        institution_id=broadcast.institution_id,
+        subject=broadcast.subject,
+        created_by=actor.user_id,
+        parent_thread_id=broadcast.id,
+        sensitive=broadcast.sensitive,
+    )
+    db.add(thread)
+    await db.flush()
+    staff_side = (
+        await db.scalars(
+            select(Participant).where(
+                Participant.thread_id == broadcast.id,
+                Participant.role == "staff",
+                Participant.removed_at.is_(None),
+            )
+        )
+    ).all()
+    rows = [new_participant(thread, kind="user", user_id=actor.user_id, role="guardian")]
+    rows += [
+        new_participant(thread, kind=p.kind, user_id=p.user_id, group_id=p.group_id, role="staff")
+        for p in staff_side
+    ]
+    db.add_all(rows)
+    await db.flush()
+    return thread, True
+
+
+async def _quoted(
+    db: AsyncSession, actor: Actor, thread: Thread, quoted_id: uuid.UUID | None
+) -> uuid.UUID | None:
+    if quoted_id is None:
+        return None
+    found = await db.scalar(
+        select(Message.id).where(
+            Message.id == quoted_id,
+            Message.thread_id.in_([thread.id, thread.parent_thread_id or thread.id]),
+            visible_messages(actor),
+        )
+    )
+    if found is None:
+        raise NotFound(field="quotedMessageId")
+    return found

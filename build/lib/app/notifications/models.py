@@ -1,0 +1,80 @@
+"""The notification outbox (written in the sender's transaction), preferences and job runs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, TenantOwned, Timestamped, new_id, utcnow
+
+CHANNELS = ("push", "email")
+STATUSES = ("pending", "sent", "failed")
+
+
+class OutboxEntry(TenantOwned, Base):
+    """One notification for one recipient on one channel. Written in the same transaction
+    as the message or announcement it tells about (the outbox pattern), delivered later by
+    `seddel worker`. `due_at` is when it may next be tried: quiet hours and digests push it
+    forward, a claim leases it (a crashed worker's claim runs out), failures back off."""
+
+    __tablename__ = "notification_outbox"
+    __table_args__ = (
+        CheckConstraint("channel IN ('push', 'email')", name="channel"),
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        Index(
+            "ix_notification_outbox_due",
+            "due_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index("ix_notification_outbox_user_id_channel", "user_id", "channel", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(32))  # message | announcement | ...
+    subject_id: Mapped[uuid.UUID]  # the message's or announcement's id
+    sender_name: Mapped[str] = mapped_column(String(200))
+    link: Mapped[str] = mapped_column(String(500))
+    # Push only, and never for sensitive content: the text shown on a lock screen.
+    preview: Mapped[str | None] = mapped_column(String(200))
+    # One notification per (kind, subject, recipient, channel), whatever retries or
+    # double enqueues happen; also handed to senders whose API deduplicates by key.
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class NotificationPreferences(Timestamped, Base):
+    """A user's own settings, across institutions (a person is one user). Quiet hours are
+    local times in `timezone`, or in the institution's timezone when it is not set."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    push_enabled: Mapped[bool] = mapped_column(default=True)
+    email_digest_enabled: Mapped[bool] = mapped_column(default=True)
+    quiet_start: Mapped[time | None]
+    quiet_end: Mapped[time | None]
+    timezone: Mapped[str | None] = mapped_column(String(64))
+
+
+class JobRun(Base):
+    """When a periodic job last started: claimed atomically, so of several workers only one
+    runs the daily job."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_started_at: Mapped[datetime] = mapped_column(default=utcnow)

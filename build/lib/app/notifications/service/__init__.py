@@ -1,0 +1,1 @@
+"""Use cases of notifications: the outbox (enqueue, settings), its worker, senders, retention."""

@@ -1,0 +1,139 @@
+"""The outbox: `enqueue` writes the rows of a notification in the caller's transaction.
+
+It is what messaging and announcements call inside the transaction that writes the
+message or announcement: the outbox rows commit (or roll back) with it, and `seddel worker`
+delivers them later (app.notifications.service.worker)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import new_id, utcnow
+from app.institutions.models import Institution
+from app.notifications.models import OutboxEntry
+from app.notifications.service.preferences import preferences_of, quiet_hours_end
+
+PREVIEW_LENGTH = 120
+# E-mails are digests: what arrives within this window goes out as one mail.
+DEFAULT_DIGEST_MINUTES = 15
+
+
+def _preview(text: str | None, sensitive: bool) -> str | None:
+    """Sensitive text never goes into a push notification (lock screens, Apple, Google)."""
+    if sensitive or not text:
+        return None
+    flat = " ".join(text.split())
+    return flat if len(flat) <= PREVIEW_LENGTH else flat[: PREVIEW_LENGTH - 1] + "…"
+
+
+# 14 columns a row: well under PostgreSQL's 32,767 and SQLite's 32,766 bind parameters.
+OUTBOX_ROWS_PER_INSERT = 1000
+
+
+async def enqueue(
+    *,
+    db: AsyncSession,
+    institution_id: uuid.UUID,
+    recipients: Collection[uuid.UUID],
+    kind: str,
+    subject_id: uuid.UUID,
+    sender_name: str,
+    link: str,
+    preview: str | None = None,
+    sensitive: bool = False,
+    muted: Collection[uuid.UUID] = (),
+    now: datetime | None = None,
+    digest_minutes: int = DEFAULT_DIGEST_MINUTES,
+) -> int:
+    """Write the outbox rows for a new message or announcement, inside the caller's
+    transaction: one per recipient and channel they want (push, e-mail digest). Muted
+    recipients get none; push in quiet hours waits until they end; e-mails are digests and
+    carry the sender and the link, never the text. Enqueuing the same subject twice for a
+    recipient adds nothing (idempotency key). Returns the number of rows written."""
+    now = now or utcnow()
+    wanted = set(recipients) - set(muted)
+    if not wanted:
+        return 0
+    prefs = await preferences_of(db, wanted)
+    institution_zone = await db.scalar(
+        select(Institution.timezone).where(Institution.id == institution_id)
+    )
+    shown = _preview(preview, sensitive)
+    digest_due = await _waiting_digests(db, wanted, now)
+    rows: list[dict[str, object]] = []
+    for user_id in sorted(wanted):
+        pref = prefs[user_id]
+        base = {
+            "institution_id": institution_id,
+            "user_id": user_id,
+            "kind": kind,
+            "subject_id": subject_id,
+            "sender_name": sender_name[:200],
+            "link": link[:500],
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+        }
+        if pref.push_enabled:
+            zone = pref.timezone or institution_zone or "Europe/Copenhagen"
+            held = quiet_hours_end(now, pref.quiet_start, pref.quiet_end, zone)
+            rows.append(
+                base
+                | {
+                    "id": new_id(),
+                    "channel": "push",
+                    "preview": shown,
+                    "due_at": held or now,
+                    "idempotency_key": f"{kind}:{subject_id}:{user_id}:push",
+                }
+            )
+        if pref.email_digest_enabled:
+            rows.append(
+                base
+                | {
+                    "id": new_id(),
+                    "channel": "email",
+                    "preview": None,  # e-mails never carry the text
+                    "due_at": digest_due.get(user_id, now + timedelta(minutes=digest_minutes)),
+                    "idempotency_key": f"{kind}:{subject_id}:{user_id}:email",
+                }
+            )
+    if not rows:
+        return 0
+    dialect = db.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # One multi-row INSERT per chunk, not one per row (an executemany runs per row on
+    # asyncpg): a broadcast to the whole institution costs what a note to one family does.
+    for start in range(0, len(rows), OUTBOX_ROWS_PER_INSERT):
+        chunk = rows[start : start + OUTBOX_ROWS_PER_INSERT]
+        await db.execute(
+            insert(OutboxEntry)
+            .values(chunk)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        )
+    return len(rows)
+
+
+async def _waiting_digests(
+    db: AsyncSession, user_ids: Collection[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, datetime]:
+    """A recipient's digest that is still collecting (not yet tried): new items join it."""
+    rows = await db.execute(
+        select(OutboxEntry.user_id, func.min(OutboxEntry.due_at))
+        .where(
+            OutboxEntry.user_id.in_(user_ids),
+            OutboxEntry.channel == "email",
+            OutboxEntry.status == "pending",
+            OutboxEntry.attempts == 0,
+            OutboxEntry.due_at > now,
+        )
+        .group_by(OutboxEntry.user_id)
+    )
+    return {user_id: due for user_id, due in rows.all()}

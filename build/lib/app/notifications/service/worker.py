@@ -1,0 +1,214 @@
+"""Delivery of the notification outbox: claim due rows, send, mark sent, retry with backoff.
+
+Guarantees, honestly stated:
+- One row per (kind, subject, recipient, channel) (unique idempotency key), so enqueuing
+  twice never notifies twice.
+- Several workers may run: due rows are claimed with FOR UPDATE SKIP LOCKED (PostgreSQL;
+  SQLite has one writer and runs one worker) and leased (due_at moves `lease` ahead), so no
+  two workers hold the same row.
+- A row marked sent is never picked again.
+- The one gap: a worker that dies after the sender accepted a notification but before it
+  marked the row sent. When its lease runs out the row is sent again: delivery is
+  at-least-once there. The idempotency key goes with it (Message-ID of an e-mail; the
+  dedup key of a push API that has one), so a receiver that deduplicates shows it once.
+  Lease (SEDDEL_NOTIFY_LEASE_SECONDS) is kept well above the send timeout, so a slow send
+  is not mistaken for a dead worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.accounts.models import User
+from app.config import Settings
+from app.core.i18n import MESSAGES, translate
+from app.core.system_scope import all_institutions_session
+from app.db import RequestSession, utcnow, write_transaction
+from app.notifications.models import OutboxEntry
+from app.notifications.service.senders import (
+    DigestEmail,
+    DigestItem,
+    PushNotification,
+    Senders,
+)
+
+log = logging.getLogger("seddel.notifications")
+MAX_BACKOFF = timedelta(hours=6)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retried + self.failed
+
+
+def backoff(settings: Settings, attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min… (doubling), at most six hours."""
+    return min(
+        timedelta(seconds=settings.notify_backoff_seconds * 2 ** (attempts - 1)), MAX_BACKOFF
+    )
+
+
+async def _claim(
+    db: AsyncSession, *, now: datetime, batch: int, lease: timedelta
+) -> list[OutboxEntry]:
+    async with write_transaction(db):
+        rows = list(
+            (
+                await db.scalars(
+                    select(OutboxEntry)
+                    .where(OutboxEntry.status == "pending", OutboxEntry.due_at <= now)
+                    .order_by(OutboxEntry.due_at, OutboxEntry.id)
+                    .limit(batch)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+        )
+        for row in rows:
+            row.attempts += 1
+            row.due_at = now + lease
+    return rows
+
+
+def _text_key(prefix: str, kind: str) -> str:
+    """The text of this kind of notification (incident, sent_home…), else a message's."""
+    key = f"{prefix}_{kind}"
+    return key if key in MESSAGES else f"{prefix}_message"
+
+
+def _push(row: OutboxEntry, settings: Settings, language: str) -> PushNotification:
+    title_key = _text_key("push_title", row.kind)
+    return PushNotification(
+        idempotency_key=row.idempotency_key,
+        user_id=row.user_id,
+        title=translate(title_key, language, sender=row.sender_name),
+        body=row.preview or translate("push_body_hidden", language),
+        link=settings.public_url.rstrip("/") + row.link,
+    )
+
+
+def _digest(rows: list[OutboxEntry], user: User, settings: Settings) -> DigestEmail:
+    """Sender and link per item, never the text."""
+    language = user.preferred_language
+    base = settings.public_url.rstrip("/")
+    items = tuple(
+        DigestItem(kind=row.kind, sender_name=row.sender_name, link=base + row.link)
+        for row in sorted(rows, key=lambda r: (r.created_at, r.id))
+    )
+    lines = [translate("email_greeting", language, name=user.name), ""]
+    for item in items:
+        key = _text_key("email_item", item.kind)
+        lines.append(translate(key, language, sender=item.sender_name, link=item.link))
+    lines += ["", translate("email_footer", language)]
+    key = "digest:" + hashlib.sha256(",".join(sorted(str(r.id) for r in rows)).encode()).hexdigest()
+    return DigestEmail(
+        idempotency_key=key,
+        to_address=user.email,
+        to_name=user.name,
+        subject=translate("email_subject", language, count=len(items)),
+        text="\n".join(lines) + "\n",
+        items=items,
+    )
+
+
+async def deliver_due(
+    *,
+    sessions: async_sessionmaker[RequestSession],
+    senders: Senders,
+    settings: Settings,
+    now: datetime | None = None,
+    batch: int = 100,
+) -> DeliveryReport:
+    """One round: claim what is due, deliver it, record the outcome."""
+    now = now or utcnow()
+    report = DeliveryReport()
+    lease = timedelta(seconds=settings.notify_lease_seconds)
+    async with all_institutions_session(sessions) as db:
+        claimed = await _claim(db, now=now, batch=batch, lease=lease)
+        if not claimed:
+            return report
+        users = {
+            u.id: u
+            for u in (
+                await db.scalars(select(User).where(User.id.in_({r.user_id for r in claimed})))
+            ).all()
+        }
+        await db.commit()
+        outcome: dict[uuid.UUID, str | None] = {}  # row id -> None (sent) or the error
+        emails: dict[uuid.UUID, list[OutboxEntry]] = defaultdict(list)
+        for row in claimed:
+            user = users.get(row.user_id)
+            if user is None or not user.is_active:
+                outcome[row.id] = "recipient inactive"
+            elif row.channel == "push":
+                outcome[row.id] = await _attempt(
+                    senders.push.send_push(_push(row, settings, user.preferred_language))
+                )
+            else:
+                emails[row.user_id].append(row)
+        for user_id, rows in emails.items():
+            error = await _attempt(
+                senders.email.send_email(_digest(rows, users[user_id], settings))
+            )
+            outcome.update({row.id: error for row in rows})
+        await _record(db, claimed, outcome, settings=settings, now=now, report=report)
+    return report
+
+
+async def _attempt(sending: object) -> str | None:
+    try:
+        await sending  # type: ignore[misc]
+    except Exception as exc:  # any sender failure is retried; the worker goes on
+        log.warning("notification delivery failed: %s", exc)
+        return f"{type(exc).__name__}: {exc}"[:500]
+    return None
+
+
+async def _record(
+    db: AsyncSession,
+    claimed: list[OutboxEntry],
+    outcome: dict[uuid.UUID, str | None],
+    *,
+    settings: Settings,
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
+    sent = [row.id for row in claimed if outcome.get(row.id) is None]
+    async with write_transaction(db):
+        if sent:
+            await db.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.id.in_(sent))
+                .values(status="sent", sent_at=now, last_error=None)
+            )
+        for row in claimed:
+            error = outcome.get(row.id)
+            if error is None:
+                continue
+            give_up = row.attempts >= settings.notify_max_attempts or error == "recipient inactive"
+            values: dict[str, object] = {"last_error": error}
+            if give_up:
+                values["status"] = "failed"
+            else:
+                values["due_at"] = now + backoff(settings, row.attempts)
+            await db.execute(update(OutboxEntry).where(OutboxEntry.id == row.id).values(**values))
+            report.errors.append(error)
+            if give_up:
+                report.failed += 1
+            else:
+                report.retried += 1
+    report.sent += len(sent)

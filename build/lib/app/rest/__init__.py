@@ -1,0 +1,1 @@
+"""REST endpoints next to GraphQL: file transfer, health and metrics."""

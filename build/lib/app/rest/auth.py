@@ -1,0 +1,67 @@
+"""Who calls a REST route: the same bearer token and actor as GraphQL, and the same errors
+as data (code, message, field) in the caller's language."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException
+
+from app.core.actor import Actor
+from app.core.errors import DomainError, NotFound
+from app.core.runtime import Runtime
+from app.db import RequestSession, write_transaction
+from app.institutions.service import actor as institutions
+
+_NO_STORE = {"Cache-Control": "private, no-store"}
+
+
+class DomainHTTPError(HTTPException):
+    """A DomainError on its way out of a REST route."""
+
+    def __init__(self, error: DomainError, language: str, status_code: int) -> None:
+        super().__init__(
+            status_code=status_code,
+            detail=error.message(language),
+            extra={"code": error.code, "field": error.field},
+        )
+
+
+def language_of(request: Request[Any, Any, Any]) -> str:
+    wanted = request.headers.get("accept-language", "da")[:2].lower()
+    return wanted if wanted in ("da", "en") else "da"
+
+
+def as_http(error: DomainError, language: str) -> DomainHTTPError:
+    status = 404 if isinstance(error, NotFound) else 422
+    if error.message_key == "file_too_large":
+        status = 413
+    return DomainHTTPError(error, language, status)
+
+
+def json_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {"status_code": exc.status_code, "detail": exc.detail}
+    if exc.extra:
+        body.update(exc.extra if isinstance(exc.extra, dict) else {"extra": exc.extra})
+    return Response(body, status_code=exc.status_code, media_type=MediaType.JSON, headers=_NO_STORE)
+
+
+@asynccontextmanager
+async def signed_in(
+    request: Request[Any, Any, Any],
+) -> AsyncIterator[tuple[RequestSession, Actor]]:
+    """A database session scoped to the caller's tenants, and the caller; 401 otherwise."""
+    runtime: Runtime = request.app.state.runtime
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    async with runtime.sessions() as db:
+        actor = None
+        if token:
+            async with write_transaction(db):
+                actor = await institutions.sign_in(db=db, token=token)
+        if actor is None:
+            raise NotAuthorizedException(detail="Sign in: send Authorization: Bearer <token>.")
+        yield db, actor

@@ -1,0 +1,93 @@
+"""The one Context of a GraphQL request: who asks, their database session, loaders, storage."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from strawberry.litestar import BaseContext
+
+from app.api.loaders import Loaders
+from app.config import Settings
+from app.core.actor import Actor
+from app.core.runtime import Runtime
+from app.db import RequestSession, write_transaction
+from app.institutions.service import actor as institutions
+
+ANONYMOUS = Actor(user_id=uuid.UUID(int=0), name="", email="", language="da")
+
+
+class Context(BaseContext, kw_only=True):
+    runtime: Runtime
+    db: RequestSession
+    request_id: str
+    token: str | None = None
+    client_address: str | None = None
+    user_agent: str | None = None
+    language: str = "da"
+    # Filled in by Strawberry from a websocket's connection_init payload.
+    connection_params: dict[str, Any] | None = None
+    _actor: Actor | None = None
+    _actor_loaded: bool = False
+    _actor_task: asyncio.Task[Actor | None] | None = None
+    _loaders: Loaders | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self.runtime.settings
+
+    def bearer_token(self) -> str | None:
+        if self.token:
+            return self.token
+        params = self.connection_params or {}
+        raw = params.get("Authorization") or params.get("authorization") or params.get("token")
+        if isinstance(raw, str):
+            return raw.removeprefix("Bearer ").strip() or None
+        return None
+
+    async def actor(self) -> Actor | None:
+        """The signed-in actor, loaded once per request (None when anonymous or revoked)."""
+        if not self._actor_loaded:
+            # Sibling fields ask at the same time: load once, and let the others wait for it.
+            if self._actor_task is None:
+                self._actor_task = asyncio.ensure_future(self._load_actor())
+            self._actor = await asyncio.shield(self._actor_task)
+            self._actor_loaded = True
+            if self._actor is not None:
+                self.language = self._actor.language
+        return self._actor
+
+    async def _load_actor(self) -> Actor | None:
+        token = self.bearer_token()
+        if token is None:
+            return None
+        # Its own transaction: authenticating notes the session's last use.
+        async with write_transaction(self.db):
+            return await institutions.sign_in(db=self.db, token=token)
+
+    async def require_actor(self) -> Actor:
+        from app.api.errors import Unauthenticated
+
+        actor = await self.actor()
+        if actor is None:
+            raise Unauthenticated(self.language)
+        return actor
+
+    def begin_operation(self) -> None:
+        """A websocket carries many operations on one context: each one checks the session
+        again (a revoked token stops working at the next operation) and gets fresh loaders."""
+        self._actor = None
+        self._actor_loaded = False
+        self._actor_task = None
+        self._loaders = None
+
+    def reset_loaders(self) -> None:
+        """Forget what the loaders cached: a subscription re-reads fresh rows per event."""
+        self._loaders = None
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = Loaders(self.db, lambda: self._actor or ANONYMOUS)
+        return self._loaders

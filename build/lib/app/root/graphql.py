@@ -1,0 +1,49 @@
+"""The GraphQL endpoint: the assembled schema behind Litestar's controller, and the context
+every operation gets (built per HTTP request or websocket)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Controller
+from litestar.types import Scope
+from strawberry.litestar import make_graphql_controller
+
+from app.config import Settings
+from app.core.logs import request_id_var
+from app.core.runtime import Runtime
+from app.root.context import Context
+from app.root.schema import build_schema
+
+
+def graphql_controller(runtime: Runtime, settings: Settings) -> type[Controller]:
+    """/graphql (GraphiQL outside production), not listed in the REST OpenAPI document."""
+    controller = make_graphql_controller(
+        build_schema(settings),
+        path="/graphql",
+        context_getter=_context_getter(runtime),
+        graphql_ide=None if settings.production else "graphiql",
+    )
+    controller.include_in_schema = False
+    return controller
+
+
+def _context_getter(runtime: Runtime) -> Any:
+    async def context_getter(scope: Scope) -> AsyncIterator[Context]:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        auth = headers.get("authorization", "")
+        client = scope.get("client")
+        language = headers.get("accept-language", "da")[:2].lower()
+        async with runtime.sessions() as db:
+            yield Context(
+                runtime=runtime,
+                db=db,
+                request_id=request_id_var.get(),
+                token=auth[7:].strip() if auth.lower().startswith("bearer ") else None,
+                client_address=client[0] if client else None,
+                user_agent=headers.get("user-agent"),
+                language=language if language in ("da", "en") else "da",
+            )
+
+    return context_getter

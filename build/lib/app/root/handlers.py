@@ -1,0 +1,12 @@
+"""Every slice's event handlers, imported so that what one slice records (app.core.events)
+reaches the slices that react. app.server and app.cli import this before any use case runs."""
+
+from __future__ import annotations
+
+import app.announcements.service.live  # AnnouncementPosted -> recipients' inbox channels
+import app.attendance.plans.service.entries  # PickupPersonWithdrawn -> the plans naming them go
+import app.attendance.presence.service.live  # DayChanged -> tablets' and guardians' channels
+import app.daybook.service.live  # day entries, shared photos -> child-day channel
+import app.files.service.uploads  # StoredObjectsReleased -> the objects deleted after commit
+import app.messaging.service.live  # ThreadActivity -> inbox and thread channels
+import app.messaging.service.membership  # noqa: F401  GuardianReachChanged -> threads' participation

@@ -1,0 +1,37 @@
+"""The jobs every slice hands the worker: retention (daily, per institution) and the periodic
+jobs of `seddel worker`. One line per job; app.cli passes these lists to app.ops.jobs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.announcements.service.retention import purge_expired_announcements
+from app.attendance.presence.service.jobs import nightly as attendance_nightly
+from app.files.service.uploads import sweep_unclaimed
+from app.gallery.service.retention import purge_expired_photos
+from app.messaging.service.membership import departed_children_job
+from app.messaging.service.retention import purge_expired_threads
+from app.notifications.service.retention import purge_delivered_notifications
+from app.ops.jobs import JobContext, PeriodicJob, RetentionJob, run_retention
+
+RETENTION_JOBS: list[tuple[str, RetentionJob]] = [
+    ("announcements", purge_expired_announcements),
+    ("messages", purge_expired_threads),
+    ("notifications", purge_delivered_notifications),
+    ("unclaimed uploads", sweep_unclaimed),
+    ("photos", purge_expired_photos),
+]
+
+
+async def retention(context: JobContext) -> dict[str, int]:
+    """Every retention job for every institution (`seddel retention`, and daily in the worker)."""
+    return await run_retention(context, RETENTION_JOBS)
+
+
+# The worker runs these when due. The attendance job is hourly because it is idempotent: the
+# first run after each institution's local midnight closes the day before.
+PERIODIC_JOBS: list[PeriodicJob] = [
+    PeriodicJob("retention", timedelta(days=1), retention),
+    PeriodicJob("attendance-nightly", timedelta(hours=1), attendance_nightly),
+    PeriodicJob("messaging-departed-children", timedelta(hours=1), departed_children_job),
+]

@@ -1,0 +1,182 @@
+"""The one place that knows every domain: assembles the schema and its guard rails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StreamResult
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
+
+from app.accounts.api import AccountMutations, AccountQueries, PinMutations
+from app.announcements.api import AnnouncementMutations, AnnouncementQueries
+from app.api.cost import QueryCostLimiter
+from app.api.errors import ErrorPolicy, FreshActorPerOperation, shaped_stream
+from app.api.node import NodeQueries
+from app.api.observability import OperationMetrics
+from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
+from app.attendance.api.operations import (
+    AttendanceMutations,
+    AttendanceQueries,
+    PickupPlanMutations,
+    PickupPlanQueries,
+    PresenceMutations,
+    PresenceQueries,
+    PresenceSubscriptions,
+    PresenceViewQueries,
+    VacationSurveyMutations,
+    VacationSurveyQueries,
+)
+from app.config import Settings
+from app.daybook.api import DaybookMutations, DaybookQueries, DaybookSubscriptions
+from app.gallery.api import ConsentMutations, ConsentQueries, PhotoMutations, PhotoQueries
+from app.institutions.api import (
+    DeviceMutations,
+    DeviceQueries,
+    InstitutionMutations,
+    MeQueries,
+    TabletMutations,
+)
+from app.messaging.api import MessagingMutations, MessagingQueries, MessagingSubscriptions
+from app.notifications.api import NotificationMutations, NotificationQueries
+
+Query = merge_types(
+    "Query",
+    (
+        NodeQueries,
+        MeQueries,
+        AccountQueries,
+        AnnouncementQueries,
+        AttendanceQueries,
+        ConsentQueries,
+        MessagingQueries,
+        NotificationQueries,
+        DaybookQueries,
+        PhotoQueries,
+        PickupPlanQueries,
+        VacationSurveyQueries,
+        DeviceQueries,
+        PresenceQueries,
+        PresenceViewQueries,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        AccountMutations,
+        AnnouncementMutations,
+        AttendanceMutations,
+        ConsentMutations,
+        InstitutionMutations,
+        MessagingMutations,
+        NotificationMutations,
+        DaybookMutations,
+        PhotoMutations,
+        PickupPlanMutations,
+        VacationSurveyMutations,
+        PresenceMutations,
+        DeviceMutations,
+        PinMutations,
+        TabletMutations,
+    ),
+)
+Subscription = merge_types(
+    "Subscription",
+    (
+        DaybookSubscriptions,
+        MessagingSubscriptions,
+        PresenceSubscriptions,
+    ),
+)
+
+
+class SeddelSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # ErrorPolicy logs what is unexpected, with the request id; the rest is the client's.
+        return None
+
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> StreamResult:
+        """Every streaming transport (the websocket's subscribe too) comes through here."""
+        results = await super().stream(
+            query,
+            variable_values=variable_values,
+            context_value=context_value,
+            root_value=root_value,
+            operation_name=operation_name,
+            operation_extensions=operation_extensions,
+            allowed_operation_types=allowed_operation_types,
+        )
+        return shaped_stream(results, context_value)
+
+
+@lru_cache(maxsize=1)
+def trusted_documents() -> TrustedDocuments:
+    return TrustedDocuments()
+
+
+class PreparsedAwareParserCache(ParserCache):
+    """Strawberry's ParserCache reparses even when a trusted document arrived pre-parsed."""
+
+    def on_parse(self) -> Iterator[None]:
+        if self.execution_context.graphql_document is not None:
+            yield
+            return
+        yield from super().on_parse()
+
+
+def build_schema(settings: Settings) -> SeddelSchema:
+    """Extensions are factories: Strawberry makes fresh ones per operation (no shared state).
+    The limiter rules are built once, so the bounded validation cache keys stay stable."""
+    documents = trusted_documents()
+    depth_rules = QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules
+    alias_rules = MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules
+    limit_rules = [*depth_rules, *alias_rules]
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        lambda: TrustedDocumentsExtension(documents, only_trusted=settings.production),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: PreparsedAwareParserCache(maxsize=512),
+        lambda: AddValidationRules(limit_rules),
+        lambda: ValidationCache(maxsize=512),
+        # After validation: it refuses valid but too costly operations before they run.
+        lambda: QueryCostLimiter(max_cost=settings.max_query_cost),
+        FreshActorPerOperation,
+        ErrorPolicy,
+        OperationMetrics,
+    ]
+    if settings.production:
+        extensions.append(DisableIntrospection)
+    config: Any = StrawberryConfig(disable_field_suggestions=settings.production)
+    return SeddelSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=config,
+    )
