@@ -31,6 +31,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Den nuværende adgangskode er forkert.",
         "en": "The current password is wrong.",
     },
+    "invalid_characters": {
+        "da": "Teksten indeholder tegn, der ikke er tilladt.",
+        "en": "The text contains characters that are not allowed.",
+    },
     "invalid_email": {"da": "Ugyldig e-mailadresse.", "en": "Invalid email address."},
     "invalid_language": {
         "da": "Sproget skal være da eller en.",

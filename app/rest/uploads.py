@@ -14,6 +14,7 @@ from litestar.params import Body
 from app.api.ids import decode, encode
 from app.core.errors import DomainError
 from app.core.runtime import Runtime
+from app.core.values import check_text
 from app.files.service import uploads as files
 from app.files.service.uploads import MAX_UPLOAD_BYTES
 from app.rest.auth import as_http, json_error, language_of, signed_in
@@ -66,6 +67,14 @@ async def upload_file(
 ) -> UploadedFile:
     runtime: Runtime = request.app.state.runtime
     language = language_of(request)
+    try:
+        # The rule of every text input (the GraphQL API's too), before anything reads them.
+        check_text(data.institution, "institution")
+        check_text(data.purpose, "purpose")
+        check_text(data.file.filename or "", "file")
+    except DomainError as error:
+        await data.file.close()
+        raise as_http(error, language) from None
     async with signed_in(request) as (db, actor):
         try:
             files.purpose_rules(data.purpose)

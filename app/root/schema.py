@@ -28,6 +28,7 @@ from app.accounts.api import AccountMutations, AccountQueries, PinMutations
 from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.cost import QueryCostLimiter
 from app.api.errors import ErrorPolicy, FreshActorPerOperation, shaped_stream
+from app.api.inputs import TextInputRule
 from app.api.node import NodeQueries
 from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
@@ -166,6 +167,8 @@ def build_schema(settings: Settings) -> SeddelSchema:
         lambda: ValidationCache(maxsize=512),
         # After validation: it refuses valid but too costly operations before they run.
         lambda: QueryCostLimiter(max_cost=settings.max_query_cost),
+        # Before any resolver: no NUL, lone surrogate or non-character in any text input.
+        TextInputRule,
         FreshActorPerOperation,
         ErrorPolicy,
         OperationMetrics,
