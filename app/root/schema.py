@@ -28,6 +28,7 @@ from app.accounts.api import AccountMutations, AccountQueries, PinMutations
 from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.cost import QueryCostLimiter
 from app.api.errors import ErrorPolicy, FreshActorPerOperation, shaped_stream
+from app.api.live import SessionRecheck
 from app.api.node import NodeQueries
 from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
@@ -55,6 +56,7 @@ from app.institutions.api import (
 )
 from app.messaging.api import MessagingMutations, MessagingQueries, MessagingSubscriptions
 from app.notifications.api import NotificationMutations, NotificationQueries
+from app.root.context import session_alive
 
 Query = merge_types(
     "Query",
@@ -123,7 +125,8 @@ class SeddelSchema(strawberry.Schema):
         operation_extensions: dict[str, Any] | None = None,
         allowed_operation_types: Iterable[OperationType] | None = None,
     ) -> StreamResult:
-        """Every streaming transport (the websocket's subscribe too) comes through here."""
+        """Every streaming transport (the websocket's subscribe too) comes through here.
+        A subscription's events pass SessionRecheck first (see build_schema)."""
         results = await super().stream(
             query,
             variable_values=variable_values,
@@ -168,6 +171,8 @@ def build_schema(settings: Settings) -> SeddelSchema:
         lambda: QueryCostLimiter(max_cost=settings.max_query_cost),
         FreshActorPerOperation,
         ErrorPolicy,
+        # Every subscription checks its session again before each event it sends.
+        lambda: SessionRecheck(session_alive),
         OperationMetrics,
     ]
     if settings.production:
