@@ -155,10 +155,22 @@ async def shaped_stream(
 ) -> AsyncGenerator[Any, None]:
     """A subscription's results are streamed past ErrorPolicy (its on_operation sees no
     single result): without this, a resolver's NotFound would reach the client as a bare
-    message key without its code, and an unexpected exception's text unmasked."""
+    message key without its code, and an unexpected exception's text unmasked. A result that
+    ends the caller's session (`ends_stream`) ends the stream."""
     async with aclosing(results):
         async for result in results:
             errors = getattr(result, "errors", None)
             if errors:
                 result.errors = [shape_error(error, context) for error in errors]
             yield result
+            if ends_stream(result):
+                return  # closing `results` closes the resolver's generator: it stops listening
+
+
+def ends_stream(result: Any) -> bool:
+    """A streamed result saying the caller is not signed in (any more) is the stream's last:
+    app.api.live.SessionRecheck turns an event of a dead session into one."""
+    if getattr(result, "data", None) is not None:
+        return False
+    errors = getattr(result, "errors", None) or []
+    return any((error.extensions or {}).get("code") == "UNAUTHENTICATED" for error in errors)

@@ -91,3 +91,17 @@ class Context(BaseContext, kw_only=True):
         if self._loaders is None:
             self._loaders = Loaders(self.db, lambda: self._actor or ANONYMOUS)
         return self._loaders
+
+
+async def session_alive(context: Any) -> bool:
+    """The session behind a running subscription, checked again before each event it sends
+    (app.api.live.SessionRecheck): revoked, idle too long or past its lifetime is the end. A
+    short session of its own, apart from the subscription's: authenticating notes the
+    session's last use."""
+    if not isinstance(context, Context):
+        return True
+    token = context.bearer_token()
+    if token is None:
+        return True  # anonymous from the start: its resolver decided what it may hear
+    async with context.runtime.sessions() as db, db.begin():
+        return await institutions.sign_in(db=db, token=token) is not None

@@ -29,6 +29,7 @@ from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.cost import QueryCostLimiter
 from app.api.errors import ErrorPolicy, FreshActorPerOperation, shaped_stream
 from app.api.inputs import TextInputRule
+from app.api.live import SessionRecheck
 from app.api.node import NodeQueries
 from app.api.observability import OperationMetrics
 from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
@@ -56,6 +57,7 @@ from app.institutions.api import (
 )
 from app.messaging.api import MessagingMutations, MessagingQueries, MessagingSubscriptions
 from app.notifications.api import NotificationMutations, NotificationQueries
+from app.root.context import session_alive
 
 Query = merge_types(
     "Query",
@@ -124,7 +126,8 @@ class SeddelSchema(strawberry.Schema):
         operation_extensions: dict[str, Any] | None = None,
         allowed_operation_types: Iterable[OperationType] | None = None,
     ) -> StreamResult:
-        """Every streaming transport (the websocket's subscribe too) comes through here."""
+        """Every streaming transport (the websocket's subscribe too) comes through here.
+        A subscription's events pass SessionRecheck first (see build_schema)."""
         results = await super().stream(
             query,
             variable_values=variable_values,
@@ -171,6 +174,8 @@ def build_schema(settings: Settings) -> SeddelSchema:
         TextInputRule,
         FreshActorPerOperation,
         ErrorPolicy,
+        # Every subscription checks its session again before each event it sends.
+        lambda: SessionRecheck(session_alive),
         OperationMetrics,
     ]
     if settings.production:

@@ -25,6 +25,7 @@ from app.attendance.presence.service.view_plans import PlanView
 from app.attendance.service import clock
 from app.core.actor import Actor
 from app.core.errors import DomainError
+from app.db import end_read_transaction
 from app.institutions.service import actor as institutions
 
 if TYPE_CHECKING:
@@ -313,6 +314,9 @@ class PresenceSubscriptions:
                 for row in group.children:
                     if row.child.id == child_id:
                         yield ChildDay.of(info, row)
+                        # Resumed once the row was sent: its fields read through the
+                        # request's session; an idle subscriber holds no transaction.
+                        await end_read_transaction(info.context.db)
 
     @strawberry.subscription(
         permission_classes=[IsAuthenticated],
@@ -345,6 +349,7 @@ class PresenceSubscriptions:
                 for row in rows:
                     if row.child.id == child_id:
                         yield ChildDay.of(info, row)
+                        await end_read_transaction(info.context.db)  # as above
         finally:
             for task in tasks:
                 task.cancel()
