@@ -1,9 +1,13 @@
-"""GraphQL operations in the metrics: by name, with their outcome and time."""
+"""GraphQL operations in the metrics: by name, with their outcome and time.
+
+Labels come only from the server's own vocabulary: an operation is named by its trusted
+document's name, anything else a client sends is `other`, so no client can add series (each
+label value is a series that Prometheus keeps for the life of the process)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from prometheus_client import Counter, Histogram
 from strawberry.extensions import SchemaExtension
@@ -21,12 +25,18 @@ OPERATION_SECONDS = Histogram(
 )
 
 
+OTHER = "other"
+
+
 class OperationMetrics(SchemaExtension):
+    def __init__(self, *, known: Collection[str]) -> None:
+        self.known = known
+
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
         yield
         context = self.execution_context
-        name = context.operation_name or "anonymous"
+        name = context.operation_name if context.operation_name in self.known else OTHER
         try:
             kind = context.operation_type.value
         except RuntimeError:

@@ -159,6 +159,7 @@ def build_schema(settings: Settings) -> SeddelSchema:
     """Extensions are factories: Strawberry makes fresh ones per operation (no shared state).
     The limiter rules are built once, so the bounded validation cache keys stay stable."""
     documents = trusted_documents()
+    known_operations = frozenset(document.name for document in documents)
     depth_rules = QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules
     alias_rules = MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules
     limit_rules = [*depth_rules, *alias_rules]
@@ -176,7 +177,7 @@ def build_schema(settings: Settings) -> SeddelSchema:
         ErrorPolicy,
         # Every subscription checks its session again before each event it sends.
         lambda: SessionRecheck(session_alive),
-        OperationMetrics,
+        lambda: OperationMetrics(known=known_operations),
     ]
     if settings.production:
         extensions.append(DisableIntrospection)

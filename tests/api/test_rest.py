@@ -33,3 +33,16 @@ async def test_signed_local_download(client, runtime):
     assert tampered.status_code == 403
     unsigned = await client.http.get(parts.path)
     assert unsigned.status_code in (400, 403)
+
+
+async def test_metrics_labels_come_only_from_the_servers_vocabulary(client):
+    """Operation names a client makes up never become series: each would live for ever."""
+    before = len((await client.http.get("/metrics")).text)
+    for i in range(50):
+        payload = await client.execute(f"Invented{i}", query=f"query Invented{i} {{ __typename }}")
+        assert payload["data"] == {"__typename": "Query"}
+    text = (await client.http.get("/metrics")).text
+    assert "Invented" not in text
+    assert 'seddel_graphql_operations_total{operation="other",outcome="ok",type="query"}' in text
+    # The 50 requests add at most the few series of "other" and the HTTP route's counters.
+    assert len(text) - before < 20_000
