@@ -1,1 +1,0 @@
-"""Seddel: the slip between daycare institutions and parents, as a GraphQL backend."""

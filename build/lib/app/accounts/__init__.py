@@ -1,1 +1,0 @@
-"""Accounts: users, passwords, sessions, login throttling, paired devices and personal PINs."""

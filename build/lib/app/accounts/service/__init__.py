@@ -1,1 +1,0 @@
-"""Accounts' use cases: logins, sessions and passwords (auth), devices and PINs."""

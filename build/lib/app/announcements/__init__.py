@@ -1,1 +1,0 @@
-"""Announcements (opslag): staff post to a group or the institution; guardians read and confirm."""

@@ -1,1 +1,0 @@
-"""Use cases of announcements (opslag): posting, receipts and confirmations, retention."""

@@ -1,1 +1,0 @@
-"""GraphQL plumbing: schema assembly, context, ids, errors, pagination, limits."""

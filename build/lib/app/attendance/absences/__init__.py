@@ -1,1 +1,0 @@
-"""Absences: sickness (open until reported well), vacation and other absence."""

@@ -1,1 +1,0 @@
-"""GraphQL of absences: the child's absences, registering, reporting well, cancelling."""

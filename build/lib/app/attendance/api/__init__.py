@@ -1,1 +1,0 @@
-"""Attendance's GraphQL: the surface root merges (operations.py), types the sub-slices share."""

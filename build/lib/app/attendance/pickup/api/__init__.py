@@ -1,1 +1,0 @@
-"""GraphQL of pickup: pickup persons, their photos and the codeword."""

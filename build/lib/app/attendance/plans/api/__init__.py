@@ -1,1 +1,0 @@
-"""GraphQL of the pickup plan: its types and operations."""

@@ -1,1 +1,0 @@
-"""Vacation surveys: admins open one, guardians answer per child and day, staff count."""

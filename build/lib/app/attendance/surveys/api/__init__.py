@@ -1,1 +1,0 @@
-"""GraphQL of vacation surveys."""

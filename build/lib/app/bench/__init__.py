@@ -1,1 +1,0 @@
-"""`seddel bench` / `make bench`: seeds a realistic volume and measures the hot operations."""

@@ -1,1 +1,0 @@
-"""Daily log (dagbog): entries of a child's day, their history, incidents, the live day."""

@@ -1,1 +1,0 @@
-"""Daily log's use cases: entries, group entries, checks, incidents, kinds, live channel."""

@@ -1,1 +1,0 @@
-"""Uploads: checked, cleaned and stored files that other domains claim."""

@@ -1,1 +1,0 @@
-"""Gallery: photo consent (samtykke), photos, albums, downloads, export and retention."""

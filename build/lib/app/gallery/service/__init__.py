@@ -1,1 +1,0 @@
-"""Gallery's use cases: photos and albums, photo consent, export, retention."""

@@ -1,1 +1,0 @@
-"""Tenants and their people: municipalities, institutions, groups, children, guardians, staff."""

@@ -1,1 +1,0 @@
-"""Institutions' use cases: the actor, lookups, institution, groups, children, people, devices."""

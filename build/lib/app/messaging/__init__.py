@@ -1,1 +1,0 @@
-"""Messaging: threads among staff and guardians, messages, shared inboxes, receipts of reading."""

@@ -1,1 +1,0 @@
-"""Use cases of messaging: writing, reading, taking part, live events and retention."""

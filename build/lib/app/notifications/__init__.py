@@ -1,1 +1,0 @@
-"""Notifications: the outbox of push and e-mail digests, its worker and senders, users' settings."""

@@ -1,1 +1,0 @@
-"""Use cases of notifications: the outbox (enqueue, settings), its worker, senders, retention."""

@@ -1,1 +1,0 @@
-"""REST endpoints next to GraphQL: file transfer, health and metrics."""
