@@ -17,7 +17,6 @@ from app.core.errors import ValidationFailed
 from app.files.models import StoredFile
 from app.files.service import uploads as files
 from app.messaging.models import Message, MessageAttachment
-from app.storage import ObjectStorage
 
 MAX_ATTACHMENTS = 10
 
@@ -86,8 +85,3 @@ async def forget_thread_files(db: AsyncSession, thread_ids: Sequence[uuid.UUID])
         (await db.scalars(select(Message.id).where(Message.thread_id.in_(thread_ids)))).all()
     )
     return await _forget_unshared(db, ids)
-
-
-async def delete_objects_quietly(storage: ObjectStorage, keys: Sequence[str]) -> None:
-    """After commit: remove objects; a failure is logged (the rows are gone already)."""
-    await files.delete_objects(storage, keys)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import write_transaction
+from app.files.service import uploads as files
 from app.institutions.service.settings import message_retention_cutoff
 from app.messaging.models import Thread
 from app.messaging.service import attachments
@@ -50,5 +51,5 @@ async def purge_expired_threads(
         if ids:
             await db.execute(delete(Thread).where(Thread.id.in_(replies)))
             await db.execute(delete(Thread).where(Thread.id.in_(expired)))
-    await attachments.delete_objects_quietly(storage, keys)
+    await files.delete_objects(storage, keys)
     return len(ids)
