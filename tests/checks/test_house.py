@@ -21,7 +21,15 @@ SLICES = (
     "attendance",
     "daybook",
 )
-ROOM_MODULES = {"__init__.py", "models.py", "policies.py", "service.py", "loaders.py", "events.py"}
+ROOM_MODULES = {
+    "__init__.py",
+    "models.py",
+    "policies.py",
+    "service.py",
+    "loaders.py",
+    "reads.py",
+    "events.py",
+}
 ROOM_PACKAGES = {"api", "service"}
 
 
