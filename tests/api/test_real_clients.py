@@ -25,10 +25,12 @@ from typing import Any
 
 import httpx
 import pytest
+import websockets
 from gql import Client, GraphQLRequest
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.httpx import HTTPXAsyncTransport
 from gql.transport.websockets import WebsocketsTransport
+from websockets.typing import Subprotocol
 
 from app.api.trusted import TrustedDocuments
 from app.core.runtime import Runtime
@@ -376,3 +378,44 @@ async def test_apollo_automatic_persisted_queries_register_in_development(
     assert first["data"] == second["data"]
     assert second["data"]["me"]["email"] == METTE
     assert _hashes(first) == _hashes(second)[:1] * 2
+
+
+async def test_apollo_clients_hash_of_every_trusted_document_is_known(node_modules: Path) -> None:
+    """Apollo's printer (graphql-js) and cache transform against ours, for every document."""
+    relay_ids = Path(__file__).resolve().parents[2] / "graphql" / "persisted_queries.json"
+
+    apollo_hashes = await node(node_modules, "apollo_hashes.cjs", str(relay_ids))
+
+    assert len(apollo_hashes) == len(DOCUMENTS)
+    for document in DOCUMENTS:
+        assert apollo_hashes[document.sha256] == DOCUMENTS.apollo_form(document.name).sha256, (
+            document.name
+        )
+
+
+async def test_a_websocket_subscribe_without_query_is_read_by_its_hash(runtime: Runtime) -> None:
+    """Strawberry's own handler closes the socket (4400) on a payload without `query`."""
+    thread_messages = trusted("ThreadMessages")
+    async with (
+        serving(runtime, production=True) as base,
+        websockets.connect(
+            f"ws://{base}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
+        ) as ws,
+    ):
+        await ws.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        for operation_id, sha256 in (("known", thread_messages.sha256), ("unknown", "0" * 64)):
+            payload = {"variables": {"threadId": "x"}, "extensions": persisted(sha256)}
+            await ws.send(json.dumps({"id": operation_id, "type": "subscribe", "payload": payload}))
+        answers = {}
+        while len(answers) < 2:
+            message = json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+            answers[message["id"]] = message
+
+    def codes(message: dict[str, Any]) -> list[str]:
+        payload = message["payload"]
+        errors = payload if isinstance(payload, list) else payload.get("errors") or []
+        return [error["extensions"]["code"] for error in errors]
+
+    assert codes(answers["known"]) == ["UNAUTHENTICATED"]  # the document ran: no session
+    assert codes(answers["unknown"]) == ["PERSISTED_QUERY_NOT_FOUND"]
