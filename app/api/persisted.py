@@ -82,8 +82,10 @@ class PersistedDocumentsView:
         if request.method == "GET":
             fields = request.query_params
         elif not parsed.query:  # only then can the body hold a document id worth reading
-            body = self.parse_json(await request.get_body())  # type: ignore[attr-defined]
-            fields = body if isinstance(body, dict) else {}
+            raw = await request.get_body()
+            if any(field.encode() in raw for field in DOCUMENT_ID_FIELDS):
+                body = self.parse_json(raw)  # type: ignore[attr-defined]
+                fields = body if isinstance(body, dict) else {}
         parsed.query, parsed.extensions = persisted_request(parsed.query, parsed.extensions, fields)
         return parsed
 
