@@ -32,7 +32,11 @@ from app.api.inputs import TextInputRule
 from app.api.live import SessionRecheck
 from app.api.node import NodeQueries
 from app.api.observability import OperationMetrics
-from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
+from app.api.trusted import (
+    AutomaticPersistedQueries,
+    TrustedDocuments,
+    TrustedDocumentsExtension,
+)
 from app.attendance.api.operations import (
     AttendanceMutations,
     AttendanceQueries,
@@ -159,12 +163,15 @@ def build_schema(settings: Settings) -> SeddelSchema:
     """Extensions are factories: Strawberry makes fresh ones per operation (no shared state).
     The limiter rules are built once, so the bounded validation cache keys stay stable."""
     documents = trusted_documents()
+    registry = AutomaticPersistedQueries()  # development only: production has no registry
     known_operations = frozenset(document.name for document in documents)
     depth_rules = QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules
     alias_rules = MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules
     limit_rules = [*depth_rules, *alias_rules]
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
-        lambda: TrustedDocumentsExtension(documents, only_trusted=settings.production),
+        lambda: TrustedDocumentsExtension(
+            documents, only_trusted=settings.production, registry=registry
+        ),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: PreparsedAwareParserCache(maxsize=512),
         lambda: AddValidationRules(limit_rules),
