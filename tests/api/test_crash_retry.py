@@ -184,7 +184,11 @@ class Sender:
     async def _send_until_answered(self, http: httpx.AsyncClient, key: str) -> None:
         body = {
             "operationName": "SendMessage",
-            "variables": {"threadId": self.thread_id, "body": self.body(key), "idempotencyKey": key},
+            "variables": {
+                "threadId": self.thread_id,
+                "body": self.body(key),
+                "idempotencyKey": key,
+            },
         }
         while True:
             await self.up.wait()
