@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
 from app.accounts.models import IdempotencyKey
 from app.core.idempotency import Claim, Recorded
@@ -102,8 +102,9 @@ def _note_inserted(state: ORMExecuteState) -> None:
     created.extend((mapper.class_.__tablename__, row["id"]) for row in rows if "id" in row)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_created(session: Session) -> None:
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_created(session: Session, _previous: SessionTransaction) -> None:
+    """Rows of a rolled-back transaction (or savepoint) are no result to point at."""
     if _CREATED in session.info:
         session.info[_CREATED] = []
 
