@@ -47,6 +47,9 @@ from app.core.errors import IdempotencyKeyReused, NotFound, ValidationFailed
 from app.core.idempotency import MAX_KEY_LENGTH, Claim, KeyStore
 
 ARGUMENT = "idempotency_key"
+# Set on the wrapped resolver (functools.wraps carries it through errors_as_data): the
+# tripwire test checks that every creating mutation is really wrapped, not only has the argument.
+MARK = "__seddel_idempotent__"
 FIELD = "idempotencyKey"
 
 IdempotencyKeyArg = Annotated[
@@ -194,6 +197,7 @@ def idempotent(
             operation.report[str(info.path.key)] = {"key": key, "replayed": False}
             return result
 
+        setattr(wrapper, MARK, True)
         return wrapper
 
     return decorate

@@ -153,6 +153,22 @@ def test_every_creating_mutation_takes_the_key_and_can_refuse_its_reuse():
     assert {i.name for i in error.interfaces} == {"UserError"}
 
 
+def test_every_creating_resolver_is_wrapped_by_the_mechanism():
+    """The argument alone would be ignored: the resolver must go through `idempotent`."""
+    from strawberry.utils.str_converters import to_camel_case
+
+    from app.api.idempotency import MARK
+    from app.root.schema import Mutation
+
+    wrapped = {
+        to_camel_case(field.python_name)
+        for field in Mutation.__strawberry_definition__.fields
+        if field.base_resolver is not None
+        and getattr(field.base_resolver.wrapped_func, MARK, False)
+    }
+    assert wrapped == CREATING
+
+
 def test_the_trusted_documents_pass_the_key():
     """Production accepts only the documents: an app can send a key only where they pass it."""
     for path in sorted((ROOT / "graphql" / "operations").glob("*.graphql")):
