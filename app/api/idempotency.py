@@ -58,7 +58,7 @@ IdempotencyKeyArg = Annotated[
         description=(
             "Made by the client (1-128 characters, e.g. a UUID) and sent again with every retry"
             " of this attempt: a retry creates nothing and answers with the first result"
-            " (`extensions.idempotency`); kept 24 hours."
+            " (`extensions.idempotency`); kept at least 24 hours."
         )
     ),
 ]
