@@ -16,6 +16,7 @@ from strawberry.types import Info
 from app.core.errors import (
     Conflict,
     DomainError,
+    IdempotencyKeyReused,
     InvalidCredentials,
     NotFound,
     TooManyAttempts,
@@ -55,6 +56,14 @@ class ConflictError(UserError):
     pass
 
 
+@strawberry.type(
+    description="The idempotency key (`field`) was first used for another operation or other"
+    " content: make a new key for a new attempt; a retry sends the very same arguments."
+)
+class IdempotencyKeyReusedError(UserError):
+    pass
+
+
 @strawberry.type(description="Wrong email or password (the same answer for an unknown email).")
 class InvalidCredentialsError(UserError):
     pass
@@ -73,6 +82,7 @@ def as_user_error(error: DomainError, language: str) -> UserError:
         )
     kinds: list[tuple[type[DomainError], type[UserError]]] = [
         (NotFound, NotFoundError),
+        (IdempotencyKeyReused, IdempotencyKeyReusedError),
         (Conflict, ConflictError),
         (InvalidCredentials, InvalidCredentialsError),
         (ValidationFailed, ValidationError),

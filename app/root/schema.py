@@ -25,9 +25,11 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from app.accounts.api import AccountMutations, AccountQueries, PinMutations
+from app.accounts.service.idempotency import IdempotencyKeys
 from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.cost import QueryCostLimiter
 from app.api.errors import ErrorPolicy, FreshActorPerOperation, shaped_stream
+from app.api.idempotency import IdempotencyReport
 from app.api.inputs import TextInputRule
 from app.api.live import SessionRecheck
 from app.api.node import NodeQueries
@@ -62,6 +64,8 @@ from app.institutions.api import (
 from app.messaging.api import MessagingMutations, MessagingQueries, MessagingSubscriptions
 from app.notifications.api import NotificationMutations, NotificationQueries
 from app.root.context import session_alive
+
+IDEMPOTENCY_KEYS = IdempotencyKeys()
 
 Query = merge_types(
     "Query",
@@ -184,6 +188,7 @@ def build_schema(settings: Settings) -> SeddelSchema:
         ErrorPolicy,
         # Every subscription checks its session again before each event it sends.
         lambda: SessionRecheck(session_alive),
+        lambda: IdempotencyReport(IDEMPOTENCY_KEYS),
         lambda: OperationMetrics(known=known_operations),
     ]
     if settings.production:
