@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.bench.messaging import INBOX_SQL, THREAD_SQL
 from app.bench.presence import GROUP_DAY_SQL
@@ -51,55 +51,49 @@ def cases(subjects: Subjects) -> list[Case]:
     ]
 
 
-async def _as_owner(owner: AsyncEngine, case: Case, samples: int) -> tuple[list[float], int]:
-    timings, rows = [], 0
-    async with owner.connect() as c:
-        for _ in range(samples):
-            started = time.perf_counter()
-            rows = len((await c.execute(text(case.sql), case.params)).all())
-            timings.append(time.perf_counter() - started)
-            await c.rollback()
-    return timings, rows
-
-
-async def _as_app(app: AsyncEngine, case: Case, samples: int) -> tuple[list[float], int]:
-    timings, rows = [], 0
-    async with app.connect() as c:
-        for _ in range(samples):
-            await c.execute(text(SCOPE_SQL), case.scope)
-            started = time.perf_counter()
-            rows = len((await c.execute(text(case.sql), case.params)).all())
-            timings.append(time.perf_counter() - started)
-            await c.rollback()
-    return timings, rows
+async def _sample(connection: AsyncConnection, case: Case, scoped: bool) -> tuple[float, int]:
+    """One statement in a transaction of its own; the scope, when set, before the clock."""
+    if scoped:
+        await connection.execute(text(SCOPE_SQL), case.scope)
+    started = time.perf_counter()
+    rows = len((await connection.execute(text(case.sql), case.params)).all())
+    elapsed = time.perf_counter() - started
+    await connection.rollback()
+    return elapsed, rows
 
 
 async def measure_rls(
     owner_url: str, app_url: str, subjects: Subjects, samples: int = 200
 ) -> list[dict[str, Any]]:
+    """Owner and app role take turns, sample by sample, so that a busy machine slows both."""
     owner, app = create_engine(owner_url), create_engine(app_url)
     results = []
     try:
-        for case in cases(subjects):
-            await _as_owner(owner, case, 10)  # plans cached on both sides
-            await _as_app(app, case, 10)
-            owner_timings, owner_rows = await _as_owner(owner, case, samples)
-            app_timings, app_rows = await _as_app(app, case, samples)
-            if owner_rows != app_rows:
-                raise AssertionError(
-                    f"{case.name}: {app_rows} rows under RLS, {owner_rows} as owner"
+        async with owner.connect() as as_owner, app.connect() as as_app:
+            for case in cases(subjects):
+                owner_timings, app_timings = [], []
+                owner_rows = app_rows = 0
+                for n in range(10 + samples):  # the first ten cache both sides' plans
+                    owner_time, owner_rows = await _sample(as_owner, case, scoped=False)
+                    app_time, app_rows = await _sample(as_app, case, scoped=True)
+                    if n >= 10:
+                        owner_timings.append(owner_time)
+                        app_timings.append(app_time)
+                if owner_rows != app_rows:
+                    raise AssertionError(
+                        f"{case.name}: {app_rows} rows under RLS, {owner_rows} as owner"
+                    )
+                owner_ms = statistics.median(owner_timings) * 1000
+                app_ms = statistics.median(app_timings) * 1000
+                results.append(
+                    {
+                        "statement": case.name,
+                        "rows": owner_rows,
+                        "owner_ms": owner_ms,
+                        "app_ms": app_ms,
+                        "ratio": app_ms / owner_ms,
+                    }
                 )
-            owner_ms = statistics.median(owner_timings) * 1000
-            app_ms = statistics.median(app_timings) * 1000
-            results.append(
-                {
-                    "statement": case.name,
-                    "rows": owner_rows,
-                    "owner_ms": owner_ms,
-                    "app_ms": app_ms,
-                    "ratio": app_ms / owner_ms,
-                }
-            )
     finally:
         await owner.dispose()
         await app.dispose()
