@@ -73,6 +73,8 @@ async def measure_rls(
     owner, app = create_engine(owner_url), create_engine(app_url)
     results = []
     try:
+        async with owner.begin() as connection:  # statistics of what the operations wrote
+            await connection.execute(text("ANALYZE"))
         async with owner.connect() as as_owner, app.connect() as as_app:
             for case in cases(subjects):
                 owner_timings, app_timings = [], []
