@@ -236,6 +236,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     bench = commands.add_parser("bench", help="seed a realistic volume and measure operations")
     bench.add_argument("--requests", type=int, default=200)
+    bench.add_argument(
+        "--http", action="store_true", help="only the HTTP throughput of the hot reads"
+    )
+    bench.add_argument("--rls", action="store_true", help="only the RLS cost of hot statements")
+    bench.add_argument("--no-http", action="store_true", help="skip the HTTP throughput")
+    bench.add_argument("--seconds", type=float, default=8, help="HTTP: seconds per operation")
     bench.set_defaults(handler=_bench)
     args = parser.parse_args(argv)
     import app.root.handlers  # noqa: F401  what one slice records reaches the others

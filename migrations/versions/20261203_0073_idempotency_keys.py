@@ -4,7 +4,7 @@ Keys are a user's own, not an institution's: no institution_id and no row-level 
 (the application reaches them only by the signed-in user's id).
 
 Revision ID: 0073
-Revises: 0061
+Revises: 0071
 Create Date: 2026-12-03 13:30:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = '0073'
-down_revision: str | None = '0061'
+down_revision: str | None = '0071'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
