@@ -70,7 +70,9 @@ class Settings:
     argon2_memory_cost_kib: int = 64 * 1024
     argon2_parallelism: int = 4
 
-    max_query_cost: int = 1000
+    # About the number of fields a response may hold: lists multiply (app/api/cost.py). The
+    # apps' documents at their largest page (100) stay under it (tests/api/test_cost.py).
+    max_query_cost: int = 10_000
     max_query_depth: int = 10
     max_aliases: int = 15
     max_tokens: int = 2000
@@ -137,6 +139,7 @@ def load_settings() -> Settings:
         login_max_failures_per_address=_int(
             "SEDDEL_LOGIN_MAX_FAILURES_PER_ADDRESS", defaults.login_max_failures_per_address
         ),
+        max_query_cost=_int("SEDDEL_MAX_QUERY_COST", defaults.max_query_cost),
         argon2_time_cost=_int("SEDDEL_ARGON2_TIME_COST", defaults.argon2_time_cost),
         argon2_memory_cost_kib=_int("SEDDEL_ARGON2_MEMORY_KIB", defaults.argon2_memory_cost_kib),
         argon2_parallelism=_int("SEDDEL_ARGON2_PARALLELISM", defaults.argon2_parallelism),
