@@ -9,10 +9,11 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.middleware import ASGIMiddleware
+from litestar.middleware import ASGIMiddleware, DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import app.root.handlers  # noqa: F401  what one slice records reaches the others
 from app.config import Settings, get_settings
@@ -63,6 +64,17 @@ class RequestIdMiddleware(ASGIMiddleware):
             request_id_var.reset(token)
 
 
+def client_address(settings: Settings) -> DefineMiddleware:
+    """The one place the client's address is decided, for throttling, sessions and logs alike:
+    the socket's peer, or, when that peer is one of SEDDEL_TRUSTED_PROXIES, the nearest
+    address in X-Forwarded-For that is not itself a trusted proxy (uvicorn's middleware,
+    which also takes X-Forwarded-Proto). `seddel serve` leaves uvicorn's own off, so the
+    rule is the same under any ASGI server and in tests."""
+    # uvicorn types its ASGI callables with its own protocols, Litestar with its own.
+    middleware: Any = ProxyHeadersMiddleware
+    return DefineMiddleware(middleware, trusted_hosts=list(settings.trusted_proxies))
+
+
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:
     """The whole server. Tests pass a runtime of their own (a rolled-back connection)."""
     settings = settings or (runtime.settings if runtime else get_settings())
@@ -97,7 +109,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         ],
         lifespan=[lifespan],
         state=State({"runtime": live}),
-        middleware=[RequestIdMiddleware(), prometheus.middleware],
+        middleware=[client_address(settings), RequestIdMiddleware(), prometheus.middleware],
         openapi_config=OpenAPIConfig(
             title="Seddel REST",
             version="0.1.0",
