@@ -11,7 +11,8 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.middleware import ASGIMiddleware, DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -24,6 +25,7 @@ from app.realtime import create_broker
 from app.rest.files import FILE_ROUTES
 from app.rest.gallery import GALLERY_ROUTES
 from app.rest.health import HEALTH_ROUTES
+from app.rest.metrics import METRICS_ROUTES
 from app.rest.reports import REPORT_ROUTES
 from app.rest.uploads import UPLOAD_ROUTES
 from app.root.graphql import graphql_controller
@@ -105,7 +107,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             *UPLOAD_ROUTES,
             *REPORT_ROUTES,
             *GALLERY_ROUTES,
-            PrometheusController,
+            *METRICS_ROUTES,
         ],
         lifespan=[lifespan],
         state=State({"runtime": live}),
@@ -114,6 +116,15 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             title="Seddel REST",
             version="0.1.0",
             description="Uploads, downloads and operations around the GraphQL API at /graphql.",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="The session token of the GraphQL API's `login`.",
+                    )
+                }
+            ),
         ),
         debug=False,
         # Our JSON logging (app/core/logs.py) stays in charge; Litestar must not replace it.
