@@ -23,7 +23,8 @@ def _serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        # The app decides whom to believe (SEDDEL_TRUSTED_PROXIES, app.server.client_address).
+        proxy_headers=False,
         log_config=None,
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +28,18 @@ def _int(name: str, default: int) -> int:
 def _str(name: str, default: str | None = None) -> str | None:
     raw = os.environ.get(name)
     return default if raw is None or raw == "" else raw
+
+
+def _networks(name: str) -> tuple[str, ...]:
+    """A comma-separated list of addresses and CIDR networks, each checked now: a typo must
+    not silently trust nobody (or everybody)."""
+    items = tuple(item.strip() for item in (os.environ.get(name) or "").split(",") if item.strip())
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as error:
+            raise RuntimeError(f"{name}: {item!r} is no address or network") from error
+    return items
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,10 @@ class Settings:
 
     login_max_failures: int = 5
     login_lockout_seconds: int = 15 * 60
+    # The lock doubles each time it is earned again, up to this.
+    login_lockout_max_seconds: int = 60 * 60
+    # Failures decay: the limits count the failures of about this window (a sliding window).
+    login_failure_window_seconds: int = 15 * 60
     # Institutions share one address behind NAT (every tablet), so the per-address bar is higher.
     login_max_failures_per_address: int = 50
 
@@ -70,13 +87,18 @@ class Settings:
     argon2_memory_cost_kib: int = 64 * 1024
     argon2_parallelism: int = 4
 
-    max_query_cost: int = 1000
+    # About the number of fields a response may hold: lists multiply (app/api/cost.py). The
+    # apps' documents at their largest page (100) stay under it (tests/api/test_cost.py).
+    max_query_cost: int = 10_000
     max_query_depth: int = 10
     max_aliases: int = 15
     max_tokens: int = 2000
     max_page_size: int = 100
 
     log_json: bool = True
+    # Load balancers and reverse proxies whose X-Forwarded-For names the client (addresses or
+    # CIDR networks). From anyone else the socket's address is the client's.
+    trusted_proxies: tuple[str, ...] = ()
 
     # Notifications: e-mail through SMTP when a host is set (a logging sender otherwise).
     smtp_host: str | None = None
@@ -134,13 +156,21 @@ def load_settings() -> Settings:
         ),
         login_max_failures=_int("SEDDEL_LOGIN_MAX_FAILURES", defaults.login_max_failures),
         login_lockout_seconds=_int("SEDDEL_LOGIN_LOCKOUT", defaults.login_lockout_seconds),
+        login_lockout_max_seconds=_int(
+            "SEDDEL_LOGIN_LOCKOUT_MAX", defaults.login_lockout_max_seconds
+        ),
+        login_failure_window_seconds=_int(
+            "SEDDEL_LOGIN_FAILURE_WINDOW", defaults.login_failure_window_seconds
+        ),
         login_max_failures_per_address=_int(
             "SEDDEL_LOGIN_MAX_FAILURES_PER_ADDRESS", defaults.login_max_failures_per_address
         ),
+        max_query_cost=_int("SEDDEL_MAX_QUERY_COST", defaults.max_query_cost),
         argon2_time_cost=_int("SEDDEL_ARGON2_TIME_COST", defaults.argon2_time_cost),
         argon2_memory_cost_kib=_int("SEDDEL_ARGON2_MEMORY_KIB", defaults.argon2_memory_cost_kib),
         argon2_parallelism=_int("SEDDEL_ARGON2_PARALLELISM", defaults.argon2_parallelism),
         log_json=_bool("SEDDEL_LOG_JSON", True),
+        trusted_proxies=_networks("SEDDEL_TRUSTED_PROXIES"),
         smtp_host=_str("SEDDEL_SMTP_HOST"),
         smtp_port=_int("SEDDEL_SMTP_PORT", defaults.smtp_port),
         smtp_username=_str("SEDDEL_SMTP_USERNAME"),

@@ -9,10 +9,12 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.datastructures import State
-from litestar.middleware import ASGIMiddleware
+from litestar.middleware import ASGIMiddleware, DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import app.root.handlers  # noqa: F401  what one slice records reaches the others
 from app.config import Settings, get_settings
@@ -23,6 +25,7 @@ from app.realtime import create_broker
 from app.rest.files import FILE_ROUTES
 from app.rest.gallery import GALLERY_ROUTES
 from app.rest.health import HEALTH_ROUTES
+from app.rest.metrics import METRICS_ROUTES
 from app.rest.reports import REPORT_ROUTES
 from app.rest.uploads import UPLOAD_ROUTES
 from app.root.graphql import graphql_controller
@@ -63,6 +66,17 @@ class RequestIdMiddleware(ASGIMiddleware):
             request_id_var.reset(token)
 
 
+def client_address(settings: Settings) -> DefineMiddleware:
+    """The one place the client's address is decided, for throttling, sessions and logs alike:
+    the socket's peer, or, when that peer is one of SEDDEL_TRUSTED_PROXIES, the nearest
+    address in X-Forwarded-For that is not itself a trusted proxy (uvicorn's middleware,
+    which also takes X-Forwarded-Proto). `seddel serve` leaves uvicorn's own off, so the
+    rule is the same under any ASGI server and in tests."""
+    # uvicorn types its ASGI callables with its own protocols, Litestar with its own.
+    middleware: Any = ProxyHeadersMiddleware
+    return DefineMiddleware(middleware, trusted_hosts=list(settings.trusted_proxies))
+
+
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:
     """The whole server. Tests pass a runtime of their own (a rolled-back connection)."""
     settings = settings or (runtime.settings if runtime else get_settings())
@@ -93,15 +107,24 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             *UPLOAD_ROUTES,
             *REPORT_ROUTES,
             *GALLERY_ROUTES,
-            PrometheusController,
+            *METRICS_ROUTES,
         ],
         lifespan=[lifespan],
         state=State({"runtime": live}),
-        middleware=[RequestIdMiddleware(), prometheus.middleware],
+        middleware=[client_address(settings), RequestIdMiddleware(), prometheus.middleware],
         openapi_config=OpenAPIConfig(
             title="Seddel REST",
             version="0.1.0",
             description="Uploads, downloads and operations around the GraphQL API at /graphql.",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="The session token of the GraphQL API's `login`.",
+                    )
+                }
+            ),
         ),
         debug=False,
         # Our JSON logging (app/core/logs.py) stays in charge; Litestar must not replace it.

@@ -46,6 +46,11 @@ class OutboxEntry(TenantOwned, Base):
     # One notification per (kind, subject, recipient, channel), whatever retries or
     # double enqueues happen; also handed to senders whose API deduplicates by key.
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # E-mail only: the Message-ID of the digest this row was first handed to SMTP in, set
+    # (and committed) before the hand-over. A resend carries exactly the rows of that digest
+    # under the same Message-ID, so a receiver that deduplicates shows it once; rows that
+    # arrived since go in a digest of their own.
+    email_message_id: Mapped[str | None] = mapped_column(String(250))
     status: Mapped[str] = mapped_column(String(8), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     due_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.openapi import ResponseSpec
 
 from app.core.actor import Actor
 from app.core.errors import DomainError, NotFound
@@ -17,6 +19,45 @@ from app.db import RequestSession, write_transaction
 from app.institutions.service import actor as institutions
 
 _NO_STORE = {"Cache-Control": "private, no-store"}
+# The OpenAPI security requirement of the routes that take the GraphQL API's bearer token.
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
+
+
+@dataclass
+class ErrorBody:
+    """Every error answer of the REST routes (JSON, never cached)."""
+
+    status_code: int
+    detail: str
+    # Errors the caller can act on (401, 404, 413, 422): the same `code` and `field` as the
+    # GraphQL API's errors as data, `detail` in the caller's language.
+    code: str | None = None
+    field: str | None = None
+    # A malformed request (400): what was wrong, per parameter (message, key, source).
+    extra: list[dict[str, Any]] | None = None
+
+
+_ERROR_MEANINGS = {
+    400: "The request is malformed: a parameter or form field is missing or of the wrong type "
+    "(`extra` names it).",
+    401: "No valid session: send `Authorization: Bearer <token>` (the GraphQL API's token).",
+    403: "The link was tampered with or has expired.",
+    404: "Not found, or not yours: the same answer either way.",
+    413: "Too large for its purpose.",
+    422: "Refused: `code` and `field` say why, `detail` in the caller's language.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """The OpenAPI `responses` of a route's error statuses, with their body's schema."""
+    return {
+        status: ResponseSpec(
+            data_container=ErrorBody,
+            description=_ERROR_MEANINGS[status],
+            generate_examples=False,
+        )
+        for status in statuses
+    }
 
 
 class DomainHTTPError(HTTPException):

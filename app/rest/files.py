@@ -19,6 +19,7 @@ from litestar.exceptions import (
 from litestar.params import Parameter
 
 from app.core.runtime import Runtime
+from app.rest.auth import error_responses
 from app.storage import LocalStorage, ObjectNotFound, attachment_disposition
 
 # Error answers must not be cached either: a 404 can turn into a 200 a second later.
@@ -68,7 +69,7 @@ class FileNotFound(NotFoundException):
             description="`attachment`, with the file name the link was made for.",
         ),
     ],
-    raises=[InvalidFileLink, FileNotFound],
+    responses=error_responses(400, 403, 404),
     exception_handlers={HTTPException: _json_error},
 )
 async def download_file(

@@ -14,7 +14,7 @@ from app.api.ids import decode
 from app.core.errors import DomainError
 from app.core.runtime import Runtime
 from app.gallery.service import export
-from app.rest.auth import as_http, json_error, language_of, signed_in
+from app.rest.auth import BEARER, as_http, error_responses, json_error, language_of, signed_in
 from app.storage import attachment_disposition
 
 
@@ -42,6 +42,8 @@ from app.storage import attachment_disposition
             description="`attachment; filename=photos-<child>.zip`.",
         ),
     ],
+    security=BEARER,
+    responses=error_responses(400, 401, 404, 422),
     exception_handlers={HTTPException: json_error},
 )
 async def export_child_photos(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 
 from litestar import Request, get
+from litestar.openapi import ResponseSpec
 from litestar.response import Response
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
@@ -15,9 +17,21 @@ from app.core.runtime import Runtime
 log = logging.getLogger("seddel.health")
 
 
+@dataclass
+class Liveness:
+    status: str  # "ok"
+
+
+@dataclass
+class Readiness:
+    status: str  # "ok" or "unavailable"
+    database: str  # "ok" or "unavailable"
+    storage: str  # "ok" or "unavailable"
+
+
 @get("/health/live", summary="The process is up", tags=["operations"], sync_to_thread=False)
-def live() -> dict[str, str]:
-    return {"status": "ok"}
+def live() -> Liveness:
+    return Liveness(status="ok")
 
 
 @get(
@@ -25,8 +39,15 @@ def live() -> dict[str, str]:
     summary="Database and object storage are reachable",
     description="200 when both answer within two seconds, 503 naming what failed otherwise.",
     tags=["operations"],
+    responses={
+        HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
+            data_container=Readiness,
+            description="Not ready: the checks that failed say `unavailable`.",
+            generate_examples=False,
+        )
+    },
 )
-async def ready(request: Request) -> Response[dict[str, str]]:
+async def ready(request: Request) -> Response[Readiness]:
     runtime: Runtime = request.app.state.runtime
     checks = {"database": _database(runtime), "storage": runtime.storage.ping()}
     results: dict[str, str] = {}
@@ -39,7 +60,7 @@ async def ready(request: Request) -> Response[dict[str, str]]:
             results[name] = "unavailable"
     healthy = all(v == "ok" for v in results.values())
     return Response(
-        {"status": "ok" if healthy else "unavailable", **results},
+        Readiness(status="ok" if healthy else "unavailable", **results),
         status_code=HTTP_200_OK if healthy else HTTP_503_SERVICE_UNAVAILABLE,
     )
 

@@ -15,7 +15,7 @@ from litestar.params import Parameter
 from app.api.ids import decode
 from app.attendance.presence.service import views
 from app.core.errors import DomainError
-from app.rest.auth import as_http, json_error, language_of, signed_in
+from app.rest.auth import BEARER, as_http, error_responses, json_error, language_of, signed_in
 
 COLUMNS = (
     "group",
@@ -52,6 +52,8 @@ COLUMNS = (
             description="`attachment`, named after the institution's period.",
         ),
     ],
+    security=BEARER,
+    responses=error_responses(400, 401, 404, 422),
     exception_handlers={HTTPException: json_error},
 )
 async def attendance_report_csv(

@@ -17,7 +17,7 @@ from app.core.runtime import Runtime
 from app.core.values import check_text
 from app.files.service import uploads as files
 from app.files.service.uploads import MAX_UPLOAD_BYTES
-from app.rest.auth import as_http, json_error, language_of, signed_in
+from app.rest.auth import BEARER, as_http, error_responses, json_error, language_of, signed_in
 
 
 @dataclass
@@ -59,6 +59,8 @@ class UploadedFile:
     ),
     request_max_body_size=MAX_UPLOAD_BYTES + 1024 * 1024,
     status_code=201,
+    security=BEARER,
+    responses=error_responses(400, 401, 404, 413, 422),
     exception_handlers={HTTPException: json_error},
 )
 async def upload_file(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.accounts.service.auth import sweep_login_throttles_job
 from app.accounts.service.idempotency import purge_expired_keys
 from app.announcements.service.retention import purge_expired_announcements
 from app.attendance.presence.service.jobs import nightly as attendance_nightly
@@ -36,4 +37,5 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("retention", timedelta(days=1), retention),
     PeriodicJob("attendance-nightly", timedelta(hours=1), attendance_nightly),
     PeriodicJob("messaging-departed-children", timedelta(hours=1), departed_children_job),
+    PeriodicJob("login-throttles", timedelta(hours=1), sweep_login_throttles_job),
 ]

@@ -163,7 +163,9 @@ class LocalStorage:
             expected = self._sign(validate_key(key), expires, filename or None)
         except ValueError:
             return False
-        return hmac.compare_digest(expected, signature)
+        # As bytes: compare_digest refuses str with non-ASCII characters, and a link's
+        # signature is whatever the caller typed.
+        return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
 
     def _sign(self, key: str, expires: int, filename: str | None) -> str:
         # JSON keeps the three fields apart: no value can be shifted into another.

@@ -215,3 +215,90 @@ async def test_the_limit_holds_whatever_the_order_of_validation_cache(
     assert result.data is None
     assert result.errors[0].extensions["code"] == "QUERY_TOO_COSTLY"
     assert calls == []
+
+
+@strawberry.type
+class Node:
+    id: int
+    tags: list[str]
+
+    @strawberry.field
+    def neighbours(self) -> list[Node]:
+        return [Node(id=self.id + n, tags=[]) for n in range(3)]
+
+
+@strawberry.type
+class Page:
+    nodes: list[Node]
+    total: int
+
+
+@strawberry.input
+class Filter:
+    ids: list[int]
+    names: list[str] | None = None
+
+
+@strawberry.type
+class ListQuery:
+    @strawberry.field
+    def nodes(self, ids: list[int]) -> list[Node | None]:
+        return [Node(id=i, tags=[]) for i in ids]
+
+    @strawberry.field
+    def search(self, filter: Filter) -> list[Node]:
+        return [Node(id=i, tags=[]) for i in filter.ids]
+
+    @strawberry.field
+    def page(self, first: int | None = None, last: int | None = None) -> Page:
+        return Page(nodes=[], total=0)
+
+
+LIST_SCHEMA = strawberry.Schema(ListQuery)._schema
+
+
+def list_cost(query: str, variables: dict[str, Any] | None = None) -> int:
+    return query_cost(parse(query), variables, None, 20, schema=LIST_SCHEMA, assumed_list_size=10)
+
+
+def test_a_list_of_ids_multiplies_what_is_selected_for_each() -> None:
+    ids = list(range(100))
+    one = list_cost("query Q($ids: [Int!]!) { nodes(ids: $ids) { id } }", {"ids": [1]})
+    hundred = list_cost("query Q($ids: [Int!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
+    literal = list_cost(f"{{ nodes(ids: {ids}) {{ id }} }}")
+    assert (one, hundred, literal) == (2, 1 + 100, 1 + 100)
+
+
+def test_lists_inside_input_objects_multiply_by_all_their_items() -> None:
+    assert list_cost('{ search(filter: {ids: [1, 2, 3], names: ["a"]}) { id } }') == 1 + 4
+    assert list_cost("{ search(filter: {ids: []}) { id } }") == 1 + 1
+
+
+def test_first_and_last_size_a_connection_whose_lists_are_that_page() -> None:
+    # page: 1 + 7 × (nodes 1 + 1 × (id 1) + total 1): edges/nodes are the page, not × 10 again
+    assert list_cost("{ page(first: 7) { nodes { id } total } }") == 1 + 7 * 3
+    assert list_cost("{ page(last: 9) { nodes { id } } }") == 1 + 9 * 2
+    assert list_cost("{ page(first: 2, last: 5) { total } }") == 1 + 5 * 1
+    assert list_cost("{ page { total } }") == 1 + 20 * 1
+
+
+def test_a_list_without_a_size_is_charged_its_assumed_size() -> None:
+    # nodes: 1 + 1 × (neighbours: 1 + 10 × (id 1)); a list of scalars is one value
+    assert list_cost("{ nodes(ids: [1]) { neighbours { id } tags } }") == 1 + 1 * (11 + 1)
+
+
+def test_every_object_costs_at_least_one_even_when_only_its_typename_is_asked() -> None:
+    assert list_cost("{ nodes(ids: [1, 2, 3]) { __typename } }") == 1 + 3 * 1
+
+
+def test_every_trusted_document_fits_the_default_limit_at_its_largest_page() -> None:
+    from app.config import Settings
+    from app.core.pagination import MAX_PAGE_SIZE
+    from app.root.schema import build_schema, trusted_documents
+
+    settings = Settings()
+    schema = build_schema(settings)._schema
+    for document in trusted_documents():
+        variables = {"first": MAX_PAGE_SIZE, "last": MAX_PAGE_SIZE}
+        cost = query_cost(document.document, variables, document.name, schema=schema)
+        assert cost <= settings.max_query_cost, (document.name, cost)

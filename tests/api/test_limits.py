@@ -33,19 +33,21 @@ async def test_too_many_tokens_are_refused(client):
     assert "token" in payload["errors"][0]["message"].lower()
 
 
-async def test_costly_queries_are_refused_before_running_with_their_cost(client):
+async def test_costly_queries_are_refused_before_running_with_their_cost(client, runtime):
+    """A list of ids multiplies what is selected for each: 100 ids are 100 objects."""
     query = (
-        "query Costly($id: ID!) { node(id: $id) { ... on Institution { "
-        "children(first: 100) { edges { node { name guardians { name email phone relation } "
-        "group { name institution { name } } } } } } } }"
+        "query Costly($ids: [ID!]!) { nodes(ids: $ids) { ... on Institution { "
+        "children(first: 100) { edges { node { name } } } } } }"
     )
     payload = await client.execute(
-        "Costly", {"id": "x"}, query=query, as_="admin@solsikken.example"
+        "Costly", {"ids": ["x"] * 100}, query=query, as_="admin@solsikken.example"
     )
     error = payload["errors"][0]
     assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
-    assert error["extensions"]["cost"] > 1000
+    assert error["extensions"]["cost"] == 1 + 100 * (1 + 100 * 3) > runtime.settings.max_query_cost
     assert payload.get("data") is None
+    one = await client.execute("Costly", {"ids": ["x"]}, query=query, as_="admin@solsikken.example")
+    assert one["extensions"]["cost"] == 1 + 1 * (1 + 100 * 3) and "errors" not in one
 
 
 async def test_production_accepts_only_trusted_documents(runtime):

@@ -138,3 +138,96 @@ async def test_a_new_message_is_mailed_with_its_sender_and_a_link_never_its_text
     assert not [m for m in inbox.messages if m[1] == [PERNILLE]]  # never to the sender
     emails = [r for r in await outbox(runtime, kind="message") if r.channel == "email"]
     assert emails and {r.status for r in emails} == {"sent"}
+
+
+class WorkerDied(BaseException):
+    """What kill -9 looks like from inside: nothing after the hand-over runs."""
+
+
+class DiesAfterHandOver:
+    def __init__(self, smtp: SmtpSender) -> None:
+        self.smtp = smtp
+
+    async def send_email(self, email) -> None:
+        await self.smtp.send_email(email)
+        raise WorkerDied()
+
+
+def _ids_and_counts(inbox: Inbox, to: str) -> list[tuple[str, str]]:
+    return [(m["Message-ID"], m["Subject"]) for _, rcpt, m in inbox.messages if rcpt == [to]]
+
+
+async def test_a_digest_resent_after_the_worker_died_keeps_its_message_id(
+    client, runtime, settings, smtp_server
+):
+    """Handed to SMTP, then the worker dies before marking the rows sent; a new item arrives.
+    The resend holds exactly the first digest's rows under the same Message-ID (a receiver
+    that deduplicates shows it once); the new item goes in a mail of its own."""
+    inbox, port = smtp_server
+    smtp_settings = dataclasses.replace(
+        settings, smtp_host="127.0.0.1", smtp_port=port, smtp_from="no-reply@seddel.example"
+    )
+    smtp = SmtpSender(smtp_settings)
+    await post(client, title="Første")
+    start = utcnow() + timedelta(minutes=20)
+    with pytest.raises(WorkerDied):
+        await deliver_due(
+            sessions=runtime.sessions,
+            senders=Senders(push=LoggingSender(), email=DiesAfterHandOver(smtp)),
+            settings=smtp_settings,
+            now=start,
+        )
+    ((first_id, first_subject),) = _ids_and_counts(inbox, METTE)
+    assert first_subject == "Seddel: 1 nye" and first_id.endswith("@seddel.example>")
+    await post(client, title="Andet")  # arrives while the first digest is unconfirmed
+    after_lease = start + timedelta(seconds=smtp_settings.notify_lease_seconds, minutes=20)
+    report = await deliver_due(
+        sessions=runtime.sessions,
+        senders=Senders(push=LoggingSender(), email=smtp),
+        settings=smtp_settings,
+        now=after_lease,
+    )
+    assert report.failed == 0 and report.retried == 0
+    mails = _ids_and_counts(inbox, METTE)
+    assert len(mails) == 3
+    assert mails.count((first_id, "Seddel: 1 nye")) == 2  # the same mail, the same id
+    (new_id,) = {mail_id for mail_id, _ in mails} - {first_id}
+    emails = [r for r in await outbox(runtime) if r.channel == "email"]
+    assert {r.status for r in emails} == {"sent"}
+    mette_rows = [r for r in emails if r.email_message_id in (first_id, new_id)]
+    assert sorted(r.email_message_id == first_id for r in mette_rows) == [False, True]
+    # And it stays the row's: nothing is sent again.
+    again = await deliver_due(
+        sessions=runtime.sessions,
+        senders=Senders(push=LoggingSender(), email=smtp),
+        settings=smtp_settings,
+        now=after_lease + timedelta(days=1),
+    )
+    assert again.handled == 0 and len(_ids_and_counts(inbox, METTE)) == 3
+
+
+async def test_every_kind_is_digested_by_the_one_setting(client, runtime, settings, smtp_server):
+    """SEDDEL_EMAIL_DIGEST_MINUTES holds messages back as it does announcements."""
+    inbox, port = smtp_server
+    hourly = dataclasses.replace(
+        settings, smtp_host="127.0.0.1", smtp_port=port, email_digest_minutes=60
+    )
+    runtime.settings = hourly  # what the server's sessions see
+    d = await demo(client)
+    await started(client, PERNILLE, d.institution, {"children": [d.child("Liva Holm-Jensen")]})
+    await post(client, title="Forældremøde")
+    chosen = Senders(push=LoggingSender(), email=SmtpSender(hourly))
+    now = utcnow()
+    early = await deliver_due(
+        sessions=runtime.sessions, senders=chosen, settings=hourly, now=now + timedelta(minutes=30)
+    )
+    assert early.sent > 0  # the pushes
+    assert not inbox.messages
+    emails = [r for r in await outbox(runtime) if r.channel == "email"]
+    assert {r.kind for r in emails} == {"message", "announcement"}
+    assert all(r.due_at >= now + timedelta(minutes=59) for r in emails)
+    await deliver_due(
+        sessions=runtime.sessions, senders=chosen, settings=hourly, now=now + timedelta(minutes=61)
+    )
+    (mail,) = [m for _, to, m in inbox.messages if to == [METTE]]
+    assert mail["Subject"] == "Seddel: 2 nye"  # the message and the announcement, one digest

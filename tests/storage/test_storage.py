@@ -272,6 +272,7 @@ async def test_local_signature_rejects_tampering(local_storage: LocalStorage) ->
     assert not verify(key, expires, signature[:-1] + ("0" if signature[-1] != "0" else "1"))
     assert not verify(key, expires, "", "a.jpg")
     assert not verify("../etc/passwd", expires, signature, "a.jpg")
+    assert not verify(key, expires, "\x833ã \x88|È®Éû¢V", "a.jpg")  # not even hex (was a 500)
 
 
 async def test_local_signature_expires(local_storage: LocalStorage) -> None:

@@ -11,10 +11,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import AuthSession, LoginThrottle, User
@@ -30,6 +31,8 @@ MAX_PASSWORD_LENGTH = 1024
 # last_used_at is written at most this often: not one UPDATE per request.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A throttle key's doubled locks are forgotten after this long without a failure; so is its row.
+LOCKOUT_MEMORY = timedelta(days=1)
 
 
 @lru_cache(maxsize=4)
@@ -99,8 +102,25 @@ def _dummy_hash(settings: Settings) -> str:
 
 
 def _lockout_for(settings: Settings, lockouts: int) -> timedelta:
-    """15 minutes, doubling each time the same key is locked again."""
-    return timedelta(seconds=settings.login_lockout_seconds * 2 ** max(0, lockouts - 1))
+    """15 minutes, doubling each time the same key is locked again, at most
+    SEDDEL_LOGIN_LOCKOUT_MAX (an attacker who knows an e-mail address cannot lock its owner
+    out for days)."""
+    doubled = settings.login_lockout_seconds * 2 ** min(max(0, lockouts - 1), 32)
+    return timedelta(seconds=min(doubled, settings.login_lockout_max_seconds))
+
+
+def _decayed(settings: Settings, row: LoginThrottle, limit: int, now: datetime) -> None:
+    """Failures decay: a sliding window of SEDDEL_LOGIN_FAILURE_WINDOW in which `limit`
+    failures lock, each failure forgotten window/limit after the last one (a leaky bucket;
+    partial intervals are not credited, so a steady rate above the limit still locks).
+    The doubling of locks is forgotten after a quiet day."""
+    if row.last_failure_at is None:
+        return
+    quiet = (now - row.last_failure_at).total_seconds()
+    per_failure = settings.login_failure_window_seconds / max(limit, 1)
+    row.failures = max(0, row.failures - int(quiet // per_failure))
+    if quiet >= LOCKOUT_MEMORY.total_seconds():
+        row.lockouts = 0
 
 
 async def _throttles(db: AsyncSession, keys: list[str]) -> dict[str, LoginThrottle]:
@@ -116,12 +136,38 @@ def _record_failure(
     if row is None:
         row = LoginThrottle(key=key, failures=0, lockouts=0)
         db.add(row)
+        rows[key] = row
+    _decayed(settings, row, limit, now)
     row.failures += 1
     row.last_failure_at = now
     if row.failures >= limit:
         row.lockouts += 1
         row.failures = 0
         row.locked_until = now + _lockout_for(settings, row.lockouts)
+
+
+async def sweep_login_throttles(db: AsyncSession, *, now: datetime) -> int:
+    """Forget keys (made-up e-mail addresses and client addresses are anyone's to invent)
+    whose lock is over and whose last failure is older than LOCKOUT_MEMORY: what decay
+    would have brought to nothing anyway. Keeps the table as small as the last day's
+    failures."""
+    async with write_transaction(db):
+        result = await db.execute(
+            delete(LoginThrottle).where(
+                or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
+                or_(
+                    LoginThrottle.last_failure_at.is_(None),
+                    LoginThrottle.last_failure_at < now - LOCKOUT_MEMORY,
+                ),
+            )
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def sweep_login_throttles_job(context: Any) -> int:
+    """For `seddel worker`, hourly. `context` is app.ops.jobs.JobContext."""
+    async with context.sessions() as db:
+        return await sweep_login_throttles(db, now=context.now)
 
 
 async def login(

@@ -122,7 +122,6 @@ class AnnouncementMutations:
             due_on=input.due_on,
             is_sensitive=input.is_sensitive,
             attachment_ids=[decode(i, "File", field="attachmentIds") for i in input.attachment_ids],
-            digest_minutes=info.context.settings.email_digest_minutes,
         )
         return AnnouncementNode.of(posted.announcement)
 

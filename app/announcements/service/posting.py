@@ -103,7 +103,6 @@ async def post_announcement(
     due_on: date | None = None,
     is_sensitive: bool = False,
     attachment_ids: Sequence[uuid.UUID] = (),
-    digest_minutes: int = notifications.DEFAULT_DIGEST_MINUTES,
 ) -> Posted:
     """Post to a group or the whole institution. The audience is resolved now: a receipt
     per guardian, the children it was for, and the notifications, in one transaction."""
@@ -206,7 +205,6 @@ async def post_announcement(
                 preview=cleaned_title,
                 sensitive=is_sensitive,
                 now=now,
-                digest_minutes=digest_minutes,
             )
         await events.record(
             db,

@@ -15,14 +15,24 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import Settings
+from app.core.events import OUTSIDE
 from app.db import new_id, utcnow
 from app.institutions.models import Institution
 from app.notifications.models import OutboxEntry
 from app.notifications.service.preferences import preferences_of, quiet_hours_end
 
 PREVIEW_LENGTH = 120
-# E-mails are digests: what arrives within this window goes out as one mail.
-DEFAULT_DIGEST_MINUTES = 15
+
+
+def digest_window(db: AsyncSession) -> timedelta:
+    """E-mails are digests: what arrives within SEDDEL_EMAIL_DIGEST_MINUTES goes out as one
+    mail. The one place the window is read, for every kind of notification: from the
+    settings of the server or worker whose session factory made `db` (the defaults for a
+    session made outside one, such as `seddel demo`'s)."""
+    outside = db.sync_session.info.get(OUTSIDE)
+    settings: Settings = outside.settings if outside is not None else Settings()
+    return timedelta(minutes=settings.email_digest_minutes)
 
 
 def _preview(text: str | None, sensitive: bool) -> str | None:
@@ -50,7 +60,6 @@ async def enqueue(
     sensitive: bool = False,
     muted: Collection[uuid.UUID] = (),
     now: datetime | None = None,
-    digest_minutes: int = DEFAULT_DIGEST_MINUTES,
 ) -> int:
     """Write the outbox rows for a new message or announcement, inside the caller's
     transaction: one per recipient and channel they want (push, e-mail digest). Muted
@@ -67,6 +76,7 @@ async def enqueue(
     )
     shown = _preview(preview, sensitive)
     digest_due = await _waiting_digests(db, wanted, now)
+    digest_closes = now + digest_window(db)
     rows: list[dict[str, object]] = []
     for user_id in sorted(wanted):
         pref = prefs[user_id]
@@ -101,7 +111,7 @@ async def enqueue(
                     "id": new_id(),
                     "channel": "email",
                     "preview": None,  # e-mails never carry the text
-                    "due_at": digest_due.get(user_id, now + timedelta(minutes=digest_minutes)),
+                    "due_at": digest_due.get(user_id, digest_closes),
                     "idempotency_key": f"{kind}:{subject_id}:{user_id}:email",
                 }
             )

@@ -8,7 +8,6 @@ apns-collapse-id, FCM's message id) gets it, e-mails carry it as their Message-I
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -45,7 +44,7 @@ class DigestItem:
 
 @dataclass(frozen=True)
 class DigestEmail:
-    idempotency_key: str
+    idempotency_key: str  # the Message-ID, "<…@domain>", kept on the outbox rows
     to_address: str
     to_name: str
     subject: str
@@ -78,6 +77,11 @@ class LoggingSender:
         log.info("e-mail digest %s with %d items", email.idempotency_key, len(email.items))
 
 
+def message_id_domain(settings: Settings) -> str:
+    """The right-hand side of the Message-IDs of our e-mails: the domain we send from."""
+    return settings.smtp_from.rsplit("@", 1)[-1].strip(" >") or "seddel.invalid"
+
+
 class SmtpSender:
     """E-mail through an SMTP server (aiosmtplib), with the idempotency key as Message-ID."""
 
@@ -91,11 +95,9 @@ class SmtpSender:
         message["From"] = self.settings.smtp_from
         message["To"] = formataddr((email.to_name, email.to_address))
         message["Subject"] = email.subject
-        domain = self.settings.smtp_from.rsplit("@", 1)[-1].strip(" >") or "seddel.invalid"
-        # The same digest always has the same Message-ID, so a resend after a crash between
-        # sending and marking it sent can be recognised as a duplicate by mail clients.
-        digest = hashlib.sha256(email.idempotency_key.encode()).hexdigest()[:40]
-        message["Message-ID"] = f"<{digest}@{domain}>"
+        # Stored on the outbox rows before the first hand-over: a resend after a crash
+        # between sending and marking it sent is recognised as a duplicate by mail clients.
+        message["Message-ID"] = email.idempotency_key
         message["X-Seddel-Idempotency-Key"] = email.idempotency_key
         message.set_content(email.text)
         return message

@@ -9,15 +9,16 @@ Guarantees, honestly stated:
 - A row marked sent is never picked again.
 - The one gap: a worker that dies after the sender accepted a notification but before it
   marked the row sent. When its lease runs out the row is sent again: delivery is
-  at-least-once there. The idempotency key goes with it (Message-ID of an e-mail; the
-  dedup key of a push API that has one), so a receiver that deduplicates shows it once.
+  at-least-once there. The idempotency key goes with it (the dedup key of a push API that
+  has one; an e-mail's Message-ID, stored on its rows before the hand-over: the resent
+  digest holds the same rows under the same Message-ID, rows that arrived since go in a
+  mail of their own), so a receiver that deduplicates shows it once.
   Lease (SEDDEL_NOTIFY_LEASE_SECONDS) is kept well above the send timeout, so a slow send
   is not mistaken for a dead worker.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 from collections import defaultdict
@@ -38,6 +39,7 @@ from app.notifications.service.senders import (
     DigestItem,
     PushNotification,
     Senders,
+    message_id_domain,
 )
 
 log = logging.getLogger("seddel.notifications")
@@ -64,8 +66,17 @@ def backoff(settings: Settings, attempts: int) -> timedelta:
 
 
 async def _claim(
-    db: AsyncSession, *, now: datetime, batch: int, lease: timedelta
+    db: AsyncSession,
+    *,
+    now: datetime,
+    batch: int,
+    lease: timedelta,
+    message_id_domain: str = "seddel.invalid",
 ) -> list[OutboxEntry]:
+    """Lease what is due. An e-mail row is leased with every pending row of its digest (a
+    digest is never split), and a row that has no Message-ID yet gets its digest's new one
+    here, committed before anything is handed to SMTP: from then on it is that row's for
+    good."""
     async with write_transaction(db):
         rows = list(
             (
@@ -78,10 +89,37 @@ async def _claim(
                 )
             ).all()
         )
+        rows += await _rest_of_their_digests(db, rows)
+        fresh: dict[uuid.UUID, str] = {}
         for row in rows:
             row.attempts += 1
             row.due_at = now + lease
+            if row.channel == "email" and row.email_message_id is None:
+                if row.user_id not in fresh:
+                    fresh[row.user_id] = f"<{uuid.uuid4().hex}.digest@{message_id_domain}>"
+                row.email_message_id = fresh[row.user_id]
     return rows
+
+
+async def _rest_of_their_digests(db: AsyncSession, claimed: list[OutboxEntry]) -> list[OutboxEntry]:
+    """Pending rows that were handed over with a claimed row but were not claimed with it
+    (the batch limit cut the digest, or they were given up on another schedule)."""
+    message_ids = {r.email_message_id for r in claimed if r.email_message_id is not None}
+    if not message_ids:
+        return []
+    return list(
+        (
+            await db.scalars(
+                select(OutboxEntry)
+                .where(
+                    OutboxEntry.status == "pending",
+                    OutboxEntry.email_message_id.in_(message_ids),
+                    OutboxEntry.id.not_in([r.id for r in claimed]),
+                )
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+    )
 
 
 def _text_key(prefix: str, kind: str) -> str:
@@ -102,7 +140,7 @@ def _push(row: OutboxEntry, settings: Settings, language: str) -> PushNotificati
 
 
 def _digest(rows: list[OutboxEntry], user: User, settings: Settings) -> DigestEmail:
-    """Sender and link per item, never the text."""
+    """Sender and link per item, never the text; the rows share their Message-ID."""
     language = user.preferred_language
     base = settings.public_url.rstrip("/")
     items = tuple(
@@ -114,9 +152,10 @@ def _digest(rows: list[OutboxEntry], user: User, settings: Settings) -> DigestEm
         key = _text_key("email_item", item.kind)
         lines.append(translate(key, language, sender=item.sender_name, link=item.link))
     lines += ["", translate("email_footer", language)]
-    key = "digest:" + hashlib.sha256(",".join(sorted(str(r.id) for r in rows)).encode()).hexdigest()
+    (message_id,) = {row.email_message_id for row in rows}
+    assert message_id is not None  # given at the claim
     return DigestEmail(
-        idempotency_key=key,
+        idempotency_key=message_id,
         to_address=user.email,
         to_name=user.name,
         subject=translate("email_subject", language, count=len(items)),
@@ -138,7 +177,9 @@ async def deliver_due(
     report = DeliveryReport()
     lease = timedelta(seconds=settings.notify_lease_seconds)
     async with all_institutions_session(sessions) as db:
-        claimed = await _claim(db, now=now, batch=batch, lease=lease)
+        claimed = await _claim(
+            db, now=now, batch=batch, lease=lease, message_id_domain=message_id_domain(settings)
+        )
         if not claimed:
             return report
         users = {
@@ -149,7 +190,8 @@ async def deliver_due(
         }
         await db.commit()
         outcome: dict[uuid.UUID, str | None] = {}  # row id -> None (sent) or the error
-        emails: dict[uuid.UUID, list[OutboxEntry]] = defaultdict(list)
+        # One mail per Message-ID: a resent digest holds exactly the rows it first held.
+        emails: dict[tuple[uuid.UUID, str | None], list[OutboxEntry]] = defaultdict(list)
         for row in claimed:
             user = users.get(row.user_id)
             if user is None or not user.is_active:
@@ -159,8 +201,8 @@ async def deliver_due(
                     senders.push.send_push(_push(row, settings, user.preferred_language))
                 )
             else:
-                emails[row.user_id].append(row)
-        for user_id, rows in emails.items():
+                emails[row.user_id, row.email_message_id].append(row)
+        for (user_id, _), rows in emails.items():
             error = await _attempt(
                 senders.email.send_email(_digest(rows, users[user_id], settings))
             )
