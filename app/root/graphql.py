@@ -14,6 +14,7 @@ from app.api.persisted import PersistedDocumentsTransportWSHandler, PersistedDoc
 from app.config import Settings
 from app.core.logs import request_id_var
 from app.core.runtime import Runtime
+from app.db import end_request
 from app.root.context import Context
 from app.root.schema import build_schema
 
@@ -42,6 +43,9 @@ def _context_getter(runtime: Runtime) -> Any:
         auth = headers.get("authorization", "")
         client = scope.get("client")
         language = headers.get("accept-language", "da")[:2].lower()
+        # One session, one connection, one transaction per request: the sign-in is its first
+        # statement, a read ends in ROLLBACK (COMMIT when the sign-in noted the session's
+        # last use), a mutation commits its own part (app.db.write_transaction).
         async with runtime.sessions() as db:
             yield Context(
                 runtime=runtime,
@@ -52,5 +56,6 @@ def _context_getter(runtime: Runtime) -> Any:
                 user_agent=headers.get("user-agent"),
                 language=language if language in ("da", "en") else "da",
             )
+            await end_request(db)
 
     return context_getter
