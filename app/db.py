@@ -131,8 +131,8 @@ class RequestSession(AsyncSession):
 
     The pool does not ping a connection at checkout; a statement that begins a transaction
     on a connection the server has dropped (a restart, a failover, pg_terminate_backend) is
-    run once more on a fresh one: nothing of that transaction existed yet, so the retry is
-    safe for reads and writes alike."""
+    run once more on a fresh one: nothing of that transaction existed yet (and nothing was
+    waiting to be flushed into it), so the retry is safe for reads and writes alike."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -141,7 +141,16 @@ class RequestSession(AsyncSession):
     async def _guarded(self, call: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
         async def run() -> Any:
             async with self._lock:
-                first = not self.in_transaction()
+                return await call(*args, **kwargs)
+
+        return await asyncio.shield(run())
+
+    async def _statement(
+        self, call: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any
+    ) -> Any:
+        async def run() -> Any:
+            async with self._lock:
+                first = not (self.in_transaction() or self.new or self.dirty or self.deleted)
                 try:
                     return await call(*args, **kwargs)
                 except DBAPIError as error:
@@ -153,13 +162,13 @@ class RequestSession(AsyncSession):
         return await asyncio.shield(run())
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._guarded(super().execute, *args, **kwargs)
+        return await self._statement(super().execute, *args, **kwargs)
 
     async def scalar(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._guarded(super().scalar, *args, **kwargs)
+        return await self._statement(super().scalar, *args, **kwargs)
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._guarded(super().get, *args, **kwargs)
+        return await self._statement(super().get, *args, **kwargs)
 
     async def flush(self, *args: Any, **kwargs: Any) -> None:
         await self._guarded(super().flush, *args, **kwargs)
