@@ -8,7 +8,7 @@ row-level security, exactly as the statements it replaces did (membership rows t
 that role nothing it could not already read. It saves round trips, not privileges.
 
 Revision ID: 0070
-Revises: 0061
+Revises: 0073
 Create Date: 2026-12-03 13:40:00
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0070"
-down_revision: str | None = "0061"
+down_revision: str | None = "0073"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
