@@ -12,6 +12,7 @@ from typing import Any
 import uuid_utils
 from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -35,6 +36,12 @@ NAMING_CONVENTION = {
 # Session.info keys that carry the tenant scope into every transaction.
 TENANT_IDS = "seddel.institution_ids"
 TENANT_USER = "seddel.user_id"
+# Session.info key: the open transaction wrote something a read must keep (the session's
+# throttled last-use touch), so the request ends in COMMIT instead of ROLLBACK.
+KEEP_ON_END = "seddel.keep_on_end"
+# A pooled connection older than this is replaced at checkout (instead of a ping per
+# checkout): below the idle limits of the usual proxies and load balancers.
+POOL_RECYCLE_SECONDS = 1800
 
 
 def new_id() -> uuid.UUID:
@@ -89,7 +96,12 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         engine = create_async_engine(url)
         _sqlite_pragmas(engine)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # No pre-ping: it would cost a round trip per checkout. Old connections are recycled, a
+    # connection found dead invalidates the pool, and a request's first statement is retried
+    # once on a fresh connection (RequestSession).
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=POOL_RECYCLE_SECONDS
+    )
 
 
 def _sqlite_pragmas(engine: AsyncEngine) -> None:
@@ -115,7 +127,12 @@ class RequestSession(AsyncSession):
     on its own. Guarding both would take the lock twice and wait forever.)
 
     Calls are shielded from cancellation: when one field fails, graphql-core cancels its
-    siblings, and a query cut off mid-flight would leave the connection unusable."""
+    siblings, and a query cut off mid-flight would leave the connection unusable.
+
+    The pool does not ping a connection at checkout; a statement that begins a transaction
+    on a connection the server has dropped (a restart, a failover, pg_terminate_backend) is
+    run once more on a fresh one: nothing of that transaction existed yet (and nothing was
+    waiting to be flushed into it), so the retry is safe for reads and writes alike."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -128,14 +145,30 @@ class RequestSession(AsyncSession):
 
         return await asyncio.shield(run())
 
+    async def _statement(
+        self, call: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any
+    ) -> Any:
+        async def run() -> Any:
+            async with self._lock:
+                first = not (self.in_transaction() or self.new or self.dirty or self.deleted)
+                try:
+                    return await call(*args, **kwargs)
+                except DBAPIError as error:
+                    if not (first and error.connection_invalidated):
+                        raise
+                await super(RequestSession, self).rollback()
+                return await call(*args, **kwargs)
+
+        return await asyncio.shield(run())
+
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._guarded(super().execute, *args, **kwargs)
+        return await self._statement(super().execute, *args, **kwargs)
 
     async def scalar(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._guarded(super().scalar, *args, **kwargs)
+        return await self._statement(super().scalar, *args, **kwargs)
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
-        return await self._guarded(super().get, *args, **kwargs)
+        return await self._statement(super().get, *args, **kwargs)
 
     async def flush(self, *args: Any, **kwargs: Any) -> None:
         await self._guarded(super().flush, *args, **kwargs)
@@ -188,7 +221,9 @@ async def scope_to(session: AsyncSession, actor: Actor) -> None:
 
 
 def _apply_scope(session: Session, connection: Connection) -> None:
-    if connection.dialect.name != "postgresql":
+    if connection.dialect.name != "postgresql" or TENANT_IDS not in session.info:
+        # Never scoped: the transaction-local settings are unset, which the policies read as
+        # no tenant and no user (a new request's transaction is scoped by its sign-in).
         return
     ids = session.info.get(TENANT_IDS, frozenset())
     user_id = session.info.get(TENANT_USER)
@@ -210,23 +245,56 @@ def _scope_new_transaction(
     _apply_scope(session, connection)
 
 
+def keep_on_end(session: AsyncSession) -> None:
+    """The open transaction holds a write that a read request must keep (app.db.end_request)."""
+    session.info[KEEP_ON_END] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_keep_on_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(KEEP_ON_END, None)
+
+
+async def end_request(session: AsyncSession) -> None:
+    """The end of a request's transaction: a read rolls back (it wrote nothing to keep),
+    unless the transaction noted a write to keep (`keep_on_end`: the session's last use)."""
+    if not session.in_transaction():
+        return
+    if session.info.get(KEEP_ON_END):
+        await session.commit()
+    else:
+        await session.rollback()
+
+
 async def end_read_transaction(session: AsyncSession) -> None:
     """End a long-lived reader's transaction (a subscription between events): an idle
     subscriber holds no connection, and its next read sees what was committed since, also
-    on SQLite, whose open read transaction would keep its old snapshot."""
+    on SQLite, whose open read transaction would keep its old snapshot. (It commits rather
+    than rolls back: a rollback would expire the rows the subscription still holds.)"""
     if session.in_transaction():
         await session.commit()
 
 
 @asynccontextmanager
 async def write_transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    """A mutation's own transaction: commits on success, rolls back on any error.
+    """A mutation's transaction: commits on success, rolls back on any error.
 
-    A read may already have opened a transaction on this request's session (the actor,
-    an earlier field); it holds nothing to keep, so it is ended before ours begins."""
-    if session.in_transaction():
+    On PostgreSQL it is the request's own transaction when one is open (the sign-in, the
+    reads before the mutation): no second BEGIN, and the tenant scope the sign-in set is in
+    force. After it ends, the next transaction is scoped again from Session.info
+    (`_scope_new_transaction`). SQLite ends an open read transaction first: its snapshot
+    could not be turned into a write once another connection has written since."""
+    if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
         await session.commit()
-    async with session.begin():
+    if not session.in_transaction():
+        await session.begin()
+    try:
         yield session
+        await session.commit()
+    except BaseException:
+        if session.in_transaction():
+            await session.rollback()
+        raise
     # Only after the commit: a rolled-back transaction publishes nothing (app.core.events).
     await dispatch_committed(session)

@@ -32,6 +32,7 @@ class Actor:
     name: str
     email: str
     language: str
+    phone: str | None = None
     session_id: uuid.UUID | None = None
     session_kind: str = "user"
     admin_of: frozenset[uuid.UUID] = frozenset()

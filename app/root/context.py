@@ -12,7 +12,7 @@ from app.api.loaders import Loaders
 from app.config import Settings
 from app.core.actor import Actor
 from app.core.runtime import Runtime
-from app.db import RequestSession, write_transaction
+from app.db import RequestSession, end_read_transaction, end_request
 from app.institutions.service import actor as institutions
 
 ANONYMOUS = Actor(user_id=uuid.UUID(int=0), name="", email="", language="da")
@@ -62,9 +62,12 @@ class Context(BaseContext, kw_only=True):
         token = self.bearer_token()
         if token is None:
             return None
-        # Its own transaction: authenticating notes the session's last use.
-        async with write_transaction(self.db):
-            return await institutions.sign_in(db=self.db, token=token)
+        if self.db.in_transaction():
+            # A websocket's earlier operation left its reads open: end them, so that this
+            # operation sees what was committed since (SQLite keeps a read's snapshot).
+            await end_read_transaction(self.db)
+        # The first statement of the request's one transaction (app.db.end_request ends it).
+        return await institutions.sign_in(db=self.db, token=token)
 
     async def require_actor(self) -> Actor:
         from app.api.errors import Unauthenticated
@@ -96,12 +99,14 @@ class Context(BaseContext, kw_only=True):
 async def session_alive(context: Any) -> bool:
     """The session behind a running subscription, checked again before each event it sends
     (app.api.live.SessionRecheck): revoked, idle too long or past its lifetime is the end. A
-    short session of its own, apart from the subscription's: authenticating notes the
-    session's last use."""
+    short session of its own, apart from the subscription's (it ends in COMMIT only when the
+    check noted the session's last use)."""
     if not isinstance(context, Context):
         return True
     token = context.bearer_token()
     if token is None:
         return True  # anonymous from the start: its resolver decided what it may hear
-    async with context.runtime.sessions() as db, db.begin():
-        return await institutions.sign_in(db=db, token=token) is not None
+    async with context.runtime.sessions() as db:
+        alive = await institutions.sign_in(db=db, token=token) is not None
+        await end_request(db)
+        return alive

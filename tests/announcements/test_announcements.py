@@ -65,7 +65,7 @@ async def test_guardians_confirm_and_staff_see_who_has_not_per_child(client, ass
     confirmed = await client.gql("ConfirmAnnouncement", {"announcementId": made["id"]}, as_=METTE)
     assert confirmed["confirmAnnouncement"]["myReceipt"]["confirmedAt"] is not None
     assert await listed(client, METTE, unconfirmed=True) == []
-    with assert_max_queries(12):
+    with assert_max_queries(6):
         data = await client.gql("AnnouncementConfirmations", {"id": made["id"]}, as_=PERNILLE)
     node = data["node"]
     assert node["stats"]["confirmed"] == 1 and node["stats"]["read"] == 1
@@ -89,7 +89,7 @@ async def test_the_overview_costs_the_same_for_a_group_and_the_institution(
     large = await post(client, group=None, requiresConfirmation=True)
     counts = []
     for made in (small, large):
-        with assert_max_queries(12) as counter:
+        with assert_max_queries(6) as counter:
             await client.gql("AnnouncementConfirmations", {"id": made["id"]}, as_=PERNILLE)
         counts.append(counter.count)
     assert counts[0] == counts[1]
@@ -160,7 +160,7 @@ async def test_newest_first_in_pages_with_a_bounded_statement_count(client, asse
     seen: list[str] = []
     after = None
     while True:
-        with assert_max_queries(14):
+        with assert_max_queries(10):
             data = await client.gql("Announcements", {"first": 2, "after": after}, as_=METTE)
         page = data["announcements"]
         seen += [e["node"]["title"] for e in page["edges"]]
@@ -170,7 +170,7 @@ async def test_newest_first_in_pages_with_a_bounded_statement_count(client, asse
     assert seen == list(reversed(titles))
     counts = []
     for first in (1, 5):
-        with assert_max_queries(14) as counter:
+        with assert_max_queries(10) as counter:
             await client.gql("Announcements", {"first": first}, as_=PERNILLE)
         counts.append(counter.count)
     assert counts[0] == counts[1]

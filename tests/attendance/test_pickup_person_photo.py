@@ -104,6 +104,6 @@ async def test_photos_load_in_bounded_statements(client, runtime, assert_max_que
         person = await add_pickup_person(client, f["liva"], name=name)
         await _set(client, person, (await _photo(client, f))["id"])
     await client.token_for(PERNILLE)
-    with assert_max_queries(10):
+    with assert_max_queries(5):
         listed = (await client.gql("PickupPersonPhotos", {"childId": f["liva"]}, as_=PERNILLE))["pickupPersons"]
     assert len(listed) == 3 and all(p["photo"] for p in listed)

@@ -145,7 +145,7 @@ async def test_lunch_for_the_group_with_exceptions_exclusions_and_absences(clien
     )
     assert sick["registerAbsence"]["__typename"] == "Absence"
     await client.token_for(PERNILLE)
-    with assert_max_queries(16):  # PostgreSQL adds the tenant scope per transaction
+    with assert_max_queries(10):
         result = await _bulk(
             client,
             ids,

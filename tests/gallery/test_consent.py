@@ -131,7 +131,7 @@ async def test_staff_see_the_groups_consents_in_one_bounded_request(client, asse
     liva = child(node, "Liva Holm-Jensen")
     await set_consent(client, METTE, liva["id"], "GROUP")
     await client.token_for(PERNILLE)
-    with assert_max_queries(12):
+    with assert_max_queries(6):
         listed = (
             await client.gql(
                 "GroupPhotoConsents", {"groupId": group(node, "Bjørnene")}, as_=PERNILLE

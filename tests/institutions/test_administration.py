@@ -270,7 +270,7 @@ async def test_children_are_paged_by_keyset_cursor(client, assert_max_queries):
             break
         after = page["children"]["pageInfo"]["endCursor"]
     assert len(seen) == 36
-    with assert_max_queries(20) as small:
+    with assert_max_queries(11) as small:
         await client.gql("InstitutionOverview", {"id": iid, "first": 5}, as_=ADMIN)
     with assert_max_queries(small.count):
         await client.gql("InstitutionOverview", {"id": iid, "first": 36}, as_=ADMIN)

@@ -124,20 +124,33 @@ async def test_catalogue_the_app_role_cannot_bypass_rls(connection):
 
 
 class _ScopeLog:
-    """The tenant settings each transaction on the test's connection was given."""
+    """The tenant settings each transaction on the test's connection was given: by a
+    set_config statement, or by the sign-in statement itself (read back right after it)."""
+
+    PROBE = (
+        "SELECT current_setting('seddel.institution_ids', true),"
+        " current_setting('seddel.user_id', true)"
+    )
 
     def __init__(self, connection) -> None:
         self.scopes: list[tuple[str, str]] = []
         self._sync = connection.sync_connection
         event.listen(self._sync, "before_cursor_execute", self._seen)
+        event.listen(self._sync, "after_cursor_execute", self._signed_in)
 
     def _seen(self, _conn, _cursor, statement, parameters, _context, _many) -> None:
         if "set_config('seddel.institution_ids'" in statement:
             values = list(parameters.values()) if isinstance(parameters, dict) else parameters
             self.scopes.append((str(values[0]), str(values[1])))
 
+    def _signed_in(self, conn, _cursor, statement, _parameters, _context, _many) -> None:
+        if "seddel_sign_in(" in statement:
+            ids, user = conn.exec_driver_sql(self.PROBE).one()
+            self.scopes.append((",".join(sorted(filter(None, (ids or "").split(",")))), user))
+
     def close(self) -> None:
         event.remove(self._sync, "before_cursor_execute", self._seen)
+        event.remove(self._sync, "after_cursor_execute", self._signed_in)
 
 
 async def _ids_of(runtime, email: str) -> tuple[str, str]:
@@ -159,8 +172,8 @@ async def test_a_request_runs_in_exactly_the_actors_tenants(client, runtime, con
     finally:
         log.close()
     assert me["me"]["email"] == email
-    # The first transaction reads the session and the roles (its own scope); every one after
-    # it carries the actor's tenants, the list the visibility rules use, and nothing more.
+    # The sign-in reads the session and the roles; from then on the request runs in the
+    # actor's tenants, the list the visibility rules use, and nothing more.
     assert log.scopes, "no transaction was scoped"
     assert log.scopes[-1] == expected
     assert {scope[0] for scope in log.scopes[1:]} <= {expected[0], ""}

@@ -326,6 +326,7 @@ class PresenceSubscriptions:
         actor = await info.context.require_actor()
         broker = info.context.runtime.broker
         children = sorted(actor.guardian_of)
+        await end_read_transaction(info.context.db)  # hold no transaction while waiting
         if not children:
             return
         # One subscription per child would need a merge; children are few: listen to each.
