@@ -269,7 +269,7 @@ async def authenticate(*, db: AsyncSession, token: str) -> tuple[AuthSession, Us
     """The live session and user behind a bearer token, or None. Notes the session's last
     use at most once per LAST_USED_RESOLUTION, and then marks the transaction as one to keep
     (app.db.keep_on_end): a read request commits only when it touched the session.
-    (PostgreSQL signs in with one statement of the same rules: migration 0070.)"""
+    (PostgreSQL signs in with one statement of the same rules: migration 0076.)"""
     if not token or len(token) > 200:
         return None
     now = utcnow()

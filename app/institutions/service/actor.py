@@ -1,7 +1,7 @@
 """Who asks: `sign_in` turns a bearer token into the Actor and scopes the transaction to
 exactly its tenants (app.root.context, the REST controllers and the live re-checks call it).
 
-On PostgreSQL that is one statement, `seddel_sign_in` (migration 0070): it checks the
+On PostgreSQL that is one statement, `seddel_sign_in` (migration 0076): it checks the
 session, notes its last use when due, reads every membership and sets the tenant scope.
 Elsewhere (SQLite) the same facts are read by the statements below. Both paths hand the same
 `SignInFacts` to `actor_of`, the one place an Actor is built."""

@@ -7,8 +7,8 @@ row-level security, exactly as the statements it replaces did (membership rows t
 "own rows" policies, groups and children once the tenants are set), so the function gives
 that role nothing it could not already read. It saves round trips, not privileges.
 
-Revision ID: 0070
-Revises: 0073
+Revision ID: 0076
+Revises: 0075
 Create Date: 2026-12-03 13:40:00
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0070"
-down_revision: str | None = "0073"
+revision: str = "0076"
+down_revision: str | None = "0075"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
