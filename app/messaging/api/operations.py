@@ -25,6 +25,7 @@ from app.messaging.api.payloads import (
     ThreadResult,
     ThreadsStarted,
 )
+from app.messaging import reads
 from app.messaging.api.types import MessageNode, ThreadNode
 from app.messaging.service import (
     editing,
@@ -59,7 +60,7 @@ class MessagingQueries:
         unread: bool | None = None,
         archived: bool = False,
     ) -> Connection[ThreadNode]:
-        page = await inbox.inbox(
+        page = await reads.inbox_page(
             db=info.context.db,
             actor=await info.context.require_actor(),
             first=first,
