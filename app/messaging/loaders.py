@@ -18,13 +18,12 @@ from app.messaging import reads
 from app.messaging.models import (
     Message,
     MessageAttachment,
-    Participant,
     Thread,
     ThreadChild,
     ThreadState,
 )
 from app.messaging.policies import visible_messages, visible_threads
-from app.messaging.reads import MessageRow, ThreadRow
+from app.messaging.reads import MessageRow, ParticipantRow, ThreadRow
 
 
 async def thread_by_id(
@@ -57,18 +56,8 @@ async def states_by_thread(
 
 async def participants_by_thread(
     db: AsyncSession, actor: Actor, keys: Sequence[uuid.UUID]
-) -> list[list[Participant]]:
-    rows = await db.scalars(
-        select(Participant)
-        .where(
-            Participant.thread_id.in_(
-                select(Thread.id).where(Thread.id.in_(keys), visible_threads(actor))
-            ),
-            Participant.removed_at.is_(None),
-        )
-        .order_by(Participant.added_at, Participant.id)
-    )
-    return grouped(rows.all(), keys, "thread_id")
+) -> list[list[ParticipantRow]]:
+    return grouped(await reads.participant_rows(db, actor, keys), keys, "thread_id")
 
 
 async def children_by_thread(

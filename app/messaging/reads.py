@@ -161,14 +161,16 @@ def _others(actor: Actor) -> list[Any]:
     ]
 
 
-def _summary_columns(actor: Actor) -> list[Any]:
+def _named_participants(actor: Actor) -> Select[Any]:
+    """Participants with the name the reader sees (None: a shared inbox whose group or
+    institution they do not see; the type says "shared inbox" in their language)."""
     name = case(
         (Participant.kind == "user", func.coalesce(User.name, "")),
         (Participant.kind == "group_inbox", Group.name),
         else_=Institution.name,
     )
-    named = (
-        select(name)
+    return (
+        select(name.label("name"))
         .select_from(Participant)
         .outerjoin(User, User.id == Participant.user_id)
         .outerjoin(Group, and_(Group.id == Participant.group_id, visible_groups(actor)))
@@ -180,6 +182,12 @@ def _summary_columns(actor: Actor) -> list[Any]:
                 visible_institutions(actor),
             ),
         )
+    )
+
+
+def _summary_columns(actor: Actor) -> list[Any]:
+    named = (
+        _named_participants(actor)
         .where(*_others(actor))
         .order_by(Participant.role != "staff", Participant.added_at, Participant.id)
         .correlate(Thread)
@@ -326,3 +334,51 @@ async def messages_page(
         has_next_page=page.has_next_page,
         has_previous_page=page.has_previous_page,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantRow:
+    id: uuid.UUID
+    thread_id: uuid.UUID
+    kind: str
+    user_id: uuid.UUID | None
+    role: str
+    has_left: bool
+    name: str | None  # None: a shared inbox whose group or institution the reader does not see
+
+
+async def participant_rows(
+    db: AsyncSession, actor: Actor, thread_ids: Sequence[uuid.UUID]
+) -> list[ParticipantRow]:
+    """Who takes part in the visible threads among `thread_ids` (not removed), with their
+    names, in the order they were added."""
+    statement = (
+        _named_participants(actor)
+        .add_columns(
+            Participant.id,
+            Participant.thread_id,
+            Participant.kind,
+            Participant.user_id,
+            Participant.role,
+            Participant.left_at,
+        )
+        .where(
+            Participant.thread_id.in_(
+                select(Thread.id).where(Thread.id.in_(thread_ids), visible_threads(actor))
+            ),
+            Participant.removed_at.is_(None),
+        )
+        .order_by(Participant.added_at, Participant.id)
+    )
+    return [
+        ParticipantRow(
+            id=row.id,
+            thread_id=row.thread_id,
+            kind=row.kind,
+            user_id=row.user_id,
+            role=row.role,
+            has_left=row.left_at is not None,
+            name=row.name,
+        )
+        for row in (await db.execute(statement)).all()
+    ]

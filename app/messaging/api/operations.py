@@ -13,6 +13,7 @@ from app.api.errors import errors_as_data
 from app.api.ids import decode, plain_uuid
 from app.api.pagination import Connection, connection
 from app.api.permissions import IsAuthenticated
+from app.messaging import reads
 from app.messaging.api.payloads import (
     AutoReplyInfo,
     AutoReplyResult,
@@ -25,7 +26,6 @@ from app.messaging.api.payloads import (
     ThreadResult,
     ThreadsStarted,
 )
-from app.messaging import reads
 from app.messaging.api.types import MessageNode, ThreadNode
 from app.messaging.service import (
     editing,

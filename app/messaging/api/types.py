@@ -21,7 +21,14 @@ from app.institutions import loaders as institution_loaders
 from app.institutions.service.settings import settings_of
 from app.messaging import loaders as messaging_loaders
 from app.messaging import models, reads
-from app.messaging.reads import MessageRow, SenderLine, Summary, ThreadRow, ThreadView
+from app.messaging.reads import (
+    MessageRow,
+    ParticipantRow,
+    SenderLine,
+    Summary,
+    ThreadRow,
+    ThreadView,
+)
 from app.messaging.service.editing import EDIT_WINDOW
 
 if TYPE_CHECKING:
@@ -73,34 +80,6 @@ def audience_label(thread: ThreadRow | models.Thread, language: str) -> str | No
     if thread.audience == "institution":
         return translate("audience_institution", language)
     return translate("audience_groups", language, names=thread.audience.removeprefix("groups:"))
-
-
-async def _participant_names(info: Info, rows: list[models.Participant]) -> list[str]:
-    """Names of participants, loaded in one batch per kind (never one by one)."""
-    language = info.context.language
-    loaders = info.context.loaders
-    users = await loaders.get(institution_loaders.user_by_id).load_many(
-        [r.user_id for r in rows if r.user_id]
-    )
-    groups = await loaders.get(institution_loaders.group_by_id).load_many(
-        [r.group_id for r in rows if r.group_id]
-    )
-    institutions = await loaders.get(institution_loaders.institution_by_id).load_many(
-        list({r.institution_id for r in rows if r.kind == "institution_inbox"})
-    )
-    user_names = {u.id: u.name for u in users if u is not None}
-    group_names = {g.id: g.name for g in groups if g is not None}
-    institution_names = {i.id: i.name for i in institutions if i is not None}
-    fallback = translate("shared_inbox", language)
-    names = []
-    for r in rows:
-        if r.kind == "user" and r.user_id is not None:
-            names.append(user_names.get(r.user_id, ""))
-        elif r.kind == "group_inbox" and r.group_id is not None:
-            names.append(group_names.get(r.group_id, fallback))
-        else:
-            names.append(institution_names.get(r.institution_id, fallback))
-    return names
 
 
 async def _readers(info: Info, states: list[models.ThreadState]) -> list[ThreadReader]:
@@ -167,18 +146,23 @@ def _sender_name(actor: Actor, row: MessageRow, line: SenderLine, language: str)
     return line.user_name
 
 
-async def _sender_line(info: Info, row: MessageRow) -> SenderLine:
-    """The sender line of a message a write returns (read ones carry theirs)."""
+async def _sender_line(info: Info, actor: Actor, row: MessageRow) -> SenderLine:
+    """The sender line of a message a write returns (read ones carry theirs); one's own name
+    is the actor's."""
     loaders = info.context.loaders
     institution = await loaders.get(institution_loaders.institution_by_id).load(row.institution_id)
-    user = await loaders.get(institution_loaders.user_by_id).load(row.sender_id)
+    if row.sender_id == actor.user_id:
+        user_name = actor.name
+    else:
+        user = await loaders.get(institution_loaders.user_by_id).load(row.sender_id)
+        user_name = user.name if user else ""
     group = (
         await loaders.get(institution_loaders.group_by_id).load(row.sent_as_group_id)
         if row.sent_as_group_id is not None
         else None
     )
     return SenderLine(
-        user_name=user.name if user else "",
+        user_name=user_name,
         group_name=group.name if group else None,
         institution_name=institution.name if institution else None,
         shown_to_guardians=(
@@ -261,7 +245,7 @@ class MessageNode(relay.Node):
     async def sender(self, info: Info) -> MessageSender:
         actor = await _actor(info)
         row = self.row
-        line = row.sender if row.sender is not None else await _sender_line(info, row)
+        line = row.sender if row.sender is not None else await _sender_line(info, actor, row)
         return MessageSender(
             name=_sender_name(actor, row, line, info.context.language),
             role=SenderRole(row.sender_role),
@@ -366,7 +350,7 @@ class ThreadNode(relay.Node):
     async def archived(self, info: Info) -> bool:
         return (await self._view(info)).archived
 
-    async def _participants(self, info: Info) -> list[models.Participant]:
+    async def _participants(self, info: Info) -> list[ParticipantRow]:
         actor = await _actor(info)
         rows = await info.context.loaders.get(messaging_loaders.participants_by_thread).load(
             self.row.id
@@ -379,17 +363,16 @@ class ThreadNode(relay.Node):
         description="Who takes part. Guardians do not see the other recipients of a broadcast."
     )
     async def participants(self, info: Info) -> list[ThreadParticipant]:
-        rows = await self._participants(info)
-        names = await _participant_names(info, rows)
+        fallback = translate("shared_inbox", info.context.language)
         return [
             ThreadParticipant(
                 id=strawberry.ID(str(r.id)),
                 kind=ParticipantKind(r.kind),
                 role=ThreadRole(r.role),
-                name=name,
-                has_left=r.left_at is not None,
+                name=r.name if r.name is not None else fallback,
+                has_left=r.has_left,
             )
-            for r, name in zip(rows, names, strict=True)
+            for r in await self._participants(info)
         ]
 
     @strawberry.field(description='A short line for the inbox: "Pernille Holm, Bjørnene +3".')
