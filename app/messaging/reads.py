@@ -116,10 +116,9 @@ def _sender_columns() -> list[Any]:
     ]
 
 
-def _with_sender(statement: Select[Any], actor: Actor, *, outer: bool) -> Select[Any]:
-    join = statement.outerjoin if outer else statement.join
+def _with_sender(statement: Select[Any], actor: Actor) -> Select[Any]:
     return (
-        join(User, User.id == Message.sender_id)
+        statement.outerjoin(User, User.id == Message.sender_id)
         .outerjoin(Group, and_(Group.id == Message.sent_as_group_id, visible_groups(actor)))
         .outerjoin(
             Institution,
@@ -227,7 +226,7 @@ def _thread_view(actor: Actor) -> Select[Any]:
         )
         .outerjoin(Message, and_(Message.id == Thread.last_message_id, visible_messages(actor)))
     )
-    return _with_sender(statement, actor, outer=True)
+    return _with_sender(statement, actor)
 
 
 def _thread_row(row: Row[Any]) -> ThreadRow:
@@ -305,7 +304,7 @@ async def inbox_page(
 
 def _message_select(actor: Actor) -> Select[Any]:
     statement = select(*Message.__table__.columns, *_sender_columns()).select_from(Message)
-    return _with_sender(statement, actor, outer=False).where(visible_messages(actor))
+    return _with_sender(statement, actor).where(visible_messages(actor))
 
 
 async def message_rows(
