@@ -76,6 +76,31 @@ def check_page_size(first: int | None) -> int:
     return size
 
 
+def _keyset(
+    statement: Select[Any],
+    order_by: list[InstrumentedAttribute[Any]],
+    after: str | None,
+    descending: bool,
+    size: int,
+) -> Select[Any]:
+    if after:
+        statement = statement.where(
+            _after(order_by, _decode(after, order_by), descending=descending)
+        )
+    ordering = [c.desc() for c in order_by] if descending else order_by
+    return statement.order_by(*ordering).limit(size + 1)
+
+
+def _page(
+    rows: list[Any], order_by: list[InstrumentedAttribute[Any]], size: int, after: Any
+) -> Page[Any]:
+    items = rows[:size]
+    cursors = [_encode([getattr(item, c.key) for c in order_by]) for item in items]
+    return Page(
+        items=items, cursors=cursors, has_next_page=len(rows) > size, has_previous_page=bool(after)
+    )
+
+
 async def paginate(
     db: AsyncSession,
     statement: Select[Any],
@@ -88,14 +113,21 @@ async def paginate(
     """One page of `statement` (selecting one entity), ordered by unique `order_by` columns
     (all descending with `descending`, e.g. newest first)."""
     size = check_page_size(first)
-    if after:
-        statement = statement.where(
-            _after(order_by, _decode(after, order_by), descending=descending)
-        )
-    ordering = [c.desc() for c in order_by] if descending else order_by
-    rows = list((await db.scalars(statement.order_by(*ordering).limit(size + 1))).all())
-    items = rows[:size]
-    cursors = [_encode([getattr(item, c.key) for c in order_by]) for item in items]
-    return Page(
-        items=items, cursors=cursors, has_next_page=len(rows) > size, has_previous_page=bool(after)
-    )
+    statement = _keyset(statement, order_by, after, descending, size)
+    return _page(list((await db.scalars(statement)).all()), order_by, size, after)
+
+
+async def paginate_rows(
+    db: AsyncSession,
+    statement: Select[Any],
+    *,
+    order_by: list[InstrumentedAttribute[Any]],
+    first: int | None,
+    after: str | None,
+    descending: bool = False,
+) -> Page[Any]:
+    """`paginate` for a select of columns (a read model): the page holds its rows, which
+    carry the `order_by` columns under their own names."""
+    size = check_page_size(first)
+    statement = _keyset(statement, order_by, after, descending, size)
+    return _page(list((await db.execute(statement)).all()), order_by, size, after)

@@ -6,60 +6,37 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.core.loading import aligned, grouped
 from app.files.models import StoredFile
+from app.institutions.models import Child
+from app.institutions.policies import visible_children
+from app.messaging import reads
 from app.messaging.models import (
     Message,
     MessageAttachment,
-    Participant,
     Thread,
     ThreadChild,
     ThreadState,
 )
-from app.messaging.policies import unread_condition, visible_messages, visible_threads
+from app.messaging.policies import visible_messages, visible_threads
+from app.messaging.reads import MessageRow, ParticipantRow, ThreadRow
 
 
 async def thread_by_id(
     db: AsyncSession, actor: Actor, keys: Sequence[uuid.UUID]
-) -> list[Thread | None]:
-    rows = await db.scalars(select(Thread).where(Thread.id.in_(keys), visible_threads(actor)))
-    return aligned(rows.all(), keys)
+) -> list[ThreadRow | None]:
+    """Visible threads, each with the reader's view (unread, flags, latest message, summary)."""
+    return aligned(await reads.thread_rows(db, actor, keys), keys)
 
 
 async def message_by_id(
     db: AsyncSession, actor: Actor, keys: Sequence[uuid.UUID]
-) -> list[Message | None]:
-    rows = await db.scalars(select(Message).where(Message.id.in_(keys), visible_messages(actor)))
-    return aligned(rows.all(), keys)
-
-
-async def unread_by_thread(db: AsyncSession, actor: Actor, keys: Sequence[uuid.UUID]) -> list[int]:
-    rows = await db.execute(
-        select(Message.thread_id, func.count(Message.id))
-        .outerjoin(
-            ThreadState,
-            (ThreadState.thread_id == Message.thread_id) & (ThreadState.user_id == actor.user_id),
-        )
-        .where(Message.thread_id.in_(keys), unread_condition(actor))
-        .group_by(Message.thread_id)
-    )
-    counts = {thread_id: int(count) for thread_id, count in rows.all()}
-    return [counts.get(key, 0) for key in keys]
-
-
-async def own_state_by_thread(
-    db: AsyncSession, actor: Actor, keys: Sequence[uuid.UUID]
-) -> list[ThreadState | None]:
-    rows = await db.scalars(
-        select(ThreadState).where(
-            ThreadState.thread_id.in_(keys), ThreadState.user_id == actor.user_id
-        )
-    )
-    return aligned(rows.all(), keys, "thread_id")
+) -> list[MessageRow | None]:
+    return aligned(await reads.message_rows(db, actor, keys), keys)
 
 
 async def states_by_thread(
@@ -79,33 +56,28 @@ async def states_by_thread(
 
 async def participants_by_thread(
     db: AsyncSession, actor: Actor, keys: Sequence[uuid.UUID]
-) -> list[list[Participant]]:
-    rows = await db.scalars(
-        select(Participant)
-        .where(
-            Participant.thread_id.in_(
-                select(Thread.id).where(Thread.id.in_(keys), visible_threads(actor))
-            ),
-            Participant.removed_at.is_(None),
-        )
-        .order_by(Participant.added_at, Participant.id)
-    )
-    return grouped(rows.all(), keys, "thread_id")
+) -> list[list[ParticipantRow]]:
+    return grouped(await reads.participant_rows(db, actor, keys), keys, "thread_id")
 
 
-async def child_ids_by_thread(
+async def children_by_thread(
     db: AsyncSession, actor: Actor, keys: Sequence[uuid.UUID]
-) -> list[list[uuid.UUID]]:
+) -> list[list[Child]]:
+    """The children threads are about, as the reader may see them: one statement for a page."""
     rows = await db.execute(
-        select(ThreadChild.thread_id, ThreadChild.child_id).where(
+        select(ThreadChild.thread_id, Child)
+        .join(Child, Child.id == ThreadChild.child_id)
+        .where(
             ThreadChild.thread_id.in_(
                 select(Thread.id).where(Thread.id.in_(keys), visible_threads(actor))
-            )
+            ),
+            visible_children(actor),
         )
+        .order_by(ThreadChild.thread_id, ThreadChild.child_id)
     )
-    found: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for thread_id, child_id in rows.all():
-        found.setdefault(thread_id, []).append(child_id)
+    found: dict[uuid.UUID, list[Child]] = defaultdict(list)
+    for thread_id, child in rows.all():
+        found[thread_id].append(child)
     return [found.get(key, []) for key in keys]
 
 

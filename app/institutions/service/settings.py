@@ -52,7 +52,12 @@ FIELDS = {f.name: f for f in dataclasses.fields(InstitutionSettings)}
 
 
 def settings_of(institution: Institution) -> InstitutionSettings:
-    stored = institution.settings or {}
+    return settings_from(institution.settings)
+
+
+def settings_from(stored: dict[str, Any] | None) -> InstitutionSettings:
+    """The settings of a stored `institutions.settings` value (a read model selects the column)."""
+    stored = stored or {}
     known = {k: v for k, v in stored.items() if k in FIELDS}
     return dataclasses.replace(InstitutionSettings(), **known)
 

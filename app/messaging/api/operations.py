@@ -14,6 +14,7 @@ from app.api.idempotency import IdempotencyKeyArg, first, idempotent
 from app.api.ids import decode, plain_uuid
 from app.api.pagination import Connection, connection
 from app.api.permissions import IsAuthenticated
+from app.messaging import reads
 from app.messaging.api.payloads import (
     AutoReplyInfo,
     AutoReplyResult,
@@ -61,7 +62,7 @@ class MessagingQueries:
         unread: bool | None = None,
         archived: bool = False,
     ) -> Connection[ThreadNode]:
-        page = await inbox.inbox(
+        page = await reads.inbox_page(
             db=info.context.db,
             actor=await info.context.require_actor(),
             first=first,

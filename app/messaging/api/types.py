@@ -20,8 +20,15 @@ from app.db import utcnow
 from app.institutions import loaders as institution_loaders
 from app.institutions.service.settings import settings_of
 from app.messaging import loaders as messaging_loaders
-from app.messaging import models
-from app.messaging.service import inbox
+from app.messaging import models, reads
+from app.messaging.reads import (
+    MessageRow,
+    ParticipantRow,
+    SenderLine,
+    Summary,
+    ThreadRow,
+    ThreadView,
+)
 from app.messaging.service.editing import EDIT_WINDOW
 
 if TYPE_CHECKING:
@@ -58,7 +65,7 @@ async def _actor(info: Info) -> Actor:
     return await info.context.require_actor()
 
 
-def _recipients_hidden(actor: Actor, thread: models.Thread) -> bool:
+def _recipients_hidden(actor: Actor, thread: ThreadRow) -> bool:
     """Broadcasts hide their recipients from guardians unless "reply to all" was chosen."""
     return (
         thread.is_broadcast
@@ -67,40 +74,12 @@ def _recipients_hidden(actor: Actor, thread: models.Thread) -> bool:
     )
 
 
-def audience_label(thread: models.Thread, language: str) -> str | None:
+def audience_label(thread: ThreadRow | models.Thread, language: str) -> str | None:
     if not thread.audience:
         return None
     if thread.audience == "institution":
         return translate("audience_institution", language)
     return translate("audience_groups", language, names=thread.audience.removeprefix("groups:"))
-
-
-async def _participant_names(info: Info, rows: list[models.Participant]) -> list[str]:
-    """Names of participants, loaded in one batch per kind (never one by one)."""
-    language = info.context.language
-    loaders = info.context.loaders
-    users = await loaders.get(institution_loaders.user_by_id).load_many(
-        [r.user_id for r in rows if r.user_id]
-    )
-    groups = await loaders.get(institution_loaders.group_by_id).load_many(
-        [r.group_id for r in rows if r.group_id]
-    )
-    institutions = await loaders.get(institution_loaders.institution_by_id).load_many(
-        list({r.institution_id for r in rows if r.kind == "institution_inbox"})
-    )
-    user_names = {u.id: u.name for u in users if u is not None}
-    group_names = {g.id: g.name for g in groups if g is not None}
-    institution_names = {i.id: i.name for i in institutions if i is not None}
-    fallback = translate("shared_inbox", language)
-    names = []
-    for r in rows:
-        if r.kind == "user" and r.user_id is not None:
-            names.append(user_names.get(r.user_id, ""))
-        elif r.kind == "group_inbox" and r.group_id is not None:
-            names.append(group_names.get(r.group_id, fallback))
-        else:
-            names.append(institution_names.get(r.institution_id, fallback))
-    return names
 
 
 async def _readers(info: Info, states: list[models.ThreadState]) -> list[ThreadReader]:
@@ -134,10 +113,64 @@ class MessageSender:
     name: str
     role: SenderRole
     is_me: bool
-    group: LazyGroup | None = strawberry.field(
-        description="Set when the message was sent from a group's shared inbox."
+    group_id: strawberry.Private[uuid.UUID | None]
+    institution_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="Set when the message was sent from a group's shared inbox.")
+    async def group(self, info: Info) -> LazyGroup | None:
+        if self.group_id is None:
+            return None
+        row = await info.context.loaders.get(institution_loaders.group_by_id).load(self.group_id)
+        return node_of(info, "Group", row) if row else None
+
+    @strawberry.field
+    async def institution(self, info: Info) -> LazyInstitution | None:
+        row = await info.context.loaders.get(institution_loaders.institution_by_id).load(
+            self.institution_id
+        )
+        return node_of(info, "Institution", row) if row else None
+
+
+def _sender_name(actor: Actor, row: MessageRow, line: SenderLine, language: str) -> str:
+    """Guardians see a shared inbox's answer as the group's (or the institution's) unless the
+    institution chose to show the staff member."""
+    staff_viewer = actor.works_in(row.institution_id)
+    if staff_viewer or row.sender_id == actor.user_id or line.shown_to_guardians != "group":
+        return line.user_name
+    if row.sent_as_group_id is not None:
+        return (
+            line.group_name if line.group_name is not None else translate("shared_inbox", language)
+        )
+    if row.sent_as_institution and line.institution_name is not None:
+        return line.institution_name
+    return line.user_name
+
+
+async def _sender_line(info: Info, actor: Actor, row: MessageRow) -> SenderLine:
+    """The sender line of a message a write returns (read ones carry theirs); one's own name
+    is the actor's."""
+    loaders = info.context.loaders
+    institution = await loaders.get(institution_loaders.institution_by_id).load(row.institution_id)
+    if row.sender_id == actor.user_id:
+        user_name = actor.name
+    else:
+        user = await loaders.get(institution_loaders.user_by_id).load(row.sender_id)
+        user_name = user.name if user else ""
+    group = (
+        await loaders.get(institution_loaders.group_by_id).load(row.sent_as_group_id)
+        if row.sent_as_group_id is not None
+        else None
     )
-    institution: LazyInstitution | None
+    return SenderLine(
+        user_name=user_name,
+        group_name=group.name if group else None,
+        institution_name=institution.name if institution else None,
+        shown_to_guardians=(
+            settings_of(institution).shared_inbox_sender_shown_to_guardians
+            if institution
+            else "group"
+        ),
+    )
 
 
 async def _thread_node(info: Info, thread_id: uuid.UUID | None) -> ThreadNode | None:
@@ -153,10 +186,12 @@ class MessageNode(relay.Node):
     created_at: dt.datetime
     edited_at: dt.datetime | None
     is_auto_reply: bool
-    row: strawberry.Private[models.Message]
+    row: strawberry.Private[MessageRow]
 
     @classmethod
-    def of(cls, row: models.Message) -> MessageNode:
+    def of(cls, row: MessageRow | models.Message) -> MessageNode:
+        if isinstance(row, models.Message):
+            row = MessageRow.of(row)
         return cls(
             id=str(row.id),
             created_at=row.created_at,
@@ -210,34 +245,13 @@ class MessageNode(relay.Node):
     async def sender(self, info: Info) -> MessageSender:
         actor = await _actor(info)
         row = self.row
-        staff_viewer = actor.works_in(row.institution_id)
-        institution = await info.context.loaders.get(institution_loaders.institution_by_id).load(
-            row.institution_id
-        )
-        user = await info.context.loaders.get(institution_loaders.user_by_id).load(row.sender_id)
-        name = user.name if user else ""
-        group = None
-        if row.sent_as_group_id is not None:
-            group_row = await info.context.loaders.get(institution_loaders.group_by_id).load(
-                row.sent_as_group_id
-            )
-            group = node_of(info, "Group", group_row) if group_row else None
-        shown = (
-            settings_of(institution).shared_inbox_sender_shown_to_guardians
-            if institution
-            else "group"
-        )
-        if not staff_viewer and row.sender_id != actor.user_id and shown == "group":
-            if row.sent_as_group_id is not None:
-                name = group.name if group else translate("shared_inbox", info.context.language)
-            elif row.sent_as_institution and institution is not None:
-                name = institution.name
+        line = row.sender if row.sender is not None else await _sender_line(info, actor, row)
         return MessageSender(
-            name=name,
+            name=_sender_name(actor, row, line, info.context.language),
             role=SenderRole(row.sender_role),
             is_me=row.sender_id == actor.user_id,
-            group=group,
-            institution=node_of(info, "Institution", institution) if institution else None,
+            group_id=row.sent_as_group_id,
+            institution_id=row.institution_id,
         )
 
     @strawberry.field(description="Who has read this message: for staff; null for guardians.")
@@ -260,6 +274,11 @@ class MessageNode(relay.Node):
         )
 
 
+NO_VIEW = ThreadView(
+    unread_count=0, muted=False, archived=False, last_message=None, summary=Summary((), 0)
+)
+
+
 @strawberry.type(name="Thread")
 class ThreadNode(relay.Node):
     id: relay.NodeID[str]
@@ -269,10 +288,12 @@ class ThreadNode(relay.Node):
     sensitive: bool
     created_at: dt.datetime
     last_message_at: dt.datetime
-    row: strawberry.Private[models.Thread]
+    row: strawberry.Private[ThreadRow]
 
     @classmethod
-    def of(cls, row: models.Thread) -> ThreadNode:
+    def of(cls, row: ThreadRow | models.Thread) -> ThreadNode:
+        if isinstance(row, models.Thread):
+            row = ThreadRow.of(row)
         return cls(
             id=str(row.id),
             subject=row.subject,
@@ -305,34 +326,31 @@ class ThreadNode(relay.Node):
     def audience(self, info: Info) -> str | None:
         return audience_label(self.row, info.context.language)
 
+    async def _view(self, info: Info) -> ThreadView:
+        """The reader's view: selected with the thread, or loaded for a thread a write returns."""
+        if self.row.view is not None:
+            return self.row.view
+        row = await info.context.loaders.get(messaging_loaders.thread_by_id).load(self.row.id)
+        return row.view if row is not None and row.view is not None else NO_VIEW
+
     @strawberry.field
     async def last_message(self, info: Info) -> MessageNode | None:
-        if self.row.last_message_id is None:
-            return None
-        row = await info.context.loaders.get(messaging_loaders.message_by_id).load(
-            self.row.last_message_id
-        )
-        return MessageNode.of(row) if row else None
+        last = (await self._view(info)).last_message
+        return MessageNode.of(last) if last is not None else None
 
     @strawberry.field
     async def unread_count(self, info: Info) -> int:
-        return await info.context.loaders.get(messaging_loaders.unread_by_thread).load(self.row.id)
+        return (await self._view(info)).unread_count
 
     @strawberry.field
     async def muted(self, info: Info) -> bool:
-        state = await info.context.loaders.get(messaging_loaders.own_state_by_thread).load(
-            self.row.id
-        )
-        return bool(state and state.muted)
+        return (await self._view(info)).muted
 
     @strawberry.field
     async def archived(self, info: Info) -> bool:
-        state = await info.context.loaders.get(messaging_loaders.own_state_by_thread).load(
-            self.row.id
-        )
-        return bool(state and state.archived)
+        return (await self._view(info)).archived
 
-    async def _participants(self, info: Info) -> list[models.Participant]:
+    async def _participants(self, info: Info) -> list[ParticipantRow]:
         actor = await _actor(info)
         rows = await info.context.loaders.get(messaging_loaders.participants_by_thread).load(
             self.row.id
@@ -345,46 +363,48 @@ class ThreadNode(relay.Node):
         description="Who takes part. Guardians do not see the other recipients of a broadcast."
     )
     async def participants(self, info: Info) -> list[ThreadParticipant]:
-        rows = await self._participants(info)
-        names = await _participant_names(info, rows)
+        fallback = translate("shared_inbox", info.context.language)
         return [
             ThreadParticipant(
                 id=strawberry.ID(str(r.id)),
                 kind=ParticipantKind(r.kind),
                 role=ThreadRole(r.role),
-                name=name,
-                has_left=r.left_at is not None,
+                name=r.name if r.name is not None else fallback,
+                has_left=r.has_left,
             )
-            for r, name in zip(rows, names, strict=True)
+            for r in await self._participants(info)
         ]
 
     @strawberry.field(description='A short line for the inbox: "Pernille Holm, Bjørnene +3".')
     async def participants_summary(self, info: Info) -> str:
         actor = await _actor(info)
-        rows = [r for r in await self._participants(info) if r.user_id != actor.user_id]
-        rows.sort(key=lambda r: r.role != "staff")  # staff first
-        names = await _participant_names(info, rows)
+        summary = (await self._view(info)).summary
+        language = info.context.language
+        fallback = translate("shared_inbox", language)
+        names = [name if name is not None else fallback for name in summary.names]
         if _recipients_hidden(actor, self.row):
-            label = audience_label(self.row, info.context.language)
-            staff = names[: sum(1 for r in rows if r.role == "staff")]
-            return ", ".join([*staff[:3], *([label] if label else [])])
+            label = audience_label(self.row, language)
+            return ", ".join([*names[:3], *([label] if label else [])])
         shown = ", ".join(names[:3])
-        return shown + (f" +{len(names) - 3}" if len(names) > 3 else "")
+        return shown + (f" +{summary.total - 3}" if summary.total > 3 else "")
 
     @strawberry.field(description="The children the thread is about (one family's).")
     async def children(self, info: Info) -> list[LazyChild]:
-        ids = await info.context.loaders.get(messaging_loaders.child_ids_by_thread).load(
+        rows = await info.context.loaders.get(messaging_loaders.children_by_thread).load(
             self.row.id
         )
-        rows = await info.context.loaders.get(institution_loaders.child_by_id).load_many(ids)
-        return [node_of(info, "Child", r) for r in rows if r is not None]
+        return [node_of(info, "Child", r) for r in rows]
 
     @strawberry.field(description="Messages, newest first; `after` pages back in time.")
     async def messages(
         self, info: Info, first: int | None = 20, after: str | None = None
     ) -> Connection[MessageNode]:
-        page = await inbox.messages_page(
-            db=info.context.db, actor=await _actor(info), thread=self.row, first=first, after=after
+        page = await reads.messages_page(
+            db=info.context.db,
+            actor=await _actor(info),
+            thread_id=self.row.id,
+            first=first,
+            after=after,
         )
         return connection(page, MessageNode.of)
 

@@ -19,12 +19,8 @@ from app.institutions.models import AdminMembership, StaffGroup, StaffMembership
 from app.messaging.models import Message, Participant, Thread, ThreadState
 
 
-async def audience(
-    db: AsyncSession, thread_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, set[uuid.UUID]]:
-    """thread id -> user ids it reaches now (not removed, not left), in one statement."""
-    if not thread_ids:
-        return {}
+def _reached(thread_ids: Sequence[uuid.UUID]) -> Any:
+    """(thread_id, user_id) of everyone the threads reach now (not removed, not left)."""
     personal = select(Participant.thread_id, Participant.user_id).where(
         Participant.thread_id.in_(thread_ids),
         Participant.kind == "user",
@@ -52,11 +48,51 @@ async def audience(
         )
         .where(Participant.thread_id.in_(thread_ids), Participant.kind == "institution_inbox")
     )
-    rows: Any = await db.execute(union(personal, group_staff, admins))
+    return union(personal, group_staff, admins)
+
+
+async def audience(
+    db: AsyncSession, thread_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, set[uuid.UUID]]:
+    """thread id -> user ids it reaches now (not removed, not left), in one statement."""
+    if not thread_ids:
+        return {}
+    rows: Any = await db.execute(_reached(thread_ids))
     reached: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
     for thread_id, user_id in rows.all():
         reached[thread_id].add(user_id)
     return reached
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Whom threads reach now, and who of them muted which: what both a new message's
+    notifications and its live events need, read once."""
+
+    reached: dict[uuid.UUID, set[uuid.UUID]]
+    muted: dict[uuid.UUID, set[uuid.UUID]]
+
+
+async def audience_and_muted(db: AsyncSession, thread_ids: Sequence[uuid.UUID]) -> Audience:
+    """`audience` with each person's muted flag, in one statement."""
+    found = Audience(defaultdict(set), defaultdict(set))
+    if not thread_ids:
+        return found
+    reached = _reached(thread_ids).subquery()
+    rows: Any = await db.execute(
+        select(reached.c.thread_id, reached.c.user_id, ThreadState.muted).outerjoin(
+            ThreadState,
+            and_(
+                ThreadState.thread_id == reached.c.thread_id,
+                ThreadState.user_id == reached.c.user_id,
+            ),
+        )
+    )
+    for thread_id, user_id, muted in rows.all():
+        found.reached[thread_id].add(user_id)
+        if muted:
+            found.muted[thread_id].add(user_id)
+    return found
 
 
 @dataclass(frozen=True)
@@ -86,16 +122,13 @@ async def recipients_to_notify(*, db: AsyncSession, message_id: uuid.UUID) -> No
     if row is None:
         return None
     message, thread = row
-    reached = (await audience(db, [thread.id])).get(thread.id, set())
-    muted = set(
-        (
-            await db.scalars(
-                select(ThreadState.user_id).where(
-                    ThreadState.thread_id == thread.id, ThreadState.muted.is_(True)
-                )
-            )
-        ).all()
-    )
+    return notify_target(message, thread, await audience_and_muted(db, [thread.id]))
+
+
+def notify_target(message: Message, thread: Thread, audience: Audience) -> NotifyTarget:
+    """Whom a new message notifies, of an audience read in its transaction."""
+    reached = audience.reached.get(thread.id, set())
+    muted = audience.muted.get(thread.id, set())
     users = frozenset(reached - muted - {message.sender_id})
     return NotifyTarget(
         message_id=message.id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,10 +40,13 @@ async def record_thread_activity(
     message_ids: dict[uuid.UUID, uuid.UUID] | None = None,
     *,
     extra_users: Iterable[uuid.UUID] = (),
+    reached: Mapping[uuid.UUID, set[uuid.UUID]] | None = None,
 ) -> None:
     """In the transaction: an inbox event for everyone the threads reach now (and
-    `extra_users`), and a thread event for their watchers, published after commit."""
-    reached = await audience(db, thread_ids)
+    `extra_users`), and a thread event for their watchers, published after commit.
+    `reached`: whom they reach, when the caller read it already in this transaction."""
+    if reached is None:
+        reached = await audience(db, thread_ids)
     for thread_id in thread_ids:
         users = sorted(reached.get(thread_id, set()) | set(extra_users))
         await events.record(

@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.db import new_id, utcnow
-from app.institutions.models import Group
+from app.institutions.models import Group, Institution
 from app.messaging.models import MAX_BODY, AutoReply, Message, Participant, Thread, ThreadState
 from app.messaging.policies import _reach, visible_threads
-from app.messaging.service.audience import recipients_to_notify
+from app.messaging.service.audience import Audience, notify_target
 from app.notifications.service import outbox as notifications
 
 
@@ -74,6 +76,69 @@ async def reach_of(db: AsyncSession, actor: Actor, thread: Thread) -> Reach:
     return Reach(personal, group, any(p.kind == "institution_inbox" for p in rows))
 
 
+@dataclass(frozen=True)
+class Sending:
+    """A thread as the actor writes into it, read in one statement: how they reach it (their own
+    participation, a group's shared inbox, the institution's), the name of that group (an
+    answer from it is notified under the group's name) and the institution's timezone."""
+
+    thread: Thread
+    personal: bool  # takes part personally (left or not)
+    has_left: bool
+    group_id: uuid.UUID | None
+    group_name: str | None
+    institution_inbox: bool
+    timezone: str | None
+
+
+async def thread_for_sending(db: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> Sending:
+    """The thread if the actor reaches it, with their reach; otherwise not found."""
+
+    def reach(kind: str, *columns: Any) -> Any:
+        return (
+            select(*columns)
+            .where(Participant.thread_id == Thread.id, Participant.kind == kind, _reach(actor))
+            .order_by(Participant.added_at, Participant.id)
+            .limit(1)
+            .correlate(Thread)
+            .scalar_subquery()
+        )
+
+    group_id = reach("group_inbox", Participant.group_id)
+    row = (
+        await db.execute(
+            select(
+                Thread,
+                reach("user", Participant.id).label("personal_id"),
+                reach("user", Participant.left_at).label("left_at"),
+                group_id.label("group_id"),
+                select(Group.name)
+                .where(Group.id == group_id)
+                .correlate(Thread)
+                .scalar_subquery()
+                .label("group_name"),
+                reach("institution_inbox", Participant.id).label("institution_inbox"),
+                select(Institution.timezone)
+                .where(Institution.id == Thread.institution_id)
+                .correlate(Thread)
+                .scalar_subquery()
+                .label("timezone"),
+            ).where(Thread.id == thread_id, visible_threads(actor))
+        )
+    ).first()
+    if row is None:
+        raise NotFound(field="threadId")
+    return Sending(
+        thread=row.Thread,
+        personal=row.personal_id is not None,
+        has_left=row.left_at is not None,
+        group_id=row.group_id,
+        group_name=row.group_name,
+        institution_inbox=row.institution_inbox is not None,
+        timezone=row.timezone,
+    )
+
+
 def new_participant(thread: Thread, **values: object) -> Participant:
     return Participant(
         id=new_id(), institution_id=thread.institution_id, thread_id=thread.id, **values
@@ -91,10 +156,13 @@ async def post_message(
     as_group: uuid.UUID | None = None,
     as_institution: bool = False,
     auto: bool = False,
+    fresh: tuple[uuid.UUID, datetime] | None = None,
 ) -> Message:
-    now = utcnow()
+    """Post into `thread`. `fresh`: the id and time of the first message of a thread being
+    started (nobody archived it, nobody has read anything yet)."""
+    message_id, now = fresh or (new_id(), utcnow())
     message = Message(
-        id=new_id(),
+        id=message_id,
         institution_id=thread.institution_id,
         thread_id=thread.id,
         sender_id=sender_id,
@@ -108,15 +176,54 @@ async def post_message(
     )
     db.add(message)
     thread.last_message_at, thread.last_message_id = now, message.id
+    if fresh is not None:
+        db.add(
+            ThreadState(
+                id=new_id(),
+                institution_id=thread.institution_id,
+                thread_id=thread.id,
+                user_id=sender_id,
+                last_read_message_id=message.id,
+                last_read_at=utcnow(),
+            )
+        )
+        await db.flush()
+        return message
     await db.flush()
-    # A new message brings an archived thread back to everyone's inbox.
-    await db.execute(
-        update(ThreadState)
-        .where(ThreadState.thread_id == thread.id, ThreadState.archived.is_(True))
-        .values(archived=False)
-    )
-    await mark_read_in(db, thread, user_id=sender_id, message=message)
+    await _unarchive_and_read(db, thread, sender_id=sender_id, message=message)
     return message
+
+
+async def _unarchive_and_read(
+    db: AsyncSession, thread: Thread, *, sender_id: uuid.UUID, message: Message
+) -> None:
+    """A new message brings an archived thread back to everyone's inbox, and moves the
+    sender's read pointer to it (never backwards): one UPDATE, an INSERT only for a sender
+    without a state yet (staff answering from a shared inbox for the first time)."""
+    now = utcnow()
+    behind = and_(
+        ThreadState.user_id == sender_id,
+        or_(
+            ThreadState.last_read_message_id.is_(None),
+            ThreadState.last_read_message_id < message.id,
+        ),
+    )
+    touched = await db.execute(
+        update(ThreadState)
+        .where(
+            ThreadState.thread_id == thread.id,
+            or_(ThreadState.archived.is_(True), ThreadState.user_id == sender_id),
+        )
+        .values(
+            archived=False,
+            last_read_message_id=case((behind, message.id), else_=ThreadState.last_read_message_id),
+            last_read_at=case((behind, now), else_=ThreadState.last_read_at),
+        )
+        .returning(ThreadState.user_id)
+        .execution_options(synchronize_session=False)
+    )
+    if sender_id not in set(touched.scalars().all()):
+        await mark_read_in(db, thread, user_id=sender_id, message=message)
 
 
 async def mark_read_in(
@@ -145,17 +252,27 @@ def thread_link(thread_id: uuid.UUID) -> str:
 
 
 async def enqueue_notifications(
-    db: AsyncSession, thread: Thread, message: Message, sender_name: str
+    db: AsyncSession,
+    thread: Thread,
+    message: Message,
+    sender_name: str,
+    *,
+    audience: Audience,
+    group_name: str | None = None,
+    timezone: str | None = None,
 ) -> None:
     """Outbox rows for a new message, in its transaction (h2-notify's worker delivers them):
     everyone it reaches except the sender, the muted and those who left; no text when the
-    thread is sensitive."""
-    target = await recipients_to_notify(db=db, message_id=message.id)
-    if target is None or not target.user_ids:
+    thread is sensitive. `audience`: read once per write (audience_and_muted); `group_name`
+    and `timezone` when the caller read them already."""
+    target = notify_target(message, thread, audience)
+    if not target.user_ids:
         return
     if message.sent_as_group_id is not None:
-        group = await db.get(Group, message.sent_as_group_id)
-        sender_name = group.name if group else sender_name
+        if group_name is None:
+            group = await db.get(Group, message.sent_as_group_id)
+            group_name = group.name if group else None
+        sender_name = group_name or sender_name
     await notifications.enqueue(
         db=db,
         institution_id=thread.institution_id,
@@ -166,10 +283,13 @@ async def enqueue_notifications(
         link=thread_link(thread.id),
         preview=target.preview,
         sensitive=target.sensitive,
+        institution_zone=timezone,
     )
 
 
-async def send_auto_replies(db: AsyncSession, thread: Thread, message: Message) -> Message | None:
+async def send_auto_replies(
+    db: AsyncSession, thread: Thread, message: Message, audience: Audience
+) -> Message | None:
     """Away staff who take part personally answer once per thread and absence."""
     now = utcnow()
     away = (
@@ -208,5 +328,7 @@ async def send_auto_replies(db: AsyncSession, thread: Thread, message: Message) 
                 db, thread, sender_id=reply.user_id, role="staff", body=reply.body, auto=True
             )
             away_user = await db.get(User, reply.user_id)
-            await enqueue_notifications(db, thread, last, away_user.name if away_user else "")
+            await enqueue_notifications(
+                db, thread, last, away_user.name if away_user else "", audience=audience
+            )
     return last

@@ -16,16 +16,16 @@ from app.messaging.events import NEW_MESSAGE, NEW_THREAD
 from app.messaging.models import Message, Participant, Thread
 from app.messaging.policies import visible_messages
 from app.messaging.service import attachments, live
+from app.messaging.service.audience import audience_and_muted
 from app.messaging.service.posting import (
     Outcome,
     clean_body,
     enqueue_notifications,
     new_participant,
     post_message,
-    reach_of,
     send_auto_replies,
     sender_role,
-    visible_thread,
+    thread_for_sending,
 )
 
 
@@ -42,10 +42,9 @@ async def send_message(
     thread of their own) unless the sender chose "reply to all"."""
     text = clean_body(body, allow_empty=bool(file_ids))
     async with write_transaction(db):
-        thread = await visible_thread(db, actor, thread_id)
-        reach = await reach_of(db, actor, thread)
-        left = reach.personal is not None and reach.personal.left_at is not None
-        if left and reach.group_id is None and not reach.institution_inbox:
+        sending = await thread_for_sending(db, actor, thread_id)
+        thread = sending.thread
+        if sending.has_left and sending.group_id is None and not sending.institution_inbox:
             raise ValidationFailed("thread_left", field="threadId")
         quoted = await _quoted(db, actor, thread, quoted_message_id)
         stored = await attachments.claim(db, actor, thread.institution_id, file_ids)
@@ -54,7 +53,8 @@ async def send_message(
         new_thread = False
         if thread.is_broadcast and not thread.reply_to_all and role == "guardian":
             thread, new_thread = await _reply_thread(db, actor, thread)
-        personal = reach.personal is not None and reach.personal.left_at is None
+        personal = sending.personal and not sending.has_left
+        as_group = None if personal or new_thread else sending.group_id
         message = await post_message(
             db,
             thread,
@@ -62,15 +62,30 @@ async def send_message(
             role=role,
             body=text,
             quoted_id=quoted,
-            as_group=None if personal or new_thread else reach.group_id,
-            as_institution=not personal and reach.group_id is None and reach.institution_inbox,
+            as_group=as_group,
+            as_institution=not personal and sending.group_id is None and sending.institution_inbox,
         )
         attachments.attach(db, message, stored)
-        await enqueue_notifications(db, thread, message, actor.name)
+        reached = await audience_and_muted(db, [thread.id])
+        await enqueue_notifications(
+            db,
+            thread,
+            message,
+            actor.name,
+            audience=reached,
+            group_name=sending.group_name,
+            timezone=sending.timezone,
+        )
         outcome.threads, outcome.message = [thread], message
-        auto = await send_auto_replies(db, thread, message)
+        auto = await send_auto_replies(db, thread, message, reached)
         kind = NEW_THREAD if new_thread else NEW_MESSAGE
-        await live.record_thread_activity(db, kind, [thread.id], {thread.id: (auto or message).id})
+        await live.record_thread_activity(
+            db,
+            kind,
+            [thread.id],
+            {thread.id: (auto or message).id},
+            reached=reached.reached,
+        )
     return outcome
 
 

@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
-from app.db import new_id, write_transaction
+from app.db import new_id, utcnow, write_transaction
 from app.messaging.events import NEW_THREAD
 from app.messaging.models import Participant, Thread, ThreadChild
 from app.messaging.service import attachments, live, membership
+from app.messaging.service.audience import audience_and_muted
 from app.messaging.service.posting import (
     Outcome,
     clean_body,
@@ -71,6 +72,7 @@ async def start_thread(
         )
         stored = await attachments.claim(db, actor, institution_id, file_ids)
         outcome = Outcome()
+        audiences: dict[uuid.UUID, set[uuid.UUID]] = {}
         role = sender_role(actor, institution_id)
         for guardians, children, broadcast in _thread_shapes(resolved):
             thread = Thread(
@@ -83,19 +85,19 @@ async def start_thread(
                 audience=resolved.audience if broadcast else "",
                 sensitive=sensitive,
             )
+            # The message's id is made first so that the thread is written with it: no UPDATE.
+            message_id, now = new_id(), utcnow()
+            thread.last_message_id, thread.last_message_at = message_id, now
             db.add(thread)
             await db.flush()
             participants = _participants(thread, actor, staff, as_group_id, resolved, guardians)
+            db.add_all(participants)
             db.add_all(
-                participants
-                + [
-                    ThreadChild(thread_id=thread.id, child_id=c, institution_id=institution_id)
-                    for c in children
-                ]
+                ThreadChild(thread_id=thread.id, child_id=c, institution_id=institution_id)
+                for c in children
             )
-            await db.flush()
-            # Why each guardian takes part (written with the first message's flush).
-            db.add_all(membership.basis_rows(participants, resolved.bases, children or None))
+            # Participants, children, the message and the sender's read pointer in one flush
+            # (one multi-row INSERT per table); why each guardian takes part in the next.
             message = await post_message(
                 db,
                 thread,
@@ -103,18 +105,23 @@ async def start_thread(
                 role=role,
                 body=text,
                 as_group=as_group_id,
+                fresh=(message_id, now),
             )
+            db.add_all(membership.basis_rows(participants, resolved.bases, children or None))
             attachments.attach(db, message, stored)
-            await enqueue_notifications(db, thread, message, actor.name)
-            await send_auto_replies(db, thread, message)
+            reached = await audience_and_muted(db, [thread.id])
+            await enqueue_notifications(db, thread, message, actor.name, audience=reached)
+            await send_auto_replies(db, thread, message, reached)
             outcome.threads.append(thread)
             outcome.message = message
+            audiences.update(reached.reached)
         messages = {t.id: t.last_message_id for t in outcome.threads if t.last_message_id}
         await live.record_thread_activity(
             db,
             NEW_THREAD,
             [t.id for t in outcome.threads],
             messages,  # type: ignore[arg-type]
+            reached=audiences,
         )
     return outcome
 

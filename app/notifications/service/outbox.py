@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import cast, func, literal, null, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,8 +19,8 @@ from app.config import Settings
 from app.core.events import OUTSIDE
 from app.db import new_id, utcnow
 from app.institutions.models import Institution
-from app.notifications.models import OutboxEntry
-from app.notifications.service.preferences import preferences_of, quiet_hours_end
+from app.notifications.models import NotificationPreferences, OutboxEntry
+from app.notifications.service.preferences import Preferences, quiet_hours_end
 
 PREVIEW_LENGTH = 120
 
@@ -60,6 +60,7 @@ async def enqueue(
     sensitive: bool = False,
     muted: Collection[uuid.UUID] = (),
     now: datetime | None = None,
+    institution_zone: str | None = None,
 ) -> int:
     """Write the outbox rows for a new message or announcement, inside the caller's
     transaction: one per recipient and channel they want (push, e-mail digest). Muted
@@ -70,12 +71,12 @@ async def enqueue(
     wanted = set(recipients) - set(muted)
     if not wanted:
         return 0
-    prefs = await preferences_of(db, wanted)
-    institution_zone = await db.scalar(
-        select(Institution.timezone).where(Institution.id == institution_id)
-    )
+    prefs, digest_due = await _preferences_and_digests(db, wanted, now)
+    if institution_zone is None:  # a caller that read the institution already passes it
+        institution_zone = await db.scalar(
+            select(Institution.timezone).where(Institution.id == institution_id)
+        )
     shown = _preview(preview, sensitive)
-    digest_due = await _waiting_digests(db, wanted, now)
     digest_closes = now + digest_window(db)
     rows: list[dict[str, object]] = []
     for user_id in sorted(wanted):
@@ -131,12 +132,32 @@ async def enqueue(
     return len(rows)
 
 
-async def _waiting_digests(
+async def _preferences_and_digests(
     db: AsyncSession, user_ids: Collection[uuid.UUID], now: datetime
-) -> dict[uuid.UUID, datetime]:
-    """A recipient's digest that is still collecting (not yet tried): new items join it."""
-    rows = await db.execute(
-        select(OutboxEntry.user_id, func.min(OutboxEntry.due_at))
+) -> tuple[dict[uuid.UUID, Preferences], dict[uuid.UUID, datetime]]:
+    """Recipients' preferences, and each one's digest that is still collecting (not yet
+    tried: new items join it), in one statement (a UNION ALL of the two)."""
+    prefs = select(
+        literal("preferences").label("part"),
+        NotificationPreferences.user_id,
+        NotificationPreferences.push_enabled,
+        NotificationPreferences.email_digest_enabled,
+        NotificationPreferences.quiet_start,
+        NotificationPreferences.quiet_end,
+        NotificationPreferences.timezone,
+        cast(null(), OutboxEntry.due_at.type).label("due_at"),
+    ).where(NotificationPreferences.user_id.in_(user_ids))
+    digests = (
+        select(
+            literal("digest"),
+            OutboxEntry.user_id,
+            cast(null(), NotificationPreferences.push_enabled.type),
+            cast(null(), NotificationPreferences.email_digest_enabled.type),
+            cast(null(), NotificationPreferences.quiet_start.type),
+            cast(null(), NotificationPreferences.quiet_end.type),
+            cast(null(), NotificationPreferences.timezone.type),
+            func.min(OutboxEntry.due_at),
+        )
         .where(
             OutboxEntry.user_id.in_(user_ids),
             OutboxEntry.channel == "email",
@@ -146,4 +167,17 @@ async def _waiting_digests(
         )
         .group_by(OutboxEntry.user_id)
     )
-    return {user_id: due for user_id, due in rows.all()}
+    found: dict[uuid.UUID, Preferences] = {}
+    due: dict[uuid.UUID, datetime] = {}
+    for row in (await db.execute(union_all(prefs, digests))).all():
+        if row.part == "digest":
+            due[row.user_id] = row.due_at
+        else:
+            found[row.user_id] = Preferences(
+                push_enabled=row.push_enabled,
+                email_digest_enabled=row.email_digest_enabled,
+                quiet_start=row.quiet_start,
+                quiet_end=row.quiet_end,
+                timezone=row.timezone,
+            )
+    return {user_id: found.get(user_id, Preferences()) for user_id in user_ids}, due
