@@ -221,14 +221,17 @@ def _refused_scalar(
     """A scalar's refusal (app.api.scalars) in the caller's language, with the field at fault;
     graphql-core's own words stay at the end for a developer reading the raw response."""
     field = None
-    if execution is not None:
-        field = refused_field(
-            error,
-            refused,
-            execution.schema._schema,
-            execution.graphql_document,
-            execution.variables,
-        )
+    try:
+        if execution is not None:
+            field = refused_field(
+                error,
+                refused,
+                execution.schema._schema,
+                execution.graphql_document,
+                execution.variables,
+            )
+    except Exception:  # naming the field is a courtesy; the refusal stands without it
+        log.exception("could not name the field of a refused %s", refused.scalar)
     return GraphQLError(
         translate(refused.message_key, language, **refused.params),
         nodes=error.nodes,

@@ -39,7 +39,6 @@ from graphql import (
     DocumentNode,
     GraphQLError,
     GraphQLInputObjectType,
-    GraphQLInputType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLScalarType,
@@ -51,6 +50,7 @@ from graphql import (
     TypeInfo,
     TypeInfoVisitor,
     VariableDefinitionNode,
+    VariableNode,
     get_named_type,
     visit,
 )
@@ -210,23 +210,29 @@ def refused_field(
     document: DocumentNode | None,
     variables: Mapping[str, Any] | None,
 ) -> str | None:
-    """Where the refused value sits, as the services name fields (`pickup`, `days.0`): the
-    variable's path for a variable, the argument's path for a literal in the document."""
+    """Where the refused value sits, named as app/api/inputs.py and the services name fields:
+    the argument, then the input fields and list indices inside it (`pickup`, `days.0`), for a
+    variable's value as for a literal in the document."""
+    if document is None:
+        return None
     node: Node | None = error.nodes[0] if error.nodes else None
     if isinstance(node, VariableDefinitionNode):
         name = node.variable.name.value
-        value = (variables or {}).get(name)
-        variable_type = _type_of(schema, node)
-        if variable_type is None:
-            return name
-        for path in _scalar_paths(value, variable_type, [name]):
-            return _field_name(path)
-        return name
-    if document is None:
-        return None
+        inner: list[str] = []
+        variable_type = type_from_ast(schema, node.type)
+        if variable_type is not None:
+            inner = next(_scalar_paths((variables or {}).get(name), variable_type, []), [])
+        used = _argument_path(
+            document, lambda value: isinstance(value, VariableNode) and value.name.value == name
+        )
+        return _field_name([*(used or [name]), *inner])
     if node is None:  # validation reports a literal's refusal as it is, without its node
         node = _refused_literal(schema, document, refused)
-    return _literal_path(document, node) if node is not None else None
+    if node is None:
+        return None
+    target = node
+    path = _argument_path(document, lambda value: value is target)
+    return _field_name(path) if path is not None else None
 
 
 def _refused_literal(
@@ -251,11 +257,6 @@ def _refused_literal(
     return finder.found
 
 
-def _type_of(schema: GraphQLSchema, node: VariableDefinitionNode) -> GraphQLInputType | None:
-    found = type_from_ast(schema, node.type)
-    return found  # type: ignore[return-value]
-
-
 def _scalar_paths(value: Any, type_: Any, path: list[str]) -> Iterator[list[str]]:
     """Paths in a variable's value to the places where a scalar of ours refuses its value."""
     if isinstance(type_, GraphQLNonNull):
@@ -276,12 +277,14 @@ def _scalar_paths(value: Any, type_: Any, path: list[str]) -> Iterator[list[str]
             yield path
 
 
-def _literal_path(document: DocumentNode, target: Node) -> str | None:
+def _argument_path(document: DocumentNode, wanted: Callable[[Node], bool]) -> list[str] | None:
+    """The path (argument, input fields, list indices) to the first value node `wanted`."""
+
     class Finder(Visitor):
         found: list[str] | None = None
 
         def enter_argument(self, node: ArgumentNode, *_: Any) -> Any:
-            path = _node_path(node.value, target, [node.name.value])
+            path = _node_path(node.value, wanted, [node.name.value])
             if path is not None:
                 self.found = path
                 return self.BREAK
@@ -289,20 +292,20 @@ def _literal_path(document: DocumentNode, target: Node) -> str | None:
 
     finder = Finder()
     visit(document, finder)
-    return _field_name(finder.found) if finder.found is not None else None
+    return finder.found
 
 
-def _node_path(node: Node, target: Node, path: list[str]) -> list[str] | None:
-    if node is target:
+def _node_path(node: Node, wanted: Callable[[Node], bool], path: list[str]) -> list[str] | None:
+    if wanted(node):
         return path
     if isinstance(node, ObjectValueNode):
         for field in node.fields:
-            found = _node_path(field.value, target, [*path, field.name.value])
+            found = _node_path(field.value, wanted, [*path, field.name.value])
             if found is not None:
                 return found
     elif isinstance(node, ListValueNode):
         for index, item in enumerate(node.values):
-            found = _node_path(item, target, [*path, str(index)])
+            found = _node_path(item, wanted, [*path, str(index)])
             if found is not None:
                 return found
     return None
