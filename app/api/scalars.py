@@ -85,7 +85,7 @@ class ScalarRefused(GraphQLError):
         self.message_key = reason.value.lower()
         self.params = params
         super().__init__(
-            f"{scalar} cannot represent {value!r}: {reason.value}",
+            f"{scalar} cannot represent {value[:40]!r}: {reason.value}",  # ErrorPolicy words it
             extensions={"code": "INVALID", "reason": reason.value, "retryable": retryable(reason)},
         )
 
