@@ -1,4 +1,5 @@
-"""seddel serve | migrate | demo | run | schema | bench | worker | retention"""
+"""seddel serve | migrate | demo | run | schema | operations-manifest | bench | worker |
+retention"""
 
 from __future__ import annotations
 
@@ -71,6 +72,32 @@ def _run(args: argparse.Namespace) -> None:
 def _schema(args: argparse.Namespace) -> None:
     graphql_path, openapi_path = write_schemas()
     print(f"wrote {graphql_path.relative_to(ROOT)} and {openapi_path.relative_to(ROOT)}")
+    _operations_manifest(args)
+
+
+def _operations_manifest(args: argparse.Namespace) -> None:
+    paths = write_manifests()
+    print("wrote " + " and ".join(str(path.relative_to(ROOT)) for path in paths))
+
+
+def render_manifests() -> dict[Path, str]:
+    """The trusted documents as app builds ship them: Apollo's persisted-query manifest and
+    Relay's persisted queries (app/api/persisted.py), as committed."""
+    from app.api.persisted import apollo_manifest, relay_manifest
+    from app.api.trusted import TrustedDocuments
+
+    documents = TrustedDocuments()
+    return {
+        ROOT / "graphql" / "persisted-query-manifest.json": apollo_manifest(documents),
+        ROOT / "graphql" / "persisted_queries.json": relay_manifest(documents),
+    }
+
+
+def write_manifests() -> list[Path]:
+    manifests = render_manifests()
+    for path, text in manifests.items():
+        path.write_text(text, encoding="utf-8")
+    return list(manifests)
 
 
 def render_schemas() -> tuple[str, str]:
@@ -194,6 +221,11 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser(
         "schema", help="write graphql/schema.graphql and openapi/openapi.json"
     ).set_defaults(handler=_schema)
+    commands.add_parser(
+        "operations-manifest",
+        help="write graphql/persisted-query-manifest.json (Apollo) and persisted_queries.json "
+        "(Relay) from graphql/operations (`schema` writes them too)",
+    ).set_defaults(handler=_operations_manifest)
     worker = commands.add_parser(
         "worker", help="deliver notifications and run periodic jobs (retention daily)"
     )
@@ -204,6 +236,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     bench = commands.add_parser("bench", help="seed a realistic volume and measure operations")
     bench.add_argument("--requests", type=int, default=200)
+    bench.add_argument(
+        "--http", action="store_true", help="only the HTTP throughput of the hot reads"
+    )
+    bench.add_argument("--rls", action="store_true", help="only the RLS cost of hot statements")
+    bench.add_argument("--no-http", action="store_true", help="skip the HTTP throughput")
+    bench.add_argument("--seconds", type=float, default=8, help="HTTP: seconds per operation")
     bench.set_defaults(handler=_bench)
     args = parser.parse_args(argv)
     import app.root.handlers  # noqa: F401  what one slice records reaches the others

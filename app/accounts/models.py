@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, TenantOwned, Timestamped, new_id, utcnow
@@ -93,3 +93,27 @@ class Device(TenantOwned, Base):
     paired_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
+
+
+class IdempotencyKey(Base):
+    """A client-made key of a mutation that created something, kept (at least 24 hours) so
+    that a retry gets the first result instead of a second copy. Written in the transaction
+    of the mutation's effect, so a crash leaves both or neither; the primary key makes two
+    concurrent retries produce one row (the second waits for the first, then fails and replays).
+
+    The user's own: another user's same key is another key. `fingerprint` is the SHA-256 of
+    the operation's normalized arguments; `result_ids` the rows the mutation created, in order
+    (what a replay answers with)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        PrimaryKeyConstraint("user_id", "key"),
+        Index("ix_idempotency_keys_created_at", "created_at"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(128))
+    operation: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    results: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,6 +19,7 @@ from app.api.scalars import ScalarRefused, refused_field
 from app.core.errors import (
     Conflict,
     DomainError,
+    IdempotencyKeyReused,
     InvalidCredentials,
     NotFound,
     TooManyAttempts,
@@ -102,6 +103,14 @@ class ConflictError(UserError):
     pass
 
 
+@strawberry.type(
+    description="The idempotency key (`field`) was first used for another operation or other"
+    " content: make a new key for a new attempt; a retry sends the very same arguments."
+)
+class IdempotencyKeyReusedError(UserError):
+    pass
+
+
 @strawberry.type(description="Wrong email or password (the same answer for an unknown email).")
 class InvalidCredentialsError(UserError):
     pass
@@ -125,6 +134,7 @@ def as_user_error(error: DomainError, language: str) -> UserError:
         return TooManyAttemptsError(**fields, retry_after_seconds=error.retry_after_seconds)
     kinds: list[tuple[type[DomainError], type[UserError]]] = [
         (NotFound, NotFoundError),
+        (IdempotencyKeyReused, IdempotencyKeyReusedError),
         (Conflict, ConflictError),
         (InvalidCredentials, InvalidCredentialsError),
         (ValidationFailed, ValidationError),

@@ -14,6 +14,19 @@ from app.bench.measure import Meter, measure, scalar
 from app.db import new_id
 from app.ops.demo import DEMO_PASSWORD
 
+# The raw SQL floors of the inbox and the thread (also measured under RLS, app/bench/rls.py).
+INBOX_SQL = (
+    "SELECT t.*, m.body, u.name FROM message_threads t"
+    " JOIN message_participants p ON p.thread_id = t.id AND p.user_id = :u"
+    " LEFT JOIN messages m ON m.id = t.last_message_id"
+    " LEFT JOIN users u ON u.id = m.sender_id"
+    " ORDER BY t.last_message_at DESC, t.id DESC LIMIT 20"
+)
+THREAD_SQL = (
+    "SELECT m.*, u.name FROM messages m JOIN users u ON u.id = m.sender_id"
+    " WHERE m.thread_id = :t ORDER BY m.id DESC LIMIT 50"
+)
+
 
 async def run_messaging(
     post: Callable[..., Awaitable[dict[str, Any]]],
@@ -55,13 +68,7 @@ async def run_messaging(
     async def inbox_floor(i: int) -> None:
         async with owner.connect() as c:
             await c.execute(
-                text(
-                    "SELECT t.*, m.body, u.name FROM message_threads t"
-                    " JOIN message_participants p ON p.thread_id = t.id AND p.user_id = :u"
-                    " LEFT JOIN messages m ON m.id = t.last_message_id"
-                    " LEFT JOIN users u ON u.id = m.sender_id"
-                    " ORDER BY t.last_message_at DESC, t.id DESC LIMIT 20"
-                ),
+                text(INBOX_SQL),
                 {"u": user_id},
             )
 
@@ -74,10 +81,7 @@ async def run_messaging(
     async def thread_floor(i: int) -> None:
         async with owner.connect() as c:
             await c.execute(
-                text(
-                    "SELECT m.*, u.name FROM messages m JOIN users u ON u.id = m.sender_id"
-                    " WHERE m.thread_id = :t ORDER BY m.id DESC LIMIT 50"
-                ),
+                text(THREAD_SQL),
                 {"t": busy_id},
             )
 

@@ -1,13 +1,18 @@
-"""`make bench`: a realistic volume in PostgreSQL, then per operation the SQL statements per
-request, median and p99 latency, and the ratio to the raw SQL that fetches the same data.
-The volume is seeded in bench_seed.py, measured with bench_measure.py; the operations of
-presence, announcements, the gallery and messaging are in bench_<domain>.py."""
+"""`make bench`: a realistic volume in PostgreSQL, then per operation the SQL statements, the
+database round trips and transactions per request (counted at the wire), median and p99
+latency, and the ratio to the raw SQL that fetches the same data; then what row-level security
+costs the hot statements, and the hot reads' throughput over HTTP against the real server.
+The volume is seeded in seed.py, measured with measure.py (counts: wire.py); the operations of
+presence, announcements, the gallery and messaging are in <domain>.py; RLS in rls.py; the HTTP
+mode in throughput.py."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import base64
+import dataclasses
+import logging
 import os
 import uuid
 from datetime import date
@@ -19,9 +24,10 @@ from sqlalchemy.engine import make_url
 
 from app.accounts.service import auth as accounts
 from app.bench.announcements import run_announcements
-from app.bench.measure import Meter, measure
+from app.bench.measure import Meter, MeteredTransport, measure
 from app.bench.messaging import run_messaging
 from app.bench.presence import run_presence
+from app.bench.rls import measure_rls, print_rls
 from app.bench.seed import (
     CHILDREN_PER_GROUP,
     ENTRIES_PER_CHILD,
@@ -30,21 +36,27 @@ from app.bench.seed import (
     recreate_database,
     seed,
 )
+from app.bench.subjects import find_subjects
+from app.bench.throughput import print_throughput, run_throughput
+from app.bench.wire import WireProxy
 from app.config import Settings
-from app.core.runtime import Runtime
-from app.db import create_engine, session_factory
+from app.db import create_engine
 from app.ops.demo import DEMO_PASSWORD
 from app.ops.migrate import migrate
-from app.realtime import InProcessBroker
-from app.server import create_app
-from app.storage import LocalStorage
+from app.server import build_runtime, create_app
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/seddel_bench"
 
 
-async def run(requests: int) -> list[dict[str, Any]]:
+def urls() -> tuple[str, str]:
+    """The owner's URL (SEDDEL_BENCH_DATABASE_URL) and the application role's."""
     owner_url = os.environ.get("SEDDEL_BENCH_DATABASE_URL", DEFAULT_URL)
     app_url = make_url(owner_url).set(username="seddel_app").render_as_string(hide_password=False)
+    return owner_url, app_url
+
+
+async def run(requests: int) -> list[dict[str, Any]]:
+    owner_url, app_url = urls()
     settings = Settings(database_url=app_url, migration_database_url=owner_url, log_json=True)
     await recreate_database(owner_url)
     await asyncio.to_thread(migrate, settings)
@@ -53,20 +65,44 @@ async def run(requests: int) -> list[dict[str, Any]]:
         await connection.execute(text("ALTER ROLE seddel_app LOGIN"))
     password_hash = await accounts.hash_password(settings, DEMO_PASSWORD)
     data = await seed(owner_url, password_hash)
-    engine = create_engine(app_url)
-    runtime = Runtime(
-        settings=settings,
-        engine=engine,
-        sessions=session_factory(engine),
-        storage=LocalStorage(settings.media_root, settings.secret_key, settings.public_url),
-        broker=InProcessBroker(),
-    )
-    meter = Meter(engine)
-    import logging
+    app_address = make_url(app_url)
+    with WireProxy(app_address.host or "127.0.0.1", app_address.port or 5432) as proxy:
+        counted_url = app_address.set(host="127.0.0.1", port=proxy.port)
+        counted_runtime = build_runtime(
+            dataclasses.replace(
+                settings, database_url=counted_url.render_as_string(hide_password=False)
+            )
+        )
+        runtime = build_runtime(settings)
+        logging.disable(logging.INFO)
+        meter = Meter(counted_runtime.engine, proxy)
+        counted_app: Any = create_app(runtime=counted_runtime)
+        direct_app: Any = create_app(runtime=runtime)
+        transport = MeteredTransport(
+            meter,
+            counted=httpx.ASGITransport(app=counted_app, client=("127.0.0.1", 1)),
+            direct=httpx.ASGITransport(app=direct_app, client=("127.0.0.1", 1)),
+        )
+        try:
+            return await _operations(
+                transport, runtime, meter, owner, settings, password_hash, data, requests
+            )
+        finally:
+            for engine in (counted_runtime.engine, runtime.engine, owner):
+                if engine is not None:
+                    await engine.dispose()
 
-    logging.disable(logging.INFO)
-    app: Any = create_app(runtime=runtime)
-    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 1))
+
+async def _operations(
+    transport: httpx.AsyncBaseTransport,
+    runtime: Any,
+    meter: Meter,
+    owner: Any,
+    settings: Settings,
+    password_hash: str,
+    data: dict[str, Any],
+    requests: int,
+) -> list[dict[str, Any]]:
     results = []
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
         guardians = data["guardians"]
@@ -224,21 +260,76 @@ async def run(requests: int) -> list[dict[str, Any]]:
             meter,
             requests,
         )
-    await engine.dispose()
-    await owner.dispose()
     return results
 
 
+async def _standalone(args: argparse.Namespace) -> None:
+    """--rls / --http on their own: against the database one full run seeded (migrated to the
+    newest revision first, so that a new migration is measured without seeding again)."""
+    owner_url, app_url = urls()
+    await asyncio.to_thread(
+        migrate, Settings(database_url=app_url, migration_database_url=owner_url)
+    )
+    owner = create_engine(owner_url)
+    try:
+        if args.rls:
+            print_rls(await measure_rls(owner_url, app_url, await find_subjects(owner)))
+        if args.http:
+            print_throughput(
+                await run_throughput(owner, owner_url, app_url, args.seconds), args.seconds
+            )
+    finally:
+        await owner.dispose()
+
+
+async def _after_table(args: argparse.Namespace) -> None:
+    owner_url, app_url = urls()
+    owner = create_engine(owner_url)
+    try:
+        print()
+        print_rls(await measure_rls(owner_url, app_url, await find_subjects(owner)))
+        if not args.no_http:
+            print()
+            print_throughput(
+                await run_throughput(owner, owner_url, app_url, args.seconds), args.seconds
+            )
+    finally:
+        await owner.dispose()
+
+
 def main(args: argparse.Namespace) -> None:
+    if args.http or args.rls:
+        asyncio.run(_standalone(args))
+        return
     results = asyncio.run(run(args.requests))
+    print_table(results)
+    asyncio.run(_after_table(args))
+
+
+def print_table(results: list[dict[str, Any]]) -> None:
     children = INSTITUTIONS * GROUPS_PER_INSTITUTION * CHILDREN_PER_GROUP
     print(
         f"{INSTITUTIONS} institutions, {children} children, {children * 2} guardians (PostgreSQL)"
     )
-    header = ("operation", "statements", "median ms", "p99 ms", "raw SQL ms", "ratio")
-    print("{:<16}{:>11}{:>11}{:>9}{:>12}{:>7}".format(*header))
+    print(
+        "statements, round trips (Sync/Query at the wire) and transactions (BEGIN) per request:"
+        " the most any of the counted requests needed"
+    )
+    header = (
+        "operation",
+        "stmts",
+        "trips",
+        "txns",
+        "median ms",
+        "p99 ms",
+        "p99/med",
+        "raw SQL ms",
+        "ratio",
+    )
+    print("{:<16}{:>6}{:>6}{:>6}{:>11}{:>9}{:>9}{:>12}{:>7}".format(*header))
     for r in results:
         print(
-            f"{r['operation']:<16}{r['statements']:>11}{r['median_ms']:>11.2f}{r['p99_ms']:>9.2f}"
+            f"{r['operation']:<16}{r['statements']:>6}{r['round_trips']:>6}{r['transactions']:>6}"
+            f"{r['median_ms']:>11.2f}{r['p99_ms']:>9.2f}{r['p99_ratio']:>9.1f}"
             f"{r['raw_sql_median_ms']:>12.2f}{r['ratio']:>7.1f}"
         )

@@ -45,8 +45,26 @@ async def recreate_database(owner_url: str) -> None:
 
 async def seed(owner_url: str, password_hash: str) -> dict[str, Any]:
     """Bulk rows as the owner: volume for measuring, not a path users take."""
-    rng = random.Random(7)
     engine = create_engine(owner_url)
+    async with engine.begin() as connection:
+        data = await insert_volume(connection, password_hash)
+        await connection.execute(text("ANALYZE"))
+    await engine.dispose()
+    return data
+
+
+async def insert_volume(
+    connection: Any,
+    password_hash: str,
+    *,
+    institutions: int = INSTITUTIONS,
+    groups_per_institution: int = GROUPS_PER_INSTITUTION,
+    children_per_group: int = CHILDREN_PER_GROUP,
+    prefix: str = "",
+) -> dict[str, Any]:
+    """The volume on an open connection (the owner's, RLS aside): also what the PostgreSQL
+    plan tests (tests/security/test_rls_plans.py) fill their rolled-back transaction with."""
+    rng = random.Random(7)
     today = date.today()
     rows: dict[str, list[dict[str, Any]]] = {k: [] for k in ("i", "g", "c", "u", "l", "a")}
     municipality = {
@@ -59,7 +77,7 @@ async def seed(owner_url: str, password_hash: str) -> dict[str, Any]:
     now = utcnow()
     guardians: list[str] = []
     child_of: dict[str, uuid.UUID] = {}
-    for i in range(INSTITUTIONS):
+    for i in range(institutions):
         iid = new_id()
         rows["i"].append(
             {
@@ -77,7 +95,7 @@ async def seed(owner_url: str, password_hash: str) -> dict[str, Any]:
         )
         admin_id = new_id()
         rows["u"].append(
-            _user(admin_id, f"Admin {i}", f"admin{i}@bench.example", password_hash, now)
+            _user(admin_id, f"Admin {i}", f"{prefix}admin{i}@bench.example", password_hash, now)
         )
         rows["a"].append(
             {
@@ -89,7 +107,7 @@ async def seed(owner_url: str, password_hash: str) -> dict[str, Any]:
                 "updated_at": now,
             }
         )
-        for g in range(GROUPS_PER_INSTITUTION):
+        for g in range(groups_per_institution):
             gid = new_id()
             rows["g"].append(
                 {
@@ -101,7 +119,7 @@ async def seed(owner_url: str, password_hash: str) -> dict[str, Any]:
                     "updated_at": now,
                 }
             )
-            for c in range(CHILDREN_PER_GROUP):
+            for c in range(children_per_group):
                 cid = new_id()
                 last = rng.choice(LAST_NAMES)
                 rows["c"].append(
@@ -121,7 +139,7 @@ async def seed(owner_url: str, password_hash: str) -> dict[str, Any]:
                 )
                 for p in range(2):
                     uid = new_id()
-                    email = f"g{i}-{g}-{c}-{p}@bench.example"
+                    email = f"{prefix}g{i}-{g}-{c}-{p}@bench.example"
                     guardians.append(email)
                     child_of[email] = cid
                     rows["u"].append(
@@ -146,26 +164,24 @@ async def seed(owner_url: str, password_hash: str) -> dict[str, Any]:
                             "updated_at": now,
                         }
                     )
-    async with engine.begin() as connection:
-        await connection.execute(insert(Municipality), [municipality])
-        for model, key in (
-            (Institution, "i"),
-            (User, "u"),
-            (AdminMembership, "a"),
-            (Group, "g"),
-            (Child, "c"),
-            (GuardianLink, "l"),
-        ):
-            await connection.execute(insert(model), rows[key])
-        await seed_day_entries(connection, rows["c"], rows["a"], today)
-        await connection.execute(text("ANALYZE"))
-    await engine.dispose()
+    await connection.execute(insert(Municipality), [municipality])
+    for model, key in (
+        (Institution, "i"),
+        (User, "u"),
+        (AdminMembership, "a"),
+        (Group, "g"),
+        (Child, "c"),
+        (GuardianLink, "l"),
+    ):
+        await connection.execute(insert(model), rows[key])
+    await seed_day_entries(connection, rows["c"], rows["a"], today)
     return {
         "guardians": guardians,
         "children": [r["id"] for r in rows["c"]],
         "child_of": child_of,
         "links": {r["child_id"]: r["id"] for r in rows["l"]},
-        "admins": INSTITUTIONS,
+        "admins": institutions,
+        "institutions": [r["id"] for r in rows["i"]],
     }
 
 

@@ -50,6 +50,16 @@ class Conflict(DomainError):
     fallback_reason = Reason.CONFLICT
 
 
+class IdempotencyKeyReused(Conflict):
+    """A retry's idempotency key was first used for another operation or other content: the
+    client made one key for two different things, and no replay can answer both."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+    def __init__(self, *, field: str = "idempotencyKey") -> None:
+        super().__init__("idempotency_key_reused", field=field)
+
+
 class InvalidCredentials(DomainError):
     code = "INVALID_CREDENTIALS"
     fallback_reason = Reason.INVALID_CREDENTIALS

@@ -427,6 +427,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Registreringens ID er allerede brugt til noget andet.",
         "en": "The event ID has already been used for something else.",
     },
+    "idempotency_key_reused": {
+        "da": "Nøglen er allerede brugt til en anden handling eller et andet indhold.",
+        "en": "The idempotency key was already used for another action or other content.",
+    },
+    "idempotency_key_length": {
+        "da": "Nøglen skal være 1 til {length} tegn.",
+        "en": "The idempotency key must be 1 to {length} characters.",
+    },
     "already_checked_in": {
         "da": "Barnet er allerede krydset ind på det tidspunkt.",
         "en": "The child is already checked in at that time.",

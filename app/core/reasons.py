@@ -64,6 +64,8 @@ class Reason(StrEnum):
     GROUP_INACTIVE = auto()
     GUARDIANS_MAY_NOT_MESSAGE_GUARDIANS = auto()
     GUARDIAN_NOT_OF_CHILD = auto()
+    IDEMPOTENCY_KEY_LENGTH = auto()
+    IDEMPOTENCY_KEY_REUSED = auto()
     IMAGE_TOO_MANY_PIXELS = auto()
     INTERNAL_ERROR = auto()
     INVALID = auto()

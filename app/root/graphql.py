@@ -10,6 +10,7 @@ from litestar import Controller
 from litestar.types import Scope
 from strawberry.litestar import make_graphql_controller
 
+from app.api.persisted import PersistedDocumentsTransportWSHandler, PersistedDocumentsView
 from app.config import Settings
 from app.core.logs import request_id_var
 from app.core.runtime import Runtime
@@ -19,14 +20,20 @@ from app.root.schema import build_schema
 
 def graphql_controller(runtime: Runtime, settings: Settings) -> type[Controller]:
     """/graphql (GraphiQL outside production), not listed in the REST OpenAPI document."""
-    controller = make_graphql_controller(
+    strawberry_controller = make_graphql_controller(
         build_schema(settings),
         path="/graphql",
         context_getter=_context_getter(runtime),
         graphql_ide=None if settings.production else "graphiql",
     )
-    controller.include_in_schema = False
-    return controller
+
+    # Persisted documents as clients send them: Relay's doc_id, hashed GETs with any
+    # Accept, and extensions over graphql-transport-ws (app/api/persisted.py).
+    class GraphQLController(PersistedDocumentsView, strawberry_controller):  # type: ignore[misc,valid-type]
+        graphql_transport_ws_handler_class = PersistedDocumentsTransportWSHandler
+
+    GraphQLController.include_in_schema = False
+    return GraphQLController
 
 
 def _context_getter(runtime: Runtime) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.accounts.service.idempotency import purge_expired_keys
 from app.announcements.service.retention import purge_expired_announcements
 from app.attendance.presence.service.jobs import nightly as attendance_nightly
 from app.files.service.uploads import sweep_unclaimed
@@ -20,6 +21,7 @@ RETENTION_JOBS: list[tuple[str, RetentionJob]] = [
     ("notifications", purge_delivered_notifications),
     ("unclaimed uploads", sweep_unclaimed),
     ("photos", purge_expired_photos),
+    ("idempotency keys", purge_expired_keys),
 ]
 
 

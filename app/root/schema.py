@@ -25,15 +25,21 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from app.accounts.api import AccountMutations, AccountQueries, PinMutations
+from app.accounts.service.idempotency import IdempotencyKeys
 from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.cost import QueryCostLimiter
 from app.api.errors import ErrorPolicy, FreshActorPerOperation, shaped_stream
+from app.api.idempotency import IdempotencyReport
 from app.api.inputs import TextInputRule
 from app.api.live import SessionRecheck
 from app.api.node import NodeQueries
 from app.api.observability import OperationMetrics
 from app.api.scalars import SCALARS
-from app.api.trusted import TrustedDocuments, TrustedDocumentsExtension
+from app.api.trusted import (
+    AutomaticPersistedQueries,
+    TrustedDocuments,
+    TrustedDocumentsExtension,
+)
 from app.attendance.api.operations import (
     AttendanceMutations,
     AttendanceQueries,
@@ -59,6 +65,8 @@ from app.institutions.api import (
 from app.messaging.api import MessagingMutations, MessagingQueries, MessagingSubscriptions
 from app.notifications.api import NotificationMutations, NotificationQueries
 from app.root.context import session_alive
+
+IDEMPOTENCY_KEYS = IdempotencyKeys()
 
 Query = merge_types(
     "Query",
@@ -160,12 +168,15 @@ def build_schema(settings: Settings) -> SeddelSchema:
     """Extensions are factories: Strawberry makes fresh ones per operation (no shared state).
     The limiter rules are built once, so the bounded validation cache keys stay stable."""
     documents = trusted_documents()
+    registry = AutomaticPersistedQueries()  # development only: production has no registry
     known_operations = frozenset(document.name for document in documents)
     depth_rules = QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules
     alias_rules = MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules
     limit_rules = [*depth_rules, *alias_rules]
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
-        lambda: TrustedDocumentsExtension(documents, only_trusted=settings.production),
+        lambda: TrustedDocumentsExtension(
+            documents, only_trusted=settings.production, registry=registry
+        ),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: PreparsedAwareParserCache(maxsize=512),
         lambda: AddValidationRules(limit_rules),
@@ -178,6 +189,7 @@ def build_schema(settings: Settings) -> SeddelSchema:
         ErrorPolicy,
         # Every subscription checks its session again before each event it sends.
         lambda: SessionRecheck(session_alive),
+        lambda: IdempotencyReport(IDEMPOTENCY_KEYS),
         lambda: OperationMetrics(known=known_operations),
     ]
     if settings.production:

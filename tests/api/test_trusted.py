@@ -13,7 +13,9 @@ from graphql import DocumentNode, OperationDefinitionNode, parse, print_ast
 from strawberry.extensions import DisableValidation, SchemaExtension, ValidationCache
 from strawberry.types.execution import PreExecutionError
 
+from app.api.persisted import persisted_request
 from app.api.trusted import (
+    AutomaticPersistedQueries,
     TrustedDocumentError,
     TrustedDocuments,
     TrustedDocumentsExtension,
@@ -91,9 +93,10 @@ def schema_for(
     *,
     only_trusted: bool,
     after: tuple[ExtensionFactory, ...] = (),
+    registry: AutomaticPersistedQueries | None = None,
 ) -> strawberry.Schema:
     trusted: ExtensionFactory = lambda: TrustedDocumentsExtension(
-        documents, only_trusted=only_trusted
+        documents, only_trusted=only_trusted, registry=registry
     )
     return strawberry.Schema(Query, subscription=Subscription, extensions=[trusted, *after])
 
@@ -325,3 +328,201 @@ async def test_subscriptions_run_by_name_and_refusals_arrive_as_errors(
     [error] = refused
     assert isinstance(error, PreExecutionError)
     assert code_of(error) == "TRUSTED_DOCUMENT_REQUIRED"
+
+
+# Apollo's automatic persisted queries and the other conventions clients send.
+
+
+def sha256_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def persisted(sha256: str) -> dict[str, Any]:
+    return {"persistedQuery": {"version": 1, "sha256Hash": sha256}}
+
+
+APOLLO_ITEMS = """query Items($n: Int) {
+  items(first: $n) {
+    ...ItemFields
+    __typename
+  }
+}
+
+fragment ChildFields on Item {
+  id
+  __typename
+}
+
+fragment ItemFields on Item {
+  id
+  children(first: 1) {
+    ...ChildFields
+    __typename
+  }
+  __typename
+}"""
+
+
+def test_the_apollo_form_adds_typename_below_the_root_as_apollo_client_does(
+    documents: TrustedDocuments,
+) -> None:
+    apollo = documents.apollo_form("Items")
+
+    assert apollo.text == APOLLO_ITEMS
+    assert apollo.sha256 == sha256_of(APOLLO_ITEMS)
+    assert documents.by_hash(apollo.sha256) is apollo
+    assert documents.apollo_form("Ping").text == documents.by_name("Ping").text  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("only_trusted", [True, False])
+async def test_an_unknown_hash_alone_is_apollos_persisted_query_not_found(
+    documents: TrustedDocuments, only_trusted: bool
+) -> None:
+    registry = AutomaticPersistedQueries()
+    schema = schema_for(documents, only_trusted=only_trusted, registry=registry)
+
+    result, calls = await run(schema, None, operation_extensions=persisted(sha256_of("{ ping }")))
+
+    [error] = result.errors
+    assert (error.message, error.extensions) == (
+        "PersistedQueryNotFound",
+        {"code": "PERSISTED_QUERY_NOT_FOUND"},
+    )
+    assert calls == []
+
+
+async def test_in_development_a_hashed_text_is_registered_once_valid(
+    documents: TrustedDocuments,
+) -> None:
+    registry = AutomaticPersistedQueries()
+    schema = schema_for(documents, only_trusted=False, registry=registry)
+    text, invalid = "{ ping }", "{ nope }"
+
+    retried, _ = await run(schema, text, operation_extensions=persisted(sha256_of(text)))
+    refused, _ = await run(schema, invalid, operation_extensions=persisted(sha256_of(invalid)))
+    by_hash, calls = await run(schema, None, operation_extensions=persisted(sha256_of(text)))
+    forged, _ = await run(schema, "{ items { id } }", operation_extensions=persisted("0" * 64))
+
+    assert retried.data == by_hash.data == {"ping": "pong"}
+    assert refused.errors and registry.get(sha256_of(invalid)) is None
+    assert calls == ["ping"]
+    assert len(registry) == 1
+    assert code_of(forged) == "BAD_REQUEST"
+
+
+def test_the_development_registry_is_bounded() -> None:
+    registry = AutomaticPersistedQueries(maxsize=2, max_length=20)
+    for text in ("{ a }", "{ b }", "{ c }", "{ " + "d " * 20 + "}"):
+        registry.register(sha256_of(text), text)
+
+    assert registry.get(sha256_of("{ a }")) is None
+    assert [registry.get(sha256_of(t)) for t in ("{ b }", "{ c }")] == ["{ b }", "{ c }"]
+    assert len(registry) == 2
+
+
+async def test_in_production_a_full_text_retry_runs_only_a_trusted_document(
+    documents: TrustedDocuments,
+) -> None:
+    schema = schema_for(documents, only_trusted=True, registry=AutomaticPersistedQueries())
+    # Printed some other way than ours (another printer, another fragment order), with
+    # __typename where this client's cache wants it: still the trusted document.
+    client_text = (
+        "fragment ItemFields on Item { id __typename children(first: 1) { ...ChildFields } }\n"
+        "query Items($n: Int) { items(first: $n) { ...ItemFields } }\n"
+        "fragment ChildFields on Item { id }"
+    )
+    untrusted = "query Items($n: Int) { items(first: $n) { id } }"
+
+    first, _ = await run(
+        schema,
+        None,
+        variable_values={"n": 1},
+        operation_extensions=persisted(sha256_of(client_text)),
+    )
+    retried, calls = await run(
+        schema,
+        client_text,
+        variable_values={"n": 1},
+        operation_extensions=persisted(sha256_of(client_text)),
+    )
+    again, _ = await run(
+        schema,
+        None,
+        variable_values={"n": 1},
+        operation_extensions=persisted(sha256_of(client_text)),
+    )
+    refused, refused_calls = await run(
+        schema, untrusted, operation_extensions=persisted(sha256_of(untrusted))
+    )
+
+    assert code_of(first) == "PERSISTED_QUERY_NOT_FOUND"
+    expected = {"items": [{"id": 0, "__typename": "Item", "children": [{"id": 0}]}]}
+    assert retried.errors is None and retried.data == expected
+    assert again.data == expected
+    assert calls == ["items", "children"]
+    assert code_of(refused) == "TRUSTED_DOCUMENT_REQUIRED" and refused_calls == []
+
+
+async def test_in_production_apollos_form_runs_by_its_hash_alone(
+    documents: TrustedDocuments,
+) -> None:
+    schema = schema_for(documents, only_trusted=True)
+    apollo = documents.apollo_form("Items")
+
+    result, _ = await run(
+        schema, None, variable_values={"n": 1}, operation_extensions=persisted(apollo.sha256)
+    )
+
+    assert result.errors is None
+    assert result.data == {
+        "items": [{"id": 0, "__typename": "Item", "children": [{"id": 0, "__typename": "Item"}]}]
+    }
+
+
+def test_adopted_hashes_are_bounded(documents: TrustedDocuments, monkeypatch) -> None:
+    monkeypatch.setattr("app.api.trusted.ADOPTED_MAX", 3)
+    texts = [f"query Ping {{ ping {'__typename ' * n}}}" for n in range(1, 6)]
+    for text in texts:
+        assert documents.adopt(sha256_of(text), text) is not None
+
+    assert [documents.by_hash(sha256_of(t)) is not None for t in texts] == [
+        False,
+        False,
+        True,
+        True,
+        True,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "query", "expected_hash"),
+    [
+        ({"doc_id": "H"}, None, "H"),
+        ({"documentId": "sha256:H"}, None, "H"),
+        ({}, "H", "H"),
+        ({}, "sha256:H", "H"),
+        ({"doc_id": 7}, None, ""),
+    ],
+    ids=["relay doc_id", "documentId", "hash as query", "prefixed hash as query", "malformed"],
+)
+def test_document_ids_are_read_as_apollos_extension(
+    fields: dict[str, Any], query: str | None, expected_hash: str
+) -> None:
+    h = "ab" * 32
+    fields = {k: v.replace("H", h) if isinstance(v, str) else v for k, v in fields.items()}
+    query = query.replace("H", h) if query else query
+
+    new_query, extensions = persisted_request(query, {"other": 1}, fields)
+
+    assert new_query is None
+    assert extensions == {
+        "other": 1,
+        "persistedQuery": {"version": 1, "sha256Hash": expected_hash.replace("H", h)},
+    }
+
+
+def test_apollos_own_extension_wins_and_plain_text_is_left_alone() -> None:
+    apollo = persisted("cd" * 32)
+
+    assert persisted_request("{ ping }", apollo, {"doc_id": "ab" * 32}) == ("{ ping }", apollo)
+    assert persisted_request("{ ping }", None, {}) == ("{ ping }", None)

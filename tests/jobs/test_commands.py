@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import delete
+
+from app.db import create_engine
+from app.notifications.models import JobRun
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -31,7 +36,15 @@ def test_retention_command_runs_every_job_for_every_institution(settings):
         assert f"{job} 0" in reported
 
 
-def test_worker_once_delivers_and_runs_due_jobs(settings):
-    done = _run(settings, "worker", "--once")
-    assert done.returncode == 0, done.stderr
-    assert "sent 0, retried 0, failed 0" in done.stdout
+async def test_worker_once_delivers_and_runs_due_jobs(settings):
+    try:
+        done = _run(settings, "worker", "--once")
+        assert done.returncode == 0, done.stderr
+        assert "sent 0, retried 0, failed 0" in done.stdout
+    finally:
+        # The process committed its claims of the periodic jobs: without this, a later test
+        # that runs a job "now" would find it already run today.
+        owner = create_engine(settings.owner_database_url)
+        async with owner.begin() as connection:
+            await connection.execute(delete(JobRun))
+        await owner.dispose()

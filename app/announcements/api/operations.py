@@ -15,7 +15,14 @@ from app.announcements import models
 from app.announcements.api.types import AnnouncementNode
 from app.announcements.service import posting as announcements
 from app.announcements.service import receipts
-from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
+from app.api.errors import (
+    ConflictError,
+    IdempotencyKeyReusedError,
+    NotFoundError,
+    ValidationError,
+    errors_as_data,
+)
+from app.api.idempotency import IdempotencyKeyArg, first, idempotent
 from app.api.ids import decode
 from app.api.pagination import Connection, connection
 from app.api.permissions import IsAuthenticated
@@ -53,7 +60,9 @@ class AnnouncementDeleted:
 
 
 AnnouncementResult = Annotated[
-    Union[AnnouncementNode, ValidationError, NotFoundError, ConflictError],
+    Union[
+        AnnouncementNode, ValidationError, NotFoundError, ConflictError, IdempotencyKeyReusedError
+    ],
     strawberry.union("AnnouncementResult"),
 ]
 AnnouncementDeletedResult = Annotated[
@@ -98,8 +107,9 @@ class AnnouncementMutations:
         description="Staff post to a group or the whole institution.",
     )
     @errors_as_data
+    @idempotent(models.Announcement, present=first(AnnouncementNode.of))
     async def post_announcement(
-        self, info: Info, input: PostAnnouncementInput
+        self, info: Info, input: PostAnnouncementInput, idempotency_key: IdempotencyKeyArg = None
     ) -> AnnouncementResult:
         posted = await announcements.post_announcement(
             db=info.context.db,

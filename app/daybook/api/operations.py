@@ -13,7 +13,13 @@ import strawberry
 from strawberry.relay import GlobalID
 from strawberry.types import Info
 
-from app.api.errors import NotFoundError, ValidationError, errors_as_data
+from app.api.errors import (
+    IdempotencyKeyReusedError,
+    NotFoundError,
+    ValidationError,
+    errors_as_data,
+)
+from app.api.idempotency import IdempotencyKeyArg, first, idempotent
 from app.api.ids import decode, try_decode
 from app.api.node import node_of
 from app.api.permissions import IsAuthenticated
@@ -28,6 +34,7 @@ from app.daybook.api.types import (
     Mood,
     PhotoRef,
 )
+from app.daybook.models import DayEntry
 from app.daybook.service import bulk, incidents
 from app.daybook.service import entries as daybook
 from app.daybook.service.live import channel, recheck
@@ -175,6 +182,12 @@ class GroupEntries:
     absent_rows: strawberry.Private[list[Any]]
     excluded_rows: strawberry.Private[list[Any]]
 
+    @classmethod
+    def replay(cls, rows: list[Any]) -> GroupEntries:
+        """A retry's answer: the entries the first attempt wrote (whom it skipped, it did not
+        record: absent and excluded are empty)."""
+        return cls(entry_rows=rows, absent_rows=[], excluded_rows=[])
+
     @strawberry.field
     def entries(self) -> list[DayEntryNode]:
         return [DayEntryNode.of(row) for row in self.entry_rows]
@@ -189,10 +202,12 @@ class GroupEntries:
 
 
 DayEntryResult = Annotated[
-    Union[DayEntryNode, ValidationError, NotFoundError], strawberry.union("DayEntryResult")
+    Union[DayEntryNode, ValidationError, NotFoundError, IdempotencyKeyReusedError],
+    strawberry.union("DayEntryResult"),
 ]
 GroupEntriesResult = Annotated[
-    Union[GroupEntries, ValidationError, NotFoundError], strawberry.union("GroupEntriesResult")
+    Union[GroupEntries, ValidationError, NotFoundError, IdempotencyKeyReusedError],
+    strawberry.union("GroupEntriesResult"),
 ]
 
 
@@ -272,7 +287,10 @@ async def _days(
 class DaybookMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
-    async def record_day_entry(self, info: Info, input: RecordDayEntryInput) -> DayEntryResult:
+    @idempotent(DayEntry, present=first(DayEntryNode.of))
+    async def record_day_entry(
+        self, info: Info, input: RecordDayEntryInput, idempotency_key: IdempotencyKeyArg = None
+    ) -> DayEntryResult:
         kind, details, ends_at = unpack(input.details)
         row = await daybook.record_entry(
             db=info.context.db,
@@ -335,8 +353,9 @@ class DaybookMutations:
         " children with an absence for the day are skipped.",
     )
     @errors_as_data
+    @idempotent(DayEntry, present=GroupEntries.replay)
     async def record_group_entries(
-        self, info: Info, input: GroupEntriesInput
+        self, info: Info, input: GroupEntriesInput, idempotency_key: IdempotencyKeyArg = None
     ) -> GroupEntriesResult:
         kind, details, ends_at = unpack(input.details)
         exceptions = []

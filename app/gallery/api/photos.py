@@ -13,7 +13,13 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from app.api.errors import NotFoundError, ValidationError, errors_as_data
+from app.api.errors import (
+    IdempotencyKeyReusedError,
+    NotFoundError,
+    ValidationError,
+    errors_as_data,
+)
+from app.api.idempotency import IdempotencyKeyArg, first, idempotent
 from app.api.ids import decode
 from app.api.node import load_nodes, node_of
 from app.api.pagination import Connection, Edge, PageInfo, connection
@@ -189,7 +195,8 @@ class PhotoDeleted:
 
 
 PhotoResult = Annotated[
-    Union[PhotoNode, ValidationError, NotFoundError], strawberry.union("PhotoResult")
+    Union[PhotoNode, ValidationError, NotFoundError, IdempotencyKeyReusedError],
+    strawberry.union("PhotoResult"),
 ]
 PhotoDeletedResult = Annotated[
     Union[PhotoDeleted, ValidationError, NotFoundError], strawberry.union("PhotoDeletedResult")
@@ -291,7 +298,10 @@ class PhotoMutations:
         ),
     )
     @errors_as_data
-    async def add_photo(self, info: Info, input: AddPhotoInput) -> PhotoResult:
+    @idempotent(models.Photo, present=first(PhotoNode.of))
+    async def add_photo(
+        self, info: Info, input: AddPhotoInput, idempotency_key: IdempotencyKeyArg = None
+    ) -> PhotoResult:
         change = await gallery.add_photo(
             db=info.context.db,
             actor=await info.context.require_actor(),

@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from app.api.errors import errors_as_data
+from app.api.idempotency import IdempotencyKeyArg, first, idempotent
 from app.api.ids import decode, plain_uuid
 from app.api.pagination import Connection, connection
 from app.api.permissions import IsAuthenticated
@@ -26,6 +27,7 @@ from app.messaging.api.payloads import (
     ThreadsStarted,
 )
 from app.messaging.api.types import MessageNode, ThreadNode
+from app.messaging.models import Message, Thread
 from app.messaging.service import (
     editing,
     inbox,
@@ -107,7 +109,10 @@ class MessagingMutations:
         description="Start a thread (one per family when it is about several families).",
     )
     @errors_as_data
-    async def start_thread(self, info: Info, input: StartThreadInput) -> StartThreadResult:
+    @idempotent(Thread, Message, present=ThreadsStarted.replay)
+    async def start_thread(
+        self, info: Info, input: StartThreadInput, idempotency_key: IdempotencyKeyArg = None
+    ) -> StartThreadResult:
         outcome = await starting.start_thread(
             db=info.context.db,
             actor=await info.context.require_actor(),
@@ -129,6 +134,7 @@ class MessagingMutations:
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
+    @idempotent(Message, present=first(MessageNode.of))
     async def send_message(
         self,
         info: Info,
@@ -136,6 +142,7 @@ class MessagingMutations:
         body: str,
         quoted_message_id: strawberry.ID | None = None,
         file_ids: list[strawberry.ID] | None = None,
+        idempotency_key: IdempotencyKeyArg = None,
     ) -> MessageResult:
         outcome = await sending.send_message(
             db=info.context.db,
@@ -178,8 +185,13 @@ class MessagingMutations:
         description="Copy a message into another thread; sensitive threads cannot be forwarded.",
     )
     @errors_as_data
+    @idempotent(Message, present=first(MessageNode.of))
     async def forward_message(
-        self, info: Info, message_id: strawberry.ID, thread_id: strawberry.ID
+        self,
+        info: Info,
+        message_id: strawberry.ID,
+        thread_id: strawberry.ID,
+        idempotency_key: IdempotencyKeyArg = None,
     ) -> MessageResult:
         outcome = await editing.forward_message(
             db=info.context.db,

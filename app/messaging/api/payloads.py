@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Union
+from typing import Annotated, Any, Union
 
 import strawberry
 
-from app.api.errors import NotFoundError, ValidationError
+from app.api.errors import IdempotencyKeyReusedError, NotFoundError, ValidationError
 from app.api.ids import decode
 from app.messaging.api.types import MessageNode, ThreadNode
+from app.messaging.models import Message, Thread
 from app.messaging.service.recipients import Recipients
 
 
@@ -82,6 +83,21 @@ class ThreadsStarted:
     threads: list[ThreadNode]
     first_message: MessageNode | None
 
+    @classmethod
+    def replay(cls, rows: list[Any]) -> ThreadsStarted:
+        """A retry's answer from the rows the first attempt created: its threads, and the
+        starter's message in the last of them (auto-replies are other people's)."""
+        threads = [row for row in rows if isinstance(row, Thread)]
+        mine = [
+            row
+            for row in rows
+            if isinstance(row, Message) and threads and row.thread_id == threads[-1].id
+        ]
+        return cls(
+            threads=[ThreadNode.of(t) for t in threads],
+            first_message=MessageNode.of(mine[0]) if mine else None,
+        )
+
 
 @strawberry.type
 class MessagingDone:
@@ -96,10 +112,12 @@ class AutoReplyInfo:
 
 
 StartThreadResult = Annotated[
-    Union[ThreadsStarted, ValidationError, NotFoundError], strawberry.union("StartThreadResult")
+    Union[ThreadsStarted, ValidationError, NotFoundError, IdempotencyKeyReusedError],
+    strawberry.union("StartThreadResult"),
 ]
 MessageResult = Annotated[
-    Union[MessageNode, ValidationError, NotFoundError], strawberry.union("MessageResult")
+    Union[MessageNode, ValidationError, NotFoundError, IdempotencyKeyReusedError],
+    strawberry.union("MessageResult"),
 ]
 ThreadResult = Annotated[
     Union[ThreadNode, ValidationError, NotFoundError], strawberry.union("ThreadResult")

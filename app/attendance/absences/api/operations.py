@@ -9,10 +9,12 @@ import strawberry
 from strawberry.types import Info
 
 from app.api.errors import errors_as_data
+from app.api.idempotency import IdempotencyKeyArg, first, idempotent
 from app.api.ids import decode, plain_uuid
 from app.api.permissions import IsAuthenticated
 from app.attendance.absences import service as absence_service
 from app.attendance.absences.api.types import Absence, AbsenceKind, AbsenceResult
+from app.attendance.absences.models import Absence as AbsenceRow
 from app.attendance.api.types import AttendanceDone, AttendanceDoneResult
 
 
@@ -39,6 +41,7 @@ class AbsenceQueries:
 class AbsenceMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
+    @idempotent(AbsenceRow, present=first(Absence.of))
     async def register_absence(
         self,
         info: Info,
@@ -47,6 +50,7 @@ class AbsenceMutations:
         from_day: dt.date,
         until_day: dt.date | None = None,
         note: str = "",
+        idempotency_key: IdempotencyKeyArg = None,
     ) -> AbsenceResult:
         row = await absence_service.register_absence(
             db=info.context.db,

@@ -8,7 +8,12 @@ from typing import Annotated, Union
 
 import strawberry
 
-from app.api.errors import ConflictError, NotFoundError, ValidationError
+from app.api.errors import (
+    ConflictError,
+    IdempotencyKeyReusedError,
+    NotFoundError,
+    ValidationError,
+)
 from app.attendance.absences import models
 
 
@@ -39,5 +44,6 @@ class Absence:
 
 
 AbsenceResult = Annotated[
-    Union[Absence, ValidationError, NotFoundError, ConflictError], strawberry.union("AbsenceResult")
+    Union[Absence, ValidationError, NotFoundError, ConflictError, IdempotencyKeyReusedError],
+    strawberry.union("AbsenceResult"),
 ]

@@ -6,6 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from app.api.errors import errors_as_data
+from app.api.idempotency import IdempotencyKeyArg, first, idempotent
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
 from app.attendance.api.types import AttendanceDone, AttendanceDoneResult
@@ -15,6 +16,7 @@ from app.attendance.pickup.api.types import (
     PickupPersonNode,
     PickupPersonResult,
 )
+from app.attendance.pickup.models import PickupPerson
 from app.attendance.pickup.service import persons as pickup
 from app.attendance.pickup.service import photos
 from app.institutions import loaders as institution_loaders
@@ -50,8 +52,13 @@ class PickupQueries:
 class PickupMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     @errors_as_data
+    @idempotent(PickupPerson, present=first(PickupPersonNode.of))
     async def add_pickup_person(
-        self, info: Info, child_id: strawberry.ID, input: PickupPersonInput
+        self,
+        info: Info,
+        child_id: strawberry.ID,
+        input: PickupPersonInput,
+        idempotency_key: IdempotencyKeyArg = None,
     ) -> PickupPersonResult:
         row = await pickup.add_pickup_person(
             db=info.context.db,

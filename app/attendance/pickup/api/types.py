@@ -12,7 +12,7 @@ from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
-from app.api.errors import NotFoundError, ValidationError
+from app.api.errors import IdempotencyKeyReusedError, NotFoundError, ValidationError
 from app.api.node import node_of
 from app.attendance.pickup import models
 from app.attendance.pickup.policies import visible_pickup_persons
@@ -86,5 +86,6 @@ class PickupPersonInput:
 
 
 PickupPersonResult = Annotated[
-    Union[PickupPersonNode, ValidationError, NotFoundError], strawberry.union("PickupPersonResult")
+    Union[PickupPersonNode, ValidationError, NotFoundError, IdempotencyKeyReusedError],
+    strawberry.union("PickupPersonResult"),
 ]

@@ -11,7 +11,14 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
+from app.api.errors import (
+    ConflictError,
+    IdempotencyKeyReusedError,
+    NotFoundError,
+    ValidationError,
+    errors_as_data,
+)
+from app.api.idempotency import IdempotencyKeyArg, first, idempotent
 from app.api.ids import decode
 from app.api.node import load_nodes, node_of
 from app.api.permissions import IsAuthenticated
@@ -155,7 +162,9 @@ class VacationAnswers:
 
 
 VacationSurveyResult = Annotated[
-    Union[VacationSurveyNode, ValidationError, NotFoundError, ConflictError],
+    Union[
+        VacationSurveyNode, ValidationError, NotFoundError, ConflictError, IdempotencyKeyReusedError
+    ],
     strawberry.union("VacationSurveyResult"),
 ]
 VacationAnswersResult = Annotated[
@@ -185,8 +194,9 @@ class VacationSurveyQueries:
 class VacationSurveyMutations:
     @strawberry.mutation(permission_classes=[IsAuthenticated], description="Admins.")
     @errors_as_data
+    @idempotent(models.VacationSurvey, present=first(VacationSurveyNode.of))
     async def open_vacation_survey(
-        self, info: Info, input: OpenVacationSurveyInput
+        self, info: Info, input: OpenVacationSurveyInput, idempotency_key: IdempotencyKeyArg = None
     ) -> VacationSurveyResult:
         row = await service.open_survey(
             db=info.context.db,
