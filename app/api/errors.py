@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 import functools
 import logging
+import re
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
 from contextlib import aclosing
 from typing import Any, ParamSpec, TypeVar
@@ -13,6 +15,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import Info
 
+from app.api.scalars import ScalarRefused, refused_field
 from app.core.errors import (
     Conflict,
     DomainError,
@@ -22,23 +25,67 @@ from app.core.errors import (
     TooManyAttempts,
     ValidationFailed,
 )
-from app.core.i18n import translate
+from app.core.i18n import MESSAGES, translate
+from app.core.reasons import Reason, retryable
 
 log = logging.getLogger("seddel.graphql")
+
+
+def reason_extensions(reason: Reason) -> dict[str, Any]:
+    """What every top-level error with a reason carries beside its `code`."""
+    return {"reason": reason.value, "retryable": retryable(reason)}
+
+
+UNAUTHENTICATED_EXTENSIONS = {
+    "code": "UNAUTHENTICATED",
+    **reason_extensions(Reason.UNAUTHENTICATED),
+}
 
 
 class Unauthenticated(GraphQLError):
     def __init__(self, language: str = "da") -> None:
         super().__init__(
-            translate("unauthenticated", language), extensions={"code": "UNAUTHENTICATED"}
+            translate("unauthenticated", language), extensions=dict(UNAUTHENTICATED_EXTENSIONS)
         )
+
+
+def _described(reason: Reason) -> strawberry.enum_value:  # type: ignore[valid-type]
+    texts = MESSAGES.get(reason.value.lower(), {})
+    description = re.sub(r"\{\w+\}", "…", texts.get("en", reason.value))
+    if retryable(reason):
+        description += " (Retryable: the same request may succeed later.)"
+    return strawberry.enum_value(reason.value, description=description)
+
+
+# The GraphQL face of app.core.reasons.Reason, member for member, each described by its
+# English message. Values are the core enum's strings, so a resolver returns a core Reason.
+_members: Any = {reason.name: _described(reason) for reason in Reason}
+_reason_enum: Any = enum.Enum("ErrorReason", _members)  # type: ignore[misc]
+ErrorReason = strawberry.enum(
+    _reason_enum,
+    name="ErrorReason",
+    description=(
+        "Why an operation was refused: specific and stable (added to, never renamed). "
+        "`UserError.code` says the kind, this says the cause a program can act on."
+    ),
+)
 
 
 @strawberry.interface(description="An error the user can fix, returned as data.")
 class UserError:
-    code: str
-    message: str
+    code: str = strawberry.field(description="The kind of error (stable, coarse).")
+    message: str = strawberry.field(description="For people, in the caller's language.")
     field: str | None = strawberry.field(description="The input field at fault, if one is.")
+    reason: Reason = strawberry.field(
+        graphql_type=ErrorReason,
+        description="The specific cause, for programs: act on this, never on `message`.",
+    )
+    retryable: bool = strawberry.field(
+        description=(
+            "Whether the same request, unchanged, may succeed later (after a wait, or once "
+            "another queued request has arrived). False: show the message or drop it."
+        )
+    )
 
 
 @strawberry.type(description="The input breaks a rule; `field` names the input.")
@@ -75,11 +122,16 @@ class TooManyAttemptsError(UserError):
 
 
 def as_user_error(error: DomainError, language: str) -> UserError:
-    code, message, field = error.code, error.message(language), error.field
+    """The one mapping of a domain error to its GraphQL error type, reason and retryability."""
+    fields: dict[str, Any] = {
+        "code": error.code,
+        "message": error.message(language),
+        "field": error.field,
+        "reason": error.reason,
+        "retryable": error.retryable,
+    }
     if isinstance(error, TooManyAttempts):
-        return TooManyAttemptsError(
-            code=code, message=message, field=field, retry_after_seconds=error.retry_after_seconds
-        )
+        return TooManyAttemptsError(**fields, retry_after_seconds=error.retry_after_seconds)
     kinds: list[tuple[type[DomainError], type[UserError]]] = [
         (NotFound, NotFoundError),
         (IdempotencyKeyReused, IdempotencyKeyReusedError),
@@ -89,8 +141,8 @@ def as_user_error(error: DomainError, language: str) -> UserError:
     ]
     for domain_type, api_type in kinds:
         if isinstance(error, domain_type):
-            return api_type(code=code, message=message, field=field)
-    return ValidationError(code=code, message=message, field=field)
+            return api_type(**fields)
+    return ValidationError(**fields)
 
 
 P = ParamSpec("P")
@@ -129,21 +181,30 @@ class ErrorPolicy(SchemaExtension):
         result = self.execution_context.result
         if not result or not result.errors:
             return
-        context = self.execution_context.context
-        result.errors = [shape_error(error, context) for error in result.errors]
+        execution = self.execution_context
+        result.errors = [
+            shape_error(error, execution.context, execution=execution) for error in result.errors
+        ]
 
 
-def shape_error(error: GraphQLError, context: Any) -> GraphQLError:
+def shape_error(error: GraphQLError, context: Any, *, execution: Any = None) -> GraphQLError:
     original = error.original_error
+    language = getattr(context, "language", "da")
+    refused = error if isinstance(error, ScalarRefused) else original
+    if isinstance(refused, ScalarRefused):
+        return _refused_scalar(error, refused, language, execution)
     if original is None or isinstance(original, GraphQLError):
         return error
-    language = getattr(context, "language", "da")
     if isinstance(original, DomainError):
         return GraphQLError(
             original.message(language),
             nodes=error.nodes,
             path=error.path,
-            extensions={"code": original.code, "field": original.field},
+            extensions={
+                "code": original.code,
+                "field": original.field,
+                **reason_extensions(original.reason),
+            },
         )
     request_id = getattr(context, "request_id", "-")
     log.error(
@@ -156,7 +217,36 @@ def shape_error(error: GraphQLError, context: Any) -> GraphQLError:
         translate("internal_error", language, request_id=request_id),
         nodes=error.nodes,
         path=error.path,
-        extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        extensions={
+            "code": "INTERNAL_SERVER_ERROR",
+            "requestId": request_id,
+            **reason_extensions(Reason.INTERNAL_ERROR),
+        },
+    )
+
+
+def _refused_scalar(
+    error: GraphQLError, refused: ScalarRefused, language: str, execution: Any
+) -> GraphQLError:
+    """A scalar's refusal (app.api.scalars) in the caller's language, with the field at fault;
+    graphql-core's own words stay at the end for a developer reading the raw response."""
+    field = None
+    try:
+        if execution is not None:
+            field = refused_field(
+                error,
+                refused,
+                execution.schema._schema,
+                execution.graphql_document,
+                execution.variables,
+            )
+    except Exception:  # naming the field is a courtesy; the refusal stands without it
+        log.exception("could not name the field of a refused %s", refused.scalar)
+    return GraphQLError(
+        translate(refused.message_key, language, **refused.params),
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": "INVALID", "field": field, **reason_extensions(refused.reason)},
     )
 
 

@@ -39,6 +39,7 @@ from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 
 from app.core.i18n import translate
+from app.core.reasons import Reason
 from app.core.values import allowed_text
 
 INPUT_ARGUMENT = "input"
@@ -160,6 +161,11 @@ class TextInputRule(SchemaExtension):
                 # Strawberry turns an error raised here into the operation's only answer.
                 raise GraphQLError(
                     translate("invalid_characters", language),
-                    extensions={"code": "INVALID", "field": field},
+                    extensions={
+                        "code": "INVALID",
+                        "field": field,
+                        "reason": Reason.INVALID_CHARACTERS.value,
+                        "retryable": False,
+                    },
                 )
         yield

@@ -12,7 +12,7 @@ from app.core.i18n import translate
 
 class IsAuthenticated(BasePermission):
     message = translate("unauthenticated", "en")
-    error_extensions = {"code": "UNAUTHENTICATED"}
+    error_extensions = {"code": "UNAUTHENTICATED", "reason": "UNAUTHENTICATED", "retryable": False}
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         actor = await info.context.actor()

@@ -5,18 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from app.core.i18n import translate
+from app.core.reasons import Reason, reason_for, retryable
 
 
 class DomainError(Exception):
-    """Base of every error a service raises on purpose. `code` is stable for clients."""
+    """Base of every error a service raises on purpose. `code` is the kind (stable, coarse);
+    `reason` is the specific, stable why: the message key in capitals (app.core.reasons), so
+    the raise site that picks the words picks the reason; `retryable` follows from it."""
 
     code = "INVALID"
+    fallback_reason = Reason.INVALID
 
     def __init__(self, message_key: str, *, field: str | None = None, **params: Any) -> None:
         super().__init__(message_key)
         self.message_key = message_key
         self.field = field
         self.params = params
+        self.reason = reason_for(message_key, self.fallback_reason)
+
+    @property
+    def retryable(self) -> bool:
+        return retryable(self.reason)
 
     def message(self, language: str) -> str:
         return translate(self.message_key, language, **self.params)
@@ -30,6 +39,7 @@ class NotFound(DomainError):
     """Also what "not yours" looks like: existence is never revealed to strangers."""
 
     code = "NOT_FOUND"
+    fallback_reason = Reason.NOT_FOUND
 
     def __init__(self, message_key: str = "not_found", *, field: str | None = None, **params: Any):
         super().__init__(message_key, field=field, **params)
@@ -37,6 +47,7 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     code = "CONFLICT"
+    fallback_reason = Reason.CONFLICT
 
 
 class IdempotencyKeyReused(Conflict):
@@ -51,6 +62,7 @@ class IdempotencyKeyReused(Conflict):
 
 class InvalidCredentials(DomainError):
     code = "INVALID_CREDENTIALS"
+    fallback_reason = Reason.INVALID_CREDENTIALS
 
     def __init__(self, message_key: str = "invalid_credentials", *, field: str | None = None):
         super().__init__(message_key, field=field)

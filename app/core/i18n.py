@@ -479,6 +479,36 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Udkrydsningstidspunktet passer ikke med barnets øvrige registreringer.",
         "en": "The check-out time does not fit the child's other stays.",
     },
+    # the scalars (app/api/scalars.py) and the generic reasons (app/core/reasons.py)
+    "invalid_date": {
+        "da": "Datoen skal skrives ÅÅÅÅ-MM-DD.",
+        "en": "A date must be written YYYY-MM-DD.",
+    },
+    "date_out_of_range": {
+        "da": "Året skal ligge mellem {first} og {last}.",
+        "en": "The year must lie between {first} and {last}.",
+    },
+    "invalid_time": {
+        "da": "Et klokkeslæt skal skrives TT:MM eller TT:MM:SS.",
+        "en": "A time of day must be written HH:MM or HH:MM:SS.",
+    },
+    "time_with_offset": {
+        "da": "Et klokkeslæt er institutionens lokale tid og har ingen tidszone.",
+        "en": "A time of day is the institution's local time and carries no time zone.",
+    },
+    "invalid_datetime": {
+        "da": "Et tidspunkt skal skrives ÅÅÅÅ-MM-DDTTT:MM[:SS[.ffffff]] med tidszone.",
+        "en": "A date and time must be written YYYY-MM-DDTHH:MM[:SS[.ffffff]] with an offset.",
+    },
+    "datetime_without_offset": {
+        "da": "Tidspunktet skal have en tidszone (Z eller ±TT:MM).",
+        "en": "The date and time must carry an offset (Z or ±HH:MM).",
+    },
+    "invalid": {"da": "Ugyldig værdi.", "en": "Invalid value."},
+    "conflict": {
+        "da": "Det passer ikke med det, der allerede findes.",
+        "en": "This clashes with what exists already.",
+    },
     "invalid_report_period": {
         "da": "Perioden må højst være {days} dage.",
         "en": "The period may be at most {days} days.",

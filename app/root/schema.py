@@ -34,6 +34,7 @@ from app.api.inputs import TextInputRule
 from app.api.live import SessionRecheck
 from app.api.node import NodeQueries
 from app.api.observability import OperationMetrics
+from app.api.scalars import SCALARS
 from app.api.trusted import (
     AutomaticPersistedQueries,
     TrustedDocuments,
@@ -193,7 +194,11 @@ def build_schema(settings: Settings) -> SeddelSchema:
     ]
     if settings.production:
         extensions.append(DisableIntrospection)
-    config: Any = StrawberryConfig(disable_field_suggestions=settings.production)
+    config: Any = StrawberryConfig(
+        disable_field_suggestions=settings.production,
+        # What Date, Time and DateTime accept, for every field (app/api/scalars.py).
+        scalar_map=SCALARS,
+    )
     return SeddelSchema(
         query=Query,
         mutation=Mutation,

@@ -98,4 +98,6 @@ async def test_unexpected_errors_are_masked_with_a_request_id(runtime, monkeypat
     assert error["extensions"] == {
         "code": "INTERNAL_SERVER_ERROR",
         "requestId": "test-request-0001",
+        "reason": "INTERNAL_ERROR",
+        "retryable": True,
     }, response.json()

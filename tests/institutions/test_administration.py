@@ -282,5 +282,10 @@ async def test_first_over_100_is_refused(client):
     query = "query Big($id: ID!) { node(id: $id) { ... on Institution { children(first: 101) { edges { cursor } } } } }"
     payload = await client.execute("Big", {"id": iid}, query=query, as_=ADMIN)
     error = payload["errors"][0]
-    assert error["extensions"] == {"code": "INVALID", "field": "first"}
+    assert error["extensions"] == {
+        "code": "INVALID",
+        "field": "first",
+        "reason": "INVALID_PAGE_SIZE",
+        "retryable": False,
+    }
     assert "100" in error["message"]

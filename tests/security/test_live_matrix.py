@@ -211,7 +211,12 @@ async def test_a_subscriptions_errors_are_shaped_like_every_others():
 
     schema = SeddelSchema(query=Query, subscription=Subscription, extensions=[ErrorPolicy])
     missing = await _first(await schema.subscribe("subscription { missing }"))
-    assert missing.errors[0].extensions == {"code": "NOT_FOUND", "field": "groupId"}
+    assert missing.errors[0].extensions == {
+        "code": "NOT_FOUND",
+        "field": "groupId",
+        "reason": "NOT_FOUND",
+        "retryable": False,
+    }
     broken = await _first(await schema.subscribe("subscription { broken }"))
     assert broken.errors[0].extensions["code"] == "INTERNAL_SERVER_ERROR"
     assert "hunter2" not in broken.errors[0].message

@@ -12,9 +12,11 @@ from graphql import GraphQLError
 from strawberry.relay import GlobalID
 from strawberry.types import Info
 
+from app.api.errors import reason_extensions
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
 from app.core.i18n import translate
+from app.core.reasons import Reason
 from app.db import end_read_transaction
 from app.messaging import events as kinds
 from app.messaging.api.types import MessageNode, ThreadNode
@@ -89,7 +91,11 @@ class MessagingSubscriptions:
             # Subscriptions bypass the ErrorPolicy extension: shape the error here.
             raise GraphQLError(
                 translate("not_found", context.language),
-                extensions={"code": "NOT_FOUND", "field": "threadId"},
+                extensions={
+                    "code": "NOT_FOUND",
+                    "field": "threadId",
+                    **reason_extensions(Reason.NOT_FOUND),
+                },
             )
         await end_read_transaction(db)
         async with context.runtime.broker.subscribe(live.thread_channel(wanted)) as events:
