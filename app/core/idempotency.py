@@ -56,3 +56,9 @@ class KeyStore(Protocol):
     ) -> list[Any] | None: ...
 
     def is_key_clash(self, error: BaseException) -> bool: ...
+
+
+# An execution option naming the rows a statement inserts that an ORM flush would not report
+# (a multi-table INSERT of data-modifying CTEs): [(model, [id, ...]), ...] in creation order.
+# The key store notes those of a claim's `creates` as it notes flushed rows.
+INSERTED_ROWS = "seddel_inserted_rows"

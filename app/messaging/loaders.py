@@ -33,6 +33,14 @@ async def thread_by_id(
     return aligned(await reads.thread_rows(db, actor, keys), keys)
 
 
+async def thread_view_by_id(
+    db: AsyncSession, actor: Actor, keys: Sequence[uuid.UUID]
+) -> list[ThreadRow | None]:
+    """`thread_by_id` for the reader's view of a thread whose row a write primed without it
+    (a loader of its own: `thread_by_id` answers from what the write primed)."""
+    return aligned(await reads.thread_rows(db, actor, keys), keys)
+
+
 async def message_by_id(
     db: AsyncSession, actor: Actor, keys: Sequence[uuid.UUID]
 ) -> list[MessageRow | None]:

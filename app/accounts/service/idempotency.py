@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
 from app.accounts.models import IdempotencyKey
-from app.core.idempotency import Claim, Recorded
+from app.core.idempotency import INSERTED_ROWS, Claim, Recorded
 from app.db import write_transaction
 from app.storage import ObjectStorage
 
@@ -89,10 +89,20 @@ def _note_created(session: Session, _flush: UOWTransaction) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_inserted(state: ORMExecuteState) -> None:
-    """Rows inserted in bulk (`insert(Model)` with a list of values, as the day log does)."""
+    """Rows inserted in bulk (`insert(Model)` with a list of values, as the day log does), or
+    named by the statement (`INSERTED_ROWS`: a multi-table INSERT)."""
     claim: Claim | None = state.session.info.get(_ARMED)
+    if claim is None:
+        return
+    listed = state.execution_options.get(INSERTED_ROWS)
+    if listed:
+        noted: list[tuple[str, uuid.UUID]] = state.session.info.setdefault(_CREATED, [])
+        for model, ids in listed:
+            if issubclass(model, claim.creates):
+                noted.extend((model.__tablename__, id_) for id_ in ids)
+        return
     mapper = state.bind_mapper
-    if claim is None or not state.is_insert or mapper is None:
+    if not state.is_insert or mapper is None:
         return
     if not issubclass(mapper.class_, claim.creates):
         return

@@ -27,6 +27,7 @@ from app.messaging.api.payloads import (
     ThreadResult,
     ThreadsStarted,
 )
+from app.messaging.api.priming import prime
 from app.messaging.api.types import MessageNode, ThreadNode
 from app.messaging.models import Message, Thread
 from app.messaging.service import (
@@ -128,8 +129,10 @@ class MessagingMutations:
             else None,
             file_ids=_files(input.file_ids),
         )
+        prime(info, outcome)
+        rows = {row.id: row for row in outcome.thread_rows}
         return ThreadsStarted(
-            threads=[ThreadNode.of(t) for t in outcome.threads],
+            threads=[ThreadNode.of(rows.get(t.id, t)) for t in outcome.threads],
             first_message=MessageNode.of(outcome.message) if outcome.message else None,
         )
 
@@ -156,6 +159,7 @@ class MessagingMutations:
             file_ids=_files(file_ids or []),
         )
         assert outcome.message is not None
+        prime(info, outcome)
         return MessageNode.of(outcome.message)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
@@ -201,6 +205,7 @@ class MessagingMutations:
             thread_id=_thread(thread_id),
         )
         assert outcome.message is not None
+        prime(info, outcome)
         return MessageNode.of(outcome.message)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])

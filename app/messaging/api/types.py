@@ -330,7 +330,7 @@ class ThreadNode(relay.Node):
         """The reader's view: selected with the thread, or loaded for a thread a write returns."""
         if self.row.view is not None:
             return self.row.view
-        row = await info.context.loaders.get(messaging_loaders.thread_by_id).load(self.row.id)
+        row = await info.context.loaders.get(messaging_loaders.thread_view_by_id).load(self.row.id)
         return row.view if row is not None and row.view is not None else NO_VIEW
 
     @strawberry.field

@@ -37,8 +37,8 @@ async def claim(
     )
 
 
-def attach(db: AsyncSession, message: Message, stored: Sequence[StoredFile]) -> None:
-    db.add_all(
+def attachment_rows(message: Message, stored: Sequence[StoredFile]) -> list[MessageAttachment]:
+    return [
         MessageAttachment(
             message_id=message.id,
             file_id=f.id,
@@ -46,7 +46,11 @@ def attach(db: AsyncSession, message: Message, stored: Sequence[StoredFile]) -> 
             position=position,
         )
         for position, f in enumerate(stored)
-    )
+    ]
+
+
+def attach(db: AsyncSession, message: Message, stored: Sequence[StoredFile]) -> None:
+    db.add_all(attachment_rows(message, stored))
 
 
 async def _forget_unshared(db: AsyncSession, message_ids: Sequence[uuid.UUID]) -> list[str]:

@@ -9,26 +9,42 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select, union
+from sqlalchemy import and_, false, literal, select, true, union
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from app.accounts.models import User
+from app.db import utcnow
 from app.institutions.models import AdminMembership, StaffGroup, StaffMembership
-from app.messaging.models import Message, Participant, Thread, ThreadState
+from app.messaging.models import AutoReply, Message, Participant, Thread, ThreadState
+from app.notifications.service.outbox import DeliveryFacts, delivery_columns, delivery_join
 
 
-def _reached(thread_ids: Sequence[uuid.UUID]) -> Any:
-    """(thread_id, user_id) of everyone the threads reach now (not removed, not left)."""
-    personal = select(Participant.thread_id, Participant.user_id).where(
+def _reached(thread_ids: Sequence[uuid.UUID], *, flagged: bool = False) -> Any:
+    """(thread_id, user_id) of everyone the threads reach now (not removed, not left);
+    `flagged`: also the institution and whether they take part personally (one row each way
+    they are reached)."""
+
+    def extra(personal: bool) -> list[Any]:
+        if not flagged:
+            return []
+        return [
+            Participant.institution_id.label("institution_id"),
+            (true() if personal else false()).label("personal"),
+        ]
+
+    personal = select(Participant.thread_id, Participant.user_id, *extra(True)).where(
         Participant.thread_id.in_(thread_ids),
         Participant.kind == "user",
         Participant.removed_at.is_(None),
         Participant.left_at.is_(None),
     )
     group_staff = (
-        select(Participant.thread_id, StaffMembership.user_id)
+        select(Participant.thread_id, StaffMembership.user_id, *extra(False))
         .join(StaffGroup, StaffGroup.group_id == Participant.group_id)
         .join(StaffMembership, StaffMembership.id == StaffGroup.staff_id)
         .where(
@@ -38,7 +54,7 @@ def _reached(thread_ids: Sequence[uuid.UUID]) -> Any:
         )
     )
     admins = (
-        select(Participant.thread_id, AdminMembership.user_id)
+        select(Participant.thread_id, AdminMembership.user_id, *extra(False))
         .join(
             AdminMembership,
             and_(
@@ -65,33 +81,107 @@ async def audience(
 
 
 @dataclass(frozen=True)
+class Away:
+    """An away reply due in a thread: its author takes part personally, is away now and has
+    not answered the thread since the absence began."""
+
+    thread_id: uuid.UUID
+    user_id: uuid.UUID
+    name: str
+    body: str
+
+
+@dataclass(frozen=True)
 class Audience:
-    """Whom threads reach now, and who of them muted which: what both a new message's
-    notifications and its live events need, read once."""
+    """Whom threads reach now, who of them muted which, how each wants to be notified, and
+    whose away replies are due: all that a new message's notifications, away replies and live
+    events need, read once."""
 
     reached: dict[uuid.UUID, set[uuid.UUID]]
     muted: dict[uuid.UUID, set[uuid.UUID]]
+    delivery: DeliveryFacts = field(default_factory=DeliveryFacts)
+    away: list[Away] = field(default_factory=list)
 
 
-async def audience_and_muted(db: AsyncSession, thread_ids: Sequence[uuid.UUID]) -> Audience:
-    """`audience` with each person's muted flag, in one statement."""
+async def audience_and_muted(
+    db: AsyncSession,
+    thread_ids: Sequence[uuid.UUID],
+    *,
+    sender_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> Audience:
+    """`audience` with each person's muted flag, notification preferences and waiting digest,
+    and (given the sender of a new message) the away replies it sets off: one statement."""
     found = Audience(defaultdict(set), defaultdict(set))
     if not thread_ids:
         return found
-    reached = _reached(thread_ids).subquery()
-    rows: Any = await db.execute(
-        select(reached.c.thread_id, reached.c.user_id, ThreadState.muted).outerjoin(
+    now = now or utcnow()
+    reached = _reached(thread_ids, flagged=True).subquery()
+    preferences, on = delivery_join(reached.c.user_id)
+    statement = (
+        select(
+            reached.c.thread_id,
+            reached.c.user_id,
+            ThreadState.muted,
+            *delivery_columns(reached.c.user_id, now),
+        )
+        .select_from(reached)
+        .outerjoin(
             ThreadState,
             and_(
                 ThreadState.thread_id == reached.c.thread_id,
                 ThreadState.user_id == reached.c.user_id,
             ),
         )
+        .outerjoin(preferences, on)
     )
-    for thread_id, user_id, muted in rows.all():
-        found.reached[thread_id].add(user_id)
-        if muted:
-            found.muted[thread_id].add(user_id)
+    if sender_id is not None:
+        away_user = aliased(User)
+        answered = (
+            select(Message.id)
+            .where(
+                Message.thread_id == reached.c.thread_id,
+                Message.sender_id == AutoReply.user_id,
+                Message.is_auto_reply.is_(True),
+                Message.created_at >= AutoReply.starts_at,
+            )
+            .exists()
+        )
+        statement = (
+            statement.add_columns(
+                AutoReply.id.label("away_id"),
+                AutoReply.body.label("away_body"),
+                away_user.name.label("away_name"),
+                answered.label("away_answered"),
+            )
+            .outerjoin(
+                AutoReply,
+                and_(
+                    reached.c.personal,
+                    AutoReply.user_id == reached.c.user_id,
+                    AutoReply.institution_id == reached.c.institution_id,
+                    AutoReply.user_id != sender_id,
+                    AutoReply.starts_at <= now,
+                    AutoReply.ends_at > now,
+                ),
+            )
+            .outerjoin(away_user, away_user.id == AutoReply.user_id)
+        )
+    else:
+        statement = statement.add_columns(literal(None).label("away_id"))
+    away: dict[tuple[uuid.UUID, uuid.UUID], tuple[uuid.UUID, Away]] = {}
+    rows: Any = await db.execute(statement)
+    for row in rows.all():
+        found.reached[row.thread_id].add(row.user_id)
+        if row.muted:
+            found.muted[row.thread_id].add(row.user_id)
+        found.delivery.add(row)
+        if row.away_id is not None and not row.away_answered:
+            away[(row.thread_id, row.user_id)] = (
+                row.away_id,
+                Away(row.thread_id, row.user_id, row.away_name or "", row.away_body),
+            )
+    found.away.extend(reply for _, reply in sorted(away.values(), key=lambda pair: pair[0]))
     return found
 
 

@@ -68,13 +68,17 @@ async def forward_message(
     *, db: AsyncSession, actor: Actor, message_id: uuid.UUID, thread_id: uuid.UUID
 ) -> Outcome:
     """Post a copy of a message into another thread; never from a sensitive thread."""
-    message = await db.scalar(
-        select(Message).where(Message.id == message_id, visible_messages(actor))
-    )
-    if message is None or message.deleted_at is not None:
+    found = (
+        await db.execute(
+            select(Message, Thread.sensitive)
+            .outerjoin(Thread, Thread.id == Message.thread_id)
+            .where(Message.id == message_id, visible_messages(actor))
+        )
+    ).first()
+    if found is None or found.Message.deleted_at is not None:
         raise NotFound(field="messageId")
-    source = await db.get(Thread, message.thread_id)
-    if source is None or source.sensitive:
+    message = found.Message
+    if found.sensitive is None or found.sensitive:
         raise ValidationFailed("sensitive_not_forwarded", field="messageId")
     return await send_message(db=db, actor=actor, thread_id=thread_id, body=message.body)
 

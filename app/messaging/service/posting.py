@@ -16,21 +16,36 @@ from typing import Any
 from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.models import User
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.db import new_id, utcnow
-from app.institutions.models import Group, Institution
-from app.messaging.models import MAX_BODY, AutoReply, Message, Participant, Thread, ThreadState
+from app.files.models import StoredFile
+from app.institutions.models import Child, Group, Institution
+from app.messaging.models import MAX_BODY, Message, Participant, Thread, ThreadState
 from app.messaging.policies import _reach, visible_threads
+from app.messaging.reads import ParticipantRow, ThreadRow
 from app.messaging.service.audience import Audience, notify_target
 from app.notifications.service import outbox as notifications
 
 
 @dataclass
 class Outcome:
+    """What a write made, and what it read on the way that its answer shows (the api primes
+    its loaders with these, so that answering reads nothing): the institution, the group a
+    message was sent as, the message's files and the one it quotes; for a thread started,
+    the threads as the starter sees them, their participants and children."""
+
     threads: list[Thread] = field(default_factory=list)
     message: Message | None = None
+    institution: Institution | None = None
+    group: Group | None = None
+    files: list[StoredFile] = field(default_factory=list)  # of `message`
+    # Of each other message the answer may show (a started thread's, an away reply: none).
+    message_files: dict[uuid.UUID, list[StoredFile]] = field(default_factory=dict)
+    quoted: Message | None = None
+    thread_rows: list[ThreadRow] = field(default_factory=list)
+    participants: list[ParticipantRow] = field(default_factory=list)
+    children: dict[uuid.UUID, list[Child]] = field(default_factory=dict)
 
 
 def clean_body(body: str, *, allow_empty: bool = False) -> str:
@@ -79,16 +94,24 @@ async def reach_of(db: AsyncSession, actor: Actor, thread: Thread) -> Reach:
 @dataclass(frozen=True)
 class Sending:
     """A thread as the actor writes into it, read in one statement: how they reach it (their own
-    participation, a group's shared inbox, the institution's), the name of that group (an
-    answer from it is notified under the group's name) and the institution's timezone."""
+    participation, a group's shared inbox, the institution's), that group (an answer from it is
+    notified under the group's name) and the institution (its timezone; the answer shows it)."""
 
     thread: Thread
     personal: bool  # takes part personally (left or not)
     has_left: bool
     group_id: uuid.UUID | None
-    group_name: str | None
+    group: Group | None
     institution_inbox: bool
-    timezone: str | None
+    institution: Institution | None
+
+    @property
+    def group_name(self) -> str | None:
+        return self.group.name if self.group is not None else None
+
+    @property
+    def timezone(self) -> str | None:
+        return self.institution.timezone if self.institution is not None else None
 
 
 async def thread_for_sending(db: AsyncSession, actor: Actor, thread_id: uuid.UUID) -> Sending:
@@ -109,21 +132,16 @@ async def thread_for_sending(db: AsyncSession, actor: Actor, thread_id: uuid.UUI
         await db.execute(
             select(
                 Thread,
+                Institution,
+                Group,
                 reach("user", Participant.id).label("personal_id"),
                 reach("user", Participant.left_at).label("left_at"),
                 group_id.label("group_id"),
-                select(Group.name)
-                .where(Group.id == group_id)
-                .correlate(Thread)
-                .scalar_subquery()
-                .label("group_name"),
                 reach("institution_inbox", Participant.id).label("institution_inbox"),
-                select(Institution.timezone)
-                .where(Institution.id == Thread.institution_id)
-                .correlate(Thread)
-                .scalar_subquery()
-                .label("timezone"),
-            ).where(Thread.id == thread_id, visible_threads(actor))
+            )
+            .outerjoin(Institution, Institution.id == Thread.institution_id)
+            .outerjoin(Group, Group.id == group_id)
+            .where(Thread.id == thread_id, visible_threads(actor))
         )
     ).first()
     if row is None:
@@ -133,9 +151,9 @@ async def thread_for_sending(db: AsyncSession, actor: Actor, thread_id: uuid.UUI
         personal=row.personal_id is not None,
         has_left=row.left_at is not None,
         group_id=row.group_id,
-        group_name=row.group_name,
+        group=row.Group,
         institution_inbox=row.institution_inbox is not None,
-        timezone=row.timezone,
+        institution=row.Institution,
     )
 
 
@@ -260,6 +278,7 @@ async def enqueue_notifications(
     audience: Audience,
     group_name: str | None = None,
     timezone: str | None = None,
+    into: list[dict[str, object]] | None = None,
 ) -> None:
     """Outbox rows for a new message, in its transaction (h2-notify's worker delivers them):
     everyone it reaches except the sender, the muted and those who left; no text when the
@@ -284,51 +303,29 @@ async def enqueue_notifications(
         preview=target.preview,
         sensitive=target.sensitive,
         institution_zone=timezone,
+        known=audience.delivery,
+        into=into,
     )
 
 
 async def send_auto_replies(
-    db: AsyncSession, thread: Thread, message: Message, audience: Audience
+    db: AsyncSession,
+    thread: Thread,
+    message: Message,
+    audience: Audience,
+    *,
+    timezone: str | None = None,
 ) -> Message | None:
-    """Away staff who take part personally answer once per thread and absence."""
-    now = utcnow()
-    away = (
-        await db.scalars(
-            select(AutoReply)
-            .join(
-                Participant,
-                and_(
-                    Participant.user_id == AutoReply.user_id,
-                    Participant.thread_id == thread.id,
-                    Participant.kind == "user",
-                    Participant.removed_at.is_(None),
-                    Participant.left_at.is_(None),
-                ),
-            )
-            .where(
-                AutoReply.institution_id == thread.institution_id,
-                AutoReply.user_id != message.sender_id,
-                AutoReply.starts_at <= now,
-                AutoReply.ends_at > now,
-            )
-        )
-    ).all()
+    """Away staff who take part personally answer once per thread and absence (whose replies
+    are due was read with the audience: audience_and_muted given the sender)."""
     last: Message | None = None
-    for reply in away:
-        answered = await db.scalar(
-            select(Message.id).where(
-                Message.thread_id == thread.id,
-                Message.sender_id == reply.user_id,
-                Message.is_auto_reply.is_(True),
-                Message.created_at >= reply.starts_at,
-            )
+    for reply in audience.away:
+        if reply.thread_id != thread.id or reply.user_id == message.sender_id:
+            continue
+        last = await post_message(
+            db, thread, sender_id=reply.user_id, role="staff", body=reply.body, auto=True
         )
-        if answered is None:
-            last = await post_message(
-                db, thread, sender_id=reply.user_id, role="staff", body=reply.body, auto=True
-            )
-            away_user = await db.get(User, reply.user_id)
-            await enqueue_notifications(
-                db, thread, last, away_user.name if away_user else "", audience=audience
-            )
+        await enqueue_notifications(
+            db, thread, last, reply.name, audience=audience, timezone=timezone
+        )
     return last

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
@@ -82,6 +82,8 @@ class Resolved:
     # wherever its group). Participation lasts while one of these still holds
     # (app.messaging.service.membership); guardians addressed as persons have none.
     bases: dict[uuid.UUID, dict[uuid.UUID, uuid.UUID | None]] = field(default_factory=dict)
+    # The children addressed, as read to check them (a started thread's answer shows them).
+    child_rows: dict[uuid.UUID, Child] = field(default_factory=dict)
 
     @property
     def is_broadcast(self) -> bool:
@@ -121,6 +123,40 @@ async def _check_all(
     return rows
 
 
+async def _children_and_guardians(
+    db: AsyncSession,
+    ids: tuple[uuid.UUID, ...],
+    institution_id: uuid.UUID,
+    allowed: tuple[str, ...],
+) -> dict[uuid.UUID, tuple[Child, set[uuid.UUID]]]:
+    """The children named (in the order named), each with the guardians a message about it
+    may reach, in one statement; an unknown or foreign child is not found."""
+    if not ids:
+        return {}
+    rows = (
+        await db.execute(
+            select(Child, GuardianLink.user_id)
+            .outerjoin(
+                GuardianLink,
+                and_(
+                    GuardianLink.child_id == Child.id,
+                    GuardianLink.institution_id == institution_id,
+                    GuardianLink.access.in_(allowed),
+                ),
+            )
+            .where(Child.id.in_(ids), Child.institution_id == institution_id)
+        )
+    ).all()
+    found: dict[uuid.UUID, tuple[Child, set[uuid.UUID]]] = {}
+    for child, user_id in rows:
+        users = found.setdefault(child.id, (child, set()))[1]
+        if user_id is not None:
+            users.add(user_id)
+    if len(found) != len(set(ids)):
+        raise NotFound(field="recipients.children")
+    return {child_id: found[child_id] for child_id in dict.fromkeys(ids)}
+
+
 async def guardians_may_message_guardians(db: AsyncSession, institution_id: uuid.UUID) -> bool:
     return (await institution_settings(db, institution_id)).guardians_may_message_guardians
 
@@ -148,7 +184,8 @@ async def _resolve_for_staff(
 ) -> Resolved:
     result = Resolved()
     allowed = _links_allowed(sensitive)
-    await _check_all(db, Child, r.children, institution_id, "children")
+    named = await _children_and_guardians(db, r.children, institution_id, allowed)
+    result.child_rows = {child.id: child for child, _ in named.values()}
     groups = await _check_all(
         db, Group, r.groups + r.group_staff + r.group_inboxes, institution_id, "groups"
     )
@@ -190,13 +227,8 @@ async def _resolve_for_staff(
             statement = statement.where(Child.group_id.in_(r.groups))
         for user_id, child_id, group_id in (await db.execute(statement)).all():
             result.add_basis(user_id, child_id, None if r.all_guardians else group_id)
-        if r.children:
-            named = await db.execute(
-                select(GuardianLink.user_id, GuardianLink.child_id).where(
-                    GuardianLink.child_id.in_(r.children), GuardianLink.access.in_(allowed)
-                )
-            )
-            for user_id, child_id in named.all():
+        for child_id, (_, users) in named.items():
+            for user_id in users:
                 result.add_basis(user_id, child_id, None)
         for link in links:
             result.add_basis(link.user_id, link.child_id, None)
@@ -210,19 +242,10 @@ async def _resolve_for_staff(
 
     # About children: one thread per family (distinct set of guardians).
     per_child: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
-    if r.children:
-        rows2 = await db.execute(
-            select(GuardianLink.child_id, GuardianLink.user_id).where(
-                GuardianLink.child_id.in_(r.children),
-                GuardianLink.institution_id == institution_id,
-                GuardianLink.access.in_(allowed),
-            )
-        )
-        for child_id, user_id in rows2.all():
-            per_child[child_id].add(user_id)
-        for child_id in r.children:
-            if not per_child.get(child_id):
-                raise ValidationFailed("child_without_guardians", field="recipients.children")
+    for child_id, (_, users) in named.items():
+        if not users:
+            raise ValidationFailed("child_without_guardians", field="recipients.children")
+        per_child[child_id] |= users
     for link in links:
         per_child[link.child_id].add(link.user_id)
     families: dict[frozenset[uuid.UUID], Family] = {}

@@ -61,12 +61,12 @@ async def send_message(
             sender_id=actor.user_id,
             role=role,
             body=text,
-            quoted_id=quoted,
+            quoted_id=quoted.id if quoted is not None else None,
             as_group=as_group,
             as_institution=not personal and sending.group_id is None and sending.institution_inbox,
         )
         attachments.attach(db, message, stored)
-        reached = await audience_and_muted(db, [thread.id])
+        reached = await audience_and_muted(db, [thread.id], sender_id=actor.user_id)
         await enqueue_notifications(
             db,
             thread,
@@ -77,7 +77,10 @@ async def send_message(
             timezone=sending.timezone,
         )
         outcome.threads, outcome.message = [thread], message
-        auto = await send_auto_replies(db, thread, message, reached)
+        outcome.institution, outcome.files = sending.institution, list(stored)
+        outcome.group = sending.group if as_group is not None else None
+        outcome.quoted = quoted
+        auto = await send_auto_replies(db, thread, message, reached, timezone=sending.timezone)
         kind = NEW_THREAD if new_thread else NEW_MESSAGE
         await live.record_thread_activity(
             db,
@@ -129,11 +132,11 @@ async def _reply_thread(db: AsyncSession, actor: Actor, broadcast: Thread) -> tu
 
 async def _quoted(
     db: AsyncSession, actor: Actor, thread: Thread, quoted_id: uuid.UUID | None
-) -> uuid.UUID | None:
+) -> Message | None:
     if quoted_id is None:
         return None
-    found = await db.scalar(
-        select(Message.id).where(
+    found: Message | None = await db.scalar(
+        select(Message).where(
             Message.id == quoted_id,
             Message.thread_id.in_([thread.id, thread.parent_thread_id or thread.id]),
             visible_messages(actor),

@@ -7,26 +7,37 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.db import new_id, utcnow, write_transaction
+from app.institutions.models import Institution
+from app.messaging import reads
 from app.messaging.events import NEW_THREAD
-from app.messaging.models import Participant, Thread, ThreadChild
-from app.messaging.service import attachments, live, membership
+from app.messaging.models import (
+    Message,
+    MessageAttachment,
+    Participant,
+    ParticipantBasis,
+    Thread,
+    ThreadChild,
+    ThreadState,
+)
+from app.messaging.service import attachments, bulk, live, membership
 from app.messaging.service.audience import audience_and_muted
 from app.messaging.service.posting import (
     Outcome,
     clean_body,
     enqueue_notifications,
     new_participant,
-    post_message,
     send_auto_replies,
     sender_role,
 )
 from app.messaging.service.recipients import Recipients, Resolved, resolve
+from app.notifications.service import outbox as notifications
 
 MAX_SUBJECT = 200
 
@@ -71,57 +82,105 @@ async def start_thread(
             sensitive=sensitive,
         )
         stored = await attachments.claim(db, actor, institution_id, file_ids)
-        outcome = Outcome()
-        audiences: dict[uuid.UUID, set[uuid.UUID]] = {}
+        institution = await db.get(Institution, institution_id)
         role = sender_role(actor, institution_id)
+        outcome = Outcome(institution=institution, files=list(stored))
+        # Every thread of the message (one per family when it fans out) is written at once:
+        # what it costs does not grow with the families or the people it reaches.
+        messages: list[Message] = []
+        participants: list[Participant] = []
+        about: list[ThreadChild] = []
+        states: list[ThreadState] = []
+        bases: list[ParticipantBasis] = []
+        carried: list[MessageAttachment] = []
+        now = utcnow()
         for guardians, children, broadcast in _thread_shapes(resolved):
+            message_id = new_id()
             thread = Thread(
                 id=new_id(),
                 institution_id=institution_id,
                 subject=subject_text,
                 created_by=actor.user_id,
+                created_at=now,
                 is_broadcast=broadcast,
                 reply_to_all=reply_to_all or not broadcast,
                 audience=resolved.audience if broadcast else "",
                 sensitive=sensitive,
+                last_message_id=message_id,
+                last_message_at=now,
             )
-            # The message's id is made first so that the thread is written with it: no UPDATE.
-            message_id, now = new_id(), utcnow()
-            thread.last_message_id, thread.last_message_at = message_id, now
-            db.add(thread)
-            await db.flush()
-            participants = _participants(thread, actor, staff, as_group_id, resolved, guardians)
-            db.add_all(participants)
-            db.add_all(
+            message = Message(
+                id=message_id,
+                institution_id=institution_id,
+                thread_id=thread.id,
+                sender_id=actor.user_id,
+                sender_role=role,
+                sent_as_group_id=as_group_id,
+                sent_as_institution=False,
+                body=text,
+                is_auto_reply=False,
+                created_at=now,
+            )
+            mine = _participants(thread, actor, staff, as_group_id, resolved, guardians, now)
+            outcome.threads.append(thread)
+            outcome.children[thread.id] = sorted(
+                (resolved.child_rows[c] for c in children if c in resolved.child_rows),
+                key=lambda child: child.id,
+            )
+            messages.append(message)
+            participants += mine
+            about += [
                 ThreadChild(thread_id=thread.id, child_id=c, institution_id=institution_id)
                 for c in children
+            ]
+            # The sender has read their own message; nobody archived anything yet.
+            states.append(
+                ThreadState(
+                    id=new_id(),
+                    institution_id=institution_id,
+                    thread_id=thread.id,
+                    user_id=actor.user_id,
+                    last_read_message_id=message_id,
+                    last_read_at=utcnow(),
+                    muted=False,
+                    archived=False,
+                )
             )
-            # Participants, children, the message and the sender's read pointer in one flush
-            # (one multi-row INSERT per table); why each guardian takes part in the next.
-            message = await post_message(
-                db,
-                thread,
-                sender_id=actor.user_id,
-                role=role,
-                body=text,
-                as_group=as_group_id,
-                fresh=(message_id, now),
+            # Why each guardian takes part (app.messaging.service.membership).
+            bases += membership.basis_rows(mine, resolved.bases, children or None)
+            carried += attachments.attachment_rows(message, stored)
+        await bulk.insert_all(
+            db,
+            [outcome.threads, messages, participants, about, states, bases, carried],
+            attach=[outcome.threads, messages],
+            reported=[outcome.threads, messages],
+        )
+        thread_ids = [t.id for t in outcome.threads]
+        reached = await audience_and_muted(db, thread_ids, sender_id=actor.user_id, now=now)
+        zone = institution.timezone if institution is not None else None
+        outbox: list[dict[str, object]] = []
+        for thread, message in zip(outcome.threads, messages, strict=True):
+            await enqueue_notifications(
+                db, thread, message, actor.name, audience=reached, timezone=zone, into=outbox
             )
-            db.add_all(membership.basis_rows(participants, resolved.bases, children or None))
-            attachments.attach(db, message, stored)
-            reached = await audience_and_muted(db, [thread.id])
-            await enqueue_notifications(db, thread, message, actor.name, audience=reached)
-            await send_auto_replies(db, thread, message, reached)
-            outcome.threads.append(thread)
-            outcome.message = message
-            audiences.update(reached.reached)
-        messages = {t.id: t.last_message_id for t in outcome.threads if t.last_message_id}
+        await notifications.write_rows(db, outbox)
+        for thread, message in zip(outcome.threads, messages, strict=True):
+            await send_auto_replies(db, thread, message, reached, timezone=zone)
+        outcome.message = messages[-1]
+        outcome.message_files = {m.id: list(stored) for m in messages}
+        for thread in outcome.threads:  # the away replies posted last carry no files
+            if thread.last_message_id is not None:
+                outcome.message_files.setdefault(thread.last_message_id, [])
+        # The answer: the threads as the starter sees them now, and who takes part.
+        outcome.thread_rows = await reads.thread_rows(db, actor, thread_ids)
+        outcome.participants = await reads.participant_rows(db, actor, thread_ids)
+        last = {t.id: t.last_message_id for t in outcome.threads if t.last_message_id}
         await live.record_thread_activity(
             db,
             NEW_THREAD,
-            [t.id for t in outcome.threads],
-            messages,  # type: ignore[arg-type]
-            reached=audiences,
+            thread_ids,
+            last,  # type: ignore[arg-type]
+            reached=reached.reached,
         )
     return outcome
 
@@ -138,6 +197,22 @@ def _thread_shapes(
 
 
 def _participants(
+    thread: Thread,
+    actor: Actor,
+    staff: bool,
+    as_group_id: uuid.UUID | None,
+    resolved: Resolved,
+    guardians: set[uuid.UUID],
+    now: datetime,
+) -> list[Participant]:
+    rows = _people(thread, actor, staff, as_group_id, resolved, guardians)
+    # Added in this order: what lists them (by when added) shows them so.
+    for n, row in enumerate(rows):
+        row.added_at = now + timedelta(microseconds=n)
+    return rows
+
+
+def _people(
     thread: Thread,
     actor: Actor,
     staff: bool,

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import cast, func, literal, null, select, union_all
+from sqlalchemy import ColumnElement, cast, func, literal, null, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +45,60 @@ def _preview(text: str | None, sensitive: bool) -> str | None:
     return flat if len(flat) <= PREVIEW_LENGTH else flat[: PREVIEW_LENGTH - 1] + "…"
 
 
+@dataclass
+class DeliveryFacts:
+    """What the outbox needs to know of its recipients (their preferences, the digest each one
+    has collecting), read by the caller together with whom it reaches (`delivery_columns`),
+    so that enqueuing reads nothing. `enqueue` keeps `digests` current as it adds rows: a
+    second notification in the same transaction joins the digest the first one opened."""
+
+    preferences: dict[uuid.UUID, Preferences] = field(default_factory=dict)
+    digests: dict[uuid.UUID, datetime] = field(default_factory=dict)
+
+    def add(self, row: Any) -> None:
+        """One row of a select that carries `delivery_columns`."""
+        if row.d_push_enabled is not None:
+            self.preferences[row.user_id] = Preferences(
+                push_enabled=row.d_push_enabled,
+                email_digest_enabled=row.d_email_digest_enabled,
+                quiet_start=row.d_quiet_start,
+                quiet_end=row.d_quiet_end,
+                timezone=row.d_timezone,
+            )
+        if row.d_digest_due is not None:
+            self.digests[row.user_id] = row.d_digest_due
+
+
+def delivery_columns(user_id: ColumnElement[Any], now: datetime) -> list[Any]:
+    """Columns for a select of recipients (`user_id`): their preferences (null: the defaults)
+    and the digest still collecting for them, as `_preferences_and_digests` reads them; the
+    caller outer-joins NotificationPreferences on `user_id` (`delivery_join`)."""
+    digest = (
+        select(func.min(OutboxEntry.due_at))
+        .where(
+            OutboxEntry.user_id == user_id,
+            OutboxEntry.channel == "email",
+            OutboxEntry.status == "pending",
+            OutboxEntry.attempts == 0,
+            OutboxEntry.due_at > now,
+        )
+        .scalar_subquery()
+    )
+    return [
+        NotificationPreferences.push_enabled.label("d_push_enabled"),
+        NotificationPreferences.email_digest_enabled.label("d_email_digest_enabled"),
+        NotificationPreferences.quiet_start.label("d_quiet_start"),
+        NotificationPreferences.quiet_end.label("d_quiet_end"),
+        NotificationPreferences.timezone.label("d_timezone"),
+        digest.label("d_digest_due"),
+    ]
+
+
+def delivery_join(user_id: ColumnElement[Any]) -> tuple[Any, ColumnElement[bool]]:
+    """The outer join `delivery_columns` needs: (target, on clause)."""
+    return NotificationPreferences, NotificationPreferences.user_id == user_id
+
+
 # 14 columns a row: well under PostgreSQL's 32,767 and SQLite's 32,766 bind parameters.
 OUTBOX_ROWS_PER_INSERT = 1000
 
@@ -61,17 +117,26 @@ async def enqueue(
     muted: Collection[uuid.UUID] = (),
     now: datetime | None = None,
     institution_zone: str | None = None,
+    known: DeliveryFacts | None = None,
+    into: list[dict[str, object]] | None = None,
 ) -> int:
     """Write the outbox rows for a new message or announcement, inside the caller's
     transaction: one per recipient and channel they want (push, e-mail digest). Muted
     recipients get none; push in quiet hours waits until they end; e-mails are digests and
     carry the sender and the link, never the text. Enqueuing the same subject twice for a
-    recipient adds nothing (idempotency key). Returns the number of rows written."""
+    recipient adds nothing (idempotency key). `known`: the recipients' preferences and
+    digests when the caller read them already (then nothing is read here). Returns the
+    number of rows written. `into`: collect the rows there instead, for one `write_rows` of
+    several notifications (a message that fanned out into several threads)."""
     now = now or utcnow()
     wanted = set(recipients) - set(muted)
     if not wanted:
         return 0
-    prefs, digest_due = await _preferences_and_digests(db, wanted, now)
+    if known is None:
+        prefs, digest_due = await _preferences_and_digests(db, wanted, now)
+    else:
+        prefs = {user_id: known.preferences.get(user_id, Preferences()) for user_id in wanted}
+        digest_due = known.digests
     if institution_zone is None:  # a caller that read the institution already passes it
         institution_zone = await db.scalar(
             select(Institution.timezone).where(Institution.id == institution_id)
@@ -118,6 +183,19 @@ async def enqueue(
             )
     if not rows:
         return 0
+    if known is not None:  # what this adds is the digest a later enqueue joins
+        for row in rows:
+            if row["channel"] == "email":
+                known.digests.setdefault(row["user_id"], row["due_at"])  # type: ignore[arg-type]
+    if into is not None:
+        into.extend(rows)
+        return len(rows)
+    await write_rows(db, rows)
+    return len(rows)
+
+
+async def write_rows(db: AsyncSession, rows: list[dict[str, object]]) -> None:
+    """The outbox rows `enqueue` made, written together."""
     dialect = db.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # One multi-row INSERT per chunk, not one per row (an executemany runs per row on
@@ -129,7 +207,6 @@ async def enqueue(
             .values(chunk)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
         )
-    return len(rows)
 
 
 async def _preferences_and_digests(
