@@ -42,6 +42,7 @@ def prime(info: Info, outcome: Outcome) -> None:
         participants = loaders.get(messaging_loaders.participants_by_thread)
         for row in outcome.thread_rows:
             participants.prime(row.id, [p for p in outcome.participants if p.thread_id == row.id])
-            loaders.get(messaging_loaders.children_by_thread).prime(
-                row.id, outcome.children.get(row.id, [])
-            )
+            if row.id in outcome.children:
+                loaders.get(messaging_loaders.children_by_thread).prime(
+                    row.id, outcome.children[row.id]
+                )

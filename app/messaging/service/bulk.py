@@ -71,6 +71,12 @@ async def insert_all(
                     execution_options=options if n == 0 and start == 0 else {},
                 )
     for group in attach:
-        for entity in group:
-            make_transient_to_detached(entity)
-            db.add(entity)
+        keep(db, group)
+
+
+def keep(db: AsyncSession, entities: Sequence[Any]) -> None:
+    """Entities whose rows a statement of ours inserted (`values_of` made them), in the session
+    as persistent: loaded as they were written; a later change is an UPDATE."""
+    for entity in entities:
+        make_transient_to_detached(entity)
+        db.add(entity)

@@ -11,19 +11,23 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import Table, and_, case, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
+from app.core.idempotency import INSERTED_ROWS
 from app.db import new_id, utcnow
 from app.files.models import StoredFile
 from app.institutions.models import Child, Group, Institution
 from app.messaging.models import MAX_BODY, Message, Participant, Thread, ThreadState
 from app.messaging.policies import _reach, visible_threads
 from app.messaging.reads import ParticipantRow, ThreadRow
+from app.messaging.service import bulk
 from app.messaging.service.audience import Audience, notify_target
 from app.notifications.service import outbox as notifications
 
@@ -104,6 +108,7 @@ class Sending:
     group: Group | None
     institution_inbox: bool
     institution: Institution | None
+    reply_thread: Thread | None  # a guardian's own reply thread below this broadcast, if any
 
     @property
     def group_name(self) -> str | None:
@@ -128,12 +133,14 @@ async def thread_for_sending(db: AsyncSession, actor: Actor, thread_id: uuid.UUI
         )
 
     group_id = reach("group_inbox", Participant.group_id)
+    reply = aliased(Thread, name="reply_thread")
     row = (
         await db.execute(
             select(
                 Thread,
                 Institution,
                 Group,
+                reply,
                 reach("user", Participant.id).label("personal_id"),
                 reach("user", Participant.left_at).label("left_at"),
                 group_id.label("group_id"),
@@ -141,6 +148,14 @@ async def thread_for_sending(db: AsyncSession, actor: Actor, thread_id: uuid.UUI
             )
             .outerjoin(Institution, Institution.id == Thread.institution_id)
             .outerjoin(Group, Group.id == group_id)
+            .outerjoin(
+                reply,
+                and_(
+                    Thread.is_broadcast,
+                    reply.parent_thread_id == Thread.id,
+                    reply.created_by == actor.user_id,
+                ),
+            )
             .where(Thread.id == thread_id, visible_threads(actor))
         )
     ).first()
@@ -154,12 +169,55 @@ async def thread_for_sending(db: AsyncSession, actor: Actor, thread_id: uuid.UUI
         group=row.Group,
         institution_inbox=row.institution_inbox is not None,
         institution=row.Institution,
+        reply_thread=row.reply_thread,
     )
 
 
 def new_participant(thread: Thread, **values: object) -> Participant:
     return Participant(
         id=new_id(), institution_id=thread.institution_id, thread_id=thread.id, **values
+    )
+
+
+def new_message(
+    thread: Thread,
+    *,
+    message_id: uuid.UUID,
+    now: datetime,
+    sender_id: uuid.UUID,
+    role: str,
+    body: str,
+    quoted_id: uuid.UUID | None = None,
+    as_group: uuid.UUID | None = None,
+    as_institution: bool = False,
+    auto: bool = False,
+) -> Message:
+    return Message(
+        id=message_id,
+        institution_id=thread.institution_id,
+        thread_id=thread.id,
+        sender_id=sender_id,
+        sender_role=role,
+        sent_as_group_id=as_group,
+        sent_as_institution=as_institution,
+        body=body,
+        quoted_message_id=quoted_id,
+        is_auto_reply=auto,
+        created_at=now,
+    )
+
+
+def read_pointer(thread: Thread, user_id: uuid.UUID, message_id: uuid.UUID) -> ThreadState:
+    """The state of someone who has read a new thread up to `message_id` (their own)."""
+    return ThreadState(
+        id=new_id(),
+        institution_id=thread.institution_id,
+        thread_id=thread.id,
+        user_id=user_id,
+        last_read_message_id=message_id,
+        last_read_at=utcnow(),
+        muted=False,
+        archived=False,
     )
 
 
@@ -174,74 +232,85 @@ async def post_message(
     as_group: uuid.UUID | None = None,
     as_institution: bool = False,
     auto: bool = False,
-    fresh: tuple[uuid.UUID, datetime] | None = None,
 ) -> Message:
-    """Post into `thread`. `fresh`: the id and time of the first message of a thread being
-    started (nobody archived it, nobody has read anything yet)."""
-    message_id, now = fresh or (new_id(), utcnow())
-    message = Message(
-        id=message_id,
-        institution_id=thread.institution_id,
-        thread_id=thread.id,
+    """Post into `thread`: the message, the thread's latest, the thread back in the inbox of
+    everyone who archived it, the sender's read pointer moved to it (never backwards). On
+    PostgreSQL that is one statement (the INSERT and the thread's UPDATE are data-modifying
+    CTEs of the read pointers' UPDATE); an INSERT follows only for a sender without a state yet
+    (staff answering from a shared inbox for the first time)."""
+    now = utcnow()
+    message = new_message(
+        thread,
+        message_id=new_id(),
+        now=now,
         sender_id=sender_id,
-        sender_role=role,
-        sent_as_group_id=as_group,
-        sent_as_institution=as_institution,
+        role=role,
         body=body,
-        quoted_message_id=quoted_id,
-        is_auto_reply=auto,
-        created_at=now,
+        quoted_id=quoted_id,
+        as_group=as_group,
+        as_institution=as_institution,
+        auto=auto,
     )
-    db.add(message)
-    thread.last_message_at, thread.last_message_id = now, message.id
-    if fresh is not None:
-        db.add(
-            ThreadState(
-                id=new_id(),
-                institution_id=thread.institution_id,
-                thread_id=thread.id,
-                user_id=sender_id,
-                last_read_message_id=message.id,
-                last_read_at=utcnow(),
-            )
+    if db.get_bind().dialect.name == "postgresql":
+        threads = _table(Thread)
+        written = insert(_table(Message)).values([bulk.values_of(message)]).cte("new_message")
+        latest = (
+            update(threads)
+            .where(threads.c.id == thread.id)
+            .values(last_message_at=now, last_message_id=message.id)
+            .returning(threads.c.id)
+            .cte("thread_latest")
         )
+        # The read pointers' rows are locked only once the thread's row is (an InitPlan on
+        # the thread's UPDATE): concurrent senders queue on the thread, as statements one
+        # after the other would, instead of locking in different orders (a deadlock).
+        thread_locked = select(latest.c.id).scalar_subquery()
+        pointers = _unarchive_and_read(thread_locked, sender_id=sender_id, message=message)
+        touched = await db.execute(
+            pointers.add_cte(written),
+            execution_options={INSERTED_ROWS: [(Message, [message.id])]},
+        )
+        set_committed_value(thread, "last_message_at", now)
+        set_committed_value(thread, "last_message_id", message.id)
+        bulk.keep(db, [message])
+    else:
+        db.add(message)
+        thread.last_message_at, thread.last_message_id = now, message.id
         await db.flush()
-        return message
-    await db.flush()
-    await _unarchive_and_read(db, thread, sender_id=sender_id, message=message)
+        touched = await db.execute(
+            _unarchive_and_read(thread.id, sender_id=sender_id, message=message)
+        )
+    if sender_id not in set(touched.scalars().all()):
+        await mark_read_in(db, thread, user_id=sender_id, message=message)
     return message
 
 
-async def _unarchive_and_read(
-    db: AsyncSession, thread: Thread, *, sender_id: uuid.UUID, message: Message
-) -> None:
-    """A new message brings an archived thread back to everyone's inbox, and moves the
-    sender's read pointer to it (never backwards): one UPDATE, an INSERT only for a sender
-    without a state yet (staff answering from a shared inbox for the first time)."""
+def _table(model: type[Any]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _unarchive_and_read(thread_id: Any, *, sender_id: uuid.UUID, message: Message) -> Any:
+    """The UPDATE of the thread's read states a new message makes (returning whose it moved);
+    `thread_id`: the thread's id, or an expression of it."""
     now = utcnow()
+    states = _table(ThreadState).c
     behind = and_(
-        ThreadState.user_id == sender_id,
-        or_(
-            ThreadState.last_read_message_id.is_(None),
-            ThreadState.last_read_message_id < message.id,
-        ),
+        states.user_id == sender_id,
+        or_(states.last_read_message_id.is_(None), states.last_read_message_id < message.id),
     )
-    touched = await db.execute(
-        update(ThreadState)
+    return (
+        update(_table(ThreadState))
         .where(
-            ThreadState.thread_id == thread.id,
-            or_(ThreadState.archived.is_(True), ThreadState.user_id == sender_id),
+            states.thread_id == thread_id,
+            or_(states.archived.is_(True), states.user_id == sender_id),
         )
         .values(
             archived=False,
-            last_read_message_id=case((behind, message.id), else_=ThreadState.last_read_message_id),
-            last_read_at=case((behind, now), else_=ThreadState.last_read_at),
+            last_read_message_id=case((behind, message.id), else_=states.last_read_message_id),
+            last_read_at=case((behind, now), else_=states.last_read_at),
         )
-        .returning(ThreadState.user_id)
-        .execution_options(synchronize_session=False)
+        .returning(states.user_id)
     )
-    if sender_id not in set(touched.scalars().all()):
-        await mark_read_in(db, thread, user_id=sender_id, message=message)
 
 
 async def mark_read_in(

@@ -123,10 +123,10 @@ async def start_thread(
             )
             mine = _participants(thread, actor, staff, as_group_id, resolved, guardians, now)
             outcome.threads.append(thread)
-            outcome.children[thread.id] = sorted(
-                (resolved.child_rows[c] for c in children if c in resolved.child_rows),
-                key=lambda child: child.id,
-            )
+            if all(c in resolved.child_rows for c in children):  # else the answer reads them
+                outcome.children[thread.id] = sorted(
+                    (resolved.child_rows[c] for c in children), key=lambda child: child.id
+                )
             messages.append(message)
             participants += mine
             about += [
