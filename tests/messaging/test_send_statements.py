@@ -10,11 +10,13 @@ from what the write holds, so no transaction (and no tenant scope) follows the c
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from app.db import utcnow
 from tests.client import GraphQLClient
 from tests.conftest import is_postgres
-from tests.messaging.util import METTE, PERNILLE, demo, send, started
+from tests.messaging.util import KARSTEN, METTE, PERNILLE, demo, send, started
 
 # Whole requests. PostgreSQL: signing in (1); the recipients (the groups addressed, their
 # guardians; or the children addressed with theirs); the institution; the threads, messages,
@@ -101,3 +103,51 @@ async def test_sending_and_forwarding_cost_the_same_to_few_or_many(client, asser
         _no_second_transaction(counter)
     if is_postgres():
         assert max(FIRST_REPLY_STATEMENTS, FORWARD_STATEMENTS) <= REQUEST_LIMIT
+
+
+async def test_a_writes_answer_is_what_reading_it_back_gives(client):
+    """The answer made from what the write holds equals the one a retry reads back through
+    the loaders (an idempotent replay): threads of several families, each with its children,
+    participants and an away reply as its latest message; a reply quoting a message."""
+    d = await demo(client)
+    away = await client.gql(
+        "SetAutoReply",
+        {
+            "institutionId": d.institution,
+            "body": "Jeg er på ferie.",
+            "startsAt": (utcnow() - timedelta(hours=1)).isoformat(),
+            "endsAt": (utcnow() + timedelta(days=1)).isoformat(),
+        },
+        as_=KARSTEN,
+    )
+    assert away["setAutoReply"]["__typename"] == "AutoReplyInfo"
+    families = [c["id"] for c in d.bjornene_children() if c["guardians"]][:3]
+    variables = {
+        "input": {
+            "institutionId": d.institution,
+            "subject": "Forældresamtaler",
+            "body": "Vælg en tid.",
+            "recipients": {"children": families, "staff": [d.staff[KARSTEN]]},
+        },
+        "idempotencyKey": "families-1",
+    }
+    first = await client.execute("StartThread", variables, as_=PERNILLE)
+    again = await client.execute("StartThread", variables, as_=PERNILLE)
+    assert again["extensions"]["idempotency"]["startThread"]["replayed"] is True
+    assert first["data"] == again["data"]
+    threads = first["data"]["startThread"]["threads"]
+    assert len(threads) == 3
+    for started_thread in threads:
+        assert started_thread["children"] and started_thread["unreadCount"] == 1
+        assert started_thread["lastMessage"]["isAutoReply"] is True
+    message = {"threadId": threads[0]["id"], "body": "Jeg tager tirsdag."}
+    quoting = {
+        **message,
+        "quotedMessageId": threads[0]["lastMessage"]["id"],
+        "idempotencyKey": "q-1",
+    }
+    first = await client.execute("SendMessage", quoting, as_=PERNILLE)
+    again = await client.execute("SendMessage", quoting, as_=PERNILLE)
+    assert again["extensions"]["idempotency"]["sendMessage"]["replayed"] is True
+    assert first["data"] == again["data"]
+    assert first["data"]["sendMessage"]["quotedMessage"]["body"] == "Jeg er på ferie."
