@@ -10,6 +10,7 @@ import strawberry
 
 from app.api.errors import ConflictError, NotFoundError, ValidationError
 from app.attendance.absences import models
+from app.attendance.absences.reads import AbsenceRow
 
 
 @strawberry.enum
@@ -28,7 +29,7 @@ class Absence:
     note: str
 
     @classmethod
-    def of(cls, row: models.Absence) -> Absence:
+    def of(cls, row: models.Absence | AbsenceRow) -> Absence:
         return cls(
             id=strawberry.ID(str(row.id)),
             kind=AbsenceKind(row.kind),
