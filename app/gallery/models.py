@@ -78,6 +78,8 @@ class Photo(TenantOwned, Timestamped, Base):
             ["file_id", "institution_id"], ["stored_files.id", "stored_files.institution_id"]
         ),
         Index("ix_photos_group_id_taken_on", "group_id", "taken_on", "id"),
+        # A child's day looks among its institution's photos of that day (gallery.reads).
+        Index("ix_photos_institution_id_taken_on", "institution_id", "taken_on", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

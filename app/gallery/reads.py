@@ -12,8 +12,9 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
@@ -40,18 +41,12 @@ class PhotoRow:
     file: FileRow | None
 
 
-async def child_day_photos(
-    db: AsyncSession,
-    actor: Actor,
-    *,
-    child_id: uuid.UUID,
-    institution_id: uuid.UUID,
-    start: date,
-    end: date,
-) -> dict[date, list[PhotoRow]]:
-    """The photos of the child taken on each day of [start, end] that the actor may see, in
-    the order taken: one statement whatever the number of photos."""
-    rows = await db.execute(
+def child_day_photos_statement(
+    actor: Actor, *, child_id: uuid.UUID, institution_id: uuid.UUID, start: date, end: date
+) -> Select[Any]:
+    """The photos of the child taken on [start, end] that the actor may see, in the order
+    taken; every value a bound parameter, so its compiled form and prepared plan are reused."""
+    return (
         select(
             Photo.id,
             Photo.institution_id,
@@ -81,6 +76,24 @@ async def child_day_photos(
             visible_photos(actor),
         )
         .order_by(Photo.created_at, Photo.id)
+    )
+
+
+async def child_day_photos(
+    db: AsyncSession,
+    actor: Actor,
+    *,
+    child_id: uuid.UUID,
+    institution_id: uuid.UUID,
+    start: date,
+    end: date,
+) -> dict[date, list[PhotoRow]]:
+    """The photos of the child taken on each day of [start, end] that the actor may see, in
+    the order taken: one statement whatever the number of photos."""
+    rows = await db.execute(
+        child_day_photos_statement(
+            actor, child_id=child_id, institution_id=institution_id, start=start, end=end
+        )
     )
     by_day: dict[date, list[PhotoRow]] = defaultdict(list)
     for row in rows.all():

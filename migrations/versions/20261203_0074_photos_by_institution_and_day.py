@@ -1,0 +1,27 @@
+"""Photos by institution and day: a child's day finds its photos among that day's photos of
+its institution, whatever the institution's photo history (issue 11, step 6).
+
+Revision ID: 0074
+Revises: 0061
+Create Date: 2026-12-03 14:10:00.000000
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+
+revision: str = '0074'
+down_revision: str | None = '0061'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index(
+        'ix_photos_institution_id_taken_on', 'photos', ['institution_id', 'taken_on', 'id']
+    )
+
+
+def downgrade() -> None:
+    op.drop_index('ix_photos_institution_id_taken_on', table_name='photos')
