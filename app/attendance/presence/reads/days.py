@@ -254,7 +254,7 @@ def _children_statement(actor: Actor, which: list[ColumnElement[bool]], day: dat
                 companion.institution_id.in_(actor.institution_ids),
             ),
         )
-        .where(*which, *active_on(day), visible_children(actor))
+        .where(*which, visible_children(actor))
     )
 
 
@@ -380,7 +380,7 @@ async def _days(
     if not rows:
         return []
     spans = {i: bounds(institution.timezone, day) for i, institution in institutions.items()}
-    ids = select(Child.id).where(*which, *active_on(day), visible_children(actor))
+    ids = select(Child.id).where(*which, visible_children(actor))
     stays_of: dict[uuid.UUID, list[PresenceRow]] = defaultdict(list)
     for stay in await _stays(db, actor, ids, list(spans.values())):
         start, end = spans[stay.institution_id]
@@ -432,7 +432,7 @@ async def group_day(
     children = await _days(
         db,
         actor,
-        [Child.group_id == group.id],
+        [Child.group_id == group.id, *active_on(day)],
         (Child.first_name, Child.last_name, Child.id),
         day,
         {institution.id: institution},
