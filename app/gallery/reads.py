@@ -73,7 +73,7 @@ def child_day_photos_statement(
             Photo.institution_id == institution_id,
             Photo.taken_on >= start,
             Photo.taken_on <= end,
-            visible_photos(actor),
+            visible_photos(actor, within=(institution_id, start, end)),
         )
         .order_by(Photo.created_at, Photo.id)
     )

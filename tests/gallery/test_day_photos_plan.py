@@ -122,6 +122,7 @@ async def test_the_day_s_photos_cost_what_the_day_holds_not_the_history(client, 
         tables = {"photos", "photo_children"}
         touched = _touched(await _explain(db, anchored), tables)
         before = _touched(await _explain(db, through_tags), tables)
+    print(f"rows touched: {touched} anchored on the day, {before} through the child's tags")
     assert touched < 50, touched
     assert before > HISTORY, before
 
