@@ -49,6 +49,8 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from app.core.reasons import Reason
+
 SLICING_ARGUMENTS = ("first", "last")
 # A list field that takes neither a page size nor a list of keys (`Child.guardians`,
 # `Institution.groups`) returns a few rows of one parent: it is charged as this many.
@@ -310,6 +312,8 @@ class QueryCostLimiter(SchemaExtension):
             f"Query cost {self.cost} exceeds the limit of {self.max_cost}",
             extensions={
                 "code": "QUERY_TOO_COSTLY",
+                "reason": Reason.QUERY_TOO_COSTLY.value,
+                "retryable": False,
                 "cost": self.cost,
                 "maxCost": self.max_cost,
             },

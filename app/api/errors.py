@@ -194,7 +194,7 @@ def shape_error(error: GraphQLError, context: Any, *, execution: Any = None) -> 
     if isinstance(refused, ScalarRefused):
         return _refused_scalar(error, refused, language, execution)
     if original is None or isinstance(original, GraphQLError):
-        return error
+        return _with_reason(error)
     if isinstance(original, DomainError):
         return GraphQLError(
             original.message(language),
@@ -223,6 +223,27 @@ def shape_error(error: GraphQLError, context: Any, *, execution: Any = None) -> 
             **reason_extensions(Reason.INTERNAL_ERROR),
         },
     )
+
+
+def give_reasons(errors: list[GraphQLError]) -> None:
+    """For errors returned before ErrorPolicy runs (a document that does not parse)."""
+    for error in errors:
+        _with_reason(error)
+
+
+def _with_reason(error: GraphQLError) -> GraphQLError:
+    """graphql-core's own errors (a syntax error, an unknown field, a limit of depth, aliases
+    or tokens) carry no code: they get the one GraphQL servers use for them, and a reason, so
+    that every error a client sees says what it is and that sending it again will not help."""
+    extensions = error.extensions or {}
+    if "code" in extensions:  # coded where it was raised, with its reason
+        return error
+    error.extensions = {
+        "code": "GRAPHQL_VALIDATION_FAILED",
+        **extensions,
+        **reason_extensions(Reason.DOCUMENT_INVALID),
+    }
+    return error
 
 
 def _refused_scalar(

@@ -36,3 +36,13 @@ class Loaders:
             loader = DataLoader(load_fn=load)
             self._made[batch] = loader
         return loader
+
+
+T = TypeVar("T")
+
+
+def later(value: Awaitable[T]) -> T:
+    """What a synchronous resolver returns when it must fall back to a loader: graphql-core
+    awaits an awaitable a resolver returns. So a field whose value a read model usually holds
+    resolves synchronously (no coroutine per field), and only rows without it await."""
+    return value  # type: ignore[return-value]

@@ -49,6 +49,8 @@ from graphql.language import REMOVE
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
+from app.core.reasons import Reason
+
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "graphql" / "operations"
 
 _GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
@@ -283,8 +285,9 @@ class _Refusal:
     """A refusal with a fixed message (no echo of client input) and the validation rule
     that reports it; one instance per kind, so validation caches stay small."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, reason: Reason, message: str) -> None:
         self.code = code
+        self.reason = reason
         self.message = message
         refusal = self
 
@@ -295,22 +298,33 @@ class _Refusal:
         self.rule: type[ValidationRule] = Refuse
 
     def error(self) -> GraphQLError:
-        return GraphQLError(self.message, extensions={"code": self.code})
+        return GraphQLError(
+            self.message,
+            extensions={"code": self.code, "reason": self.reason.value, "retryable": False},
+        )
 
 
 # Apollo Server's wording: Apollo Client's persisted-query link retries with the full text
 # on this message (or code), so both are kept exactly.
-_HASH_NOT_FOUND = _Refusal("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
-_HASH_MISMATCH = _Refusal("BAD_REQUEST", "provided sha does not match query")
+_HASH_NOT_FOUND = _Refusal(
+    "PERSISTED_QUERY_NOT_FOUND", Reason.PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound"
+)
+_HASH_MISMATCH = _Refusal(
+    "BAD_REQUEST", Reason.PERSISTED_QUERY_HASH_MISMATCH, "provided sha does not match query"
+)
 _NAME_NOT_FOUND = _Refusal(
-    "PERSISTED_QUERY_NOT_FOUND", "No trusted document has this operationName"
+    "PERSISTED_QUERY_NOT_FOUND",
+    Reason.PERSISTED_QUERY_NOT_FOUND,
+    "No trusted document has this operationName",
 )
 _NAME_MISMATCH = _Refusal(
     "PERSISTED_QUERY_NOT_FOUND",
+    Reason.PERSISTED_QUERY_NOT_FOUND,
     "The trusted document with this sha256Hash is not the operation named in operationName",
 )
 _TRUSTED_REQUIRED = _Refusal(
     "TRUSTED_DOCUMENT_REQUIRED",
+    Reason.TRUSTED_DOCUMENT_REQUIRED,
     "Only trusted documents are accepted in production; send the operation's name or sha256Hash",
 )
 

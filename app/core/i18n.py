@@ -492,6 +492,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Et klokkeslæt skal skrives TT:MM eller TT:MM:SS.",
         "en": "A time of day must be written HH:MM or HH:MM:SS.",
     },
+    "document_invalid": {
+        "da": "Dokumentet kan ikke læses eller valideres mod skemaet.",
+        "en": "The document does not parse or does not validate against the schema.",
+    },
+    "persisted_query_not_found": {
+        "da": "Serveren kender ikke dokumentet med denne hash; send hele teksten.",
+        "en": "The server does not know the document with this hash; send its full text.",
+    },
+    "persisted_query_hash_mismatch": {
+        "da": "Hashen er ikke SHA-256 af den tekst, der blev sendt med.",
+        "en": "The hash is not the SHA-256 of the text sent with it.",
+    },
+    "query_too_costly": {
+        "da": "Forespørgslen koster mere end grænsen; bed om færre objekter.",
+        "en": "The query costs more than the limit; ask for fewer objects.",
+    },
+    "trusted_document_required": {
+        "da": "Kun betroede dokumenter modtages; send operationens navn eller hash.",
+        "en": "Only trusted documents are accepted; send the operation's name or hash.",
+    },
     "time_with_offset": {
         "da": "Et klokkeslæt er institutionens lokale tid og har ingen tidszone.",
         "en": "A time of day is the institution's local time and carries no time zone.",

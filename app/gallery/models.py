@@ -78,10 +78,13 @@ class Photo(TenantOwned, Timestamped, Base):
             ["file_id", "institution_id"], ["stored_files.id", "stored_files.institution_id"]
         ),
         Index("ix_photos_group_id_taken_on", "group_id", "taken_on", "id"),
+        # A child's day looks among its institution's photos of that day (gallery.reads).
+        Index("ix_photos_institution_id_taken_on", "institution_id", "taken_on", "id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)
+    # Indexed by ix_photos_institution_id_taken_on, which leads with it.
+    institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"))
     group_id: Mapped[uuid.UUID]
     file_id: Mapped[uuid.UUID] = mapped_column(unique=True)
     taken_on: Mapped[date]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -88,8 +89,15 @@ def effective_rank(child_id: Any) -> ColumnElement[int]:
     )
 
 
-def visible_photos(actor: Actor) -> ColumnElement[bool]:
-    """The one visibility rule of photos (lists, node(), download URLs, export)."""
+def visible_photos(
+    actor: Actor, *, within: tuple[uuid.UUID, date, date] | None = None
+) -> ColumnElement[bool]:
+    """The one visibility rule of photos (lists, node(), download URLs, export).
+
+    `within` (institution, first day, last day): the caller's query already holds the photos
+    to these; the checks of each photo's tags are narrowed to them as well, so that the
+    database never weighs the tags of other days, however it plans the checks (a hashed
+    subplan reads every row its subquery allows)."""
     staff = or_(
         Photo.institution_id.in_(actor.admin_of) if actor.admin_of else false(),
         Photo.group_id.in_(actor.groups_staffed) if actor.groups_staffed else false(),
@@ -99,20 +107,39 @@ def visible_photos(actor: Actor) -> ColumnElement[bool]:
     mine = actor.guardian_of
     tag = aliased(PhotoChild)
     child = aliased(Child)
+    anchored = aliased(Photo)
+    anchor: list[ColumnElement[bool]] = []
+    if within is not None:
+        institution_id, first, last = within
+        anchor = [
+            anchored.institution_id == institution_id,
+            anchored.taken_on >= first,
+            anchored.taken_on <= last,
+        ]
     # One's own child needs "own guardians"; another family's child "group"; a protected
     # child of another family can never be shown (no rank reaches 3).
     needed = case(
         (tag.child_id.in_(mine), OWN_GUARDIANS), (child.is_protected.is_(True), 3), else_=GROUP
     )
     allowed = effective_rank(tag.child_id) >= needed
-    forbidden_tag = exists(
+    forbidden = (
         select(literal(1))
         .select_from(tag)
         .join(child, child.id == tag.child_id)
         .where(tag.photo_id == Photo.id, ~allowed)
     )
     own = aliased(PhotoChild)
-    shows_mine = exists(select(literal(1)).where(own.photo_id == Photo.id, own.child_id.in_(mine)))
+    mine_shown = (
+        select(literal(1)).select_from(own).where(own.photo_id == Photo.id, own.child_id.in_(mine))
+    )
+    if anchor:
+        # OFFSET 0 keeps PostgreSQL from turning the check into one hashed subplan over every
+        # tag its subquery allows (simplify_EXISTS_query): each photo of the days asked for is
+        # checked on its own tags.
+        forbidden = forbidden.join(anchored, anchored.id == tag.photo_id).where(*anchor).offset(0)
+        mine_shown = mine_shown.join(anchored, anchored.id == own.photo_id).where(*anchor).offset(0)
+    forbidden_tag = exists(forbidden)
+    shows_mine = exists(mine_shown)
     groups = actor.guarded_groups
     reaches = or_(Photo.group_id.in_(groups), shows_mine) if groups else shows_mine
     guardian = and_(Photo.institution_id.in_(actor.guardian_institutions), reaches, ~forbidden_tag)

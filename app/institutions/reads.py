@@ -1,15 +1,107 @@
-"""Read models of institutions for hot paths."""
+"""Read models of institutions for hot reads: `me`'s places in one statement, and for the hot
+reads of other slices (a group's day, a child's day) the columns the Child and Institution
+types show, as light rows instead of ORM entities. The visibility rules stay those of
+policies.py (the other slices' callers apply them)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from sqlalchemy import and_, literal, select, union_all
+from sqlalchemy import Row, and_, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.institutions.models import Child, Group, Institution
 from app.institutions.policies import visible_children, visible_groups, visible_institutions
+
+CHILD_COLUMNS = (
+    Child.id,
+    Child.institution_id,
+    Child.group_id,
+    Child.first_name,
+    Child.last_name,
+    Child.birth_date,
+    Child.active_from,
+    Child.active_until,
+    Child.is_protected,
+)
+INSTITUTION_COLUMNS = (
+    Institution.id,
+    Institution.name,
+    Institution.kind,
+    Institution.timezone,
+    Institution.opening_hours,
+    Institution.settings,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InstitutionRow:
+    """What the Institution type shows (its lists load on their own)."""
+
+    id: uuid.UUID
+    name: str
+    kind: str
+    timezone: str
+    opening_hours: dict[str, list[str]]
+    settings: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    """What the Group type shows."""
+
+    id: uuid.UUID
+    institution_id: uuid.UUID
+    name: str
+    is_active: bool
+
+
+GROUP_COLUMNS = (Group.id, Group.institution_id, Group.name, Group.is_active)
+
+
+@dataclass(frozen=True, slots=True)
+class ChildRow:
+    """What the Child type shows; `institution` when the read already holds it."""
+
+    id: uuid.UUID
+    institution_id: uuid.UUID
+    group_id: uuid.UUID | None
+    first_name: str
+    last_name: str
+    birth_date: date
+    active_from: date
+    active_until: date | None
+    is_protected: bool
+    institution: InstitutionRow | None = None
+
+
+def child_columns(child: Any = Child) -> list[Any]:
+    """CHILD_COLUMNS of `child` (the table or an alias of it), labelled child_<name>."""
+    return [getattr(child, c.key).label(f"child_{c.key}") for c in CHILD_COLUMNS]
+
+
+def child_of(row: Row[Any], institution: InstitutionRow | None = None) -> ChildRow:
+    """The ChildRow of a row selected with child_columns()."""
+    values = {c.key: getattr(row, f"child_{c.key}") for c in CHILD_COLUMNS}
+    return ChildRow(**values, institution=institution)
+
+
+def institution_columns() -> list[Any]:
+    return [c.label(f"institution_{c.key}") for c in INSTITUTION_COLUMNS]
+
+
+def institution_of(row: Row[Any]) -> InstitutionRow:
+    """The InstitutionRow of a row selected with institution_columns()."""
+    values = {c.key: getattr(row, f"institution_{c.key}") for c in INSTITUTION_COLUMNS}
+    return InstitutionRow(**{key: _empty(key) if v is None else v for key, v in values.items()})
+
+
+def _empty(key: str) -> Any:
+    return {} if key in ("opening_hours", "settings") else ""
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from app.accounts.api import AccountMutations, AccountQueries, PinMutations
 from app.accounts.service.idempotency import IdempotencyKeys
 from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.cost import QueryCostLimiter
-from app.api.errors import ErrorPolicy, FreshActorPerOperation, shaped_stream
+from app.api.errors import ErrorPolicy, FreshActorPerOperation, give_reasons, shaped_stream
 from app.api.idempotency import IdempotencyReport
 from app.api.inputs import TextInputRule
 from app.api.live import SessionRecheck
@@ -123,7 +123,8 @@ class SeddelSchema(strawberry.Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         # ErrorPolicy logs what is unexpected, with the request id; the rest is the client's.
-        return None
+        # An error that came before it (a document that does not parse) gets its code here.
+        give_reasons(errors)
 
     async def stream(
         self,

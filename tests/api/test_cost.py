@@ -78,6 +78,8 @@ async def test_nested_connections_multiply_and_nothing_runs_over_the_limit() -> 
     assert error.message == "Query cost 2201 exceeds the limit of 1000"
     assert error.extensions == {
         "code": "QUERY_TOO_COSTLY",
+        "reason": "QUERY_TOO_COSTLY",
+        "retryable": False,
         "cost": 2201,
         "maxCost": 1000,
     }

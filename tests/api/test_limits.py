@@ -101,3 +101,39 @@ async def test_unexpected_errors_are_masked_with_a_request_id(runtime, monkeypat
         "reason": "INTERNAL_ERROR",
         "retryable": True,
     }, response.json()
+
+
+async def test_every_refusal_of_a_document_says_its_reason(client, runtime):
+    """graphql-core's own errors and the guard rails' refusals carry a code and a reason like
+    every other error, so a client decides without reading the text (none may be retried)."""
+    inner = "name"
+    for _ in range(6):
+        inner = f"institution {{ groups {{ {inner} }} }}"
+    costly = (
+        "query Costly($ids: [ID!]!) { nodes(ids: $ids) { ... on Institution { "
+        "children(first: 100) { edges { node { name } } } } } }"
+    )
+    cases = [
+        ("Syntax", {}, "query Syntax { me {", "GRAPHQL_VALIDATION_FAILED", "DOCUMENT_INVALID"),
+        ("Unknown", {}, "query Unknown { nope }", "GRAPHQL_VALIDATION_FAILED", "DOCUMENT_INVALID"),
+        (
+            "Deep",
+            {},
+            f"query Deep {{ me {{ children {{ group {{ {inner} }} }} }} }}",
+            "GRAPHQL_VALIDATION_FAILED",
+            "DOCUMENT_INVALID",
+        ),
+        ("Costly", {"ids": ["x"] * 100}, costly, "QUERY_TOO_COSTLY", "QUERY_TOO_COSTLY"),
+    ]
+    for name, variables, query, code, reason in cases:
+        payload = await client.execute(name, variables, query=query, as_="mette@example.com")
+        extensions = payload["errors"][0]["extensions"]
+        assert (extensions["code"], extensions["reason"], extensions["retryable"]) == (
+            code,
+            reason,
+            False,
+        ), name
+    production = dataclasses.replace(runtime.settings, production=True, secret_key="s" * 32)
+    async with GraphQLClient.open(dataclasses.replace(runtime, settings=production)) as live:
+        raw = await live.execute("Me", query="query Me { me { name } }")
+        assert raw["errors"][0]["extensions"]["reason"] == "TRUSTED_DOCUMENT_REQUIRED"

@@ -252,7 +252,7 @@ async def test_group_day_statements_grow_neither_with_children_nor_their_plans(
     counts = []
     for planned in (children[:5], children[5:10]):
         await _plan_every_way(client, planned)
-        with assert_max_queries(16) as counter:  # as test_group_day's bound
+        with assert_max_queries(10) as counter:  # as test_group_day's bound
             rows = await group_day(client, f["bears_group"])
         counts.append(counter.count)
         assert all(rows[c["id"]]["plan"]["leaveMode"] for c in planned)

@@ -70,10 +70,10 @@ async def test_photos_do_not_add_statements_per_photo_or_day(client, assert_max_
         "start": (yesterday() - timedelta(days=6)).isoformat(),
         "end": yesterday().isoformat(),
     }
-    with assert_max_queries(15) as few:
+    with assert_max_queries(10) as few:
         day = await _photos(client, liva["id"], METTE)
     assert len(day) == 1
-    with assert_max_queries(15) as week_few:
+    with assert_max_queries(10) as week_few:
         await client.gql("ChildDays", week, as_=METTE)
     for n in range(4):
         await _photo_of(client, node, [liva["id"]], f"flere {n}")

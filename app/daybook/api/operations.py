@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import defaultdict
 from collections.abc import AsyncGenerator
 from enum import Enum
 from typing import Annotated, Any, Union
@@ -24,6 +23,7 @@ from app.api.ids import decode, try_decode
 from app.api.node import node_of
 from app.api.permissions import IsAuthenticated
 from app.core.errors import NotFound
+from app.daybook import reads as daybook_reads
 from app.daybook.api.types import (
     ChildDay,
     ChildRef,
@@ -265,7 +265,7 @@ async def _days(
     child_id = try_decode(child)
     if child_id is None or child_id[0] != "Child":
         return []
-    found = await daybook.entries_of_child(
+    days = await daybook_reads.child_days(
         db=info.context.db,
         actor=await info.context.require_actor(),
         child_id=child_id[1],
@@ -273,14 +273,7 @@ async def _days(
         end=end,
         include_deleted=include_deleted,
     )
-    if found is None:
-        return []
-    child_row, rows = found
-    by_day: dict[dt.date, list[Any]] = defaultdict(list)
-    for row in rows:
-        by_day[row.day].append(row)
-    days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
-    return [ChildDay(date=d, child_row=child_row, entry_rows=by_day.get(d, [])) for d in days]
+    return [ChildDay(date=day.date, row=day) for day in days or []]
 
 
 @strawberry.type

@@ -13,11 +13,12 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.api.loaders import later
 from app.api.node import load_nodes, node_of
 from app.daybook import loaders as daybook_loaders
 from app.daybook import models
 from app.daybook.policies import can_see_history
-from app.gallery import loaders as gallery_loaders
+from app.daybook.reads import ChildDayRow, DayEntryRow, ReceiptRow
 from app.institutions import loaders as institution_loaders
 
 if TYPE_CHECKING:
@@ -117,10 +118,13 @@ class MedicationDetails:
     medicine: str
     dose: str
     given_by_id: strawberry.Private[str]
+    entry: strawberry.Private[models.DayEntry | DayEntryRow | None] = None
 
     @strawberry.field(description="Who gave it (the time is the entry's `at`).")
-    async def given_by(self, info: Info) -> str | None:
-        return await _user_name(info, self.given_by_id)
+    def given_by(self, info: Info) -> str | None:
+        if isinstance(self.entry, DayEntryRow):
+            return self.entry.given_by_name  # the read model holds it
+        return later(_user_name(info, self.given_by_id))
 
 
 @strawberry.type
@@ -130,17 +134,20 @@ class IncidentConfirmation:
     confirmed_at: dt.datetime | None
     confirmed_version: int | None
     is_current: bool = strawberry.field(description="The guardian confirmed the current version.")
+    receipt: strawberry.Private[ReceiptRow | None] = None
 
     @strawberry.field
-    async def guardian(self, info: Info) -> str | None:
-        return await _user_name(info, self.guardian_id)
+    def guardian(self, info: Info) -> str | None:
+        if self.receipt is not None:
+            return self.receipt.guardian_name  # the read model holds it
+        return later(_user_name(info, self.guardian_id))
 
 
 @strawberry.type
 class IncidentDetails:
     description: str
     first_aid: str
-    entry: strawberry.Private[models.DayEntry | None]
+    entry: strawberry.Private[models.DayEntry | DayEntryRow | None]
 
     async def _receipts(self, info: Info) -> list[models.IncidentReceipt]:
         if self.entry is None:
@@ -153,7 +160,23 @@ class IncidentDetails:
     @strawberry.field(
         description="Staff: every guardian told and whether they confirmed; a guardian: their own."
     )
-    async def confirmations(self, info: Info) -> list[IncidentConfirmation]:
+    def confirmations(self, info: Info) -> list[IncidentConfirmation]:
+        if isinstance(self.entry, DayEntryRow):  # the read model holds them
+            version = self.entry.version
+            return [
+                IncidentConfirmation(
+                    guardian_id=r.user_id,
+                    notified_at=r.notified_at,
+                    confirmed_at=r.confirmed_at,
+                    confirmed_version=r.confirmed_version,
+                    is_current=r.confirmed_version == version,
+                    receipt=r,
+                )
+                for r in self.entry.receipts
+            ]
+        return later(self._confirmations(info))
+
+    async def _confirmations(self, info: Info) -> list[IncidentConfirmation]:
         version = self.entry.version if self.entry else 0
         return [
             IncidentConfirmation(
@@ -169,7 +192,12 @@ class IncidentDetails:
     @strawberry.field(
         description="For a guardian: the current version still waits for your confirmation."
     )
-    async def needs_my_confirmation(self, info: Info) -> bool:
+    def needs_my_confirmation(self, info: Info) -> bool:
+        if isinstance(self.entry, DayEntryRow):
+            return self.entry.needs_my_confirmation  # the read model decided it
+        return later(self._needs_my_confirmation(info))
+
+    async def _needs_my_confirmation(self, info: Info) -> bool:
         actor = await info.context.require_actor()
         if self.entry is None or self.entry.child_id not in actor.children:
             return False
@@ -214,7 +242,7 @@ def details_of(
     details: dict[str, Any],
     at: dt.datetime,
     ends_at: dt.datetime | None,
-    entry: models.DayEntry | None = None,
+    entry: models.DayEntry | DayEntryRow | None = None,
 ) -> Any:
     if kind == "meal":
         return MealDetails(meal=Meal(details["meal"]), amount=MealAmount(details["amount"]))
@@ -224,7 +252,10 @@ def details_of(
         return DiaperDetails(diaper=DiaperState(details["diaper"]))
     if kind == "medication":
         return MedicationDetails(
-            medicine=details["medicine"], dose=details["dose"], given_by_id=details["given_by"]
+            medicine=details["medicine"],
+            dose=details["dose"],
+            given_by_id=details["given_by"],
+            entry=entry,
         )
     if kind == "incident":
         return IncidentDetails(
@@ -280,10 +311,10 @@ class DayEntryNode(relay.Node):
     version: int
     recorded_at: dt.datetime
     deleted_at: dt.datetime | None = strawberry.field(description="Staff only see deleted ones.")
-    row: strawberry.Private[models.DayEntry]
+    row: strawberry.Private[models.DayEntry | DayEntryRow]
 
     @classmethod
-    def of(cls, row: models.DayEntry) -> DayEntryNode:
+    def of(cls, row: models.DayEntry | DayEntryRow) -> DayEntryNode:
         return cls(
             id=str(row.id),
             kind=DayEntryKind(row.kind),
@@ -315,8 +346,10 @@ class DayEntryNode(relay.Node):
         return details_of(self.row.kind, self.row.details, self.row.at, self.row.ends_at, self.row)
 
     @strawberry.field
-    async def recorded_by(self, info: Info) -> str | None:
-        return await _user_name(info, self.row.recorded_by)
+    def recorded_by(self, info: Info) -> str | None:
+        if isinstance(self.row, DayEntryRow):
+            return self.row.recorded_by_name  # the read model holds it
+        return later(_user_name(info, self.row.recorded_by))
 
     @strawberry.field
     async def child(self, info: Info) -> ChildRef | None:
@@ -339,23 +372,19 @@ class DayEntryNode(relay.Node):
 )
 class ChildDay:
     date: dt.date
-    child_row: strawberry.Private[Any]
-    entry_rows: strawberry.Private[list[models.DayEntry]]
+    row: strawberry.Private[ChildDayRow]
 
     @strawberry.field
     def child(self, info: Info) -> ChildRef:
-        return node_of(info, "Child", self.child_row)
+        return node_of(info, "Child", self.row.child)
 
     @strawberry.field(description="The day's entries in time order.")
     def entries(self) -> list[DayEntryNode]:
-        return [DayEntryNode.of(row) for row in self.entry_rows]
+        return [DayEntryNode.of(row) for row in self.row.entries]
 
     @strawberry.field(
         description="The day's photos of the child, in the order taken, as far as you may see "
         "them (each photo's consent rules apply)."
     )
-    async def photos(self, info: Info) -> list[PhotoRef]:
-        rows = await info.context.loaders.get(gallery_loaders.photos_by_child_day).load(
-            (self.child_row.id, self.date)
-        )
-        return [node_of(info, "Photo", row) for row in rows]
+    def photos(self, info: Info) -> list[PhotoRef]:
+        return [node_of(info, "Photo", row) for row in self.row.photos]

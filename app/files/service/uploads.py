@@ -20,6 +20,7 @@ from app.core.images import ATTACHMENT_FORMATS, MAX_PIXELS, PHOTO_FORMATS, clean
 from app.db import new_id, utcnow, write_transaction
 from app.files.events import StoredObjectsReleased
 from app.files.models import StoredFile
+from app.files.reads import FileRow
 from app.files.service.sniff import clean_filename, sniff
 from app.storage import ObjectStorage
 
@@ -226,12 +227,16 @@ async def claim(
     return [by_id[i] for i in wanted]
 
 
-def main_variant(file: StoredFile) -> str:
+def main_variant(file: StoredFile | FileRow) -> str:
     return next(iter(file.variants))
 
 
 async def signed_url(
-    storage: ObjectStorage, file: StoredFile, variant: str | None = None, *, expires_in: int
+    storage: ObjectStorage,
+    file: StoredFile | FileRow,
+    variant: str | None = None,
+    *,
+    expires_in: int,
 ) -> str | None:
     """A short-lived link to one rendition (the main one by default); None if there is no
     such rendition. Callers hand it out only to those who may see the owning row."""

@@ -21,17 +21,21 @@ from app.api.errors import (
 )
 from app.api.idempotency import IdempotencyKeyArg, first, idempotent
 from app.api.ids import decode
+from app.api.loaders import later
 from app.api.node import load_nodes, node_of
 from app.api.pagination import Connection, Edge, PageInfo, connection
 from app.api.permissions import IsAuthenticated
 from app.core.errors import ValidationFailed
 from app.core.i18n import translate
 from app.files import loaders as file_loaders
+from app.files.models import StoredFile
+from app.files.reads import FileRow
 from app.files.service import uploads as files
 from app.gallery import loaders as gallery_loaders
 from app.gallery import models
 from app.gallery.api.consent import PhotoConsent
 from app.gallery.policies import can_see_consent_details
+from app.gallery.reads import PhotoRow
 from app.gallery.service import photos as gallery
 from app.institutions import loaders as institution_loaders
 
@@ -55,10 +59,10 @@ class PhotoNode(relay.Node):
     caption: str
     taken_on: dt.date
     created_at: dt.datetime
-    row: strawberry.Private[models.Photo]
+    row: strawberry.Private[models.Photo | PhotoRow]
 
     @classmethod
-    def of(cls, row: models.Photo) -> PhotoNode:
+    def of(cls, row: models.Photo | PhotoRow) -> PhotoNode:
         return cls(
             id=str(row.id),
             caption=row.caption,
@@ -98,25 +102,38 @@ class PhotoNode(relay.Node):
         return [PhotoConsent(row=row) for row in rows if row is not None]
 
     @strawberry.field
-    async def taken_by(self, info: Info) -> str:
+    def taken_by(self, info: Info) -> str:
+        if isinstance(self.row, PhotoRow):
+            return self.row.taken_by_name  # the read model holds it
+        return later(self._taken_by(info))
+
+    async def _taken_by(self, info: Info) -> str:
         user = await info.context.loaders.get(institution_loaders.user_by_id).load(
             self.row.created_by
         )
         return user.name if user else ""
 
+    async def _file(self, info: Info) -> StoredFile | FileRow | None:
+        if isinstance(self.row, PhotoRow):
+            return self.row.file
+        file: StoredFile | None = await info.context.loaders.get(file_loaders.file_by_id).load(
+            self.row.file_id
+        )
+        return file
+
     @strawberry.field(description="Pixel size of the full rendition.")
     async def width(self, info: Info) -> int | None:
-        file = await info.context.loaders.get(file_loaders.file_by_id).load(self.row.file_id)
+        file = await self._file(info)
         return file.width if file else None
 
     @strawberry.field
     async def height(self, info: Info) -> int | None:
-        file = await info.context.loaders.get(file_loaders.file_by_id).load(self.row.file_id)
+        file = await self._file(info)
         return file.height if file else None
 
     @strawberry.field(description="A short-lived signed download link to one rendition.")
     async def url(self, info: Info, variant: PhotoVariant = PhotoVariant.DISPLAY) -> str | None:
-        file = await info.context.loaders.get(file_loaders.file_by_id).load(self.row.file_id)
+        file = await self._file(info)
         if file is None:
             return None
         return await files.signed_url(

@@ -12,12 +12,14 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.api.loaders import later
 from app.api.node import load_nodes
 from app.api.pagination import Connection, connection
 from app.core.values import WEEKDAYS
 from app.institutions import loaders as institution_loaders
 from app.institutions import models
 from app.institutions.policies import can_see_contact_details
+from app.institutions.reads import ChildRow, GroupRow, InstitutionRow
 from app.institutions.service import children as institution_children
 from app.institutions.service import institution_admin
 from app.institutions.service.settings import settings_of
@@ -77,7 +79,7 @@ class InstitutionSettings:
     photo_retention_months: int
 
     @classmethod
-    def of(cls, row: models.Institution) -> InstitutionSettings:
+    def of(cls, row: models.Institution | InstitutionRow) -> InstitutionSettings:
         s = settings_of(row)
         return cls(
             pickup_change_cutoff_minutes=s.pickup_change_cutoff_minutes,
@@ -109,10 +111,10 @@ class InstitutionNode(relay.Node):
     name: str
     kind: str
     timezone: str
-    row: strawberry.Private[models.Institution]
+    row: strawberry.Private[models.Institution | InstitutionRow]
 
     @classmethod
-    def of(cls, row: models.Institution) -> InstitutionNode:
+    def of(cls, row: models.Institution | InstitutionRow) -> InstitutionNode:
         return cls(id=str(row.id), name=row.name, kind=row.kind, timezone=row.timezone, row=row)
 
     @classmethod
@@ -186,10 +188,10 @@ class GroupNode(relay.Node):
     id: relay.NodeID[str]
     name: str
     is_active: bool
-    row: strawberry.Private[models.Group]
+    row: strawberry.Private[models.Group | GroupRow]
 
     @classmethod
-    def of(cls, row: models.Group) -> GroupNode:
+    def of(cls, row: models.Group | GroupRow) -> GroupNode:
         return cls(id=str(row.id), name=row.name, is_active=row.is_active, row=row)
 
     @classmethod
@@ -230,10 +232,10 @@ class ChildNode(relay.Node):
     is_protected: bool = strawberry.field(
         description="Navne- og adressebeskyttelse: hidden from other guardians everywhere."
     )
-    row: strawberry.Private[models.Child]
+    row: strawberry.Private[models.Child | ChildRow]
 
     @classmethod
-    def of(cls, row: models.Child) -> ChildNode:
+    def of(cls, row: models.Child | ChildRow) -> ChildNode:
         return cls(
             id=str(row.id),
             first_name=row.first_name,
@@ -265,8 +267,10 @@ class ChildNode(relay.Node):
         return GroupNode.of(row) if row else None
 
     @strawberry.field
-    async def institution(self, info: Info) -> InstitutionNode | None:
-        return await _institution(info, self.row.institution_id)
+    def institution(self, info: Info) -> InstitutionNode | None:
+        if isinstance(self.row, ChildRow) and self.row.institution is not None:
+            return InstitutionNode.of(self.row.institution)  # a read model holds it
+        return later(_institution(info, self.row.institution_id))
 
     @strawberry.field(description="Staff see every guardian; a guardian sees their own link.")
     async def guardians(self, info: Info) -> list[GuardianLinkNode]:

@@ -19,6 +19,7 @@ from app.core.errors import ValidationFailed
 from app.db import write_transaction
 from app.institutions.models import Institution
 from app.institutions.policies import require_admin
+from app.institutions.reads import InstitutionRow
 from app.institutions.service.lookups import get_row
 
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -51,7 +52,7 @@ class InstitutionSettings:
 FIELDS = {f.name: f for f in dataclasses.fields(InstitutionSettings)}
 
 
-def settings_of(institution: Institution) -> InstitutionSettings:
+def settings_of(institution: Institution | InstitutionRow) -> InstitutionSettings:
     return settings_from(institution.settings)
 
 

@@ -15,6 +15,7 @@ from app.api.errors import (
     ValidationError,
 )
 from app.attendance.absences import models
+from app.attendance.absences.reads import AbsenceRow
 
 
 @strawberry.enum
@@ -33,7 +34,7 @@ class Absence:
     note: str
 
     @classmethod
-    def of(cls, row: models.Absence) -> Absence:
+    def of(cls, row: models.Absence | AbsenceRow) -> Absence:
         return cls(
             id=strawberry.ID(str(row.id)),
             kind=AbsenceKind(row.kind),

@@ -175,7 +175,7 @@ class PlannedDay:
     )
 
     @classmethod
-    def of(cls, plan: reads.DayPlan) -> PlannedDay:
+    def of(cls, plan: reads.DayPlan[models.PickupPlan]) -> PlannedDay:
         return cls(
             day=plan.day,
             source=PlanSource(plan.source),

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,8 +26,41 @@ from app.institutions.models import Child, ClosedDay, Institution
 MAX_DAYS = 62
 
 
+@dataclass(frozen=True, slots=True)
+class PlanRow:
+    """The columns of a plan row that the rules read, for read models that select them
+    instead of loading PickupPlan entities."""
+
+    day: date | None
+    weekday: int | None
+    arrival: time | None
+    pickup: time | None
+    alone_until: time | None
+    leave_mode: str
+    pickup_person_id: uuid.UUID | None
+    guardian_user_id: uuid.UUID | None
+    companion_child_id: uuid.UUID | None
+    companion_status: str | None
+    note: str
+
+
+PLAN_ROW_FIELDS = tuple(PlanRow.__dataclass_fields__)
+
+
+class SurveyAnswer(Protocol):
+    @property
+    def coming(self) -> bool: ...
+    @property
+    def arrival(self) -> time | None: ...
+    @property
+    def pickup(self) -> time | None: ...
+
+
+E = TypeVar("E", PickupPlan, PlanRow)
+
+
 @dataclass(frozen=True)
-class DayPlan:
+class DayPlan(Generic[E]):
     """A child's plan for one day. `source`: "override" (a date's entry), "survey" (an answer
     to a vacation survey; `coming` False means vacation), "weekly" (the weekly default) or
     "none". `entry` is the plan row that says how the child leaves (None for "none" and for
@@ -38,7 +72,7 @@ class DayPlan:
     coming: bool
     arrival: time | None
     pickup: time | None
-    entry: PickupPlan | None
+    entry: E | None
 
     @property
     def leave_mode(self) -> str | None:
@@ -48,11 +82,12 @@ class DayPlan:
 def resolve(
     child_id: uuid.UUID,
     day: date,
-    entries: Iterable[PickupPlan],
-    answer: VacationAnswer | None,
-) -> DayPlan:
+    entries: Iterable[E],
+    answer: SurveyAnswer | None,
+) -> DayPlan[E]:
     """One day's plan from the child's rows for that day (its override and weekday default)."""
-    override = weekly = None
+    override: E | None = None
+    weekly: E | None = None
     for row in entries:
         if row.day == day:
             override = row
@@ -79,7 +114,7 @@ def resolve(
 
 async def day_plans(
     db: AsyncSession, *, child_ids: Sequence[uuid.UUID], day: date
-) -> dict[uuid.UUID, DayPlan]:
+) -> dict[uuid.UUID, DayPlan[PickupPlan]]:
     """The plans of many children for one day, in two statements whatever their number (for
     a group's day). Children with neither plan nor survey answer are left out. No visibility
     check: the caller passes children the actor may see."""
@@ -116,7 +151,7 @@ async def day_plans(
 
 async def plans_between(
     db: AsyncSession, *, child_id: uuid.UUID, start: date, end: date
-) -> dict[date, DayPlan]:
+) -> dict[date, DayPlan[PickupPlan]]:
     """The child's plan for each day of [start, end], in two statements whatever the length
     of the period (the weekly default and the period's overrides, then its survey answers).
     Days with neither plan nor answer are left out. No visibility check: the caller passes a
@@ -154,7 +189,7 @@ async def plans_between(
 
 async def effective_plan(
     *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, start: date, end: date
-) -> list[DayPlan]:
+) -> list[DayPlan[PickupPlan]]:
     """The child's plan for each day of [start, end] the institution is open and the child
     is neither absent nor outside its enrolment: for staff and the child's guardians."""
     if end < start:

@@ -23,10 +23,12 @@ from app.api.errors import (
     errors_as_data,
 )
 from app.api.ids import decode, plain_uuid
+from app.api.loaders import later
 from app.api.node import node_of
 from app.api.permissions import IsAuthenticated
 from app.attendance.presence import models
 from app.attendance.presence.policies import visible_presences
+from app.attendance.presence.reads.days import PresenceRow
 from app.attendance.presence.service import checkin as presence_service
 from app.attendance.presence.service import kiosk as kiosk_service
 from app.attendance.presence.service import nightly as nightly_service
@@ -62,10 +64,10 @@ class PresenceNode(relay.Node):
     checkout_estimated: bool = strawberry.field(
         description="Closed by the nightly job: staff should confirm or correct the time."
     )
-    row: strawberry.Private[models.Presence]
+    row: strawberry.Private[models.Presence | PresenceRow]
 
     @classmethod
-    def of(cls, row: models.Presence) -> PresenceNode:
+    def of(cls, row: models.Presence | PresenceRow) -> PresenceNode:
         return cls(
             id=str(row.id),
             checked_in_at=row.checked_in_at,
@@ -101,20 +103,18 @@ class PresenceNode(relay.Node):
         return node_of(info, "Child", row) if row else None
 
     @strawberry.field(description="The staff member (or guardian, at the kiosk) who checked in.")
-    async def checked_in_by(self, info: Info) -> str:
-        user = await info.context.loaders.get(institution_loaders.user_by_id).load(
-            self.row.checked_in_by
-        )
-        return user.name if user else ""
+    def checked_in_by(self, info: Info) -> str:
+        if isinstance(self.row, PresenceRow):
+            return self.row.checked_in_by_name
+        return later(_user_name(info, self.row.checked_in_by))
 
     @strawberry.field
-    async def checked_out_by(self, info: Info) -> str | None:
+    def checked_out_by(self, info: Info) -> str | None:
         if self.row.checked_out_by is None:
             return None
-        user = await info.context.loaders.get(institution_loaders.user_by_id).load(
-            self.row.checked_out_by
-        )
-        return user.name if user else ""
+        if isinstance(self.row, PresenceRow):
+            return self.row.checked_out_by_name
+        return later(_user_name(info, self.row.checked_out_by))
 
     @strawberry.field
     def picked_up_by(self) -> PickedUpBy | None:
@@ -128,6 +128,11 @@ class PresenceNode(relay.Node):
     async def override_reason(self, info: Info) -> str | None:
         actor = await info.context.require_actor()
         return self.row.override_reason if actor.works_in(self.row.institution_id) else None
+
+
+async def _user_name(info: Info, user_id: uuid.UUID) -> str:
+    user = await info.context.loaders.get(institution_loaders.user_by_id).load(user_id)
+    return user.name if user else ""
 
 
 @strawberry.enum

@@ -20,9 +20,9 @@ from app.api.permissions import IsAuthenticated
 from app.attendance.absences.api.types import Absence
 from app.attendance.plans.api.types import CompanionStatus, LeaveMode
 from app.attendance.presence.api.operations import PresenceNode
+from app.attendance.presence.reads import days
+from app.attendance.presence.reads.plans import PlanView
 from app.attendance.presence.service import live, views
-from app.attendance.presence.service.view_plans import PlanView
-from app.attendance.service import clock
 from app.core.actor import Actor
 from app.core.errors import DomainError
 from app.db import end_read_transaction
@@ -100,7 +100,7 @@ class ChildDay:
     stays: list[PresenceNode]
 
     @classmethod
-    def of(cls, info: Info, row: views.ChildDay) -> ChildDay:
+    def of(cls, info: Info, row: days.ChildDay) -> ChildDay:
         return cls(
             day=row.day,
             status=DayStatus(row.status),
@@ -135,7 +135,7 @@ class GroupDay:
     children: list[ChildDay]
 
     @classmethod
-    def of(cls, info: Info, row: views.GroupDay) -> GroupDay:
+    def of(cls, info: Info, row: days.GroupDay) -> GroupDay:
         return cls(
             day=row.day,
             group=node_of(info, "Group", row.group),
@@ -183,12 +183,7 @@ class PresenceViewQueries:
         actor = await info.context.require_actor()
         gid = decode(group_id, "Group", field="groupId")
         try:
-            row = await views.group_day(
-                db=info.context.db,
-                actor=actor,
-                group_id=gid,
-                day=day or await _today(info.context.db, gid),
-            )
+            row = await days.group_day(db=info.context.db, actor=actor, group_id=gid, day=day)
         except DomainError:
             return None
         return GroupDay.of(info, row)
@@ -198,7 +193,7 @@ class PresenceViewQueries:
         description="Today's status of each of your children, across institutions.",
     )
     async def my_children_today(self, info: Info) -> list[ChildDay]:
-        rows = await views.my_children_today(
+        rows = await days.my_children_today(
             db=info.context.db, actor=await info.context.require_actor()
         )
         return [ChildDay.of(info, r) for r in rows]
@@ -251,23 +246,6 @@ class PresenceViewQueries:
         return [AttendanceReportRow.of(r) for r in rows]
 
 
-async def _today(db: AsyncSession, group_id: uuid.UUID) -> dt.date:
-    """Today where the group's institution is (any day will do for a group that is not
-    there: group_day answers it as not found)."""
-    from zoneinfo import ZoneInfo
-
-    from sqlalchemy import select
-
-    from app.institutions.models import Group, Institution
-
-    zone = await db.scalar(
-        select(Institution.timezone)
-        .join(Group, Group.institution_id == Institution.id)
-        .where(Group.id == group_id)
-    )
-    return clock.now().astimezone(ZoneInfo(zone or "Europe/Copenhagen")).date()
-
-
 @asynccontextmanager
 async def _fresh(info: Info) -> AsyncIterator[tuple[AsyncSession, Actor | None]]:
     """A session of its own per pushed event, and the actor loaded again: a revoked session
@@ -296,8 +274,7 @@ class PresenceSubscriptions:
         gid = decode(group_id, "Group", field="groupId")
         broker = info.context.runtime.broker
         # Refused before listening if the group is not the actor's to see.
-        day = await _today(info.context.db, gid)
-        await views.group_day(db=info.context.db, actor=actor, group_id=gid, day=day)
+        await days.group_day(db=info.context.db, actor=actor, group_id=gid)
         await info.context.db.commit()  # hold no transaction while waiting for events
         async with broker.subscribe(live.group_channel(gid)) as events:
             async for event in events:
@@ -306,9 +283,7 @@ class PresenceSubscriptions:
                     if fresh is None:
                         return
                     try:
-                        group = await views.group_day(
-                            db=db, actor=fresh, group_id=gid, day=await _today(db, gid)
-                        )
+                        group = await days.group_day(db=db, actor=fresh, group_id=gid)
                     except DomainError:
                         return
                 for row in group.children:
@@ -346,7 +321,7 @@ class PresenceSubscriptions:
                 async with _fresh(info) as (db, fresh):
                     if fresh is None:
                         return
-                    rows = await views.my_children_today(db=db, actor=fresh)
+                    rows = await days.my_children_today(db=db, actor=fresh)
                 for row in rows:
                     if row.child.id == child_id:
                         yield ChildDay.of(info, row)

@@ -1,13 +1,13 @@
-"""Read models of presence: the group's day on the tablet, the guardian's today, plan and
-history, and the admins' report. Each is a fixed number of statements, whatever the number
-of children."""
+"""Reads of presence beside the hot read models (app.attendance.presence.reads): a child's
+coming days, its stays, and the admins' report. Each is a fixed number of statements,
+whatever the number of children or days."""
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,80 +15,18 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attendance.absences.models import Absence
-from app.attendance.plans.service.reads import day_plans as planned_days
 from app.attendance.plans.service.reads import plans_between
 from app.attendance.presence.models import Presence
 from app.attendance.presence.policies import visible_presences
-from app.attendance.presence.service.view_plans import PlanView, is_open, plan_names, plan_view
+from app.attendance.presence.reads.days import ChildDay, child_day_of
+from app.attendance.presence.reads.plans import is_open, plan_names, plan_view
 from app.attendance.service import clock
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.institutions.models import Child, ClosedDay, Group, Institution
 
-STATUSES = ("expected", "present", "picked_up", "absent", "not_expected")
 MAX_REPORT_DAYS = 93
 MAX_HISTORY_DAYS = 93
-
-
-@dataclass
-class ChildDay:
-    child: Child
-    day: date
-    status: str
-    plan: PlanView
-    stays: list[Presence] = field(default_factory=list)
-    absence: Absence | None = None
-    not_arrived: bool = False
-    overdue: bool = False
-    unplanned_pickup: bool = False
-
-    @property
-    def arrived_at(self) -> datetime | None:
-        return self.stays[0].checked_in_at if self.stays else None
-
-    @property
-    def last_stay(self) -> Presence | None:
-        return self.stays[-1] if self.stays else None
-
-    @property
-    def note(self) -> str | None:
-        if self.absence is not None and self.absence.note:
-            return self.absence.note
-        return self.plan.note
-
-
-@dataclass
-class GroupDay:
-    group: Group
-    day: date
-    children: list[ChildDay]
-
-    @property
-    def counts(self) -> dict[str, int]:
-        counted = Counter(c.status for c in self.children)
-        return {status: counted.get(status, 0) for status in STATUSES}
-
-
-async def _plans(
-    db: AsyncSession,
-    actor: Actor,
-    children: Sequence[Child],
-    day: date,
-    institutions: dict[uuid.UUID, Institution],
-    closed: dict[uuid.UUID, set[date]],
-) -> dict[uuid.UUID, PlanView]:
-    """Each child's plan for the day: two statements for the plans, one for the names they
-    refer to, whatever the number of children."""
-    plans = await planned_days(db, child_ids=[c.id for c in children], day=day)
-    names = await plan_names(db, actor, plans.values())
-    return {
-        child.id: plan_view(
-            plans.get(child.id),
-            open_=is_open(institutions[child.institution_id], day, closed[child.institution_id]),
-            names=names,
-        )
-        for child in children
-    }
 
 
 def _bounds(institution: Institution, day: date) -> tuple[datetime, datetime]:
@@ -142,143 +80,6 @@ async def _stays(
     return list(rows.all())
 
 
-def _child_day(
-    child: Child,
-    day: date,
-    plan: PlanView,
-    stays: list[Presence],
-    absence: Absence | None,
-    institution: Institution,
-    now: datetime,
-) -> ChildDay:
-    zone = ZoneInfo(institution.timezone)
-    local_now = now.astimezone(zone)
-    today = local_now.date() == day
-    if stays:
-        status = "present" if stays[-1].checked_out_at is None else "picked_up"
-    elif absence is not None:
-        status = "absent"
-    else:
-        status = "expected" if plan.expected else "not_expected"
-    result = ChildDay(child=child, day=day, status=status, plan=plan, stays=stays, absence=absence)
-    if today and status == "expected" and plan.arrives_at is not None:
-        result.not_arrived = local_now.time() > plan.arrives_at
-    if today and status == "present" and plan.leave_by is not None:
-        result.overdue = local_now.time() > plan.leave_by
-    last = stays[-1] if stays else None
-    if last is not None and last.picked_up_by_kind is not None:
-        named = plan.pickup_person_id or plan.pickup_user_id
-        result.unplanned_pickup = last.picked_up_by_kind == "other" or (
-            named is not None and named not in (last.picked_up_by_person, last.picked_up_by_user)
-        )
-    return result
-
-
-async def _days_of(
-    db: AsyncSession,
-    actor: Actor,
-    children: Sequence[Child],
-    day: date,
-    institutions: dict[uuid.UUID, Institution],
-    now: datetime,
-) -> list[ChildDay]:
-    """Each child's day: three statements (closed days, absences, stays) plus the plans'."""
-    if not children:
-        return []
-    ids = [c.id for c in children]
-    closed = await _closed_days(db, list(institutions), day, day)
-    absences = {a.child_id: a for a in await _absences(db, ids, day, day)}
-    spans = [_bounds(i, day) for i in institutions.values()]
-    stays_by_child: dict[uuid.UUID, list[Presence]] = defaultdict(list)
-    for stay in await _stays(db, actor, ids, min(s for s, _ in spans), max(e for _, e in spans)):
-        start, end = _bounds(institutions[stay.institution_id], day)
-        if stay.checked_in_at < end and (
-            stay.checked_out_at is None or stay.checked_out_at > start
-        ):
-            stays_by_child[stay.child_id].append(stay)
-    plans = await _plans(db, actor, children, day, institutions, closed)
-    return [
-        _child_day(
-            child,
-            day,
-            plans[child.id],
-            stays_by_child.get(child.id, []),
-            absences.get(child.id),
-            institutions[child.institution_id],
-            now,
-        )
-        for child in children
-    ]
-
-
-def _active_on(day: date) -> list[object]:
-    return [
-        Child.active_from <= day,
-        or_(Child.active_until.is_(None), Child.active_until >= day),
-    ]
-
-
-async def group_day(
-    *, db: AsyncSession, actor: Actor, group_id: uuid.UUID, day: date, now: datetime | None = None
-) -> GroupDay:
-    """Every child of the group on the day, with status, times, the note and flags (staff)."""
-    row = (
-        await db.execute(
-            select(Group, Institution)
-            .join(Institution, Institution.id == Group.institution_id)
-            .where(Group.id == group_id)
-        )
-    ).first()
-    if row is None or not actor.works_in(row.Group.institution_id) or actor.is_bare_device:
-        raise NotFound(field="groupId")
-    group, institution = row.Group, row.Institution
-    children = (
-        await db.scalars(
-            select(Child)
-            .where(Child.group_id == group.id, *_active_on(day))  # type: ignore[arg-type]
-            .order_by(Child.first_name, Child.last_name, Child.id)
-        )
-    ).all()
-    days = await _days_of(
-        db, actor, children, day, {institution.id: institution}, now or clock.now()
-    )
-    return GroupDay(group=group, day=day, children=days)
-
-
-async def my_children_today(
-    *, db: AsyncSession, actor: Actor, now: datetime | None = None
-) -> list[ChildDay]:
-    """Today (in each child's institution) for each of the guardian's children."""
-    now = now or clock.now()
-    if not actor.children:
-        return []
-    children = (
-        await db.scalars(
-            select(Child)
-            .where(Child.id.in_(actor.guardian_of))
-            .order_by(Child.first_name, Child.id)
-        )
-    ).all()
-    institutions = {
-        i.id: i
-        for i in (
-            await db.scalars(
-                select(Institution).where(Institution.id.in_({c.institution_id for c in children}))
-            )
-        ).all()
-    }
-    result: list[ChildDay] = []
-    by_day: dict[date, list[Child]] = defaultdict(list)
-    for child in children:
-        by_day[now.astimezone(ZoneInfo(institutions[child.institution_id].timezone)).date()].append(
-            child
-        )
-    for day, group in by_day.items():
-        result += await _days_of(db, actor, group, day, institutions, now)
-    order = {c.id: n for n, c in enumerate(children)}
-    return sorted(result, key=lambda d: order[d.child.id])
-
-
 async def _own_child(
     db: AsyncSession, actor: Actor, child_id: uuid.UUID
 ) -> tuple[Child, Institution]:
@@ -324,7 +125,7 @@ async def child_plan(
             ),
             None,
         )
-        result.append(_child_day(child, day, plan, [], absence, institution, now))
+        result.append(child_day_of(child, day, plan, [], absence, institution.timezone, now))
     return result
 
 

@@ -16,10 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.attendance.pickup.models import PickupPerson
+from app.attendance.plans.models import PickupPlan as PlanRow
 from app.attendance.plans.policies import child_name_for
 from app.attendance.plans.service.reads import DayPlan
 from app.core.actor import Actor
 from app.institutions.models import Child, Institution
+from app.institutions.reads import InstitutionRow
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -60,11 +62,13 @@ class PlanNames:
     children: dict[uuid.UUID, str | None] = field(default_factory=dict)
 
 
-def is_open(institution: Institution, day: date, closed: set[date]) -> bool:
+def is_open(institution: Institution | InstitutionRow, day: date, closed: set[date]) -> bool:
     return WEEKDAYS[day.weekday()] in (institution.opening_hours or {}) and day not in closed
 
 
-async def plan_names(db: AsyncSession, actor: Actor, plans: Iterable[DayPlan]) -> PlanNames:
+async def plan_names(
+    db: AsyncSession, actor: Actor, plans: Iterable[DayPlan[PlanRow]]
+) -> PlanNames:
     """The names the plans name (pickup persons, guardians, the children they go home with)
     in one statement, none when the plans name nobody."""
     entries = [p.entry for p in plans if p.entry is not None]
@@ -117,7 +121,7 @@ def _named(kind: str, id_: Any, name: Any, ids: set[uuid.UUID]) -> Select[Any]:
     ).where(id_.in_(ids))
 
 
-def plan_view(plan: DayPlan | None, *, open_: bool, names: PlanNames) -> PlanView:
+def plan_view(plan: DayPlan[Any] | None, *, open_: bool, names: PlanNames) -> PlanView:
     """The day's plan in words; a child without a plan is expected whenever it is open."""
     if plan is None:
         return PlanView(expected=open_)
