@@ -32,7 +32,9 @@ from app.messaging.service.posting import (
     Outcome,
     clean_body,
     enqueue_notifications,
+    new_message,
     new_participant,
+    read_pointer,
     send_auto_replies,
     sender_role,
 )
@@ -109,17 +111,14 @@ async def start_thread(
                 last_message_id=message_id,
                 last_message_at=now,
             )
-            message = Message(
-                id=message_id,
-                institution_id=institution_id,
-                thread_id=thread.id,
+            message = new_message(
+                thread,
+                message_id=message_id,
+                now=now,
                 sender_id=actor.user_id,
-                sender_role=role,
-                sent_as_group_id=as_group_id,
-                sent_as_institution=False,
+                role=role,
                 body=text,
-                is_auto_reply=False,
-                created_at=now,
+                as_group=as_group_id,
             )
             mine = _participants(thread, actor, staff, as_group_id, resolved, guardians, now)
             outcome.threads.append(thread)
@@ -134,18 +133,7 @@ async def start_thread(
                 for c in children
             ]
             # The sender has read their own message; nobody archived anything yet.
-            states.append(
-                ThreadState(
-                    id=new_id(),
-                    institution_id=institution_id,
-                    thread_id=thread.id,
-                    user_id=actor.user_id,
-                    last_read_message_id=message_id,
-                    last_read_at=utcnow(),
-                    muted=False,
-                    archived=False,
-                )
-            )
+            states.append(read_pointer(thread, actor.user_id, message_id))
             # Why each guardian takes part (app.messaging.service.membership).
             bases += membership.basis_rows(mine, resolved.bases, children or None)
             carried += attachments.attachment_rows(message, stored)
