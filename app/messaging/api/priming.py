@@ -13,6 +13,8 @@ from app.messaging.service.posting import Outcome
 
 
 def prime(info: Info, outcome: Outcome) -> None:
+    """Prime the loaders with what `outcome` holds (a row the actor may not see it leaves out:
+    its loader then answers as it would)."""
     loaders = info.context.loaders
     if outcome.institution is not None:
         loaders.get(institution_loaders.institution_by_id).prime(

@@ -52,6 +52,14 @@ class Outcome:
     children: dict[uuid.UUID, list[Child]] = field(default_factory=dict)
 
 
+def shown_institution(actor: Actor, institution: Institution | None) -> Institution | None:
+    """The institution a write's answer shows: as its loader would give it to the actor
+    (app.institutions.policies.visible_institutions)."""
+    if institution is None or institution.id not in actor.institution_ids:
+        return None
+    return institution
+
+
 def clean_body(body: str, *, allow_empty: bool = False) -> str:
     text = body.strip()
     if not text and not allow_empty:

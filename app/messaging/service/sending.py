@@ -29,6 +29,7 @@ from app.messaging.service.posting import (
     read_pointer,
     send_auto_replies,
     sender_role,
+    shown_institution,
     thread_for_sending,
 )
 
@@ -100,7 +101,8 @@ async def send_message(
             timezone=sending.timezone,
         )
         outcome.threads, outcome.message = [thread], message
-        outcome.institution, outcome.files = sending.institution, list(stored)
+        outcome.institution = shown_institution(actor, sending.institution)
+        outcome.files = list(stored)
         outcome.group = sending.group if as_group is not None else None
         outcome.quoted = quoted
         auto = await send_auto_replies(db, thread, message, reached, timezone=sending.timezone)

@@ -37,6 +37,7 @@ from app.messaging.service.posting import (
     read_pointer,
     send_auto_replies,
     sender_role,
+    shown_institution,
 )
 from app.messaging.service.recipients import Recipients, Resolved, resolve
 from app.notifications.service import outbox as notifications
@@ -86,7 +87,7 @@ async def start_thread(
         stored = await attachments.claim(db, actor, institution_id, file_ids)
         institution = await db.get(Institution, institution_id)
         role = sender_role(actor, institution_id)
-        outcome = Outcome(institution=institution, files=list(stored))
+        outcome = Outcome(institution=shown_institution(actor, institution), files=list(stored))
         # Every thread of the message (one per family when it fans out) is written at once:
         # what it costs does not grow with the families or the people it reaches.
         messages: list[Message] = []
