@@ -151,3 +151,17 @@ async def test_a_writes_answer_is_what_reading_it_back_gives(client):
     assert again["extensions"]["idempotency"]["sendMessage"]["replayed"] is True
     assert first["data"] == again["data"]
     assert first["data"]["sendMessage"]["quotedMessage"]["body"] == "Jeg er på ferie."
+
+
+async def test_a_start_too_large_for_one_statement_is_written_in_chunks(client, monkeypatch):
+    """Past the bind parameters one statement may carry, each table is written in chunks
+    (as on SQLite always): the same threads and participants."""
+    from app.messaging.service import bulk
+
+    d = await demo(client)
+    (whole,) = await started(client, PERNILLE, d.institution, {"allGuardians": True})
+    monkeypatch.setattr(bulk, "MAX_PARAMETERS", 40)
+    (chunked,) = await started(client, PERNILLE, d.institution, {"allGuardians": True})
+    names = sorted(p["name"] for p in whole["participants"])
+    assert sorted(p["name"] for p in chunked["participants"]) == names
+    assert chunked["participantsSummary"] == whole["participantsSummary"]
