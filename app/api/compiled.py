@@ -93,7 +93,7 @@ class Selection:
         return self.compiler.pairs(self.node.selection_set, type_name, fields)
 
 
-FieldSql = Callable[[Selection], ColumnElement[Any]]
+FieldSql = Callable[[Selection], Any]  # a column expression
 Fields = Mapping[str, FieldSql]
 
 
@@ -231,7 +231,7 @@ def base64_text(value: ColumnElement[str]) -> ColumnElement[str]:
     return func.replace(encoded, "\n", "", type_=Text)
 
 
-def global_id(type_name: str, value: ColumnElement[Any]) -> ColumnElement[str]:
+def global_id(type_name: str, value: Any) -> ColumnElement[str]:
     """A Relay global ID as strawberry writes it: base64 of "Type:uuid"."""
     if not _NAME.fullmatch(type_name):
         raise NotCompilable(type_name)
@@ -356,8 +356,10 @@ class CompiledDocumentsExtension(SchemaExtension):
             statement = form.statement(
                 CompiledRequest(actor, variables, context.language, compiler)
             )
-        except NotCompilable as reason:
-            log.debug("%s not compiled: %s", form.name, reason)
+        except Exception as reason:
+            # NotCompilable, or what the resolvers refuse (a bad cursor or page size): they
+            # answer, with their own error. Nothing ran yet.
+            log.debug("%s not compiled: %r", form.name, reason)
             return None
         try:
             raw = (await db.execute(statement)).scalar_one()

@@ -252,19 +252,18 @@ async def thread_rows(
     return [_thread_row(row) for row in (await db.execute(statement)).all()]
 
 
-async def inbox_page(
-    *,
-    db: AsyncSession,
+INBOX_ORDER = [Thread.last_message_at, Thread.id]  # newest first
+
+
+def inbox_select(
     actor: Actor,
-    first: int | None,
-    after: str | None,
+    *,
     institution_id: uuid.UUID | None = None,
     child_id: uuid.UUID | None = None,
     unread: bool | None = None,
     archived: bool = False,
-) -> Page[ThreadRow]:
-    """The inbox: visible threads by last activity, newest first, each with the reader's view;
-    one statement whatever the page size and however many take part."""
+) -> Select[Any]:
+    """The inbox's threads, each with the reader's view, before paging (`INBOX_ORDER`)."""
     statement = _thread_view(actor).where(visible_threads(actor))
     if archived:
         statement = statement.where(ThreadState.archived.is_(True))
@@ -286,13 +285,27 @@ async def inbox_page(
             .exists()
         )
         statement = statement.where(pending if unread else ~pending)
+    return statement
+
+
+async def inbox_page(
+    *,
+    db: AsyncSession,
+    actor: Actor,
+    first: int | None,
+    after: str | None,
+    institution_id: uuid.UUID | None = None,
+    child_id: uuid.UUID | None = None,
+    unread: bool | None = None,
+    archived: bool = False,
+) -> Page[ThreadRow]:
+    """The inbox: visible threads by last activity, newest first, each with the reader's view;
+    one statement whatever the page size and however many take part."""
+    statement = inbox_select(
+        actor, institution_id=institution_id, child_id=child_id, unread=unread, archived=archived
+    )
     page = await paginate_rows(
-        db,
-        statement,
-        order_by=[Thread.last_message_at, Thread.id],
-        first=first,
-        after=after,
-        descending=True,
+        db, statement, order_by=INBOX_ORDER, first=first, after=after, descending=True
     )
     return Page(
         items=[_thread_row(row) for row in page.items],

@@ -64,7 +64,12 @@ from app.institutions.api import (
     MeQueries,
     TabletMutations,
 )
-from app.messaging.api import MessagingMutations, MessagingQueries, MessagingSubscriptions
+from app.messaging.api import (
+    CompiledInbox,
+    MessagingMutations,
+    MessagingQueries,
+    MessagingSubscriptions,
+)
 from app.notifications.api import NotificationMutations, NotificationQueries
 from app.root.context import session_alive
 
@@ -157,7 +162,7 @@ def trusted_documents() -> TrustedDocuments:
 
 
 # The hot trusted documents each slice compiles into one statement (app/api/compiled.py).
-COMPILED_DOCUMENTS = CompiledDocuments([CompiledMe()])
+COMPILED_DOCUMENTS = CompiledDocuments([CompiledMe(), CompiledInbox()])
 
 
 class PreparsedAwareParserCache(ParserCache):

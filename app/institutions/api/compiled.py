@@ -114,9 +114,7 @@ def _memberships(actor: Actor) -> Any:
         }
         item = selection.object("InstitutionMembership", fields)
         order = (_by_name(Institution.name), Institution.id)
-        return (
-            select(json_list(item, *order)).where(my_institutions(actor)).scalar_subquery()
-        )
+        return select(json_list(item, *order)).where(my_institutions(actor)).scalar_subquery()
 
     return sql
 
@@ -166,4 +164,3 @@ class CompiledMe:
         actor = request.actor
         me: Fields = {"me": lambda selection: selection.object("Me", _me(actor))}
         return as_text(request.compiler.root("Query", me))
-
