@@ -5,18 +5,16 @@ request runs once with compiled documents on and once with them off."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import msgspec
 import pytest
 
 from app.core.runtime import Runtime
 from app.ops.demo import DEMO_LOGINS
-from app.server import create_app
 from tests.client import GraphQLClient
+from tests.compiled_pair import Pair, compiled_count, compiled_pair
 from tests.conftest import is_postgres
 from tests.helpers import SOLSIKKEN_ADMIN
 from tests.messaging.util import KARSTEN, LARS, METTE, PERNILLE, demo, send, started
@@ -26,52 +24,10 @@ pytestmark = pytest.mark.skipif(not is_postgres(), reason="compiled documents ru
 DEMO = [login.email for login in DEMO_LOGINS]
 
 
-class Pair:
-    """Two clients over one database: compiled documents on, and off."""
-
-    def __init__(self, on: GraphQLClient, off: httpx.AsyncClient) -> None:
-        self.on = on
-        self.off = off
-
-    async def both(
-        self,
-        body: dict[str, Any],
-        token: str | None,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[bytes, bytes]:
-        sent = {**(headers or {})}
-        if token is not None:
-            sent["Authorization"] = f"Bearer {token}"
-        compiled = await self.on.http.post("/graphql", json=body, headers=sent)
-        resolved = await self.off.post("/graphql", json=body, headers=sent)
-        return compiled.content, resolved.content
-
-    async def same(
-        self,
-        operation: str,
-        variables: dict[str, Any],
-        *,
-        as_: str | None = None,
-        token: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> bytes:
-        if as_ is not None:
-            token = await self.on.token_for(as_)
-        body = {"operationName": operation, "variables": variables}
-        compiled, resolved = await self.both(body, token, headers)
-        assert compiled == resolved, (operation, variables, as_, compiled, resolved)
-        return compiled
-
-
 @pytest.fixture
 async def pair(client: GraphQLClient, runtime: Runtime) -> AsyncIterator[Pair]:
-    off_settings = dataclasses.replace(runtime.settings, compiled_documents=False)
-    off_runtime = dataclasses.replace(runtime, settings=off_settings)
-    transport = httpx.ASGITransport(
-        app=create_app(runtime=off_runtime), client=("127.0.0.1", 50001)
-    )
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as off:
-        yield Pair(client, off)
+    async with compiled_pair(client, runtime) as both:
+        yield both
 
 
 async def test_me_for_every_demo_actor(pair: Pair) -> None:
@@ -203,10 +159,128 @@ async def pair_device(client: GraphQLClient) -> str:
     return token
 
 
-def compiled_count(operation: str, path: str = "compiled") -> float:
-    from prometheus_client import REGISTRY
+async def test_every_way_of_naming_the_document_is_compiled(pair: Pair) -> None:
+    """By name, by either hash (Apollo Client's form adds __typename below the root: answered
+    in place), as Relay's doc_id, as documentId, and by a GET."""
+    from app.root.schema import trusted_documents
 
-    value = REGISTRY.get_sample_value(
-        "seddel_graphql_compiled_total", {"operation": operation, "path": path}
-    )
-    return value or 0.0
+    await _messaging(pair.on)
+    documents = trusted_documents()
+    token = await pair.on.token_for(METTE)
+    for name, variables in (("Me", {}), ("Inbox", {"first": 3})):
+        plain, apollo = documents.by_name(name), documents.apollo_form(name)
+        assert plain is not None
+        bodies: list[dict[str, Any]] = [
+            {"operationName": name, "variables": variables},
+            *(
+                {"variables": variables, "extensions": _persisted(form.sha256)}
+                for form in (plain, apollo)
+            ),
+            {"doc_id": apollo.sha256, "variables": variables},
+            {"documentId": f"sha256:{plain.sha256}", "variables": variables},
+        ]
+        before = compiled_count(name)
+        for body in bodies:
+            compiled, resolved = await pair.both(body, token)
+            assert compiled == resolved, (body, compiled, resolved)
+        assert compiled_count(name) - before == len(bodies)
+        typenames = (await pair.both(bodies[2], token))[0]
+        assert b'"__typename":' in typenames
+    query = {"extensions": msgspec.json.encode(_persisted(documents.hash_of("Me"))).decode()}
+    headers = {"Authorization": f"Bearer {token}"}
+    got = await pair.on.http.get("/graphql", params=query, headers=headers)
+    want = await pair.off.get("/graphql", params=query, headers=headers)
+    assert got.content == want.content and b'"me":{' in got.content
+
+
+def _persisted(sha256: str) -> dict[str, Any]:
+    return {"persistedQuery": {"version": 1, "sha256Hash": sha256}}
+
+
+async def test_one_statement_after_signing_in(pair: Pair, assert_max_queries: Any) -> None:
+    await _messaging(pair.on)
+    for operation, variables in (("Me", {}), ("Inbox", {"first": 100})):
+        for email in (METTE, SOLSIKKEN_ADMIN):
+            await pair.on.token_for(email)
+            with assert_max_queries(2):  # the sign-in, then the answer
+                await pair.on.gql(operation, variables, as_=email)
+
+
+async def test_guards_before_execution_hold(pair: Pair, runtime: Runtime) -> None:
+    """The text input rule, and a session that is no more: the resolvers' answers."""
+    from tests.security.matrix import dead_sessions
+
+    before = compiled_count("Inbox")
+    await pair.same("Inbox", {"after": "bad\x00cursor"}, as_=METTE)
+    for token in await dead_sessions(pair.on):
+        for operation in ("Me", "Inbox"):
+            answer = await pair.same(operation, {}, token=token)
+            assert b"UNAUTHENTICATED" in answer
+    assert compiled_count("Inbox") == before
+
+
+async def test_the_cost_limit_holds(client: GraphQLClient, runtime: Runtime) -> None:
+    import dataclasses
+
+    cheap = dataclasses.replace(runtime.settings, max_query_cost=300)
+    limited = dataclasses.replace(runtime, settings=cheap)
+    async with GraphQLClient.open(limited) as on, compiled_pair(on, limited) as pair:
+        answer = await pair.same("Inbox", {"first": 100}, as_=METTE)
+        assert b"QUERY_TOO_COSTLY" in answer
+        assert b'"me":{' in await pair.same("Me", {}, as_=METTE)
+
+
+async def test_a_failing_statement_leaves_the_answer_to_the_resolvers(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import literal_column
+
+    from app.api.compiled import as_text
+    from app.institutions.api.compiled import CompiledMe
+
+    monkeypatch.setattr(CompiledMe, "statement", lambda *_: as_text(literal_column("1/0")))
+    before = compiled_count("Me", "fallback")
+    for email in (METTE, PERNILLE):
+        assert b'"me":{' in await pair.same("Me", {}, as_=email)
+    assert compiled_count("Me", "fallback") - before == 2
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "2026-03-29 01:59:59+00",
+        "2026-03-29 02:00:00.5+01",
+        "2026-10-25 00:00:00.000001+00",
+        "2026-12-31 23:59:59.120000+00",
+        "1999-01-02 03:04:05.999999-05",
+    ],
+)
+async def test_sql_spellings_match_python(connection: Any, moment: str) -> None:
+    """Timestamps, global IDs and cursors as the resolvers print them."""
+    import datetime as dt
+    import uuid
+
+    from sqlalchemy import DateTime, Text, Uuid, cast, literal, select
+    from strawberry.relay import GlobalID
+
+    from app.api.compiled import global_id, iso_datetime, keyset_cursor
+    from app.core.pagination import _encode
+    from app.db import new_id
+
+    value = dt.datetime.fromisoformat(moment.replace(" ", "T") + ":00").astimezone(dt.UTC)
+    ident = new_id()
+    at = cast(literal(value, DateTime(timezone=True)), DateTime(timezone=True))
+    key = literal(ident, Uuid())
+    row = (
+        await connection.execute(
+            select(
+                iso_datetime(at),
+                global_id("Institution", key),
+                keyset_cursor(iso_datetime(at), cast(key, Text())),
+            )
+        )
+    ).one()
+    assert row[0] == value.isoformat()
+    assert row[1] == str(GlobalID("Institution", str(ident)))
+    assert row[2] == _encode([value, ident])
+    assert isinstance(ident, uuid.UUID)
