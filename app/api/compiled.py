@@ -214,6 +214,15 @@ def json_list(item: ColumnElement[Any], *order_by: Any) -> ColumnElement[Any]:
     return func.coalesce(aggregated, literal_column("'[]'::json"))
 
 
+# A value only the resolvers can give (a signed download link): where the answer holds it, the
+# request is executed normally. PostgreSQL text never holds NUL, so no data can spell it.
+RESOLVERS_ONLY = '"\\u0000"'  # a JSON string of one NUL, quotes included: data never has it
+
+
+def resolvers_only() -> ColumnElement[Any]:
+    return literal_column(f"'{RESOLVERS_ONLY}'::json")
+
+
 def iso_datetime(value: ColumnElement[Any]) -> ColumnElement[str]:
     """A timestamptz as Python's `datetime.isoformat()` of it in UTC (what the DateTime scalar
     answers): microseconds only when there are any, all six digits, offset `+00:00`."""
@@ -249,6 +258,49 @@ def keyset_cursor(*values: ColumnElement[str]) -> ColumnElement[str]:
     inner = inner.concat('"]')
     encoded = func.encode(func.convert_to(inner, "UTF8"), "base64", type_=Text)
     return func.rtrim(func.translate(encoded, "+/\n", "-_", type_=Text), "=", type_=Text)
+
+
+def connection(
+    selection: Selection,
+    *,
+    type_name: str,
+    paged: Select[Any],
+    size: int,
+    after: str | None,
+    order: Callable[[Any], list[Any]],
+    cursor: Callable[[Any], ColumnElement[str]],
+    node_fields: Callable[[Any], Fields],
+) -> ColumnElement[Any]:
+    """A Relay connection (app.api.pagination) of a keyset page (`paged`: the page and the row
+    after it, app.core.pagination.keyset_page), `order` its order over the page's columns."""
+    page = paged.subquery(f"{type_name.lower()}_page")
+    position = func.row_number().over(order_by=order(page.c))
+    rows = select(page, position.label("position")).cte(f"{type_name.lower()}_rows")
+    c = rows.c
+    count = select(func.count()).select_from(rows).scalar_subquery()
+
+    def cursor_at(where: Any) -> ColumnElement[Any]:
+        return select(cursor(c)).where(c.position == where).scalar_subquery()
+
+    edge: Fields = {
+        "cursor": lambda _: cursor(c),
+        "node": lambda inner: inner.object(type_name, node_fields(c)),
+    }
+    page_info: Fields = {
+        "hasNextPage": lambda _: count > size,
+        "hasPreviousPage": lambda _: literal_column("true" if after else "false"),
+        "startCursor": lambda _: cursor_at(1) if size else literal_column("NULL"),
+        "endCursor": lambda _: cursor_at(func.least(count, size)),
+    }
+    fields: Fields = {
+        "edges": lambda inner: (
+            select(json_list(inner.object(f"{type_name}Edge", edge), c.position))
+            .where(c.position <= size)
+            .scalar_subquery()
+        ),
+        "pageInfo": lambda inner: inner.object("PageInfo", page_info),
+    }
+    return selection.object(f"{type_name}Connection", fields)
 
 
 # The registry and the extension ------------------------------------------------------------
@@ -362,7 +414,10 @@ class CompiledDocumentsExtension(SchemaExtension):
             log.debug("%s not compiled: %r", form.name, reason)
             return None
         try:
-            raw = (await db.execute(statement)).scalar_one()
+            raw: str = (await db.execute(statement)).scalar_one()
+            if RESOLVERS_ONLY in raw:
+                COMPILED.labels(form.name, "resolvers").inc()
+                return None  # the transaction and the actor stay: execution goes on from here
             data: dict[str, Any] = _decode(raw)
         except Exception:
             # The resolvers answer instead, with their own errors; the failed statement ended

@@ -102,6 +102,16 @@ async def run_messaging(
 
     results.append(await measure("thread", requests, thread, meter, thread_floor))
 
+    async def thread_resolvers(i: int) -> None:
+        await post("ThreadMessagesPage", {"id": busy, "first": 50}, guardian_token, compiled=False)
+
+    results.append(
+        await measure("thread resolvers", requests, thread_resolvers, meter, thread_floor)
+    )
+    for token in (guardian_token, admin_token):
+        for variables in ({"id": busy, "first": 50}, {"id": busy, "first": 7}, {"id": busy}):
+            await same_answers(post, "ThreadMessagesPage", variables, token)
+
     async def send(i: int) -> None:
         await post(
             "SendMessage", {"threadId": thread_ids[i % 20], "body": f"Svar {i}"}, admin_token

@@ -244,11 +244,16 @@ def _thread_row(row: Row[Any]) -> ThreadRow:
     return ThreadRow(**{name: getattr(row, name) for name in THREAD_FIELDS}, view=view)
 
 
+def threads_select(actor: Actor, thread_ids: Sequence[uuid.UUID]) -> Select[Any]:
+    """The visible threads among `thread_ids`, each with the reader's view."""
+    return _thread_view(actor).where(Thread.id.in_(thread_ids), visible_threads(actor))
+
+
 async def thread_rows(
     db: AsyncSession, actor: Actor, thread_ids: Sequence[uuid.UUID]
 ) -> list[ThreadRow]:
     """The visible threads among `thread_ids`, each with the reader's view (any order)."""
-    statement = _thread_view(actor).where(Thread.id.in_(thread_ids), visible_threads(actor))
+    statement = threads_select(actor, thread_ids)
     return [_thread_row(row) for row in (await db.execute(statement)).all()]
 
 
@@ -328,14 +333,22 @@ async def message_rows(
     return [_message_row(row) for row in (await db.execute(statement)).all()]
 
 
+MESSAGE_ORDER = [Message.id]  # newest first
+
+
+def thread_messages_select(actor: Actor, thread_id: uuid.UUID) -> Select[Any]:
+    """A thread's messages the reader may read, with their sender lines, before paging."""
+    return _message_select(actor).where(Message.thread_id == thread_id)
+
+
 async def messages_page(
     *, db: AsyncSession, actor: Actor, thread_id: uuid.UUID, first: int | None, after: str | None
 ) -> Page[MessageRow]:
     """A thread's messages the reader may read, newest first; `after` pages back in time."""
     page = await paginate_rows(
         db,
-        _message_select(actor).where(Message.thread_id == thread_id),
-        order_by=[Message.id],
+        thread_messages_select(actor, thread_id),
+        order_by=MESSAGE_ORDER,
         first=first,
         after=after,
         descending=True,

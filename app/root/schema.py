@@ -66,6 +66,7 @@ from app.institutions.api import (
 )
 from app.messaging.api import (
     CompiledInbox,
+    CompiledThreadMessagesPage,
     MessagingMutations,
     MessagingQueries,
     MessagingSubscriptions,
@@ -162,7 +163,9 @@ def trusted_documents() -> TrustedDocuments:
 
 
 # The hot trusted documents each slice compiles into one statement (app/api/compiled.py).
-COMPILED_DOCUMENTS = CompiledDocuments([CompiledMe(), CompiledInbox()])
+COMPILED_DOCUMENTS = CompiledDocuments(
+    [CompiledMe(), CompiledInbox(), CompiledThreadMessagesPage()]
+)
 
 
 class PreparsedAwareParserCache(ParserCache):

@@ -135,6 +135,65 @@ async def test_inbox_for_every_actor_and_variable_shape(pair: Pair) -> None:
     assert compiled_count("Inbox", "fallback") == 0
 
 
+async def test_thread_messages_page_for_every_actor_and_variable_shape(pair: Pair) -> None:
+    """Threads one reads and threads one does not (null), other nodes and bad IDs, every
+    page by its cursors; a page with attachments is left to the resolvers (signed links)."""
+    from tests.files import pdf_bytes, upload
+
+    f = await _messaging(pair.on)
+    d = f["d"]
+    ids = {
+        edge["node"]["id"]
+        for who in (METTE, PERNILLE, LARS)
+        for edge in (await pair.on.gql("Inbox", {"first": 100}, as_=who))["inbox"]["edges"]
+    }
+    for n in range(5):
+        await send(pair.on, METTE, f["family"]["id"], f"Besked {n}")
+    attachment = await upload(
+        pair.on,
+        as_=PERNILLE,
+        institution=d.institution,
+        purpose="attachment",
+        filename="madplan.pdf",
+        data=pdf_bytes(),
+    )
+    (with_file,) = await started(
+        pair.on, PERNILLE, d.institution, {"children": [f["liva"]]}, fileIds=[attachment["id"]]
+    )
+    others = [f["liva"], f["last"]["id"], "bm9wZQ==", d.institution]
+    shapes: list[dict[str, Any]] = [
+        {},
+        {"first": 2},
+        {"first": 0},
+        {"first": None, "after": None},
+        {"first": 101},
+        {"after": "nope"},
+    ]
+    actors: list[dict[str, Any]] = [{"as_": email} for email in [*DEMO, KARSTEN]]
+    actors.append({"token": await pair_device(pair.on)})
+    before = compiled_count("ThreadMessagesPage")
+    for who in actors:
+        for thread_id in sorted(ids):
+            for shape in shapes:
+                await pair.same("ThreadMessagesPage", {"id": thread_id, **shape}, **who)
+            variables: dict[str, Any] = {"id": thread_id, "first": 2}
+            while True:
+                answer = msgspec.json.decode(
+                    await pair.same("ThreadMessagesPage", variables, **who)
+                )
+                node = (answer.get("data") or {}).get("node")
+                if not node or not node["messages"]["pageInfo"]["hasNextPage"]:
+                    break
+                cursor = node["messages"]["pageInfo"]["endCursor"]
+                variables = {"id": thread_id, "first": 2, "after": cursor}
+        for other in others:
+            await pair.same("ThreadMessagesPage", {"id": other}, **who)
+        await pair.same("ThreadMessagesPage", {"id": with_file["id"]}, **who)
+    assert compiled_count("ThreadMessagesPage") > before
+    assert compiled_count("ThreadMessagesPage", "resolvers") > 0
+    assert compiled_count("ThreadMessagesPage", "fallback") == 0
+
+
 async def test_inbox_in_english_and_danish(pair: Pair, runtime: Runtime) -> None:
     from sqlalchemy import update
 

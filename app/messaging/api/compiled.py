@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     Text,
     and_,
     case,
@@ -19,9 +18,9 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     not_,
     select,
-    true,
 )
 from sqlalchemy.sql.expression import Select
 
@@ -31,10 +30,12 @@ from app.api.compiled import (
     NotCompilable,
     Selection,
     as_text,
+    connection,
     global_id,
     iso_datetime,
     json_list,
     keyset_cursor,
+    resolvers_only,
     takes_arguments,
 )
 from app.api.ids import try_decode
@@ -44,8 +45,15 @@ from app.core.pagination import keyset_page
 from app.institutions.models import Child
 from app.institutions.policies import visible_children
 from app.institutions.service.settings import InstitutionSettings
-from app.messaging.models import ThreadChild
-from app.messaging.reads import INBOX_ORDER, SUMMARY_NAMES, inbox_select
+from app.messaging.models import MessageAttachment, ThreadChild
+from app.messaging.reads import (
+    INBOX_ORDER,
+    MESSAGE_ORDER,
+    SUMMARY_NAMES,
+    inbox_select,
+    thread_messages_select,
+    threads_select,
+)
 from app.messaging.service.inbox import unread_total
 
 INBOX_ARGUMENTS = {"first", "after", "institutionId", "childId", "unread", "archived"}
@@ -119,39 +127,61 @@ def _summary(actor: Actor, c: Any, language: str) -> ColumnElement[Any]:
     return case((_recipients_hidden(actor, c), hidden), else_=shown)
 
 
-def _sender_name(actor: Actor, c: Any, language: str) -> ColumnElement[Any]:
-    """api.types._sender_name over the row's last message (m_*) and its sender line (s_*)."""
+def _sender_name(actor: Actor, m: Any, c: Any, language: str) -> ColumnElement[Any]:
+    """api.types._sender_name over a message's columns (`m`) and its sender line (c.s_*)."""
     user_name = func.coalesce(c.s_user_name, "")
     shown = case(
         (c.s_institution_name.is_(None), _text("group")),
         else_=func.coalesce(c.s_settings[SENDER_SHOWN].as_string(), SENDER_SHOWN_DEFAULT),
     )
-    staff_viewer = c.m_institution_id.in_(actor.employed_in) if actor.employed_in else false()
+    staff_viewer = m.institution_id.in_(actor.employed_in) if actor.employed_in else false()
     return case(
-        (staff_viewer | (c.m_sender_id == actor.user_id) | (shown != "group"), user_name),
+        (staff_viewer | (m.sender_id == actor.user_id) | (shown != "group"), user_name),
         (
-            c.m_sent_as_group_id.is_not(None),
+            m.sent_as_group_id.is_not(None),
             func.coalesce(c.s_group_name, _text(translate("shared_inbox", language))),
         ),
-        (and_(c.m_sent_as_institution, c.s_institution_name.is_not(None)), c.s_institution_name),
+        (and_(m.sent_as_institution, c.s_institution_name.is_not(None)), c.s_institution_name),
         else_=user_name,
     )
 
 
-def _message_fields(actor: Actor, c: Any, language: str) -> Fields:
+class _Prefixed:
+    """The columns of a message selected under a prefix (the inbox's last message: m_*)."""
+
+    def __init__(self, c: Any, prefix: str) -> None:
+        self._c, self._prefix = c, prefix
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._c, self._prefix + name)
+
+
+def _message_fields(actor: Actor, c: Any, language: str, prefix: str = "") -> Fields:
+    m = _Prefixed(c, prefix)
     sender: Fields = {
-        "name": lambda _: _sender_name(actor, c, language),
-        "role": lambda _: func.upper(c.m_sender_role),
-        "isMe": lambda _: c.m_sender_id == actor.user_id,
+        "name": lambda _: _sender_name(actor, m, c, language),
+        "role": lambda _: func.upper(m.sender_role),
+        "isMe": lambda _: m.sender_id == actor.user_id,
     }
+
+    def files(selection: Selection) -> ColumnElement[Any]:
+        # Download links are signed by the storage, in Python: a message with files is left
+        # to the resolvers (loaders.files_by_message: none for a deleted message).
+        attached = select(MessageAttachment.message_id).where(MessageAttachment.message_id == m.id)
+        return case(
+            (and_(m.deleted_at.is_(None), attached.exists()), resolvers_only()),
+            else_=literal_column("'[]'::json"),
+        )
+
     return {
-        "id": lambda _: global_id("Message", c.m_id),
-        "body": lambda _: case((c.m_deleted_at.is_(None), c.m_body)),
-        "isDeleted": lambda _: c.m_deleted_at.is_not(None),
-        "isAutoReply": lambda _: c.m_is_auto_reply,
-        "createdAt": lambda _: iso_datetime(c.m_created_at),
-        "editedAt": lambda _: iso_datetime(c.m_edited_at),
+        "id": lambda _: global_id("Message", m.id),
+        "body": lambda _: case((m.deleted_at.is_(None), m.body)),
+        "isDeleted": lambda _: m.deleted_at.is_not(None),
+        "isAutoReply": lambda _: m.is_auto_reply,
+        "createdAt": lambda _: iso_datetime(m.created_at),
+        "editedAt": lambda _: iso_datetime(m.edited_at),
         "sender": lambda selection: selection.object("MessageSender", sender),
+        "files": files,
     }
 
 
@@ -167,7 +197,7 @@ def _thread_fields(actor: Actor, c: Any, language: str) -> Fields:
         )
 
     def last_message(selection: Selection) -> ColumnElement[Any]:
-        message = selection.object("Message", _message_fields(actor, c, language))
+        message = selection.object("Message", _message_fields(actor, c, language, "m_"))
         return case((c.m_id.is_not(None), message))
 
     return {
@@ -214,38 +244,16 @@ def _inbox(request: CompiledRequest) -> Any:
             after=after,
             descending=True,
         )
-        page = paged.subquery("page")
-        position = func.row_number().over(
-            order_by=(page.c.last_message_at.desc(), page.c.id.desc())
+        return connection(
+            selection,
+            type_name="Thread",
+            paged=paged,
+            size=size,
+            after=after,
+            order=lambda c: [c.last_message_at.desc(), c.id.desc()],
+            cursor=lambda c: keyset_cursor(iso_datetime(c.last_message_at), cast(c.id, Text)),
+            node_fields=lambda c: _thread_fields(actor, c, request.language),
         )
-        rows = select(page, position.label("position")).cte("inbox_rows")
-        c = rows.c
-        cursor = keyset_cursor(iso_datetime(c.last_message_at), cast(c.id, Text))
-        node_fields = _thread_fields(actor, c, request.language)
-        edge: Fields = {
-            "cursor": lambda _: cursor,
-            "node": lambda inner: inner.object("Thread", node_fields),
-        }
-        count = select(func.count()).select_from(rows).scalar_subquery()
-
-        def cursor_at(position_sql: Any) -> ColumnElement[Any]:
-            return select(cursor).where(c.position == position_sql).scalar_subquery()
-
-        page_info: Fields = {
-            "hasNextPage": lambda _: count > size,
-            "hasPreviousPage": lambda _: true() if after else false(),
-            "startCursor": lambda _: cursor_at(literal(1, Integer)) if size else _text(None),
-            "endCursor": lambda _: cursor_at(func.least(count, size)),
-        }
-        connection: Fields = {
-            "edges": lambda inner: (
-                select(json_list(inner.object("ThreadEdge", edge), c.position))
-                .where(c.position <= size)
-                .scalar_subquery()
-            ),
-            "pageInfo": lambda inner: inner.object("PageInfo", page_info),
-        }
-        return selection.object("ThreadConnection", connection)
 
     return sql
 
@@ -275,3 +283,60 @@ class CompiledInbox:
             "unreadMessages": lambda _: unread_total(actor).scalar_subquery(),
         }
         return as_text(request.compiler.root("Query", root))
+
+
+def _thread_node(request: CompiledRequest) -> Any:
+    """`node(id:)` of a Thread: its loader's rows (reads.threads_select), null when not
+    visible; its `messages` the read model's page (reads.thread_messages_select)."""
+    actor, language = request.actor, request.language
+
+    @takes_arguments
+    def sql(selection: Selection) -> ColumnElement[Any]:
+        thread_id = _id_of(selection.arguments().get("id"), "Thread")
+        if thread_id is None:
+            raise NotCompilable("node without id")
+        thread = threads_select(actor, [thread_id]).subquery("thread")
+
+        @takes_arguments
+        def messages(inner: Selection) -> ColumnElement[Any]:
+            arguments = inner.arguments()
+            if set(arguments) - {"first", "after"}:
+                raise NotCompilable("messages arguments")
+            paged, size = keyset_page(
+                thread_messages_select(actor, thread_id),
+                order_by=MESSAGE_ORDER,
+                first=arguments.get("first"),
+                after=arguments.get("after"),
+                descending=True,
+            )
+            return connection(
+                inner,
+                type_name="Message",
+                paged=paged,
+                size=size,
+                after=arguments.get("after"),
+                order=lambda c: [c.id.desc()],
+                cursor=lambda c: keyset_cursor(cast(c.id, Text)),
+                node_fields=lambda c: _message_fields(actor, c, language),
+            )
+
+        fields = {**_thread_fields(actor, thread.c, language), "messages": messages}
+        return select(selection.object("Thread", fields)).scalar_subquery()
+
+    return sql
+
+
+class CompiledThreadMessagesPage:
+    name = "ThreadMessagesPage"
+
+    def accepts(self, variables: Mapping[str, Any]) -> bool:
+        first = variables.get("first")
+        return (
+            not set(variables) - {"id", "first", "after"}
+            and isinstance(variables.get("id"), str)
+            and (first is None or (isinstance(first, int) and not isinstance(first, bool)))
+            and (variables.get("after") is None or isinstance(variables.get("after"), str))
+        )
+
+    def statement(self, request: CompiledRequest) -> Select[Any]:
+        return as_text(request.compiler.root("Query", {"node": _thread_node(request)}))
