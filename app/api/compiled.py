@@ -226,17 +226,21 @@ def resolvers_only() -> ColumnElement[Any]:
 def iso_datetime(value: ColumnElement[Any]) -> ColumnElement[str]:
     """A timestamptz as Python's `datetime.isoformat()` of it in UTC (what the DateTime scalar
     answers): microseconds only when there are any, all six digits, offset `+00:00`."""
-    utc = func.timezone("UTC", value)
-    fraction = func.coalesce(
-        func.nullif(func.to_char(utc, ".US", type_=Text), ".000000"), "", type_=Text
-    )
-    seconds = func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS', type_=Text)
-    return seconds.concat(fraction).concat("+00:00")
+    # Few nodes, no operators: this is built per row field and request.
+    printed = func.to_char(func.timezone("UTC", value), _ISO_FORMAT, type_=Text)
+    return func.replace(printed, ".000000+", "+", type_=Text)
 
 
-def base64_text(value: ColumnElement[str]) -> ColumnElement[str]:
-    """Standard base64 of the UTF-8 of `value`, on one line (PostgreSQL breaks lines at 76)."""
+_ISO_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'
+BASE64_LINE = 76  # PostgreSQL's encode(…, 'base64') breaks lines after this many characters
+
+
+def base64_text(value: ColumnElement[str], *, longest: int | None = None) -> ColumnElement[str]:
+    """Standard base64 of the UTF-8 of `value`, on one line (`longest`: the most bytes it can
+    have, when known to fit on PostgreSQL's one line)."""
     encoded = func.encode(func.convert_to(value, "UTF8"), "base64", type_=Text)
+    if longest is not None and (longest + 2) // 3 * 4 <= BASE64_LINE:
+        return encoded
     return func.replace(encoded, "\n", "", type_=Text)
 
 
@@ -244,18 +248,20 @@ def global_id(type_name: str, value: Any) -> ColumnElement[str]:
     """A Relay global ID as strawberry writes it: base64 of "Type:uuid"."""
     if not _NAME.fullmatch(type_name):
         raise NotCompilable(type_name)
-    return base64_text(literal_column(f"'{type_name}:'", Text).concat(cast(value, Text)))
+    text = func.concat(literal_column(f"'{type_name}:'", Text), value, type_=Text)
+    return base64_text(text, longest=len(type_name) + 1 + 36)
 
 
 def keyset_cursor(*values: ColumnElement[str]) -> ColumnElement[str]:
     """app.core.pagination's cursor of a row: URL-safe base64, unpadded, of the JSON list of
     its sort values as strings (`json.dumps` spacing); the values given as text already."""
-    inner: ColumnElement[str] = literal_column("'[\"'", Text)
+    parts: list[Any] = [literal_column("'[\"'", Text)]
     for position, value in enumerate(values):
         if position:
-            inner = inner.concat('", "')
-        inner = inner.concat(value)
-    inner = inner.concat('"]')
+            parts.append(literal_column("'\", \"'", Text))
+        parts.append(value)
+    parts.append(literal_column("'\"]'", Text))
+    inner = func.concat(*parts, type_=Text)
     encoded = func.encode(func.convert_to(inner, "UTF8"), "base64", type_=Text)
     return func.rtrim(func.translate(encoded, "+/\n", "-_", type_=Text), "=", type_=Text)
 

@@ -76,7 +76,7 @@ def _group_of(actor: Actor) -> Any:
 def child_fields(actor: Actor) -> Fields:
     return {
         "id": lambda _: global_id("Child", Child.id),
-        "name": lambda _: Child.first_name.concat(" ").concat(Child.last_name),
+        "name": lambda _: func.concat(Child.first_name, " ", Child.last_name, type_=Text),
         "firstName": lambda _: Child.first_name,
         "lastName": lambda _: Child.last_name,
         "birthDate": lambda _: Child.birth_date,

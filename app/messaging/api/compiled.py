@@ -86,7 +86,7 @@ class _Row:
 def _child_fields() -> Fields:
     return {
         "id": lambda _: global_id("Child", Child.id),
-        "name": lambda _: Child.first_name.concat(" ").concat(Child.last_name),
+        "name": lambda _: func.concat(Child.first_name, " ", Child.last_name, type_=Text),
         "firstName": lambda _: Child.first_name,
         "lastName": lambda _: Child.last_name,
         "birthDate": lambda _: Child.birth_date,
@@ -109,7 +109,7 @@ def _audience(c: Any, language: str) -> ColumnElement[Any]:
     return case(
         ((c.audience.is_(None)) | (c.audience == ""), _text(None)),
         (c.audience == "institution", _text(translate("audience_institution", language))),
-        else_=_text(before).concat(names).concat(_text(after)),
+        else_=func.concat(_text(before), names, _text(after), type_=Text),
     )
 
 
@@ -122,8 +122,8 @@ def _summary(actor: Actor, c: Any, language: str) -> ColumnElement[Any]:
     ]
     label = func.nullif(_audience(c, language), "")
     hidden = func.concat_ws(", ", *names, label)
-    more = case((c.p_total > 3, _text(" +").concat(cast(c.p_total - 3, Text))), else_=_text(""))
-    shown = func.concat_ws(", ", *names).concat(more)
+    more = case((c.p_total > 3, func.concat(" +", c.p_total - 3, type_=Text)), else_=_text(""))
+    shown = func.concat(func.concat_ws(", ", *names, type_=Text), more, type_=Text)
     return case((_recipients_hidden(actor, c), hidden), else_=shown)
 
 
