@@ -94,6 +94,9 @@ class Settings:
     max_aliases: int = 15
     max_tokens: int = 2000
     max_page_size: int = 100
+    # Hot trusted documents answered by one SQL statement building their JSON on PostgreSQL
+    # (app/api/compiled.py); off: every document runs through the resolvers.
+    compiled_documents: bool = True
 
     log_json: bool = True
     # Load balancers and reverse proxies whose X-Forwarded-For names the client (addresses or
@@ -166,6 +169,7 @@ def load_settings() -> Settings:
             "SEDDEL_LOGIN_MAX_FAILURES_PER_ADDRESS", defaults.login_max_failures_per_address
         ),
         max_query_cost=_int("SEDDEL_MAX_QUERY_COST", defaults.max_query_cost),
+        compiled_documents=_bool("SEDDEL_COMPILED_DOCUMENTS", defaults.compiled_documents),
         argon2_time_cost=_int("SEDDEL_ARGON2_TIME_COST", defaults.argon2_time_cost),
         argon2_memory_cost_kib=_int("SEDDEL_ARGON2_MEMORY_KIB", defaults.argon2_memory_cost_kib),
         argon2_parallelism=_int("SEDDEL_ARGON2_PARALLELISM", defaults.argon2_parallelism),

@@ -9,6 +9,7 @@ of the two the bench's HTTP client reaches (`MeteredTransport`)."""
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -110,3 +111,16 @@ async def measure(
 async def scalar(engine: Any, sql: str, **params: Any) -> Any:
     async with engine.connect() as c:
         return (await c.execute(text(sql), params)).scalar()
+
+
+async def same_answers(
+    post: Callable[..., Awaitable[dict[str, Any]]],
+    operation: str,
+    variables: dict[str, Any],
+    token: str,
+) -> None:
+    """A compiled document answers the bench's actors exactly as the resolvers (in order)."""
+    compiled = await post(operation, variables, token)
+    resolved = await post(operation, variables, token, compiled=False)
+    if json.dumps(compiled) != json.dumps(resolved):
+        raise AssertionError(f"compiled {operation} differs: {compiled} != {resolved}")

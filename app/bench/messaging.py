@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from app.bench.measure import Meter, measure, scalar
+from app.bench.measure import Meter, measure, same_answers, scalar
 from app.db import new_id
 from app.ops.demo import DEMO_PASSWORD
 
@@ -73,6 +73,21 @@ async def run_messaging(
             )
 
     results.append(await measure("inbox", requests, inbox, meter, inbox_floor))
+
+    async def inbox_resolvers(i: int) -> None:
+        await post("Inbox", {"first": 20}, guardian_token, compiled=False)
+
+    results.append(await measure("inbox resolvers", requests, inbox_resolvers, meter, inbox_floor))
+    for token in (guardian_token, admin_token):
+        page: dict[str, Any] = {"first": 7}
+        for _ in range(4):
+            await same_answers(post, "Inbox", page, token)
+            info = (await post("Inbox", page, token))["data"]["inbox"]["pageInfo"]
+            if not info["hasNextPage"]:
+                break
+            page = {"first": 7, "after": info["endCursor"]}
+        await same_answers(post, "Inbox", {"first": 100, "unread": True}, token)
+        await same_answers(post, "Inbox", {"institutionId": institution_id}, token)
     busy_id = uuid.UUID(_node_id(busy))
 
     async def thread(i: int) -> None:
@@ -86,6 +101,16 @@ async def run_messaging(
             )
 
     results.append(await measure("thread", requests, thread, meter, thread_floor))
+
+    async def thread_resolvers(i: int) -> None:
+        await post("ThreadMessagesPage", {"id": busy, "first": 50}, guardian_token, compiled=False)
+
+    results.append(
+        await measure("thread resolvers", requests, thread_resolvers, meter, thread_floor)
+    )
+    for token in (guardian_token, admin_token):
+        for variables in ({"id": busy, "first": 50}, {"id": busy, "first": 7}, {"id": busy}):
+            await same_answers(post, "ThreadMessagesPage", variables, token)
 
     async def send(i: int) -> None:
         await post(

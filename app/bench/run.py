@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 
 from app.accounts.service import auth as accounts
 from app.bench.announcements import run_announcements
-from app.bench.measure import Meter, MeteredTransport, measure
+from app.bench.measure import Meter, MeteredTransport, measure, same_answers
 from app.bench.messaging import run_messaging
 from app.bench.presence import run_presence
 from app.bench.rls import measure_rls, print_rls
@@ -76,16 +76,19 @@ async def run(requests: int) -> list[dict[str, Any]]:
         runtime = build_runtime(settings)
         logging.disable(logging.INFO)
         meter = Meter(counted_runtime.engine, proxy)
-        counted_app: Any = create_app(runtime=counted_runtime)
-        direct_app: Any = create_app(runtime=runtime)
-        transport = MeteredTransport(
-            meter,
-            counted=httpx.ASGITransport(app=counted_app, client=("127.0.0.1", 1)),
-            direct=httpx.ASGITransport(app=direct_app, client=("127.0.0.1", 1)),
-        )
+        transport = _metered(meter, counted_runtime, runtime, compiled=True)
+        # The same applications with compiled trusted documents off: the resolvers' figures.
+        resolvers = _metered(meter, counted_runtime, runtime, compiled=False)
         try:
             return await _operations(
-                transport, runtime, meter, owner, settings, password_hash, data, requests
+                (transport, resolvers),
+                runtime,
+                meter,
+                owner,
+                settings,
+                password_hash,
+                data,
+                requests,
             )
         finally:
             for engine in (counted_runtime.engine, runtime.engine, owner):
@@ -93,8 +96,20 @@ async def run(requests: int) -> list[dict[str, Any]]:
                     await engine.dispose()
 
 
+def _metered(meter: Meter, counted: Any, direct: Any, *, compiled: bool) -> MeteredTransport:
+    def app(runtime: Any) -> Any:
+        settings = dataclasses.replace(runtime.settings, compiled_documents=compiled)
+        return create_app(runtime=dataclasses.replace(runtime, settings=settings))
+
+    return MeteredTransport(
+        meter,
+        counted=httpx.ASGITransport(app=app(counted), client=("127.0.0.1", 1)),
+        direct=httpx.ASGITransport(app=app(direct), client=("127.0.0.1", 1)),
+    )
+
+
 async def _operations(
-    transport: httpx.AsyncBaseTransport,
+    transports: tuple[httpx.AsyncBaseTransport, httpx.AsyncBaseTransport],
     runtime: Any,
     meter: Meter,
     owner: Any,
@@ -104,16 +119,24 @@ async def _operations(
     requests: int,
 ) -> list[dict[str, Any]]:
     results = []
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+    transport, resolvers = transports
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://bench") as http,
+        httpx.AsyncClient(transport=resolvers, base_url="http://bench") as http_resolvers,
+    ):
         guardians = data["guardians"]
         tokens: list[str] = []
         token_emails: list[str] = []
 
         async def post(
-            operation: str, variables: dict[str, Any], token: str | None = None
+            operation: str,
+            variables: dict[str, Any],
+            token: str | None = None,
+            *,
+            compiled: bool = True,
         ) -> dict[str, Any]:
             headers = {"Authorization": f"Bearer {token}"} if token else {}
-            response = await http.post(
+            response = await (http if compiled else http_resolvers).post(
                 "/graphql",
                 json={"operationName": operation, "variables": variables},
                 headers=headers,
@@ -162,8 +185,15 @@ async def _operations(
                 )
 
         results.append(await measure("me", requests, me, meter, me_floor))
+
+        async def me_resolvers(i: int) -> None:
+            await post("Me", {}, tokens[i % len(tokens)], compiled=False)
+
+        results.append(await measure("me resolvers", requests, me_resolvers, meter, me_floor))
         admin = await post("Login", {"email": "admin0@bench.example", "password": DEMO_PASSWORD})
         admin_token = admin["data"]["login"]["token"]
+        for token in [*tokens, admin_token]:
+            await same_answers(post, "Me", {}, token)
         me_admin = await post("Me", {}, admin_token)
         institution_id = me_admin["data"]["me"]["institutions"][0]["institution"]["id"]
         first_children = await post(

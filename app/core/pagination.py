@@ -117,6 +117,21 @@ async def paginate(
     return _page(list((await db.scalars(statement)).all()), order_by, size, after)
 
 
+def keyset_page(
+    statement: Select[Any],
+    *,
+    order_by: list[InstrumentedAttribute[Any]],
+    first: int | None,
+    after: str | None,
+    descending: bool = False,
+) -> tuple[Select[Any], int]:
+    """`statement` limited to one page and the row after it (whether there is a next page),
+    with the page's size: what `paginate_rows` runs, for a caller that builds its answer in SQL
+    (a compiled trusted document). Refuses a bad size or cursor as `paginate_rows` does."""
+    size = check_page_size(first)
+    return _keyset(statement, order_by, after, descending, size), size
+
+
 async def paginate_rows(
     db: AsyncSession,
     statement: Select[Any],
@@ -128,6 +143,7 @@ async def paginate_rows(
 ) -> Page[Any]:
     """`paginate` for a select of columns (a read model): the page holds its rows, which
     carry the `order_by` columns under their own names."""
-    size = check_page_size(first)
-    statement = _keyset(statement, order_by, after, descending, size)
+    statement, size = keyset_page(
+        statement, order_by=order_by, first=first, after=after, descending=descending
+    )
     return _page(list((await db.execute(statement)).all()), order_by, size, after)

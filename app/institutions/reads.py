@@ -6,11 +6,12 @@ policies.py (the other slices' callers apply them)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Row, and_, literal, select, union_all
+from sqlalchemy import ColumnElement, Row, and_, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
@@ -114,6 +115,21 @@ class MyPlaces:
     groups: list[Group]
 
 
+def my_institutions(actor: Actor) -> ColumnElement[bool]:
+    """The institutions one belongs to (`me.institutions`)."""
+    return and_(Institution.id.in_(actor.institution_ids), visible_institutions(actor))
+
+
+def my_children(actor: Actor) -> ColumnElement[bool]:
+    """The children one guards (`me.children`)."""
+    return and_(Child.id.in_(actor.guardian_of), visible_children(actor))
+
+
+def my_groups(actor: Actor, group_ids: Iterable[uuid.UUID]) -> ColumnElement[bool]:
+    """Groups among `group_ids` one may see (`me.staffedGroups`: the groups one staffs)."""
+    return and_(Group.id.in_(frozenset(group_ids)), visible_groups(actor))
+
+
 async def my_places(db: AsyncSession, actor: Actor) -> MyPlaces:
     """`me`'s rows in one statement, whatever the family: one row per entity, each kind
     outer-joined on a constant of its own so that the kinds never multiply."""
@@ -128,24 +144,10 @@ async def my_places(db: AsyncSession, actor: Actor) -> MyPlaces:
         .select_from(kinds)
         .outerjoin(
             Institution,
-            and_(
-                kinds.c.kind == "institution",
-                Institution.id.in_(actor.institution_ids),
-                visible_institutions(actor),
-            ),
+            and_(kinds.c.kind == "institution", my_institutions(actor)),
         )
-        .outerjoin(
-            Child,
-            and_(
-                kinds.c.kind == "child",
-                Child.id.in_(actor.guardian_of),
-                visible_children(actor),
-            ),
-        )
-        .outerjoin(
-            Group,
-            and_(kinds.c.kind == "group", Group.id.in_(group_ids), visible_groups(actor)),
-        )
+        .outerjoin(Child, and_(kinds.c.kind == "child", my_children(actor)))
+        .outerjoin(Group, and_(kinds.c.kind == "group", my_groups(actor, group_ids)))
     )
     places = MyPlaces(institutions=[], children=[], groups=[])
     for institution, child, group in (await db.execute(statement)).tuples():

@@ -244,27 +244,31 @@ def _thread_row(row: Row[Any]) -> ThreadRow:
     return ThreadRow(**{name: getattr(row, name) for name in THREAD_FIELDS}, view=view)
 
 
+def threads_select(actor: Actor, thread_ids: Sequence[uuid.UUID]) -> Select[Any]:
+    """The visible threads among `thread_ids`, each with the reader's view."""
+    return _thread_view(actor).where(Thread.id.in_(thread_ids), visible_threads(actor))
+
+
 async def thread_rows(
     db: AsyncSession, actor: Actor, thread_ids: Sequence[uuid.UUID]
 ) -> list[ThreadRow]:
     """The visible threads among `thread_ids`, each with the reader's view (any order)."""
-    statement = _thread_view(actor).where(Thread.id.in_(thread_ids), visible_threads(actor))
+    statement = threads_select(actor, thread_ids)
     return [_thread_row(row) for row in (await db.execute(statement)).all()]
 
 
-async def inbox_page(
-    *,
-    db: AsyncSession,
+INBOX_ORDER = [Thread.last_message_at, Thread.id]  # newest first
+
+
+def inbox_select(
     actor: Actor,
-    first: int | None,
-    after: str | None,
+    *,
     institution_id: uuid.UUID | None = None,
     child_id: uuid.UUID | None = None,
     unread: bool | None = None,
     archived: bool = False,
-) -> Page[ThreadRow]:
-    """The inbox: visible threads by last activity, newest first, each with the reader's view;
-    one statement whatever the page size and however many take part."""
+) -> Select[Any]:
+    """The inbox's threads, each with the reader's view, before paging (`INBOX_ORDER`)."""
     statement = _thread_view(actor).where(visible_threads(actor))
     if archived:
         statement = statement.where(ThreadState.archived.is_(True))
@@ -286,13 +290,27 @@ async def inbox_page(
             .exists()
         )
         statement = statement.where(pending if unread else ~pending)
+    return statement
+
+
+async def inbox_page(
+    *,
+    db: AsyncSession,
+    actor: Actor,
+    first: int | None,
+    after: str | None,
+    institution_id: uuid.UUID | None = None,
+    child_id: uuid.UUID | None = None,
+    unread: bool | None = None,
+    archived: bool = False,
+) -> Page[ThreadRow]:
+    """The inbox: visible threads by last activity, newest first, each with the reader's view;
+    one statement whatever the page size and however many take part."""
+    statement = inbox_select(
+        actor, institution_id=institution_id, child_id=child_id, unread=unread, archived=archived
+    )
     page = await paginate_rows(
-        db,
-        statement,
-        order_by=[Thread.last_message_at, Thread.id],
-        first=first,
-        after=after,
-        descending=True,
+        db, statement, order_by=INBOX_ORDER, first=first, after=after, descending=True
     )
     return Page(
         items=[_thread_row(row) for row in page.items],
@@ -315,14 +333,22 @@ async def message_rows(
     return [_message_row(row) for row in (await db.execute(statement)).all()]
 
 
+MESSAGE_ORDER = [Message.id]  # newest first
+
+
+def thread_messages_select(actor: Actor, thread_id: uuid.UUID) -> Select[Any]:
+    """A thread's messages the reader may read, with their sender lines, before paging."""
+    return _message_select(actor).where(Message.thread_id == thread_id)
+
+
 async def messages_page(
     *, db: AsyncSession, actor: Actor, thread_id: uuid.UUID, first: int | None, after: str | None
 ) -> Page[MessageRow]:
     """A thread's messages the reader may read, newest first; `after` pages back in time."""
     page = await paginate_rows(
         db,
-        _message_select(actor).where(Message.thread_id == thread_id),
-        order_by=[Message.id],
+        thread_messages_select(actor, thread_id),
+        order_by=MESSAGE_ORDER,
         first=first,
         after=after,
         descending=True,

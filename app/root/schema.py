@@ -27,6 +27,7 @@ from strawberry.types.graphql import OperationType
 from app.accounts.api import AccountMutations, AccountQueries, PinMutations
 from app.accounts.service.idempotency import IdempotencyKeys
 from app.announcements.api import AnnouncementMutations, AnnouncementQueries
+from app.api.compiled import CompiledDocuments, CompiledDocumentsExtension
 from app.api.cost import QueryCostLimiter
 from app.api.errors import ErrorPolicy, FreshActorPerOperation, give_reasons, shaped_stream
 from app.api.idempotency import IdempotencyReport
@@ -56,13 +57,20 @@ from app.config import Settings
 from app.daybook.api import DaybookMutations, DaybookQueries, DaybookSubscriptions
 from app.gallery.api import ConsentMutations, ConsentQueries, PhotoMutations, PhotoQueries
 from app.institutions.api import (
+    CompiledMe,
     DeviceMutations,
     DeviceQueries,
     InstitutionMutations,
     MeQueries,
     TabletMutations,
 )
-from app.messaging.api import MessagingMutations, MessagingQueries, MessagingSubscriptions
+from app.messaging.api import (
+    CompiledInbox,
+    CompiledThreadMessagesPage,
+    MessagingMutations,
+    MessagingQueries,
+    MessagingSubscriptions,
+)
 from app.notifications.api import NotificationMutations, NotificationQueries
 from app.root.context import session_alive
 
@@ -155,6 +163,12 @@ def trusted_documents() -> TrustedDocuments:
     return TrustedDocuments()
 
 
+# The hot trusted documents each slice compiles into one statement (app/api/compiled.py).
+COMPILED_DOCUMENTS = CompiledDocuments(
+    [CompiledMe(), CompiledInbox(), CompiledThreadMessagesPage()]
+)
+
+
 class PreparsedAwareParserCache(ParserCache):
     """Strawberry's ParserCache reparses even when a trusted document arrived pre-parsed."""
 
@@ -186,6 +200,12 @@ def build_schema(settings: Settings) -> SeddelSchema:
         lambda: QueryCostLimiter(max_cost=settings.max_query_cost),
         # Before any resolver: no NUL, lone surrogate or non-character in any text input.
         TextInputRule,
+        # Last before execution: every guard above has refused what it refuses.
+        *(
+            [lambda: CompiledDocumentsExtension(COMPILED_DOCUMENTS, documents)]
+            if settings.compiled_documents
+            else []
+        ),
         FreshActorPerOperation,
         ErrorPolicy,
         # Every subscription checks its session again before each event it sends.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, select
+from sqlalchemy import Select, and_, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
@@ -23,10 +23,8 @@ def _own_state(actor: Actor) -> Any:
     return and_(ThreadState.thread_id == Thread.id, ThreadState.user_id == actor.user_id)
 
 
-async def total_unread(
-    *, db: AsyncSession, actor: Actor, institution_id: uuid.UUID | None = None
-) -> int:
-    """Unread messages in all of one's threads (archived ones included)."""
+def unread_total(actor: Actor, institution_id: uuid.UUID | None = None) -> Select[Any]:
+    """The count of unread messages in all of one's threads (archived ones included)."""
     statement = (
         select(func.count(Message.id))
         .select_from(Message)
@@ -36,9 +34,16 @@ async def total_unread(
     )
     if institution_id is not None:
         statement = statement.where(Thread.institution_id == institution_id)
+    return statement
+
+
+async def total_unread(
+    *, db: AsyncSession, actor: Actor, institution_id: uuid.UUID | None = None
+) -> int:
+    """Unread messages in all of one's threads (archived ones included)."""
     # execute, not scalar: AsyncSession.scalar bypasses RequestSession's lock, and sibling
     # fields run at the same time.
-    return int((await db.execute(statement)).scalar() or 0)
+    return int((await db.execute(unread_total(actor, institution_id))).scalar() or 0)
 
 
 async def search_messages(

@@ -1,0 +1,442 @@
+"""Compiled trusted documents: a hot document answered by ONE SQL statement that builds its JSON
+in PostgreSQL (json_build_object / json_agg), as PostGraphile does, from the same visibility
+scopes and read-model selects the resolvers use.
+
+No library compiles graphql-core documents to SQLAlchemy, so this is our own (the house rules
+allow it for exactly this). The plumbing here knows no slice: each slice's api offers its
+compiled documents (`CompiledDocument`), root registers them (`CompiledDocuments`), and
+`CompiledDocumentsExtension` runs one only when everything below holds; otherwise, and on any
+error, the request takes the normal execution, so every refusal and error is the resolvers':
+
+- the database is PostgreSQL and compiled documents are on (`SEDDEL_COMPILED_DOCUMENTS`);
+- the request is a trusted document, named or hashed any way a client sends one, that has a
+  compiled form, and the selections it makes are ones the form knows (the Apollo form's
+  ``__typename`` fields and any aliases are answered in place);
+- its variables have the shapes the form supports (`CompiledDocument.accepts`);
+- the actor is signed in (the sign-in is the request's first statement, as on the normal path).
+
+The guards before execution (trusted documents, cost, the text input rule) have run: the
+extension is listed after them. The answer is decoded from PostgreSQL's JSON and becomes the
+operation's result, so extensions (cost), metrics and the encoder see it as any other; the
+request's transaction ends as always (ROLLBACK; COMMIT only for the sign-in's last-use touch).
+A differential test (tests/api/test_compiled.py) holds it byte-equal to the resolvers.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import msgspec
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    Undefined,
+    value_from_ast_untyped,
+)
+from prometheus_client import Counter
+from sqlalchemy import ColumnElement, Text, cast, func, literal_column, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.sql.expression import Select
+from strawberry.extensions import SchemaExtension
+
+from app.api.trusted import TrustedDocuments, _requested_hash
+from app.core.actor import Actor
+
+log = logging.getLogger("seddel.graphql.compiled")
+
+COMPILED = Counter(
+    "seddel_graphql_compiled_total",
+    "Trusted documents answered by their compiled statement, or fallen back on an error",
+    ["operation", "path"],
+)
+
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+
+
+class NotCompilable(Exception):
+    """The request asks for something its compiled form does not know: execute normally."""
+
+
+class Selection:
+    """One field of the document, as the compiled form of its parent sees it."""
+
+    def __init__(self, key: str, node: FieldNode, compiler: Compiler) -> None:
+        self.key = key
+        self.node = node
+        self.compiler = compiler
+
+    def arguments(self) -> dict[str, Any]:
+        """The field's arguments, from literals and the request's variables (with defaults)."""
+        values = {}
+        for argument in self.node.arguments or ():
+            value = value_from_ast_untyped(argument.value, self.compiler.variables)
+            if value is Undefined:
+                continue  # an absent variable without default: the argument is not given
+            values[argument.name.value] = value
+        return values
+
+    def object(self, type_name: str, fields: Fields) -> ColumnElement[Any]:
+        """The JSON object of this field's sub-selection."""
+        return self.compiler.object(self.node.selection_set, type_name, fields)
+
+    def pairs(self, type_name: str, fields: Fields) -> list[tuple[str, ColumnElement[Any]]]:
+        return self.compiler.pairs(self.node.selection_set, type_name, fields)
+
+
+FieldSql = Callable[[Selection], Any]  # a column expression
+Fields = Mapping[str, FieldSql]
+
+
+def takes_arguments(field: FieldSql) -> FieldSql:
+    """Marks a field's SQL as reading the field's arguments; other fields with arguments are
+    not compiled."""
+    field.takes_arguments = True  # type: ignore[attr-defined]
+    return field
+
+
+class Compiler:
+    """Walks an operation's selections (fragments expanded, in the order execution answers
+    them) and builds the JSON of each object from the fields' SQL."""
+
+    def __init__(self, document: DocumentNode, variables: Mapping[str, Any]) -> None:
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if len(operations) != 1:
+            raise NotCompilable("one operation per document")
+        self.operation = operations[0]
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.variables = dict(variables)
+        for definition in self.operation.variable_definitions or ():
+            name = definition.variable.name.value
+            if name not in self.variables and definition.default_value is not None:
+                self.variables[name] = value_from_ast_untyped(definition.default_value)
+
+    def root(self, type_name: str, fields: Fields) -> ColumnElement[Any]:
+        return self.object(self.operation.selection_set, type_name, fields)
+
+    def object(
+        self, selection_set: SelectionSetNode | None, type_name: str, fields: Fields
+    ) -> ColumnElement[Any]:
+        return json_object(self.pairs(selection_set, type_name, fields))
+
+    def pairs(
+        self, selection_set: SelectionSetNode | None, type_name: str, fields: Fields
+    ) -> list[tuple[str, ColumnElement[Any]]]:
+        pairs: list[tuple[str, ColumnElement[Any]]] = []
+        seen: dict[str, FieldNode] = {}
+        for node in self._collect(selection_set, type_name, set()):
+            key = node.alias.value if node.alias else node.name.value
+            if key in seen:
+                # Execution merges a repeated key; the same leaf again adds nothing.
+                if node.selection_set or seen[key].selection_set or not _same_leaf(node, seen[key]):
+                    raise NotCompilable(f"{key} selected twice")
+                continue
+            seen[key] = node
+            pairs.append((key, self._field(key, node, type_name, fields)))
+        return pairs
+
+    def _field(
+        self, key: str, node: FieldNode, type_name: str, fields: Fields
+    ) -> ColumnElement[Any]:
+        name = node.name.value
+        if name == "__typename":
+            return text_literal(type_name)
+        sql = fields.get(name)
+        if sql is None:
+            raise NotCompilable(f"{type_name}.{name}")
+        if node.arguments and not getattr(sql, "takes_arguments", False):
+            raise NotCompilable(f"{type_name}.{name} with arguments")
+        return sql(Selection(key, node, self))
+
+    def _collect(
+        self, selection_set: SelectionSetNode | None, type_name: str, spread: set[str]
+    ) -> Iterable[FieldNode]:
+        if selection_set is None:
+            return
+        for selection in selection_set.selections:
+            if selection.directives:
+                raise NotCompilable("directives")  # @skip/@include: left to execution
+            if isinstance(selection, FieldNode):
+                yield selection
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                if condition is None or condition.name.value == type_name:
+                    yield from self._collect(selection.selection_set, type_name, spread)
+                elif condition.name.value not in ("Node", "Query"):
+                    continue  # another concrete type: not this object
+                else:
+                    raise NotCompilable("fragment on an abstract type")
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is None or fragment.type_condition.name.value != type_name:
+                    raise NotCompilable(f"fragment {name}")
+                if name not in spread:
+                    spread.add(name)
+                    yield from self._collect(fragment.selection_set, type_name, spread)
+
+
+def _same_leaf(a: FieldNode, b: FieldNode) -> bool:
+    return a.name.value == b.name.value and not a.arguments and not b.arguments
+
+
+# SQL spelling of what the resolvers' Python prints -------------------------------------------
+
+
+def text_literal(value: str) -> ColumnElement[str]:
+    """A constant of the server's own vocabulary (a key, a type name), inlined."""
+    if not _NAME.fullmatch(value):
+        raise NotCompilable(f"not a GraphQL name: {value!r}")
+    return literal_column(f"'{value}'", Text)
+
+
+def json_object(pairs: Iterable[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
+    arguments: list[ColumnElement[Any]] = []
+    for key, value in pairs:
+        arguments += [text_literal(key), value]
+    return func.json_build_object(*arguments)
+
+
+def json_list(item: ColumnElement[Any], *order_by: Any) -> ColumnElement[Any]:
+    """json_agg of `item` in `order_by`, an empty list (not null) when there is none."""
+    aggregated = func.json_agg(aggregate_order_by(item, *order_by) if order_by else item)
+    return func.coalesce(aggregated, literal_column("'[]'::json"))
+
+
+# A value only the resolvers can give (a signed download link): where the answer holds it, the
+# request is executed normally. PostgreSQL text never holds NUL, so no data can spell it.
+RESOLVERS_ONLY = '"\\u0000"'  # a JSON string of one NUL, quotes included: data never has it
+
+
+def resolvers_only() -> ColumnElement[Any]:
+    return literal_column(f"'{RESOLVERS_ONLY}'::json")
+
+
+def iso_datetime(value: ColumnElement[Any]) -> ColumnElement[str]:
+    """A timestamptz as Python's `datetime.isoformat()` of it in UTC (what the DateTime scalar
+    answers): microseconds only when there are any, all six digits, offset `+00:00`."""
+    # Few nodes, no operators: this is built per row field and request.
+    printed = func.to_char(func.timezone("UTC", value), _ISO_FORMAT, type_=Text)
+    return func.replace(printed, ".000000+", "+", type_=Text)
+
+
+_ISO_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'
+BASE64_LINE = 76  # PostgreSQL's encode(…, 'base64') breaks lines after this many characters
+
+
+def base64_text(value: ColumnElement[str], *, longest: int | None = None) -> ColumnElement[str]:
+    """Standard base64 of the UTF-8 of `value`, on one line (`longest`: the most bytes it can
+    have, when known to fit on PostgreSQL's one line)."""
+    encoded = func.encode(func.convert_to(value, "UTF8"), "base64", type_=Text)
+    if longest is not None and (longest + 2) // 3 * 4 <= BASE64_LINE:
+        return encoded
+    return func.replace(encoded, "\n", "", type_=Text)
+
+
+def global_id(type_name: str, value: Any) -> ColumnElement[str]:
+    """A Relay global ID as strawberry writes it: base64 of "Type:uuid"."""
+    if not _NAME.fullmatch(type_name):
+        raise NotCompilable(type_name)
+    text = func.concat(literal_column(f"'{type_name}:'", Text), value, type_=Text)
+    return base64_text(text, longest=len(type_name) + 1 + 36)
+
+
+def keyset_cursor(*values: ColumnElement[str]) -> ColumnElement[str]:
+    """app.core.pagination's cursor of a row: URL-safe base64, unpadded, of the JSON list of
+    its sort values as strings (`json.dumps` spacing); the values given as text already."""
+    parts: list[Any] = [literal_column("'[\"'", Text)]
+    for position, value in enumerate(values):
+        if position:
+            parts.append(literal_column("'\", \"'", Text))
+        parts.append(value)
+    parts.append(literal_column("'\"]'", Text))
+    inner = func.concat(*parts, type_=Text)
+    encoded = func.encode(func.convert_to(inner, "UTF8"), "base64", type_=Text)
+    return func.rtrim(func.translate(encoded, "+/\n", "-_", type_=Text), "=", type_=Text)
+
+
+def connection(
+    selection: Selection,
+    *,
+    type_name: str,
+    paged: Select[Any],
+    size: int,
+    after: str | None,
+    order: Callable[[Any], list[Any]],
+    cursor: Callable[[Any], ColumnElement[str]],
+    node_fields: Callable[[Any], Fields],
+) -> ColumnElement[Any]:
+    """A Relay connection (app.api.pagination) of a keyset page (`paged`: the page and the row
+    after it, app.core.pagination.keyset_page), `order` its order over the page's columns."""
+    page = paged.subquery(f"{type_name.lower()}_page")
+    position = func.row_number().over(order_by=order(page.c))
+    rows = select(page, position.label("position")).cte(f"{type_name.lower()}_rows")
+    c = rows.c
+    count = select(func.count()).select_from(rows).scalar_subquery()
+
+    def cursor_at(where: Any) -> ColumnElement[Any]:
+        return select(cursor(c)).where(c.position == where).scalar_subquery()
+
+    edge: Fields = {
+        "cursor": lambda _: cursor(c),
+        "node": lambda inner: inner.object(type_name, node_fields(c)),
+    }
+    page_info: Fields = {
+        "hasNextPage": lambda _: count > size,
+        "hasPreviousPage": lambda _: literal_column("true" if after else "false"),
+        "startCursor": lambda _: cursor_at(1) if size else literal_column("NULL"),
+        "endCursor": lambda _: cursor_at(func.least(count, size)),
+    }
+    fields: Fields = {
+        "edges": lambda inner: (
+            select(json_list(inner.object(f"{type_name}Edge", edge), c.position))
+            .where(c.position <= size)
+            .scalar_subquery()
+        ),
+        "pageInfo": lambda inner: inner.object("PageInfo", page_info),
+    }
+    return selection.object(f"{type_name}Connection", fields)
+
+
+# The registry and the extension ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRequest:
+    actor: Actor
+    variables: Mapping[str, Any]
+    language: str
+    compiler: Compiler
+
+
+class CompiledDocument(Protocol):
+    """A trusted document's compiled form, offered by a slice's api."""
+
+    name: str
+
+    def accepts(self, variables: Mapping[str, Any]) -> bool:
+        """Whether the variables have shapes this form answers exactly as the resolvers."""
+
+    def statement(self, request: CompiledRequest) -> Select[Any]:
+        """One statement selecting one row: the operation's `data` as JSON. Raises
+        NotCompilable for what it does not answer."""
+
+
+class CompiledDocuments:
+    """The compiled forms by operation name (root fills it from the slices)."""
+
+    def __init__(self, forms: Iterable[CompiledDocument] = ()) -> None:
+        self._by_name: dict[str, CompiledDocument] = {}
+        for form in forms:
+            if form.name in self._by_name:
+                raise ValueError(f"two compiled forms of {form.name}")
+            self._by_name[form.name] = form
+
+    def get(self, name: str) -> CompiledDocument | None:
+        return self._by_name.get(name)
+
+    def __iter__(self) -> Any:
+        return iter(self._by_name.values())
+
+
+class _RequestContext(Protocol):
+    db: Any
+    language: str
+
+    async def actor(self) -> Actor | None: ...
+
+    def begin_operation(self) -> None: ...
+
+
+_decode = msgspec.json.Decoder().decode
+
+
+class CompiledDocumentsExtension(SchemaExtension):
+    """Answers a trusted document by its compiled statement when it may (see the module).
+    List it after the guards that refuse before execution (cost, text input rule)."""
+
+    def __init__(self, compiled: CompiledDocuments, trusted: TrustedDocuments) -> None:
+        super().__init__()
+        self.compiled = compiled
+        self.trusted = trusted
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        form = self._form()
+        if form is not None and not execution.pre_execution_errors:
+            data = await self._answer(form)
+            if data is not None:
+                execution.result = ExecutionResult(data=data, errors=None)
+        yield
+
+    def _form(self) -> CompiledDocument | None:
+        execution = self.execution_context
+        document = execution.graphql_document
+        if document is None:
+            return None
+        requested = _requested_hash(execution.operation_extensions)
+        trusted = (
+            self.trusted.by_hash(requested)
+            if requested is not None
+            else self.trusted.by_name(execution.operation_name or "")
+        )
+        # Only the very document the trusted documents chose (never raw text in development).
+        if trusted is None or trusted.document is not document:
+            return None
+        form = self.compiled.get(trusted.name)
+        if form is None or not form.accepts(execution.variables or {}):
+            return None
+        return form
+
+    async def _answer(self, form: CompiledDocument) -> dict[str, Any] | None:
+        execution = self.execution_context
+        context: _RequestContext = execution.context
+        db = context.db
+        if db.get_bind().dialect.name != "postgresql":
+            return None
+        actor = await context.actor()  # the request's first statement, as on the normal path
+        if actor is None:
+            return None  # the resolvers answer UNAUTHENTICATED
+        try:
+            variables = execution.variables or {}
+            compiler = Compiler(execution.graphql_document, variables)  # type: ignore[arg-type]
+            statement = form.statement(
+                CompiledRequest(actor, variables, context.language, compiler)
+            )
+        except Exception as reason:
+            # NotCompilable, or what the resolvers refuse (a bad cursor or page size): they
+            # answer, with their own error. Nothing ran yet.
+            log.debug("%s not compiled: %r", form.name, reason)
+            return None
+        try:
+            raw: str = (await db.execute(statement)).scalar_one()
+            if RESOLVERS_ONLY in raw:
+                COMPILED.labels(form.name, "resolvers").inc()
+                return None  # the transaction and the actor stay: execution goes on from here
+            data: dict[str, Any] = _decode(raw)
+        except Exception:
+            # The resolvers answer instead, with their own errors; the failed statement ended
+            # the transaction, so the next one signs in afresh.
+            log.exception("compiled %s failed; executing normally", form.name)
+            COMPILED.labels(form.name, "fallback").inc()
+            await db.rollback()
+            context.begin_operation()
+            return None
+        COMPILED.labels(form.name, "compiled").inc()
+        return data
+
+
+def as_text(value: ColumnElement[Any]) -> Select[Any]:
+    """The statement's one column, as JSON text (decoded once, by msgspec)."""
+    return select(cast(value, Text))
