@@ -208,17 +208,18 @@ async def _facts_of_user(db: AsyncSession, user: User, session: AuthSession | No
 
 def actor_of(facts: SignInFacts) -> Actor:
     """The Actor from what either path read: the one place it is built."""
+    who: dict[str, Any] = {
+        "user_id": facts.user_id,
+        "name": facts.name,
+        "email": facts.email,
+        "language": facts.language,
+        "phone": facts.phone,
+        "session_id": facts.session_id,
+        "session_kind": facts.session_kind,
+    }
     if facts.session_device_id is not None and facts.device is None:
         # The device this session belongs to was unpaired: the session reaches nothing.
-        return Actor(
-            user_id=facts.user_id,
-            name=facts.name,
-            email=facts.email,
-            language=facts.language,
-            phone=facts.phone,
-            session_id=facts.session_id,
-            session_kind=facts.session_kind,
-        )
+        return Actor(**who)
     memberships = facts.memberships
     links = [
         (m.ref_id, m.institution_id, m)
@@ -227,13 +228,7 @@ def actor_of(facts: SignInFacts) -> Actor:
     ]
     child_groups = {d.id: d.group_id for d in facts.details if d.kind == "child"}
     return Actor(
-        user_id=facts.user_id,
-        name=facts.name,
-        email=facts.email,
-        language=facts.language,
-        phone=facts.phone,
-        session_id=facts.session_id,
-        session_kind=facts.session_kind,
+        **who,
         admin_of=frozenset(
             m.institution_id for m in memberships if m.kind == "admin" and m.institution_id
         ),
