@@ -54,6 +54,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "closed_day_exists": {"da": "Dagen er allerede lukket.", "en": "That day is already closed."},
     "invalid_phone": {"da": "Ugyldigt telefonnummer.", "en": "Invalid phone number."},
+    "medication_consent_not_in_force": {
+        "da": "Medicinsamtykket gælder ikke den dag (uden for perioden eller trukket tilbage).",
+        "en": "The medication consent does not cover that day (outside its period or withdrawn).",
+    },
     "invalid_absence_kind": {
         "da": "Fravær skal være sygdom, ferie eller andet.",
         "en": "Absence must be sick, vacation or other.",

@@ -97,6 +97,7 @@ class Reason(StrEnum):
     KIOSK_CODE_INVALID = auto()
     KIOSK_CODE_USED = auto()
     LATER_PRESENCE_EXISTS = auto()
+    MEDICATION_CONSENT_NOT_IN_FORCE = auto()
     MESSAGE_EMPTY = auto()
     MESSAGE_TOO_LONG = auto()
     NAIVE_TIME = auto()

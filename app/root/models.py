@@ -18,7 +18,9 @@ def load_all_models() -> None:
     import app.daybook.models
     import app.files.models
     import app.gallery.models
+    import app.institutions.contacts.models
     import app.institutions.models
+    import app.institutions.record.models
     import app.messaging.models
     import app.notifications.models  # noqa: F401
 

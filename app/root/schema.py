@@ -64,6 +64,8 @@ from app.institutions.api import (
     MeQueries,
     TabletMutations,
 )
+from app.institutions.contacts.api.operations import ContactListMutations, ContactListQueries
+from app.institutions.record.api.operations import ChildRecordMutations, ChildRecordQueries
 from app.messaging.api import (
     CompiledInbox,
     CompiledThreadMessagesPage,
@@ -94,6 +96,8 @@ Query = merge_types(
         DeviceQueries,
         PresenceQueries,
         PresenceViewQueries,
+        ChildRecordQueries,
+        ContactListQueries,
     ),
 )
 Mutation = merge_types(
@@ -114,6 +118,8 @@ Mutation = merge_types(
         DeviceMutations,
         PinMutations,
         TabletMutations,
+        ChildRecordMutations,
+        ContactListMutations,
     ),
 )
 Subscription = merge_types(

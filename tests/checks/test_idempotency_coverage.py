@@ -30,6 +30,8 @@ CREATING = {
     "addPhoto",
     "addPickupPerson",
     "openVacationSurvey",
+    "addEmergencyContact",
+    "signMedicationConsent",
 }
 
 IDEMPOTENT_BY_ITS_OWN_ID = "carries a client-made eventId: a retry is applied once already"
@@ -85,6 +87,12 @@ EXCLUDED = {
     "deleteThread": CHANGES_WHAT_EXISTS,
     "setAutoReply": CHANGES_WHAT_EXISTS,
     "updateNotificationSettings": CHANGES_WHAT_EXISTS,
+    # The child's record and the contact list.
+    "setChildRecord": "one record per child: a retry writes the same texts again",
+    "updateEmergencyContact": CHANGES_WHAT_EXISTS,
+    "removeEmergencyContact": CHANGES_WHAT_EXISTS,
+    "withdrawMedicationConsent": "withdrawing again changes nothing (the first time stays)",
+    "setContactSharing": "one choice per guardian and child: a retry sets the same choice",
     "correctDayEntry": "a retry with the same values changes nothing (no new version)",
     "deleteDayEntry": CHANGES_WHAT_EXISTS,
     "confirmIncident": CHANGES_WHAT_EXISTS,

@@ -66,6 +66,11 @@ class MedicationInput:
     given_by: strawberry.ID | None = strawberry.field(
         default=None, description="A StaffMember; by default the one recording."
     )
+    consent_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The MedicationConsent of the child's record this follows: the child's "
+        "own, in force on the day. Not in a group's bulk entry.",
+    )
 
 
 @strawberry.input
@@ -119,6 +124,12 @@ def unpack(
         if value.medication.given_by:
             details["given_by"] = decode(
                 value.medication.given_by, "StaffMember", field=f"{field}.medication.givenBy"
+            )
+        if value.medication.consent_id:
+            details["consent_id"] = decode(
+                value.medication.consent_id,
+                "MedicationConsent",
+                field=f"{field}.medication.consentId",
             )
         return "medication", details, None
     if value.incident:

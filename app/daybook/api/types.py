@@ -13,6 +13,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.api.ids import encode
 from app.api.loaders import later
 from app.api.node import load_nodes, node_of
 from app.daybook import loaders as daybook_loaders
@@ -118,6 +119,11 @@ class MedicationDetails:
     medicine: str
     dose: str
     given_by_id: strawberry.Private[str]
+    consent_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The MedicationConsent of the child's record it follows (read it in "
+        "`childRecord`), if the entry names one.",
+    )
     entry: strawberry.Private[models.DayEntry | DayEntryRow | None] = None
 
     @strawberry.field(description="Who gave it (the time is the entry's `at`).")
@@ -255,6 +261,11 @@ def details_of(
             medicine=details["medicine"],
             dose=details["dose"],
             given_by_id=details["given_by"],
+            consent_id=(
+                strawberry.ID(encode("MedicationConsent", uuid.UUID(details["consent_id"])))
+                if details.get("consent_id")
+                else None
+            ),
             entry=entry,
         )
     if kind == "incident":

@@ -19,7 +19,13 @@ from app.daybook.events import DayEntryChanged
 from app.daybook.models import DayEntry, DayEntryVersion
 from app.daybook.policies import can_read_child_day, can_write_entries, visible_day_entries
 from app.daybook.service import kinds
-from app.daybook.service.entry_checks import check_times, clean_entry, place_of, resolve_given_by
+from app.daybook.service.entry_checks import (
+    check_times,
+    clean_entry,
+    place_of,
+    resolve_given_by,
+    take_consent,
+)
 from app.daybook.service.entry_rows import entry_row, insert_entries, snapshot, version_row
 from app.daybook.service.incidents import notify_incident
 from app.db import utcnow, write_transaction
@@ -59,9 +65,15 @@ async def record_entry(
         if kind != "sleep" and ends_at is not None:
             raise ValidationFailed("unknown_entry_detail", field=f"details.{kind}.endsAt")
         check_times(place, day=day, at=at, ends_at=ends_at, kind=kind)
+        consent_id = None
         if kind == "medication":
+            details, consent_id = await take_consent(
+                db, child_id=child.id, day=day, details=details
+            )
             details = await resolve_given_by(db, actor, child.institution_id, details)
         cleaned, text = clean_entry(kind, details, note)
+        if consent_id is not None:
+            cleaned["consent_id"] = consent_id
         row = entry_row(
             actor=actor,
             child=child,
@@ -115,9 +127,15 @@ async def correct_entry(
             raise ValidationFailed("unknown_entry_detail", field=f"details.{kind}.endsAt")
         place = await place_of(db, entry.institution_id)
         check_times(place, day=entry.day, at=at, ends_at=ends_at, kind=kind)
+        consent_id = None
         if kind == "medication":
+            details, consent_id = await take_consent(
+                db, child_id=entry.child_id, day=entry.day, details=details
+            )
             details = await resolve_given_by(db, actor, entry.institution_id, details)
         cleaned, text = clean_entry(kind, details, note)
+        if consent_id is not None:
+            cleaned["consent_id"] = consent_id
         before = snapshot(entry)
         after = {"kind": kind, "at": at, "ends_at": ends_at, "details": cleaned, "note": text}
         changed = kinds.changed_fields(before, after)

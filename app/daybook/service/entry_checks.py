@@ -17,6 +17,7 @@ from app.core.errors import NotFound, ValidationFailed
 from app.daybook.service import kinds
 from app.db import utcnow
 from app.institutions.models import Institution, StaffMembership
+from app.institutions.record.service.medication import consent_for_entry
 
 # A tablet's clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -106,3 +107,23 @@ async def resolve_given_by(
     if user_id is None:
         raise NotFound(field=f"{field}details.medication.givenBy")
     return {**details, "given_by": str(user_id)}
+
+
+async def take_consent(
+    db: AsyncSession, *, child_id: uuid.UUID, day: date, details: dict[str, Any], field: str = ""
+) -> tuple[dict[str, Any], str | None]:
+    """Medication: the details without `consent_id`, and the id of the consent (of the child's
+    record) the entry follows, checked to be the child's and in force on the day. Kept out of
+    clean_entry: the consent is one child's, so a group's bulk entry cannot name one."""
+    rest = dict(details)
+    consent_id = rest.pop("consent_id", None)
+    if consent_id is None:
+        return rest, None
+    consent = await consent_for_entry(
+        db,
+        child_id=child_id,
+        consent_id=consent_id,
+        day=day,
+        field=f"{field}details.medication.consentId",
+    )
+    return rest, str(consent.id)
