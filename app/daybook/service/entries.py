@@ -68,7 +68,7 @@ async def record_entry(
         consent_id = None
         if kind == "medication":
             details, consent_id = await take_consent(
-                db, child_id=child.id, day=day, details=details
+                db, child_id=child.id, day=day, at=at, details=details
             )
             details = await resolve_given_by(db, actor, child.institution_id, details)
         cleaned, text = clean_entry(kind, details, note)
@@ -130,7 +130,7 @@ async def correct_entry(
         consent_id = None
         if kind == "medication":
             details, consent_id = await take_consent(
-                db, child_id=entry.child_id, day=entry.day, details=details
+                db, child_id=entry.child_id, day=entry.day, at=at, details=details
             )
             details = await resolve_given_by(db, actor, entry.institution_id, details)
         cleaned, text = clean_entry(kind, details, note)

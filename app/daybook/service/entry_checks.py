@@ -110,10 +110,16 @@ async def resolve_given_by(
 
 
 async def take_consent(
-    db: AsyncSession, *, child_id: uuid.UUID, day: date, details: dict[str, Any], field: str = ""
+    db: AsyncSession,
+    *,
+    child_id: uuid.UUID,
+    day: date,
+    at: datetime,
+    details: dict[str, Any],
+    field: str = "",
 ) -> tuple[dict[str, Any], str | None]:
     """Medication: the details without `consent_id`, and the id of the consent (of the child's
-    record) the entry follows, checked to be the child's and in force on the day. Kept out of
+    record) the entry follows, checked to be the child's and in force when it was given. Kept out of
     clean_entry: the consent is one child's, so a group's bulk entry cannot name one."""
     rest = dict(details)
     consent_id = rest.pop("consent_id", None)
@@ -124,6 +130,7 @@ async def take_consent(
         child_id=child_id,
         consent_id=consent_id,
         day=day,
+        at=at,
         field=f"{field}details.medication.consentId",
     )
     return rest, str(consent.id)

@@ -4,7 +4,7 @@ in which period; the daily log's medication entries name the consent they follow
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,10 +67,16 @@ async def withdraw_medication_consent(
 
 
 async def consent_for_entry(
-    db: AsyncSession, *, child_id: uuid.UUID, consent_id: uuid.UUID, day: date, field: str
+    db: AsyncSession,
+    *,
+    child_id: uuid.UUID,
+    consent_id: uuid.UUID,
+    day: date,
+    at: datetime,
+    field: str,
 ) -> MedicationConsent:
-    """The consent a medication entry of `child_id` on `day` follows: the child's own, in
-    force that day (its period holds the day; not withdrawn before the day ended). For the
+    """The consent a medication entry of `child_id` given on `day` at `at` follows: the
+    child's own, in force then (its period holds the day; not withdrawn before `at`). For the
     daily log's writers (staff), who checked their right to write the child's day already."""
     consent = await db.get(MedicationConsent, consent_id)
     if consent is None or consent.child_id != child_id:
@@ -78,7 +84,7 @@ async def consent_for_entry(
     outside = day < consent.valid_from or (
         consent.valid_until is not None and day > consent.valid_until
     )
-    withdrawn_before = consent.withdrawn_at is not None and consent.withdrawn_at.date() < day
+    withdrawn_before = consent.withdrawn_at is not None and consent.withdrawn_at <= at
     if outside or withdrawn_before:
         raise ValidationFailed("medication_consent_not_in_force", field=field)
     return consent
