@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.accounts.service import auth as accounts
+from app.accounts.service import invitations
 from app.config import Settings
 from app.core.actor import Actor
 from app.core.errors import Conflict, NotFound, ValidationFailed
@@ -83,6 +84,14 @@ async def add_staff(
         staff.title = title.strip()[:100]
         await db.flush()
         await _set_staff_groups(db, staff, await _groups_in(db, institution_id, group_ids or []))
+        await invitations.welcome(
+            db=db,
+            settings=settings,
+            institution_id=institution_id,
+            user=user,
+            role="staff",
+            invited_by=actor.user_id,
+        )
     return staff
 
 
@@ -180,6 +189,15 @@ async def add_guardian(
             access=_access_for(has_custody, access),
         )
         db.add(link)
+        await db.flush()
+        await invitations.welcome(
+            db=db,
+            settings=settings,
+            institution_id=child.institution_id,
+            user=user,
+            role="guardian",
+            invited_by=actor.user_id,
+        )
     return link
 
 
