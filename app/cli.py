@@ -1,5 +1,5 @@
-"""seddel serve | migrate | demo | run | schema | operations-manifest | bench | worker |
-retention"""
+"""seddel serve | migrate | demo | bootstrap | run | schema | operations-manifest | bench |
+worker | retention"""
 
 from __future__ import annotations
 
@@ -61,6 +61,28 @@ def _demo(args: argparse.Namespace) -> None:
     print(f"demo logins (password: {DEMO_PASSWORD}):")
     for login in DEMO_LOGINS:
         print(f"  {login.email:32} {login.role}")
+
+
+def _bootstrap(args: argparse.Namespace) -> None:
+    from app.core.errors import DomainError
+    from app.ops.bootstrap import run_bootstrap
+
+    try:
+        report = asyncio.run(
+            run_bootstrap(
+                get_settings(),
+                municipality=args.municipality,
+                institution=args.institution,
+                admin_email=args.admin_email,
+                admin_name=args.admin_name,
+                language=args.language,
+            )
+        )
+    except DomainError as error:
+        sys.exit(f"bootstrap refused: {error.field or ''} {error.message('en')}".strip())
+    for line in report.done:
+        print(line)
+    print("the invitation is delivered by `seddel worker` (SMTP: SEDDEL_SMTP_HOST)")
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -219,6 +241,16 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("demo", help="seed the demo if the database is empty").set_defaults(
         handler=_demo
     )
+    bootstrap = commands.add_parser(
+        "bootstrap",
+        help="create a municipality, an institution and its invited first admin (idempotent)",
+    )
+    bootstrap.add_argument("--municipality", required=True)
+    bootstrap.add_argument("--institution", required=True)
+    bootstrap.add_argument("--admin-email", required=True)
+    bootstrap.add_argument("--admin-name", default=None)
+    bootstrap.add_argument("--language", default="da", choices=("da", "en"))
+    bootstrap.set_defaults(handler=_bootstrap)
     commands.add_parser(
         "schema", help="write graphql/schema.graphql and openapi/openapi.json"
     ).set_defaults(handler=_schema)

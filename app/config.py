@@ -82,6 +82,8 @@ class Settings:
     login_failure_window_seconds: int = 15 * 60
     # Institutions share one address behind NAT (every tablet), so the per-address bar is higher.
     login_max_failures_per_address: int = 50
+    # How long an invitation's link works (SEDDEL_INVITATION_LIFETIME); a resend starts anew.
+    invitation_lifetime_seconds: int = 14 * 24 * 3600
 
     argon2_time_cost: int = 3
     argon2_memory_cost_kib: int = 64 * 1024
@@ -167,6 +169,9 @@ def load_settings() -> Settings:
         ),
         login_max_failures_per_address=_int(
             "SEDDEL_LOGIN_MAX_FAILURES_PER_ADDRESS", defaults.login_max_failures_per_address
+        ),
+        invitation_lifetime_seconds=_int(
+            "SEDDEL_INVITATION_LIFETIME", defaults.invitation_lifetime_seconds
         ),
         max_query_cost=_int("SEDDEL_MAX_QUERY_COST", defaults.max_query_cost),
         compiled_documents=_bool("SEDDEL_COMPILED_DOCUMENTS", defaults.compiled_documents),

@@ -117,3 +117,48 @@ class IdempotencyKey(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     results: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+INVITATION_ROLES = ("admin", "staff", "guardian")
+
+
+class Invitation(TenantOwned, Base):
+    """An institution asks a person without a password to join (as admin, staff or a child's
+    guardian): what its admins see, pending, accepted, expired or revoked, per person. Its
+    token lives in `invitation_tokens` (read before any tenant scope is known); the invitee
+    sees their own row (`user_id`), the institution's people the rest."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'staff', 'guardian')", name="role"),
+        Index("ix_invitations_institution_id_user_id", "institution_id", "user_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    # None: the operator's bootstrap; the mail then names the institution only.
+    invited_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    last_sent_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class InvitationToken(Base):
+    """The SHA-256 of an invitation's single-use token, never the token: minted when the mail
+    is composed (app.notifications), so the token exists only in that mail. Not tenant-owned
+    on purpose: accepting is anonymous, and the hash is the only key to the row."""
+
+    __tablename__ = "invitation_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    invitation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("invitations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

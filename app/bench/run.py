@@ -290,6 +290,11 @@ async def _operations(
             meter,
             requests,
         )
+        from app.bench.invitations import run_invitations
+
+        results += await run_invitations(
+            post, runtime, owner, meter, settings, requests, admin_token, institution_id
+        )
     return results
 
 

@@ -537,6 +537,50 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Perioden må højst være {days} dage.",
         "en": "The period may be at most {days} days.",
     },
+    # invitations and institutions from nothing (issue 13)
+    "invitation_invalid": {
+        "da": "Linket virker ikke: det er udløbet, allerede brugt eller trukket tilbage. "
+        "Bed institutionen om en ny invitation.",
+        "en": "The link does not work: it has expired, been used or been withdrawn. "
+        "Ask the institution for a new invitation.",
+    },
+    "invitation_closed": {
+        "da": "Invitationen er allerede taget imod eller trukket tilbage.",
+        "en": "The invitation has been accepted or withdrawn already.",
+    },
+    "institution_closed": {
+        "da": "Institutionen er lukket.",
+        "en": "The institution is closed.",
+    },
+    "invitation_role_admin": {"da": "administrator", "en": "administrator"},
+    "invitation_role_staff": {"da": "medarbejder", "en": "staff member"},
+    "invitation_role_guardian": {"da": "forælder", "en": "parent or guardian"},
+    "invitation_inviter_unknown": {"da": "Seddel", "en": "Seddel"},
+    "invitation_subject": {
+        "da": "Invitation til {institution} i Seddel",
+        "en": "Invitation to {institution} on Seddel",
+    },
+    "invitation_body": {
+        "da": "Hej {name}\n\n{inviter} har inviteret dig til {institution} i Seddel som "
+        "{role}.\n\nVælg din adgangskode her (linket virker én gang, til og med {expires}):\n"
+        "{link}",
+        "en": "Hello {name}\n\n{inviter} has invited you to {institution} on Seddel as "
+        "{role}.\n\nChoose your password here (the link works once, until {expires}):\n{link}",
+    },
+    "membership_granted_subject": {
+        "da": "Du har fået adgang til {institution} i Seddel",
+        "en": "You now have access to {institution} on Seddel",
+    },
+    "membership_granted_body": {
+        "da": "Hej {name}\n\n{inviter} har givet dig adgang til {institution} i Seddel. "
+        "Log ind som du plejer: {link}",
+        "en": "Hello {name}\n\n{inviter} has given you access to {institution} on Seddel. "
+        "Sign in as usual: {link}",
+    },
+    "personal_email_footer": {
+        "da": "Forventede du ikke denne e-mail, kan du se bort fra den.",
+        "en": "If you did not expect this e-mail, you can ignore it.",
+    },
 }
 
 

@@ -214,6 +214,7 @@ class DemoBuilder:
                 name=staff_name,
                 title="Pædagog",
                 group_ids=[groups[group_name]],
+                tell=False,  # demo people have their password: no mail
             )
         for group_name, group_id in groups.items():
             await self.children(admin, group_name, group_id)
@@ -279,6 +280,7 @@ class DemoBuilder:
             relation=relation,
             has_custody=has_custody,
             access=access,
+            tell=False,
         )
 
 

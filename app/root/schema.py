@@ -24,7 +24,13 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
-from app.accounts.api import AccountMutations, AccountQueries, PinMutations
+from app.accounts.api import (
+    AccountMutations,
+    AccountQueries,
+    InvitationMutations,
+    InvitationQueries,
+    PinMutations,
+)
 from app.accounts.service.idempotency import IdempotencyKeys
 from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.compiled import CompiledDocuments, CompiledDocumentsExtension
@@ -62,6 +68,7 @@ from app.institutions.api import (
     DeviceQueries,
     InstitutionMutations,
     MeQueries,
+    SetupMutations,
     TabletMutations,
 )
 from app.institutions.contacts.api.operations import ContactListMutations, ContactListQueries
@@ -98,6 +105,7 @@ Query = merge_types(
         PresenceViewQueries,
         ChildRecordQueries,
         ContactListQueries,
+        InvitationQueries,
     ),
 )
 Mutation = merge_types(
@@ -120,6 +128,8 @@ Mutation = merge_types(
         TabletMutations,
         ChildRecordMutations,
         ContactListMutations,
+        InvitationMutations,
+        SetupMutations,
     ),
 )
 Subscription = merge_types(

@@ -126,6 +126,19 @@ EXCLUDED = {
     "addGuardian": ADMINISTRATION,
     "updateGuardianLink": CHANGES_WHAT_EXISTS,
     "removeGuardianLink": CHANGES_WHAT_EXISTS,
+    # Invitations and institutions from nothing (issue 13).
+    "acceptInvitation": (
+        "spends a single-use token and answers with a new session token, shown once: a retry"
+        " is refused as a used token, never a second session"
+    ),
+    "resendInvitation": (
+        "sends a new link on purpose (the previous one dies): a retry sends one more, which"
+        " is what was asked"
+    ),
+    "revokeInvitation": CHANGES_WHAT_EXISTS,
+    "inviteAdmin": "a retry is refused as ALREADY_MEMBER: one admin membership per person",
+    "createInstitution": "a retry is refused as DUPLICATE_NAME within the municipality",
+    "closeInstitution": CHANGES_WHAT_EXISTS,
 }
 
 

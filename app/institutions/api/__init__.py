@@ -4,6 +4,7 @@ from app.institutions.api.compiled import CompiledMe
 from app.institutions.api.devices import DeviceMutations, DeviceQueries, TabletMutations
 from app.institutions.api.me import MeQueries
 from app.institutions.api.mutations import InstitutionMutations
+from app.institutions.api.setup import SetupMutations
 
 __all__ = [
     "CompiledMe",
@@ -11,5 +12,6 @@ __all__ = [
     "DeviceQueries",
     "InstitutionMutations",
     "MeQueries",
+    "SetupMutations",
     "TabletMutations",
 ]

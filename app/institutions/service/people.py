@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
 from app.accounts.service import auth as accounts
+from app.accounts.service import invitations
 from app.config import Settings
 from app.core.actor import Actor
 from app.core.errors import Conflict, NotFound, ValidationFailed
@@ -61,8 +62,10 @@ async def add_staff(
     title: str = "",
     group_ids: list[uuid.UUID] | None = None,
     phone: str | None = None,
+    tell: bool = True,
 ) -> StaffMembership:
-    """Employ a person (found or created by email) in the admin's institution."""
+    """Employ a person (found or created by email) in the admin's institution; `tell`: invite
+    them, or tell them when they have a password (the demo seeder does neither)."""
     require_admin(actor, institution_id, field="institutionId")
     async with write_transaction(db):
         user = await _user_for(
@@ -83,6 +86,15 @@ async def add_staff(
         staff.title = title.strip()[:100]
         await db.flush()
         await _set_staff_groups(db, staff, await _groups_in(db, institution_id, group_ids or []))
+        if tell:
+            await invitations.welcome(
+                db=db,
+                settings=settings,
+                institution_id=institution_id,
+                user=user,
+                role="staff",
+                invited_by=actor.user_id,
+            )
     return staff
 
 
@@ -157,8 +169,10 @@ async def add_guardian(
     has_custody: bool = True,
     access: str | None = None,
     phone: str | None = None,
+    tell: bool = True,
 ) -> GuardianLink:
-    """Link a person (found or created by email) to a child as guardian."""
+    """Link a person (found or created by email) to a child as guardian; `tell` as in
+    `add_staff`."""
     async with write_transaction(db):
         child = await admin_child(db, actor, child_id)
         user = await _user_for(
@@ -180,6 +194,16 @@ async def add_guardian(
             access=_access_for(has_custody, access),
         )
         db.add(link)
+        await db.flush()
+        if tell:
+            await invitations.welcome(
+                db=db,
+                settings=settings,
+                institution_id=child.institution_id,
+                user=user,
+                role="guardian",
+                invited_by=actor.user_id,
+            )
     return link
 
 

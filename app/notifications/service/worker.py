@@ -34,6 +34,7 @@ from app.core.i18n import MESSAGES, translate
 from app.core.system_scope import all_institutions_session
 from app.db import RequestSession, utcnow, write_transaction
 from app.notifications.models import OutboxEntry
+from app.notifications.service import personal
 from app.notifications.service.senders import (
     DigestEmail,
     DigestItem,
@@ -95,6 +96,9 @@ async def _claim(
             row.attempts += 1
             row.due_at = now + lease
             if row.channel == "email" and row.email_message_id is None:
+                if row.kind in personal.KINDS:  # one mail each, never part of a digest
+                    row.email_message_id = f"<{uuid.uuid4().hex}.{row.kind}@{message_id_domain}>"
+                    continue
                 if row.user_id not in fresh:
                     fresh[row.user_id] = f"<{uuid.uuid4().hex}.digest@{message_id_domain}>"
                 row.email_message_id = fresh[row.user_id]
@@ -196,6 +200,8 @@ async def deliver_due(
             user = users.get(row.user_id)
             if user is None or not user.is_active:
                 outcome[row.id] = "recipient inactive"
+            elif row.kind in personal.KINDS:
+                outcome[row.id] = await _personal(db, row, user, settings, senders, now)
             elif row.channel == "push":
                 outcome[row.id] = await _attempt(
                     senders.push.send_push(_push(row, settings, user.preferred_language))
@@ -209,6 +215,32 @@ async def deliver_due(
             outcome.update({row.id: error for row in rows})
         await _record(db, claimed, outcome, settings=settings, now=now, report=report)
     return report
+
+
+async def _personal(
+    db: AsyncSession,
+    row: OutboxEntry,
+    user: User,
+    settings: Settings,
+    senders: Senders,
+    now: datetime,
+) -> str | None:
+    """An invitation or "you were added" mail (app.notifications.service.personal), alone."""
+    assert row.email_message_id is not None  # given at the claim
+    mail = await personal.compose(
+        db,
+        kind=row.kind,
+        subject_id=row.subject_id,
+        institution_id=row.institution_id,
+        sender_name=row.sender_name,
+        message_id=row.email_message_id,
+        user=user,
+        settings=settings,
+        now=now,
+    )
+    if mail is None:  # accepted or revoked meanwhile: nothing left to say
+        return None
+    return await _attempt(senders.email.send_email(mail))
 
 
 async def _attempt(sending: object) -> str | None:
