@@ -14,6 +14,7 @@ from app.accounts.service.auth import hash_token
 from app.core.errors import InvalidCredentials, TooManyAttempts
 from app.core.system_scope import all_institutions_session
 from app.db import utcnow
+from tests.conftest import is_postgres
 from tests.helpers import REGNBUEN_ADMIN, SOLSIKKEN_ADMIN, child_id, group_id, institution_id
 from tests.mail import text_of, token_in
 from tests.notifications.helpers import outbox
@@ -252,3 +253,16 @@ async def test_the_invitation_mail_goes_out_at_once_and_alone(client, runtime, m
     async with all_institutions_session(runtime.sessions) as db:
         assert await db.scalar(select(func.count()).select_from(InvitationToken)) == 1
         await db.commit()
+
+
+async def test_accepting_costs_a_bounded_number_of_statements(
+    client, runtime, mail, assert_max_queries
+):
+    await _add_staff(client)
+    await mail.deliver(runtime)
+    token = token_in(mail.inbox.last_to(NEW_STAFF))
+    # The throttle, the token with its person, their invitations, the password, the
+    # invitations marked, the tokens gone, the session (PostgreSQL: and the two scopes).
+    with assert_max_queries(10 if is_postgres() else 8):
+        accepted = await _accept(client, token)
+    assert accepted["__typename"] == "LoginSuccess"
