@@ -9,4 +9,5 @@ import app.attendance.presence.service.live  # DayChanged -> tablets' and guardi
 import app.daybook.service.live  # day entries, shared photos -> child-day channel
 import app.files.service.uploads  # StoredObjectsReleased -> the objects deleted after commit
 import app.messaging.service.live  # ThreadActivity -> inbox and thread channels
-import app.messaging.service.membership  # noqa: F401  GuardianReachChanged -> threads' participation
+import app.messaging.service.membership  # GuardianReachChanged -> threads' participation
+import app.notifications.service.account_mail  # noqa: F401  AccountMailRequested -> account mail

@@ -24,7 +24,13 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
-from app.accounts.api import AccountMutations, AccountQueries, PinMutations
+from app.accounts.api import (
+    AccountMutations,
+    AccountQueries,
+    PinMutations,
+    ProfileMutations,
+    RecoveryMutations,
+)
 from app.accounts.service.idempotency import IdempotencyKeys
 from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.compiled import CompiledDocuments, CompiledDocumentsExtension
@@ -114,6 +120,8 @@ Mutation = merge_types(
         DeviceMutations,
         PinMutations,
         TabletMutations,
+        RecoveryMutations,
+        ProfileMutations,
     ),
 )
 Subscription = merge_types(
