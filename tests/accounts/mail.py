@@ -35,7 +35,9 @@ def token_in(mail: DigestEmail) -> str:
 async def account_emails(runtime: Any) -> list[AccountEmail]:
     async with runtime.sessions() as db:
         rows = (
-            await db.scalars(select(AccountEmail).order_by(AccountEmail.created_at, AccountEmail.id))
+            await db.scalars(
+                select(AccountEmail).order_by(AccountEmail.created_at, AccountEmail.id)
+            )
         ).all()
         await db.commit()
         return list(rows)
