@@ -5,6 +5,7 @@ throttled per address and per client."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import statistics
 import time
@@ -15,7 +16,9 @@ from sqlalchemy import select, update
 from app.accounts.models import AccountToken, User
 from app.db import utcnow
 from app.notifications.models import AccountEmail
-from tests.accounts.mail import account_emails, deliver, token_in
+from app.notifications.service.senders import LoggingSender, Senders, SmtpSender
+from app.notifications.service.worker import deliver_due
+from tests.accounts.mail import TOKEN_IN_LINK, account_emails, deliver, token_in
 
 METTE = "mette@example.com"
 NEW_PASSWORD = "Solsikke-Himmel-42"
@@ -204,3 +207,22 @@ async def test_a_deactivated_account_gets_no_link(client, runtime):
         await db.commit()
     assert (await _ask(client, METTE))["__typename"] == "PasswordResetRequested"
     assert await deliver(runtime) == []
+
+
+async def test_the_link_goes_through_a_real_smtp_server(client, runtime, settings, smtp_server):
+    inbox, port = smtp_server
+    smtp_settings = dataclasses.replace(
+        settings, smtp_host="127.0.0.1", smtp_port=port, smtp_from="Seddel <no-reply@seddel.dk>"
+    )
+    await _ask(client, METTE)
+    await deliver_due(
+        sessions=runtime.sessions,
+        senders=Senders(push=LoggingSender(), email=SmtpSender(smtp_settings)),
+        settings=smtp_settings,
+    )
+    ((mail_from, to, message),) = inbox.messages
+    assert mail_from == "no-reply@seddel.dk" and to == [METTE]
+    assert message["Subject"] == "Nulstil din adgangskode til Seddel"
+    text = message.get_payload(decode=True).decode()
+    token = TOKEN_IN_LINK.search(text)
+    assert token and (await _reset(client, token.group(1)))["__typename"] == "PasswordReset"
