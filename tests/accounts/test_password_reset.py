@@ -18,6 +18,8 @@ from app.db import utcnow
 from app.notifications.models import AccountEmail
 from app.notifications.service.senders import LoggingSender, Senders, SmtpSender
 from app.notifications.service.worker import deliver_due
+from app.ops.jobs import JobContext
+from app.root.jobs import PERIODIC_JOBS
 from tests.accounts.mail import TOKEN_IN_LINK, account_emails, deliver, token_in
 
 METTE = "mette@example.com"
@@ -226,3 +228,20 @@ async def test_the_link_goes_through_a_real_smtp_server(client, runtime, setting
     text = message.get_payload(decode=True).decode()
     token = TOKEN_IN_LINK.search(text)
     assert token and (await _reset(client, token.group(1)))["__typename"] == "PasswordReset"
+
+
+async def test_the_hourly_job_forgets_tokens_a_day_after_they_ended(client, runtime, settings):
+    await _ask(client, METTE)
+    await _ask(client, "nobody@example.com")
+    await deliver(runtime)
+    async with runtime.sessions() as db:
+        await db.execute(
+            update(AccountToken).values(expires_at=utcnow() - timedelta(days=1, minutes=1))
+        )
+        await db.commit()
+    job = next(j for j in PERIODIC_JOBS if j.name == "account-tokens")
+    context = JobContext(
+        sessions=runtime.sessions, storage=runtime.storage, settings=settings, now=utcnow()
+    )
+    assert await job.run(context) == 2
+    assert await account_emails(runtime) == []  # their mails went with them

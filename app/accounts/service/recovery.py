@@ -19,6 +19,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -175,9 +176,16 @@ async def reset_password(
 
 
 async def sweep_account_tokens(db: AsyncSession, *, now: datetime) -> int:
-    """Forget tokens that ended a day ago (their mails go with them: cascade)."""
+    """Forget tokens that ended a day ago (their mails go with them: cascade), and with
+    them the trace of resets asked for addresses no account has."""
     async with write_transaction(db):
         result = await db.execute(
             delete(AccountToken).where(AccountToken.expires_at < now - timedelta(days=1))
         )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def sweep_account_tokens_job(context: Any) -> int:
+    """For `seddel worker`, hourly. `context` is app.ops.jobs.JobContext."""
+    async with context.sessions() as db:
+        return await sweep_account_tokens(db, now=context.now)
