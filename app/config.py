@@ -119,6 +119,14 @@ class Settings:
     notify_lease_seconds: int = 300  # a claimed row is retried after this if no one marks it
     worker_poll_seconds: int = 5
 
+    # Password reset (issue 13): how long a mailed link works, and how many requests one
+    # address and one client may make in a login failure window (the login throttle's rules).
+    password_reset_ttl_seconds: int = 3600
+    password_reset_max_per_address: int = 3
+    password_reset_max_per_client: int = 20
+    # How long the link confirming a new e-mail address works.
+    email_change_ttl_seconds: int = 24 * 3600
+
     @property
     def owner_database_url(self) -> str:
         return self.migration_database_url or self.database_url
@@ -194,6 +202,16 @@ def load_settings() -> Settings:
         ),
         notify_lease_seconds=_int("SEDDEL_NOTIFY_LEASE_SECONDS", defaults.notify_lease_seconds),
         worker_poll_seconds=_int("SEDDEL_WORKER_POLL_SECONDS", defaults.worker_poll_seconds),
+        password_reset_ttl_seconds=_int(
+            "SEDDEL_PASSWORD_RESET_TTL", defaults.password_reset_ttl_seconds
+        ),
+        password_reset_max_per_address=_int(
+            "SEDDEL_PASSWORD_RESET_MAX_PER_ADDRESS", defaults.password_reset_max_per_address
+        ),
+        password_reset_max_per_client=_int(
+            "SEDDEL_PASSWORD_RESET_MAX_PER_CLIENT", defaults.password_reset_max_per_client
+        ),
+        email_change_ttl_seconds=_int("SEDDEL_EMAIL_CHANGE_TTL", defaults.email_change_ttl_seconds),
     )
     if settings.smtp_security not in ("none", "starttls", "tls"):
         raise RuntimeError("SEDDEL_SMTP_SECURITY must be none, starttls or tls")

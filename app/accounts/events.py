@@ -1,5 +1,6 @@
-"""What the accounts slice tells the others (app.core.events): the notifications slice mails
-invitations and "you were added" notes, so this slice imports none of it."""
+"""What the accounts slice tells the others (app.core.events): the notifications slice turns
+it into mail (invitations, "you were added", password and address changes), so this slice
+imports no notification code."""
 
 from __future__ import annotations
 
@@ -29,3 +30,22 @@ class MembershipGranted(DomainEvent):
     role: str
     granted_by: uuid.UUID | None
     grant_id: uuid.UUID
+# password_reset: the reset link (to the account's address; `user_id` None when no account
+#   has the address asked for: the row is written all the same, and never sent).
+# password_changed: the password was set (by reset or by the person).
+# email_change: the confirmation link, to the new address.
+# email_changed: the old address is told its account moved to the new one.
+ACCOUNT_MAIL_KINDS = ("password_reset", "password_changed", "email_change", "email_changed")
+
+
+@dataclass(frozen=True)
+class AccountMailRequested(DomainEvent):
+    """An e-mail about the account itself, recorded in the transaction that made the reason
+    for it. `token_id`: the AccountToken whose link the mail carries (the token itself is
+    minted by the sender when it sends, so no plain token is ever stored). `to_address`:
+    when not the account's own address (the old address after a change)."""
+
+    kind: str
+    user_id: uuid.UUID | None
+    token_id: uuid.UUID | None = None
+    to_address: str | None = None

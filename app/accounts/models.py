@@ -162,3 +162,27 @@ class InvitationToken(Base):
     )
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+class AccountToken(Base):
+    """A single-use link's token: a password reset (valid SEDDEL_PASSWORD_RESET_TTL, one hour)
+    or the confirmation of a new e-mail address. Only the token's SHA-256 is kept, and only
+    from the moment the mail is sent: the sender mints the token then (app.accounts.service
+    .recovery.mint_token), so no plain token is ever written anywhere. A reset asked for an
+    address no account has is written too (`user_id` null, never minted): the request does
+    the same work whether or not the address exists."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (
+        CheckConstraint("purpose IN ('password_reset', 'email_change')", name="purpose"),
+        Index("ix_account_tokens_user_id", "user_id", "purpose"),
+        Index("ix_account_tokens_expires_at", "expires_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # email_change: the address confirmed by the link.
+    new_email: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

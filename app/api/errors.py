@@ -21,6 +21,7 @@ from app.core.errors import (
     DomainError,
     IdempotencyKeyReused,
     InvalidCredentials,
+    InvalidToken,
     NotFound,
     TooManyAttempts,
     ValidationFailed,
@@ -121,6 +122,14 @@ class TooManyAttemptsError(UserError):
     retry_after_seconds: int
 
 
+@strawberry.type(
+    description="The link's token is unknown, used, expired or superseded (one answer for all):"
+    " ask for a new link."
+)
+class InvalidTokenError(UserError):
+    pass
+
+
 def as_user_error(error: DomainError, language: str) -> UserError:
     """The one mapping of a domain error to its GraphQL error type, reason and retryability."""
     fields: dict[str, Any] = {
@@ -137,6 +146,7 @@ def as_user_error(error: DomainError, language: str) -> UserError:
         (IdempotencyKeyReused, IdempotencyKeyReusedError),
         (Conflict, ConflictError),
         (InvalidCredentials, InvalidCredentialsError),
+        (InvalidToken, InvalidTokenError),
         (ValidationFailed, ValidationError),
     ]
     for domain_type, api_type in kinds:

@@ -75,3 +75,14 @@ class TooManyAttempts(DomainError):
         minutes = max(1, (retry_after_seconds + 59) // 60)
         super().__init__("too_many_attempts", minutes=minutes)
         self.retry_after_seconds = retry_after_seconds
+
+
+class InvalidToken(DomainError):
+    """A single-use link's token that is unknown, used, expired or superseded: one answer for
+    all of them, so the error tells nothing about which."""
+
+    code = "INVALID_TOKEN"
+    fallback_reason = Reason.TOKEN_INVALID
+
+    def __init__(self, message_key: str = "token_invalid", *, field: str | None = "token"):
+        super().__init__(message_key, field=field)

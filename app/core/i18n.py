@@ -581,6 +581,92 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Forventede du ikke denne e-mail, kan du se bort fra den.",
         "en": "If you did not expect this e-mail, you can ignore it.",
     },
+    # Issue 13: password policy (zxcvbn's findings), single-use links, the profile.
+    "password_common": {
+        "da": "Adgangskoden er en af de mest brugte (eller ligner en). Vælg en anden.",
+        "en": "The password is (or resembles) one of the most used passwords. Choose another.",
+    },
+    "password_personal": {
+        "da": "Adgangskoden indeholder dit navn eller din e-mailadresse.",
+        "en": "The password contains your name or your email address.",
+    },
+    "password_keyboard_pattern": {
+        "da": "Adgangskoden er et mønster på tastaturet (som qwerty) og let at gætte.",
+        "en": "The password is a keyboard pattern (like qwerty) and easy to guess.",
+    },
+    "password_repeats": {
+        "da": "Adgangskoden gentager de samme tegn eller ord og er let at gætte.",
+        "en": "The password repeats the same characters or words and is easy to guess.",
+    },
+    "password_sequence": {
+        "da": "Adgangskoden er en række som abc eller 6543 og er let at gætte.",
+        "en": "The password is a sequence like abc or 6543 and is easy to guess.",
+    },
+    "password_date": {
+        "da": "Adgangskoden er bygget på en dato eller et årstal og er let at gætte.",
+        "en": "The password is built on a date or a year and is easy to guess.",
+    },
+    "password_guessable": {
+        "da": "Adgangskoden er for let at gætte. Brug flere ord, gerne usædvanlige.",
+        "en": "The password is too easy to guess. Use more words, uncommon ones.",
+    },
+    "token_invalid": {
+        "da": "Linket er ugyldigt, allerede brugt eller udløbet. Bed om et nyt.",
+        "en": "The link is invalid, already used or expired. Ask for a new one.",
+    },
+    "email_taken": {
+        "da": "Den e-mailadresse bruges allerede af en anden konto.",
+        "en": "That email address is already used by another account.",
+    },
+    "email_unchanged": {
+        "da": "Det er allerede din e-mailadresse.",
+        "en": "That is your email address already.",
+    },
+    "mail_password_reset_subject": {
+        "da": "Nulstil din adgangskode til Seddel",
+        "en": "Reset your Seddel password",
+    },
+    "mail_password_reset_body": {
+        "da": "Der er bedt om at nulstille adgangskoden til din Seddel-konto. Åbn linket for"
+        " at vælge en ny adgangskode. Det virker én gang og i {minutes} minutter:\n\n{link}"
+        "\n\nHar du ikke selv bedt om det, kan du se bort fra denne e-mail. Din adgangskode"
+        " er ikke ændret.",
+        "en": "Someone asked to reset the password of your Seddel account. Open the link to"
+        " choose a new password. It works once, for {minutes} minutes:\n\n{link}\n\nIf it"
+        " was not you, ignore this email. Your password has not been changed.",
+    },
+    "mail_password_changed_subject": {
+        "da": "Din adgangskode til Seddel er ændret",
+        "en": "Your Seddel password was changed",
+    },
+    "mail_password_changed_body": {
+        "da": "Adgangskoden til din Seddel-konto blev ændret {when} (UTC). Var det ikke dig,"
+        " så nulstil adgangskoden straks her og kontakt institutionen:\n\n{link}",
+        "en": "The password of your Seddel account was changed {when} (UTC). If it was not"
+        " you, reset the password at once here and contact the institution:\n\n{link}",
+    },
+    "mail_email_change_subject": {
+        "da": "Bekræft din nye e-mailadresse til Seddel",
+        "en": "Confirm your new Seddel email address",
+    },
+    "mail_email_change_body": {
+        "da": "Der er bedt om at bruge denne adresse til din Seddel-konto. Åbn linket for at"
+        " bekræfte. Det virker én gang og i {hours} timer:\n\n{link}\n\nHar du ikke selv"
+        " bedt om det, kan du se bort fra denne e-mail.",
+        "en": "Someone asked to use this address for your Seddel account. Open the link to"
+        " confirm. It works once, for {hours} hours:\n\n{link}\n\nIf it was not you,"
+        " ignore this email.",
+    },
+    "mail_email_changed_subject": {
+        "da": "Din e-mailadresse til Seddel er ændret",
+        "en": "Your Seddel email address was changed",
+    },
+    "mail_email_changed_body": {
+        "da": "Din Seddel-konto bruger fra nu af {new_email} i stedet for denne adresse."
+        " Var det ikke dig, så kontakt institutionen straks.",
+        "en": "Your Seddel account now uses {new_email} instead of this address. If it was"
+        " not you, contact the institution at once.",
+    },
 }
 
 

@@ -158,6 +158,18 @@ class Reason(StrEnum):
     UNSUPPORTED_FILE_TYPE = auto()
     WRONG_PASSWORD = auto()
     WRONG_PIN = auto()
+    # Issue 13, password reset and profile: after the alphabetical list so parallel
+    # branches append without colliding.
+    EMAIL_TAKEN = auto()
+    EMAIL_UNCHANGED = auto()
+    PASSWORD_COMMON = auto()
+    PASSWORD_DATE = auto()
+    PASSWORD_GUESSABLE = auto()
+    PASSWORD_KEYBOARD_PATTERN = auto()
+    PASSWORD_PERSONAL = auto()
+    PASSWORD_REPEATS = auto()
+    PASSWORD_SEQUENCE = auto()
+    TOKEN_INVALID = auto()
 
 
 GENERIC = frozenset({Reason.INVALID, Reason.CONFLICT})

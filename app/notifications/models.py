@@ -83,3 +83,43 @@ class JobRun(Base):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     last_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccountEmail(Base):
+    """An e-mail about a person's account (a reset link, "your password was changed", the
+    confirmation of a new address): the outbox's rows for mail that is no institution's and
+    may be asked for by someone not signed in. Not tenant-owned (written by anonymous
+    requests; reached by the worker only), sent at once rather than in a digest, and never
+    holding a token: a row with `token_id` gets its token minted when it is sent.
+    `user_id` null: a reset asked for an address no account has; never sent."""
+
+    __tablename__ = "account_emails"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('password_reset', 'password_changed', 'email_change', 'email_changed')",
+            name="kind",
+        ),
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        Index(
+            "ix_account_emails_due",
+            "due_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index("ix_account_emails_user_id", "user_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(24))
+    user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("account_tokens.id", ondelete="CASCADE")
+    )
+    # Set when the mail goes elsewhere than the account's address (the old address).
+    to_address: Mapped[str | None] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]

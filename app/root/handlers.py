@@ -10,4 +10,5 @@ import app.daybook.service.live  # day entries, shared photos -> child-day chann
 import app.files.service.uploads  # StoredObjectsReleased -> the objects deleted after commit
 import app.messaging.service.live  # ThreadActivity -> inbox and thread channels
 import app.messaging.service.membership  # GuardianReachChanged -> threads' participation
+import app.notifications.service.account_mail
 import app.notifications.service.personal  # noqa: F401  invitations, "you were added" -> outbox

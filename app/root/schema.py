@@ -30,6 +30,8 @@ from app.accounts.api import (
     InvitationMutations,
     InvitationQueries,
     PinMutations,
+    ProfileMutations,
+    RecoveryMutations,
 )
 from app.accounts.service.idempotency import IdempotencyKeys
 from app.announcements.api import AnnouncementMutations, AnnouncementQueries
@@ -130,6 +132,8 @@ Mutation = merge_types(
         ContactListMutations,
         InvitationMutations,
         SetupMutations,
+        RecoveryMutations,
+        ProfileMutations,
     ),
 )
 Subscription = merge_types(

@@ -139,6 +139,15 @@ EXCLUDED = {
     "inviteAdmin": "a retry is refused as ALREADY_MEMBER: one admin membership per person",
     "createInstitution": "a retry is refused as DUPLICATE_NAME within the municipality",
     "closeInstitution": CHANGES_WHAT_EXISTS,
+    # Issue 13: one's own account.
+    "requestPasswordReset": (
+        "mails a link and answers only that it is on its way; a retry mails another link"
+        " (every one valid an hour, all voided by the reset), within the throttle"
+    ),
+    "resetPassword": "a single-use token: a retry is refused as used, and the password is set",
+    "updateMyProfile": CHANGES_WHAT_EXISTS,
+    "changeEmail": "a retry mails a new confirmation link, which voids the earlier one",
+    "confirmEmailChange": "a single-use token: a retry is refused as used, the address is set",
 }
 
 

@@ -1,8 +1,10 @@
-"""GraphQL surface of accounts (logins, sessions, one's PIN, invitations): the classes
-app.root merges."""
+"""GraphQL surface of accounts (logins, sessions, one's PIN, invitations, password reset,
+one's profile): the classes app.root merges."""
 
 from app.accounts.api.invitations import InvitationMutations, InvitationQueries
 from app.accounts.api.pins import PinMutations
+from app.accounts.api.profile import ProfileMutations
+from app.accounts.api.recovery import RecoveryMutations
 from app.accounts.api.sessions import AccountMutations, AccountQueries
 
 __all__ = [
@@ -11,4 +13,6 @@ __all__ = [
     "InvitationMutations",
     "InvitationQueries",
     "PinMutations",
+    "ProfileMutations",
+    "RecoveryMutations",
 ]

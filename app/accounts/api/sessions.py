@@ -128,10 +128,18 @@ class AccountMutations:
         )
         return SessionRevoked(session=SessionType.of(row, actor.session_id))
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Set a new password (you are told by e-mail). Your other sessions end"
+        " unless `revokeOtherSessions` is false.",
+    )
     @errors_as_data
     async def change_password(
-        self, info: Info, current_password: str, new_password: str
+        self,
+        info: Info,
+        current_password: str,
+        new_password: str,
+        revoke_other_sessions: bool = True,
     ) -> ChangePasswordResult:
         await accounts.change_password(
             db=info.context.db,
@@ -139,5 +147,6 @@ class AccountMutations:
             actor=await info.context.require_actor(),
             current_password=current_password,
             new_password=new_password,
+            revoke_other_sessions=revoke_other_sessions,
         )
         return PasswordChanged()

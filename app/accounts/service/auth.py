@@ -8,6 +8,7 @@ import logging
 import re
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -18,8 +19,11 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.events import AccountMailRequested
 from app.accounts.models import AuthSession, LoginThrottle, User
+from app.accounts.service import password_policy
 from app.config import Settings
+from app.core import events
 from app.core.actor import Actor
 from app.core.errors import InvalidCredentials, NotFound, TooManyAttempts, ValidationFailed
 from app.db import keep_on_end, new_id, utcnow, write_transaction
@@ -62,11 +66,32 @@ def validate_email(email: str) -> str:
     return cleaned
 
 
-def validate_new_password(password: str) -> None:
+def validate_new_password(
+    password: str, *, user_inputs: Sequence[str | None] = (), field: str = "newPassword"
+) -> None:
+    """At least MIN_PASSWORD_LENGTH characters of any kind, and not guessable: not on a
+    common-password list, not made of the person's own name or e-mail (`user_inputs`), not a
+    keyboard pattern, repeat, sequence or date (app.accounts.service.password_policy)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed("password_too_short", field="newPassword", min=MIN_PASSWORD_LENGTH)
+        raise ValidationFailed("password_too_short", field=field, min=MIN_PASSWORD_LENGTH)
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValidationFailed("too_long", field="newPassword", max=MAX_PASSWORD_LENGTH)
+        raise ValidationFailed("too_long", field=field, max=MAX_PASSWORD_LENGTH)
+    why = password_policy.weakness(password, [value for value in user_inputs if value])
+    # One literal key per reason: tests/core/test_reasons.py reads every raise site.
+    if why == "common":
+        raise ValidationFailed("password_common", field=field)
+    if why == "personal":
+        raise ValidationFailed("password_personal", field=field)
+    if why == "keyboard":
+        raise ValidationFailed("password_keyboard_pattern", field=field)
+    if why == "repeats":
+        raise ValidationFailed("password_repeats", field=field)
+    if why == "sequence":
+        raise ValidationFailed("password_sequence", field=field)
+    if why == "date":
+        raise ValidationFailed("password_date", field=field)
+    if why is not None:
+        raise ValidationFailed("password_guessable", field=field)
 
 
 def hash_token(token: str) -> str:
@@ -348,25 +373,35 @@ async def change_password(
     actor: Actor,
     current_password: str,
     new_password: str,
+    revoke_other_sessions: bool = True,
 ) -> None:
-    """Set a new password; every other session of the user is revoked."""
-    validate_new_password(new_password)
+    """Set a new password; every other session of the user is revoked unless the person
+    chose to keep them. The user is told by e-mail (a stolen session cannot change it
+    unnoticed: it also needs the current password)."""
     async with write_transaction(db):
         user = await db.get(User, actor.user_id)
         if user is None:
             raise NotFound()
+        validate_new_password(new_password, user_inputs=(user.name, user.email))
         if not await _verify(settings, user.password_hash, current_password):
             raise ValidationFailed("wrong_password", field="currentPassword")
         user.password_hash = await hash_password(settings, new_password)
-        await db.execute(
-            update(AuthSession)
-            .where(
-                AuthSession.user_id == user.id,
-                AuthSession.id != actor.session_id,
-                AuthSession.revoked_at.is_(None),
-            )
-            .values(revoked_at=utcnow())
-        )
+        if revoke_other_sessions:
+            await revoke_sessions_of(db, user.id, keep=actor.session_id)
+        await events.record(db, AccountMailRequested(kind="password_changed", user_id=user.id))
+
+
+async def revoke_sessions_of(
+    db: AsyncSession, user_id: uuid.UUID, *, keep: uuid.UUID | None = None
+) -> None:
+    """End every live session of the user but `keep` (the one asking), in the caller's
+    transaction."""
+    statement = update(AuthSession).where(
+        AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)
+    )
+    if keep is not None:
+        statement = statement.where(AuthSession.id != keep)
+    await db.execute(statement.values(revoked_at=utcnow()))
 
 
 async def unlock_login(*, db: AsyncSession, email: str) -> None:
@@ -399,7 +434,7 @@ async def create_user(
     if language not in ("da", "en"):
         raise ValidationFailed("invalid_language", field="preferredLanguage")
     if password is not None:
-        validate_new_password(password)
+        validate_new_password(password, user_inputs=(name, cleaned))
         password_hash = await hash_password(settings, password)
     user = User(
         name=name.strip()[:200],

@@ -34,7 +34,7 @@ from app.core.i18n import MESSAGES, translate
 from app.core.system_scope import all_institutions_session
 from app.db import RequestSession, utcnow, write_transaction
 from app.notifications.models import OutboxEntry
-from app.notifications.service import personal
+from app.notifications.service import account_mail, personal
 from app.notifications.service.senders import (
     DigestEmail,
     DigestItem,
@@ -179,6 +179,10 @@ async def deliver_due(
     """One round: claim what is due, deliver it, record the outcome."""
     now = now or utcnow()
     report = DeliveryReport()
+    # Mail about accounts first: a reset link is wanted now, and is no institution's.
+    await account_mail.deliver_account_emails(
+        sessions=sessions, senders=senders, settings=settings, report=report, now=now
+    )
     lease = timedelta(seconds=settings.notify_lease_seconds)
     async with all_institutions_session(sessions) as db:
         claimed = await _claim(
