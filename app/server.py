@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,6 +31,15 @@ from app.rest.reports import REPORT_ROUTES
 from app.rest.uploads import UPLOAD_ROUTES
 from app.root.graphql import graphql_controller
 from app.storage import create_storage
+
+
+def freeze_startup_heap() -> None:
+    """Move everything alive after start-up (modules, the schema, mappers, compiled caches:
+    ~250,000 objects) out of the collector's reach. A full collection walked them all each
+    time, ~100-300 ms with the process stopped: the p99 spikes of the hot reads. Requests'
+    own garbage is collected as before."""
+    gc.collect()
+    gc.freeze()
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -89,6 +99,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         app.state.runtime = live
         if owned:
             await live.broker.start()
+            freeze_startup_heap()  # tests' apps (a runtime of their own) keep the collector
         try:
             yield
         finally:
