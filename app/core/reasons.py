@@ -128,6 +128,11 @@ class Reason(StrEnum):
     RECIPIENTS_REQUIRED = auto()
     RECIPIENT_NO_ACCESS = auto()
     REQUIRED = auto()
+    SECOND_FACTOR_ALREADY_ENROLLED = auto()
+    SECOND_FACTOR_CHALLENGE_INVALID = auto()
+    SECOND_FACTOR_ENROLMENT_REQUIRED = auto()
+    SECOND_FACTOR_NOT_ENROLLED = auto()
+    SECOND_FACTOR_REQUIRED = auto()
     SENSITIVE_NOT_FORWARDED = auto()
     SETTING_OUT_OF_RANGE = auto()
     SLEEP_ENDS_BEFORE_START = auto()
@@ -154,6 +159,7 @@ class Reason(StrEnum):
     UNSUPPORTED_FILE_TYPE = auto()
     WRONG_PASSWORD = auto()
     WRONG_PIN = auto()
+    WRONG_SECOND_FACTOR_CODE = auto()
 
 
 GENERIC = frozenset({Reason.INVALID, Reason.CONFLICT})

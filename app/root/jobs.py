@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from app.accounts.service.auth import sweep_login_throttles_job
 from app.accounts.service.idempotency import purge_expired_keys
+from app.accounts.service.second_factor import sweep_challenges_job
 from app.announcements.service.retention import purge_expired_announcements
 from app.attendance.presence.service.jobs import nightly as attendance_nightly
 from app.files.service.uploads import sweep_unclaimed
@@ -38,4 +39,5 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("attendance-nightly", timedelta(hours=1), attendance_nightly),
     PeriodicJob("messaging-departed-children", timedelta(hours=1), departed_children_job),
     PeriodicJob("login-throttles", timedelta(hours=1), sweep_login_throttles_job),
+    PeriodicJob("second-factor-challenges", timedelta(hours=1), sweep_challenges_job),
 ]
