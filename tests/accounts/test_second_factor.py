@@ -290,3 +290,17 @@ async def test_expired_challenges_are_swept(client, db, runtime, settings):
     async with db as session:
         count = await session.scalar(select(func.count()).select_from(SecondFactorChallenge))
         assert count == 0
+
+
+async def test_a_login_with_a_second_factor_runs_a_bounded_number_of_statements(
+    client, assert_max_queries
+):
+    _, app, _ = await enrolled_guardian(client)
+    # The throttles, the user, clearing the address's failures, the factor, the challenge.
+    with assert_max_queries(5):
+        stepped = await login(client, GUARDIAN)
+    # The challenge with its user and factor, the throttles, spending the code, clearing the
+    # person's failures, spending the challenge, the session.
+    with assert_max_queries(6):
+        done = await verify(client, stepped["challenge"], app.code(ahead=1))
+    assert done["__typename"] == "LoginSuccess"
