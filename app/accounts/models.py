@@ -162,6 +162,8 @@ class InvitationToken(Base):
     )
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class AccountToken(Base):
     """A single-use link's token: a password reset (valid SEDDEL_PASSWORD_RESET_TTL, one hour)
     or the confirmation of a new e-mail address. Only the token's SHA-256 is kept, and only
@@ -183,6 +185,59 @@ class AccountToken(Base):
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # email_change: the address confirmed by the link.
     new_email: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class SecondFactor(Base):
+    """A person's TOTP authenticator (RFC 6238). The secret is stored encrypted (AES-GCM
+    under a key derived from SEDDEL_SECRET_KEY) and never leaves the server again after
+    enrolment. Unconfirmed until the first code from the app is entered."""
+
+    __tablename__ = "second_factors"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret_encrypted: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    # The time step of the last code accepted: a code of that step or an earlier one is a
+    # replay and is refused (RFC 6238 section 5.2).
+    last_used_step: Mapped[int | None]
+
+
+class RecoveryCode(Base):
+    """One of a person's ten single-use recovery codes: only its SHA-256 (the codes are
+    random, 80 bits, so a fast hash is enough)."""
+
+    __tablename__ = "second_factor_recovery_codes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+
+class SecondFactorChallenge(Base):
+    """A login that passed its password and waits for its second factor: short-lived and
+    single-use; the token is never stored, only its SHA-256. It carries what the session
+    will be made with."""
+
+    __tablename__ = "second_factor_challenges"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    device_label: Mapped[str | None] = mapped_column(String(200))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

@@ -406,8 +406,9 @@ class CompiledDocumentsExtension(SchemaExtension):
         if db.get_bind().dialect.name != "postgresql":
             return None
         actor = await context.actor()  # the request's first statement, as on the normal path
-        if actor is None:
-            return None  # the resolvers answer UNAUTHENTICATED
+        if actor is None or actor.may_only_enrol:
+            # The resolvers answer UNAUTHENTICATED, or that a second factor must be set up first.
+            return None
         try:
             variables = execution.variables or {}
             compiler = Compiler(execution.graphql_document, variables)  # type: ignore[arg-type]

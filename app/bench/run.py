@@ -28,6 +28,7 @@ from app.bench.measure import Meter, MeteredTransport, measure, same_answers
 from app.bench.messaging import run_messaging
 from app.bench.presence import run_presence
 from app.bench.rls import measure_rls, print_rls
+from app.bench.second_factor import run_second_factor
 from app.bench.seed import (
     CHILDREN_PER_GROUP,
     ENTRIES_PER_CHILD,
@@ -295,6 +296,10 @@ async def _operations(
 
         results += await run_invitations(
             post, runtime, owner, meter, settings, requests, admin_token, institution_id
+        )
+        # Last: it enrols guardians, whose plain logins then step up.
+        results += await run_second_factor(
+            post, owner, meter, settings, password_hash, guardians, max(20, requests // 10)
         )
     return results
 

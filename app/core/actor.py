@@ -26,6 +26,11 @@ class DeviceAccess:
     role: str  # staff_tablet | kiosk
 
 
+# A session of a person who must enrol a second factor first (app.accounts.service.step_up):
+# it reaches nothing, and the API admits it only to the enrolment operations.
+ENROLMENT_SESSION = "enrolment"
+
+
 @dataclass(frozen=True)
 class Actor:
     user_id: uuid.UUID
@@ -47,6 +52,10 @@ class Actor:
     @property
     def device_id(self) -> uuid.UUID | None:
         return self.device.device_id if self.device else None
+
+    @property
+    def may_only_enrol(self) -> bool:
+        return self.session_kind == ENROLMENT_SESSION
 
     @property
     def is_bare_device(self) -> bool:

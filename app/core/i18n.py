@@ -406,6 +406,30 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "invalid_pin": {"da": "PIN-koden skal være 4-8 cifre.", "en": "The PIN must be 4-8 digits."},
     "wrong_pin": {"da": "Forkert PIN-kode.", "en": "Wrong PIN."},
+    "wrong_second_factor_code": {
+        "da": "Koden er forkert eller allerede brugt. Brug den næste kode fra din app.",
+        "en": "The code is wrong or already used. Use the next code from your app.",
+    },
+    "second_factor_challenge_invalid": {
+        "da": "Log ind er udløbet eller allerede fuldført. Log ind igen.",
+        "en": "The sign-in has expired or is already complete. Sign in again.",
+    },
+    "second_factor_not_enrolled": {
+        "da": "Du har ikke sat totrinsbekræftelse op.",
+        "en": "You have not set up two-step verification.",
+    },
+    "second_factor_already_enrolled": {
+        "da": "Totrinsbekræftelse er allerede slået til. Slå den fra først.",
+        "en": "Two-step verification is already on. Turn it off first.",
+    },
+    "second_factor_required": {
+        "da": "Din institution kræver totrinsbekræftelse, så den kan ikke slås fra.",
+        "en": "Your institution requires two-step verification, so it cannot be turned off.",
+    },
+    "second_factor_enrolment_required": {
+        "da": "Sæt totrinsbekræftelse op, før du fortsætter.",
+        "en": "Set up two-step verification before you continue.",
+    },
     "kiosk_code_expired": {
         "da": "QR-koden er udløbet. Vis en ny.",
         "en": "The QR code has expired. Show a new one.",

@@ -132,6 +132,11 @@ class Reason(StrEnum):
     RECIPIENTS_REQUIRED = auto()
     RECIPIENT_NO_ACCESS = auto()
     REQUIRED = auto()
+    SECOND_FACTOR_ALREADY_ENROLLED = auto()
+    SECOND_FACTOR_CHALLENGE_INVALID = auto()
+    SECOND_FACTOR_ENROLMENT_REQUIRED = auto()
+    SECOND_FACTOR_NOT_ENROLLED = auto()
+    SECOND_FACTOR_REQUIRED = auto()
     SENSITIVE_NOT_FORWARDED = auto()
     SETTING_OUT_OF_RANGE = auto()
     SLEEP_ENDS_BEFORE_START = auto()
@@ -170,6 +175,7 @@ class Reason(StrEnum):
     PASSWORD_REPEATS = auto()
     PASSWORD_SEQUENCE = auto()
     TOKEN_INVALID = auto()
+    WRONG_SECOND_FACTOR_CODE = auto()
 
 
 GENERIC = frozenset({Reason.INVALID, Reason.CONFLICT})

@@ -21,6 +21,7 @@ from app.institutions.service import actor as institutions
 from app.institutions.service import children as institution_children
 from app.institutions.service import groups as institution_groups
 from app.institutions.service import institution_admin, people
+from app.institutions.service import settings as institution_settings
 from app.ops import demo_daybook as daybook_demo
 
 DEMO_PASSWORD = "seddel-demo"
@@ -197,6 +198,14 @@ class DemoBuilder:
         )
         async with write_transaction(self.db):
             admin = await institutions.load_actor(db=self.db, user=admin_user, session=None)
+        # The demo's admins sign in with the printed password alone: trying Seddel out needs
+        # no authenticator app. A real institution keeps the default (admins must have one).
+        await institution_settings.update_settings(
+            db=self.db,
+            actor=admin,
+            institution_id=institution.id,
+            changes={"require_second_factor_for_admins": False},
+        )
         groups = {}
         for group_name in group_names:
             group = await institution_groups.create_group(

@@ -8,6 +8,7 @@ from datetime import timedelta
 from app.accounts.service.auth import sweep_login_throttles_job
 from app.accounts.service.idempotency import purge_expired_keys
 from app.accounts.service.recovery import sweep_account_tokens_job
+from app.accounts.service.second_factor import sweep_challenges_job
 from app.announcements.service.retention import purge_expired_announcements
 from app.attendance.presence.service.jobs import nightly as attendance_nightly
 from app.files.service.uploads import sweep_unclaimed
@@ -40,4 +41,5 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("messaging-departed-children", timedelta(hours=1), departed_children_job),
     PeriodicJob("login-throttles", timedelta(hours=1), sweep_login_throttles_job),
     PeriodicJob("account-tokens", timedelta(hours=1), sweep_account_tokens_job),
+    PeriodicJob("second-factor-challenges", timedelta(hours=1), sweep_challenges_job),
 ]

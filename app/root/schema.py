@@ -32,6 +32,8 @@ from app.accounts.api import (
     PinMutations,
     ProfileMutations,
     RecoveryMutations,
+    SecondFactorMutations,
+    SecondFactorQueries,
 )
 from app.accounts.service.idempotency import IdempotencyKeys
 from app.announcements.api import AnnouncementMutations, AnnouncementQueries
@@ -93,6 +95,7 @@ Query = merge_types(
         NodeQueries,
         MeQueries,
         AccountQueries,
+        SecondFactorQueries,
         AnnouncementQueries,
         AttendanceQueries,
         ConsentQueries,
@@ -127,6 +130,7 @@ Mutation = merge_types(
         PresenceMutations,
         DeviceMutations,
         PinMutations,
+        SecondFactorMutations,
         TabletMutations,
         ChildRecordMutations,
         ContactListMutations,

@@ -58,6 +58,14 @@ EXCLUDED = {
     "switchTabletUser": ACCOUNT,
     "kioskCode": "a single-use code for the kiosk, shown and forgotten: no one else sees it",
     "unlockLogin": ACCOUNT,
+    "verifySecondFactor": ACCOUNT,
+    "enrolSecondFactor": (
+        "answers with a new authenticator secret, shown once and stored only encrypted: a"
+        " retry starts the enrolment again with a new secret, which replaces the unconfirmed one"
+    ),
+    "confirmSecondFactor": ACCOUNT,
+    "regenerateRecoveryCodes": ACCOUNT,
+    "disableSecondFactor": ACCOUNT,
     # Presence: the event log's key is the client's own eventId (the model for the rest).
     "checkIn": IDEMPOTENT_BY_ITS_OWN_ID,
     "checkOut": IDEMPOTENT_BY_ITS_OWN_ID,

@@ -1,10 +1,11 @@
-"""GraphQL surface of accounts (logins, sessions, one's PIN, invitations, password reset,
-one's profile): the classes app.root merges."""
+"""GraphQL surface of accounts (logins, sessions, one's PIN, the second factor, invitations,
+password reset, one's profile): the classes app.root merges."""
 
 from app.accounts.api.invitations import InvitationMutations, InvitationQueries
 from app.accounts.api.pins import PinMutations
 from app.accounts.api.profile import ProfileMutations
 from app.accounts.api.recovery import RecoveryMutations
+from app.accounts.api.second_factor import SecondFactorMutations, SecondFactorQueries
 from app.accounts.api.sessions import AccountMutations, AccountQueries
 
 __all__ = [
@@ -15,4 +16,6 @@ __all__ = [
     "PinMutations",
     "ProfileMutations",
     "RecoveryMutations",
+    "SecondFactorMutations",
+    "SecondFactorQueries",
 ]

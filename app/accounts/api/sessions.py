@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from app.accounts import models
 from app.accounts.service import auth as accounts
+from app.accounts.service import step_up
 from app.api.errors import (
     InvalidCredentialsError,
     NotFoundError,
@@ -18,7 +19,8 @@ from app.api.errors import (
     errors_as_data,
 )
 from app.api.ids import plain_uuid
-from app.api.permissions import IsAuthenticated
+from app.api.permissions import IsAuthenticated, IsSignedIn
+from app.core.actor import ENROLMENT_SESSION
 
 
 @strawberry.type(name="Session")
@@ -54,8 +56,34 @@ class LoginSuccess:
     session: SessionType
 
 
+@strawberry.type(
+    description="The password was right; the person has an authenticator. Send a code of it"
+    " (or a recovery code) with `challenge` to `verifySecondFactor` before `expiresAt`."
+)
+class SecondFactorRequired:
+    challenge: str = strawberry.field(description="Single-use; only for verifySecondFactor.")
+    expires_at: dt.datetime
+
+
+@strawberry.type(
+    description="The password was right, but the person must set up a second factor first:"
+    " the session only admits `enrolSecondFactor`, `confirmSecondFactor`, `mySecondFactor`"
+    " and `logout`, for a short while; confirming makes it an ordinary session."
+)
+class SecondFactorEnrolmentRequired:
+    token: str = strawberry.field(description="Send as `Authorization: Bearer <token>`.")
+    session: SessionType
+
+
 LoginResult = Annotated[
-    Union[LoginSuccess, InvalidCredentialsError, TooManyAttemptsError, ValidationError],
+    Union[
+        LoginSuccess,
+        SecondFactorRequired,
+        SecondFactorEnrolmentRequired,
+        InvalidCredentialsError,
+        TooManyAttemptsError,
+        ValidationError,
+    ],
     strawberry.union("LoginResult"),
 ]
 
@@ -110,11 +138,14 @@ class AccountMutations:
             device_label=device_label,
             user_agent=info.context.user_agent,
         )
-        return LoginSuccess(
-            token=result.token, session=SessionType.of(result.session, result.session.id)
-        )
+        if isinstance(result, step_up.Challenge):
+            return SecondFactorRequired(challenge=result.token, expires_at=result.expires_at)
+        session = SessionType.of(result.session, result.session.id)
+        if result.session.kind == ENROLMENT_SESSION:
+            return SecondFactorEnrolmentRequired(token=result.token, session=session)
+        return LoginSuccess(token=result.token, session=session)
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    @strawberry.mutation(permission_classes=[IsSignedIn])
     async def logout(self, info: Info) -> LoggedOut:
         await accounts.logout(db=info.context.db, actor=await info.context.require_actor())
         return LoggedOut()

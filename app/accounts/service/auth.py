@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.events import AccountMailRequested
 from app.accounts.models import AuthSession, LoginThrottle, User
-from app.accounts.service import password_policy
+from app.accounts.service import password_policy, step_up
 from app.config import Settings
 from app.core import events
 from app.core.actor import Actor
@@ -204,8 +204,9 @@ async def login(
     client_address: str | None,
     device_label: str | None = None,
     user_agent: str | None = None,
-) -> LoginResult:
-    """Exchange email and password for a new session token (throttled per account and address)."""
+) -> LoginResult | step_up.Challenge:
+    """Exchange email and password for a new session token (throttled per account and address),
+    or for a second-factor challenge when the person has an authenticator (step_up)."""
     key = email_key(email)
     keys = [f"email:{key}"] + ([f"ip:{client_address}"] if client_address else [])
     now = utcnow()
@@ -231,19 +232,30 @@ async def login(
             assert user.password_hash is not None
             if hasher_for(settings).check_needs_rehash(user.password_hash):
                 user.password_hash = await hash_password(settings, password)
-            token, session = _new_session(
-                settings,
-                user,
-                kind="user",
-                label=device_label,
-                address=client_address,
-                user_agent=user_agent,
-            )
-            db.add(session)
+            second = await step_up.second_step(db, user.id)
+            if second is step_up.SecondStep.VERIFY:
+                challenge = step_up.issue_challenge(
+                    db, user, label=device_label, address=client_address, user_agent=user_agent
+                )
+            else:
+                token, session = _new_session(
+                    settings,
+                    user,
+                    kind="user",
+                    label=device_label,
+                    address=client_address,
+                    user_agent=user_agent,
+                )
+                if second is step_up.SecondStep.ENROL:
+                    step_up.limit_to_enrolment(session)
+                db.add(session)
     if failed:
         log.warning("login failed", extra={"email": key, "address": client_address})
         raise InvalidCredentials()
     assert user is not None
+    if second is step_up.SecondStep.VERIFY:
+        log.info("login awaits its second factor", extra={"user_id": str(user.id)})
+        return challenge
     log.info("login succeeded", extra={"user_id": str(user.id), "address": client_address})
     return LoginResult(token=token, session=session, user=user)
 

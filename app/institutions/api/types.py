@@ -77,6 +77,12 @@ class InstitutionSettings:
     )
     group_sharing_requires_consent: bool
     photo_retention_months: int
+    require_second_factor_for_staff: bool = strawberry.field(
+        description="Staff must sign in with a second factor (an authenticator app)."
+    )
+    require_second_factor_for_admins: bool = strawberry.field(
+        description="Administrators must sign in with a second factor (on by default)."
+    )
 
     @classmethod
     def of(cls, row: models.Institution | InstitutionRow) -> InstitutionSettings:
@@ -91,6 +97,8 @@ class InstitutionSettings:
             photo_consent_default=PhotoConsentDefault(s.photo_consent_default),
             group_sharing_requires_consent=s.group_sharing_requires_consent,
             photo_retention_months=s.photo_retention_months,
+            require_second_factor_for_staff=s.require_second_factor_for_staff,
+            require_second_factor_for_admins=s.require_second_factor_for_admins,
         )
 
 

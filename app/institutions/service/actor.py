@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import AuthSession, Device, User
 from app.accounts.service import auth as accounts
-from app.core.actor import Actor, ChildAccess, DeviceAccess
+from app.core.actor import ENROLMENT_SESSION, Actor, ChildAccess, DeviceAccess
 from app.db import TENANT_IDS, keep_on_end, rescope, scope, scope_to, utcnow
 from app.institutions.models import (
     AdminMembership,
@@ -219,6 +219,10 @@ def actor_of(facts: SignInFacts) -> Actor:
     }
     if facts.session_device_id is not None and facts.device is None:
         # The device this session belongs to was unpaired: the session reaches nothing.
+        return Actor(**who)
+    if facts.session_kind == ENROLMENT_SESSION:
+        # A session that may only enrol a second factor (app.accounts.service.step_up):
+        # no membership, so no tenant either.
         return Actor(**who)
     memberships = facts.memberships
     links = [

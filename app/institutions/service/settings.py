@@ -47,6 +47,10 @@ class InstitutionSettings:
     # Gallery: the stricter reading of the Danish rules is the default.
     group_sharing_requires_consent: bool = True
     photo_retention_months: int = 6
+    # Accounts: staff sign in with a second factor (TOTP); admins do unless turned off.
+    # (Who must: app.institutions.service.second_factor.)
+    require_second_factor_for_staff: bool = False
+    require_second_factor_for_admins: bool = True
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(InstitutionSettings)}
