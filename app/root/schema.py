@@ -25,6 +25,7 @@ from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
 from app.accounts.api import AccountMutations, AccountQueries, PinMutations
+from app.accounts.federation.api import FederatedLoginMutations
 from app.accounts.service.idempotency import IdempotencyKeys
 from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.compiled import CompiledDocuments, CompiledDocumentsExtension
@@ -100,6 +101,7 @@ Mutation = merge_types(
     "Mutation",
     (
         AccountMutations,
+        FederatedLoginMutations,
         AnnouncementMutations,
         AttendanceMutations,
         ConsentMutations,

@@ -56,6 +56,7 @@ EXCLUDED = {
     "switchTabletUser": ACCOUNT,
     "kioskCode": "a single-use code for the kiosk, shown and forgotten: no one else sees it",
     "unlockLogin": ACCOUNT,
+    "exchangeLoginCode": ACCOUNT,
     # Presence: the event log's key is the client's own eventId (the model for the rest).
     "checkIn": IDEMPOTENT_BY_ITS_OWN_ID,
     "checkOut": IDEMPOTENT_BY_ITS_OWN_ID,
