@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.accounts.federation.service.codes import sweep_federated_logins_job
 from app.accounts.service.auth import sweep_login_throttles_job
 from app.accounts.service.idempotency import purge_expired_keys
 from app.announcements.service.retention import purge_expired_announcements
@@ -38,4 +39,5 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("attendance-nightly", timedelta(hours=1), attendance_nightly),
     PeriodicJob("messaging-departed-children", timedelta(hours=1), departed_children_job),
     PeriodicJob("login-throttles", timedelta(hours=1), sweep_login_throttles_job),
+    PeriodicJob("federated-logins", timedelta(hours=1), sweep_federated_logins_job),
 ]

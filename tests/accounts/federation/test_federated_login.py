@@ -253,3 +253,18 @@ async def test_an_unreachable_provider_is_a_bad_gateway(client, db, oidc):
     await add_provider(db, f"http://127.0.0.1:{_free_port()}", slug="gone")
     answer = await start(client, "gone")
     assert refusal(answer, 502) == "OIDC_PROVIDER_UNAVAILABLE"
+
+
+async def test_the_worker_forgets_flows_and_codes_whose_time_is_over(client, db, oidc):
+    from datetime import timedelta
+
+    from app.accounts.federation.service.codes import sweep_federated_logins
+    from app.db import utcnow
+
+    await _linked(db, oidc)
+    code = login_code(await sign_in(client))
+    await start(client)  # a flow never finished
+    assert await sweep_federated_logins(db, now=utcnow()) == 0
+    later = utcnow() + timedelta(hours=1)
+    assert await sweep_federated_logins(db, now=later) == 3  # two flows, one code
+    assert (await _exchange(client, code))["reason"] == "LOGIN_CODE_INVALID"

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.federation.models import (
-    LoginCode,
-    OidcProvider,
-)
+from app.accounts.federation.models import LoginCode, OidcLoginFlow, OidcProvider
 from app.accounts.models import User
 from app.accounts.service.auth import (
     LoginResult,
@@ -109,3 +107,18 @@ async def exchange_login_code(
         log.warning("login code refused", extra={"address": client_address})
         raise InvalidCredentials("login_code_invalid", field="code")
     return result
+
+
+async def sweep_federated_logins(db: AsyncSession, *, now: datetime) -> int:
+    """Forget login flows and login codes whose time is over (used or not): a used one keeps
+    refusing its replay only until it expires, and after that an expired one refuses it too."""
+    async with write_transaction(db):
+        flows = await db.execute(delete(OidcLoginFlow).where(OidcLoginFlow.expires_at < now))
+        codes = await db.execute(delete(LoginCode).where(LoginCode.expires_at < now))
+    return sum(int(getattr(result, "rowcount", 0) or 0) for result in (flows, codes))
+
+
+async def sweep_federated_logins_job(context: Any) -> int:
+    """For `seddel worker`, hourly. `context` is app.ops.jobs.JobContext."""
+    async with context.sessions() as db:
+        return await sweep_federated_logins(db, now=context.now)
