@@ -126,6 +126,14 @@ class Settings:
     password_reset_max_per_client: int = 20
     # How long the link confirming a new e-mail address works.
     email_change_ttl_seconds: int = 24 * 3600
+    # Federated login (OpenID Connect): where the start route may send the app back to (exact
+    # URIs: the app's own scheme, the web app's page), how long a flow and a handed-over login
+    # code live, and how long an identity provider's discovery document and keys are cached.
+    oidc_return_uris: tuple[str, ...] = ("seddel://login",)
+    oidc_flow_lifetime_seconds: int = 10 * 60
+    login_code_lifetime_seconds: int = 60
+    oidc_metadata_cache_seconds: int = 60 * 60
+    oidc_http_timeout_seconds: int = 10
 
     @property
     def owner_database_url(self) -> str:
@@ -212,6 +220,23 @@ def load_settings() -> Settings:
             "SEDDEL_PASSWORD_RESET_MAX_PER_CLIENT", defaults.password_reset_max_per_client
         ),
         email_change_ttl_seconds=_int("SEDDEL_EMAIL_CHANGE_TTL", defaults.email_change_ttl_seconds),
+        oidc_return_uris=tuple(
+            uri.strip()
+            for uri in (os.environ.get("SEDDEL_OIDC_RETURN_URIS") or "seddel://login").split(",")
+            if uri.strip()
+        ),
+        oidc_flow_lifetime_seconds=_int(
+            "SEDDEL_OIDC_FLOW_LIFETIME", defaults.oidc_flow_lifetime_seconds
+        ),
+        login_code_lifetime_seconds=_int(
+            "SEDDEL_LOGIN_CODE_LIFETIME", defaults.login_code_lifetime_seconds
+        ),
+        oidc_metadata_cache_seconds=_int(
+            "SEDDEL_OIDC_METADATA_CACHE", defaults.oidc_metadata_cache_seconds
+        ),
+        oidc_http_timeout_seconds=_int(
+            "SEDDEL_OIDC_HTTP_TIMEOUT", defaults.oidc_http_timeout_seconds
+        ),
     )
     if settings.smtp_security not in ("none", "starttls", "tls"):
         raise RuntimeError("SEDDEL_SMTP_SECURITY must be none, starttls or tls")

@@ -27,6 +27,7 @@ from app.rest.files import FILE_ROUTES
 from app.rest.gallery import GALLERY_ROUTES
 from app.rest.health import HEALTH_ROUTES
 from app.rest.metrics import METRICS_ROUTES
+from app.rest.oidc import OIDC_ROUTES
 from app.rest.reports import REPORT_ROUTES
 from app.rest.uploads import UPLOAD_ROUTES
 from app.root.graphql import graphql_controller
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             *REPORT_ROUTES,
             *GALLERY_ROUTES,
             *METRICS_ROUTES,
+            *OIDC_ROUTES,
         ],
         lifespan=[lifespan],
         state=State({"runtime": live}),

@@ -691,6 +691,69 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Your Seddel account now uses {new_email} instead of this address. If it was"
         " not you, contact the institution at once.",
     },
+    # Federated login (OpenID Connect).
+    "oidc_state_invalid": {
+        "da": "Login-forsøget er ukendt, udløbet, allerede brugt eller startet i en anden browser."
+        " Start forfra.",
+        "en": "The login attempt is unknown, expired, already used or started in another browser."
+        " Start again.",
+    },
+    "oidc_provider_refused": {
+        "da": "Login-udbyderen afbrød eller afviste login.",
+        "en": "The identity provider cancelled or refused the login.",
+    },
+    "oidc_code_refused": {
+        "da": "Login-udbyderen afviste koden. Start forfra.",
+        "en": "The identity provider refused the code. Start again.",
+    },
+    "oidc_token_invalid": {
+        "da": "Svaret fra login-udbyderen kunne ikke godkendes.",
+        "en": "The identity provider's answer could not be verified.",
+    },
+    "oidc_subject_missing": {
+        "da": "Login-udbyderen oplyste ikke, hvem du er.",
+        "en": "The identity provider did not say who you are.",
+    },
+    "oidc_account_unknown": {
+        "da": "Der er ingen Seddel-konto knyttet til dette login. Tag imod din invitation først,"
+        " eller kontakt institutionen.",
+        "en": "No Seddel account is linked to this login. Accept your invitation first, or"
+        " contact the institution.",
+    },
+    "oidc_provider_unavailable": {
+        "da": "Login-udbyderen svarer ikke som forventet. Prøv igen senere.",
+        "en": "The identity provider does not answer as expected. Try again later.",
+    },
+    "return_uri_not_allowed": {
+        "da": "Den adresse må login ikke sende tilbage til.",
+        "en": "Login may not return to that address.",
+    },
+    "login_code_invalid": {
+        "da": "Login-koden er ukendt, udløbet eller allerede brugt. Log ind igen.",
+        "en": "The login code is unknown, expired or already used. Sign in again.",
+    },
+    "identity_already_linked": {
+        "da": "Dette login er allerede knyttet til en anden konto, eller kontoen har allerede et"
+        " login hos denne udbyder.",
+        "en": "This login is already linked to another account, or the account already has a"
+        " login at this provider.",
+    },
+    "invalid_provider_slug": {
+        "da": "Navnet må kun have små bogstaver, tal og bindestreger.",
+        "en": "The name may only have lower-case letters, digits and dashes.",
+    },
+    "invalid_issuer": {
+        "da": "Udstederen skal være en https-adresse.",
+        "en": "The issuer must be an https address.",
+    },
+    "invalid_scopes": {
+        "da": "Scopes skal indeholde openid.",
+        "en": "The scopes must include openid.",
+    },
+    "cpr_not_allowed": {
+        "da": "Et CPR-nummer må ikke bruges eller gemmes.",
+        "en": "A CPR number may not be used or stored.",
+    },
 }
 
 

@@ -176,6 +176,21 @@ class Reason(StrEnum):
     PASSWORD_SEQUENCE = auto()
     TOKEN_INVALID = auto()
     WRONG_SECOND_FACTOR_CODE = auto()
+    # Federated login (issue 13).
+    CPR_NOT_ALLOWED = auto()
+    IDENTITY_ALREADY_LINKED = auto()
+    INVALID_ISSUER = auto()
+    INVALID_PROVIDER_SLUG = auto()
+    INVALID_SCOPES = auto()
+    LOGIN_CODE_INVALID = auto()
+    OIDC_ACCOUNT_UNKNOWN = auto()
+    OIDC_CODE_REFUSED = auto()
+    OIDC_PROVIDER_REFUSED = auto()
+    OIDC_PROVIDER_UNAVAILABLE = auto()
+    OIDC_STATE_INVALID = auto()
+    OIDC_SUBJECT_MISSING = auto()
+    OIDC_TOKEN_INVALID = auto()
+    RETURN_URI_NOT_ALLOWED = auto()
 
 
 GENERIC = frozenset({Reason.INVALID, Reason.CONFLICT})
@@ -193,6 +208,8 @@ RETRYABLE = frozenset(
         Reason.EVENT_IN_FUTURE,
         # Not the request's fault: a retry may succeed (quote the request id if it does not).
         Reason.INTERNAL_ERROR,
+        # The identity provider could not be reached or answered out of the protocol.
+        Reason.OIDC_PROVIDER_UNAVAILABLE,
     }
 )
 

@@ -33,6 +33,8 @@ class ErrorBody:
     # GraphQL API's errors as data, `detail` in the caller's language.
     code: str | None = None
     field: str | None = None
+    # The specific, stable cause (the GraphQL API's `reason`, e.g. OIDC_STATE_INVALID).
+    reason: str | None = None
     # A malformed request (400): what was wrong, per parameter (message, key, source).
     extra: list[dict[str, Any]] | None = None
 
@@ -45,6 +47,8 @@ _ERROR_MEANINGS = {
     404: "Not found, or not yours: the same answer either way.",
     413: "Too large for its purpose.",
     422: "Refused: `code` and `field` say why, `detail` in the caller's language.",
+    429: "Too many failed attempts from this address: `Retry-After` says when to try again.",
+    502: "The identity provider did not answer as OpenID Connect requires; try again later.",
 }
 
 
@@ -67,7 +71,7 @@ class DomainHTTPError(HTTPException):
         super().__init__(
             status_code=status_code,
             detail=error.message(language),
-            extra={"code": error.code, "field": error.field},
+            extra={"code": error.code, "field": error.field, "reason": error.reason.value},
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.accounts.federation.service.codes import sweep_federated_logins_job
 from app.accounts.service.auth import sweep_login_throttles_job
 from app.accounts.service.idempotency import purge_expired_keys
 from app.accounts.service.recovery import sweep_account_tokens_job
@@ -42,4 +43,5 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("login-throttles", timedelta(hours=1), sweep_login_throttles_job),
     PeriodicJob("account-tokens", timedelta(hours=1), sweep_account_tokens_job),
     PeriodicJob("second-factor-challenges", timedelta(hours=1), sweep_challenges_job),
+    PeriodicJob("federated-logins", timedelta(hours=1), sweep_federated_logins_job),
 ]

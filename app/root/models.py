@@ -8,6 +8,7 @@ from app.db import Base
 
 
 def load_all_models() -> None:
+    import app.accounts.federation.models
     import app.accounts.models
     import app.announcements.models
     import app.attendance.absences.models

@@ -35,6 +35,7 @@ from app.accounts.api import (
     SecondFactorMutations,
     SecondFactorQueries,
 )
+from app.accounts.federation.api import FederatedLoginMutations
 from app.accounts.service.idempotency import IdempotencyKeys
 from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.compiled import CompiledDocuments, CompiledDocumentsExtension
@@ -117,6 +118,7 @@ Mutation = merge_types(
     "Mutation",
     (
         AccountMutations,
+        FederatedLoginMutations,
         AnnouncementMutations,
         AttendanceMutations,
         ConsentMutations,

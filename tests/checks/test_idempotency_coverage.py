@@ -66,6 +66,7 @@ EXCLUDED = {
     "confirmSecondFactor": ACCOUNT,
     "regenerateRecoveryCodes": ACCOUNT,
     "disableSecondFactor": ACCOUNT,
+    "exchangeLoginCode": ACCOUNT,
     # Presence: the event log's key is the client's own eventId (the model for the rest).
     "checkIn": IDEMPOTENT_BY_ITS_OWN_ID,
     "checkOut": IDEMPOTENT_BY_ITS_OWN_ID,
