@@ -24,7 +24,13 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 
-from app.accounts.api import AccountMutations, AccountQueries, PinMutations
+from app.accounts.api import (
+    AccountMutations,
+    AccountQueries,
+    PinMutations,
+    PushDeviceMutations,
+    PushDeviceQueries,
+)
 from app.accounts.service.idempotency import IdempotencyKeys
 from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.compiled import CompiledDocuments, CompiledDocumentsExtension
@@ -82,6 +88,7 @@ Query = merge_types(
         NodeQueries,
         MeQueries,
         AccountQueries,
+        PushDeviceQueries,
         AnnouncementQueries,
         AttendanceQueries,
         ConsentQueries,
@@ -113,6 +120,7 @@ Mutation = merge_types(
         PresenceMutations,
         DeviceMutations,
         PinMutations,
+        PushDeviceMutations,
         TabletMutations,
     ),
 )

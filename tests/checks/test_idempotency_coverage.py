@@ -56,6 +56,10 @@ EXCLUDED = {
     "switchTabletUser": ACCOUNT,
     "kioskCode": "a single-use code for the kiosk, shown and forgotten: no one else sees it",
     "unlockLogin": ACCOUNT,
+    "registerPushDevice": (
+        "idempotent by the token itself: registering it again refreshes the one row it has"
+    ),
+    "unregisterPushDevice": ACCOUNT,
     # Presence: the event log's key is the client's own eventId (the model for the rest).
     "checkIn": IDEMPOTENT_BY_ITS_OWN_ID,
     "checkOut": IDEMPOTENT_BY_ITS_OWN_ID,

@@ -19,6 +19,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import AuthSession, LoginThrottle, User
+from app.accounts.service import push_devices
 from app.config import Settings
 from app.core.actor import Actor
 from app.core.errors import InvalidCredentials, NotFound, TooManyAttempts, ValidationFailed
@@ -304,6 +305,7 @@ async def logout(*, db: AsyncSession, actor: Actor) -> None:
             .where(AuthSession.id == actor.session_id, AuthSession.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
+        await push_devices.forget_sessions_devices(db, [actor.session_id])
 
 
 async def my_sessions(*, db: AsyncSession, actor: Actor) -> list[AuthSession]:
@@ -335,6 +337,7 @@ async def revoke_session(*, db: AsyncSession, actor: Actor, session_id: uuid.UUI
             raise NotFound(field="sessionId")
         if session.revoked_at is None:
             session.revoked_at = utcnow()
+        await push_devices.forget_sessions_devices(db, [session.id])
     log.info(
         "session revoked", extra={"user_id": str(actor.user_id), "session_id": str(session_id)}
     )
@@ -367,6 +370,7 @@ async def change_password(
             )
             .values(revoked_at=utcnow())
         )
+        await push_devices.forget_other_sessions_devices(db, user.id, actor.session_id)
 
 
 async def unlock_login(*, db: AsyncSession, email: str) -> None:
