@@ -238,11 +238,14 @@ def load_settings() -> Settings:
         webpush_vapid_private_key=_secret("SEDDEL_WEBPUSH_VAPID_KEY"),
         webpush_vapid_subject=_str("SEDDEL_WEBPUSH_VAPID_SUBJECT", defaults.webpush_vapid_subject)
         or defaults.webpush_vapid_subject,
+        push_allow_private_endpoints=_bool("SEDDEL_PUSH_ALLOW_PRIVATE_ENDPOINTS", False),
     )
     if settings.smtp_security not in ("none", "starttls", "tls"):
         raise RuntimeError("SEDDEL_SMTP_SECURITY must be none, starttls or tls")
     if settings.production and settings.email_enabled and not settings.smtp_host:
         raise RuntimeError("SEDDEL_SMTP_HOST must be set in production (or SEDDEL_EMAIL_ENABLED=0)")
+    if settings.production and settings.push_allow_private_endpoints:
+        raise RuntimeError("SEDDEL_PUSH_ALLOW_PRIVATE_ENDPOINTS is for tests, never production")
     if settings.production and settings.push_enabled and not push_platforms_configured(settings):
         raise RuntimeError(
             "push is on but no sender is configured (APNs, FCM or Web Push credentials),"
