@@ -4,6 +4,8 @@ recorded) and no device gets one notification twice under different ids (the res
 carries the same apns-id, FCM push id and Web Push Topic). PostgreSQL (real commits on
 separate connections and a worker process of its own; cleaned up after)."""
 
+# ruff: noqa: F401, F811  (the push providers' fixtures are imported, then used by name)
+
 from __future__ import annotations
 
 import asyncio
@@ -30,7 +32,7 @@ from app.notifications.service import outbox as notifications
 from app.notifications.service.senders import create_senders
 from app.notifications.service.worker import deliver_due
 from tests.conftest import is_postgres
-from tests.notifications.test_push_providers import providers, served_providers  # noqa: F401
+from tests.notifications.test_push_providers import providers, served_providers
 from tests.push_servers import PushProviders
 
 pytestmark = pytest.mark.skipif(not is_postgres(), reason="a worker process of its own")
@@ -58,7 +60,7 @@ def _env(settings) -> dict[str, str]:  # type: ignore[no-untyped-def]
 async def test_kill_9_mid_batch_loses_nothing_and_keeps_the_ids(
     engine,
     migrated,
-    providers: PushProviders,  # noqa: F811
+    providers: PushProviders,
 ):
     settings = providers.settings(migrated)
     sessions = session_factory(engine)
