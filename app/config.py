@@ -25,6 +25,27 @@ def _int(name: str, default: int) -> int:
     return default if raw is None or raw == "" else int(raw)
 
 
+def _secret(name: str) -> str | None:
+    """A credential from the environment: the value itself, or the file NAME_FILE names."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    return os.environ.get(name) or None
+
+
+def push_platforms_configured(settings: Settings) -> list[str]:
+    """The push platforms whose credentials are all there."""
+    platforms = []
+    if settings.apns_key and settings.apns_key_id and settings.apns_team_id and settings.apns_topic:
+        platforms.append("ios")
+    if settings.fcm_credentials:
+        platforms.append("android")
+    if settings.webpush_vapid_private_key:
+        platforms.append("web")
+    return platforms
+
+
 def _str(name: str, default: str | None = None) -> str | None:
     raw = os.environ.get(name)
     return default if raw is None or raw == "" else raw
@@ -118,6 +139,22 @@ class Settings:
     notify_backoff_seconds: int = 30  # doubles with every failed attempt
     notify_lease_seconds: int = 300  # a claimed row is retried after this if no one marks it
     worker_poll_seconds: int = 5
+    email_enabled: bool = True
+    # Push (issue 14). A platform whose credentials are missing has no sender (said at start,
+    # listed by /health/ready). Base URLs are settings so tests point them at 127.0.0.1.
+    push_enabled: bool = True
+    push_timeout_seconds: float = 10.0
+    apns_url: str = "https://api.push.apple.com"
+    apns_key: str | None = None  # the .p8 key's PEM text (SEDDEL_APNS_KEY or _KEY_FILE)
+    apns_key_id: str | None = None
+    apns_team_id: str | None = None
+    apns_topic: str | None = None  # the app's bundle id
+    fcm_url: str = "https://fcm.googleapis.com"
+    fcm_credentials: str | None = None  # the service account's JSON (or _FILE)
+    webpush_vapid_private_key: str | None = None  # PEM or base64url raw P-256 key (or _FILE)
+    webpush_vapid_subject: str = "mailto:drift@seddel.invalid"
+    # Tests only: Web Push endpoints on http://127.0.0.1 (the test receiver). Never in production.
+    push_allow_private_endpoints: bool = False
 
     # Password reset (issue 13): how long a mailed link works, and how many requests one
     # address and one client may make in a login failure window (the login throttle's rules).
@@ -237,9 +274,31 @@ def load_settings() -> Settings:
         oidc_http_timeout_seconds=_int(
             "SEDDEL_OIDC_HTTP_TIMEOUT", defaults.oidc_http_timeout_seconds
         ),
+        email_enabled=_bool("SEDDEL_EMAIL_ENABLED", True),
+        push_enabled=_bool("SEDDEL_PUSH_ENABLED", True),
+        apns_url=_str("SEDDEL_APNS_URL", defaults.apns_url) or defaults.apns_url,
+        apns_key=_secret("SEDDEL_APNS_KEY"),
+        apns_key_id=_str("SEDDEL_APNS_KEY_ID"),
+        apns_team_id=_str("SEDDEL_APNS_TEAM_ID"),
+        apns_topic=_str("SEDDEL_APNS_TOPIC"),
+        fcm_url=_str("SEDDEL_FCM_URL", defaults.fcm_url) or defaults.fcm_url,
+        fcm_credentials=_secret("SEDDEL_FCM_CREDENTIALS"),
+        webpush_vapid_private_key=_secret("SEDDEL_WEBPUSH_VAPID_KEY"),
+        webpush_vapid_subject=_str("SEDDEL_WEBPUSH_VAPID_SUBJECT", defaults.webpush_vapid_subject)
+        or defaults.webpush_vapid_subject,
+        push_allow_private_endpoints=_bool("SEDDEL_PUSH_ALLOW_PRIVATE_ENDPOINTS", False),
     )
     if settings.smtp_security not in ("none", "starttls", "tls"):
         raise RuntimeError("SEDDEL_SMTP_SECURITY must be none, starttls or tls")
+    if settings.production and settings.email_enabled and not settings.smtp_host:
+        raise RuntimeError("SEDDEL_SMTP_HOST must be set in production (or SEDDEL_EMAIL_ENABLED=0)")
+    if settings.production and settings.push_allow_private_endpoints:
+        raise RuntimeError("SEDDEL_PUSH_ALLOW_PRIVATE_ENDPOINTS is for tests, never production")
+    if settings.production and settings.push_enabled and not push_platforms_configured(settings):
+        raise RuntimeError(
+            "push is on but no sender is configured (APNs, FCM or Web Push credentials),"
+            " or set SEDDEL_PUSH_ENABLED=0"
+        )
     if settings.production and settings.secret_key == DEV_SECRET_KEY:
         raise RuntimeError("SEDDEL_SECRET_KEY must be set in production mode")
     if settings.storage_backend == "s3" and not settings.s3_bucket:

@@ -241,3 +241,38 @@ class SecondFactorChallenge(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+PUSH_PLATFORMS = ("ios", "android", "web")
+
+
+class PushDevice(Base):
+    """An app's push registration: an APNs device token, an FCM registration token or a Web
+    Push subscription, bound to the session that registered it (revoking the session removes
+    it). A user's own, not an institution's: no institution_id, reached only by user id.
+
+    `token_key` is the SHA-256 of platform and token, unique: one token is one row, so a
+    token registered by another user (a shared family tablet) moves to that user and never
+    delivers to both."""
+
+    __tablename__ = "push_devices"
+    __table_args__ = (
+        CheckConstraint("platform IN ('ios', 'android', 'web')", name="platform"),
+        Index("ix_push_devices_user_id", "user_id"),
+        Index("ix_push_devices_session_id", "session_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(8))
+    # The APNs/FCM token, or the Web Push subscription's endpoint URL.
+    token: Mapped[str] = mapped_column(String(2048))
+    token_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # Web Push only (RFC 8291): the subscription's public key and auth secret, base64url.
+    p256dh: Mapped[str | None] = mapped_column(String(200))
+    auth_secret: Mapped[str | None] = mapped_column(String(100))
+    app_version: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(2), default="da")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)

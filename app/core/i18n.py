@@ -754,6 +754,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Et CPR-nummer må ikke bruges eller gemmes.",
         "en": "A CPR number may not be used or stored.",
     },
+    # Push registrations and what a push says (issue 14)
+    "invalid_push_platform": {
+        "da": "Platformen skal være IOS, ANDROID eller WEB.",
+        "en": "The platform must be IOS, ANDROID or WEB.",
+    },
+    "invalid_push_token": {
+        "da": "Push-nøglen passer ikke til platformen.",
+        "en": "The push token does not fit the platform.",
+    },
+    "invalid_push_subscription": {
+        "da": "Web Push-abonnementet mangler eller har ugyldige nøgler.",
+        "en": "The Web Push subscription is missing or has invalid keys.",
+    },
+    "push_endpoint_refused": {
+        "da": "Web Push-adressen skal være HTTPS til en offentlig tjeneste.",
+        "en": "The Web Push endpoint must be HTTPS to a public service.",
+    },
+    "push_body_open": {"da": "Åbn Seddel for at se mere.", "en": "Open Seddel to see more."},
 }
 
 

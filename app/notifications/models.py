@@ -123,3 +123,39 @@ class AccountEmail(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+DELIVERY_STATUSES = ("sent", "delivered", "failed", "given_up")
+
+
+class NotificationDelivery(TenantOwned, Base):
+    """What became of one notification on one device (push) or address (e-mail, SMS): the
+    delivery record staff read ("was each guardian reached?"). No row yet: still queued.
+    `sent`: handed to the provider, answer not known (a worker died); `delivered`: the
+    provider accepted it (`provider_id`: its id); `failed`: refused for now, retried;
+    `given_up`: refused for good (`reason`). Goes with its outbox row (retention)."""
+
+    __tablename__ = "notification_deliveries"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('sent', 'delivered', 'failed', 'given_up')", name="status"
+        ),
+        Index(
+            "uq_notification_deliveries_outbox_id_target", "outbox_id", "target", unique=True
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)
+    outbox_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("notification_outbox.id", ondelete="CASCADE")
+    )
+    # The push device's id, or the e-mail / SMS address kind ("email", "sms"): one row each.
+    target: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(8))
+    platform: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(12))
+    provider_id: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    attempts: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
 
 from app.core.runtime import Runtime
+from app.notifications.service.senders import live_senders
 
 log = logging.getLogger("seddel.health")
 
@@ -27,6 +28,8 @@ class Readiness:
     status: str  # "ok" or "unavailable"
     database: str  # "ok" or "unavailable"
     storage: str  # "ok" or "unavailable"
+    # The channels that really deliver: "email", "push:ios", "push:android", "push:web".
+    senders: list[str]
 
 
 @get("/health/live", summary="The process is up", tags=["operations"], sync_to_thread=False)
@@ -37,7 +40,10 @@ def live() -> Liveness:
 @get(
     "/health/ready",
     summary="Database and object storage are reachable",
-    description="200 when both answer within two seconds, 503 naming what failed otherwise.",
+    description=(
+        "200 when both answer within two seconds, 503 naming what failed otherwise;"
+        " `senders` lists the notification channels that are configured to deliver."
+    ),
     tags=["operations"],
     responses={
         HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
@@ -60,7 +66,11 @@ async def ready(request: Request) -> Response[Readiness]:
             results[name] = "unavailable"
     healthy = all(v == "ok" for v in results.values())
     return Response(
-        Readiness(status="ok" if healthy else "unavailable", **results),
+        Readiness(
+            status="ok" if healthy else "unavailable",
+            senders=live_senders(runtime.settings),
+            **results,
+        ),
         status_code=HTTP_200_OK if healthy else HTTP_503_SERVICE_UNAVAILABLE,
     )
 

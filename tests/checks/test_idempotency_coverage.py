@@ -67,6 +67,10 @@ EXCLUDED = {
     "regenerateRecoveryCodes": ACCOUNT,
     "disableSecondFactor": ACCOUNT,
     "exchangeLoginCode": ACCOUNT,
+    "registerPushDevice": (
+        "idempotent by the token itself: registering it again refreshes the one row it has"
+    ),
+    "unregisterPushDevice": ACCOUNT,
     # Presence: the event log's key is the client's own eventId (the model for the rest).
     "checkIn": IDEMPOTENT_BY_ITS_OWN_ID,
     "checkOut": IDEMPOTENT_BY_ITS_OWN_ID,

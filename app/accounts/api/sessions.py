@@ -9,8 +9,9 @@ import strawberry
 from strawberry.types import Info
 
 from app.accounts import models
+from app.accounts.api.push_devices import PushDeviceType
 from app.accounts.service import auth as accounts
-from app.accounts.service import step_up
+from app.accounts.service import push_devices, step_up
 from app.api.errors import (
     InvalidCredentialsError,
     NotFoundError,
@@ -34,6 +35,9 @@ class SessionType:
     last_used_at: dt.datetime
     expires_at: dt.datetime
     is_current: bool
+    push_devices: list[PushDeviceType] = strawberry.field(
+        default_factory=list, description="Push registrations of this session (mySessions)."
+    )
 
     @classmethod
     def of(cls, row: models.AuthSession, current: object) -> SessionType:
@@ -119,7 +123,13 @@ class AccountQueries:
     async def my_sessions(self, info: Info) -> list[SessionType]:
         actor = await info.context.require_actor()
         rows = await accounts.my_sessions(db=info.context.db, actor=actor)
-        return [SessionType.of(row, actor.session_id) for row in rows]
+        sessions = [SessionType.of(row, actor.session_id) for row in rows]
+        by_session = {session.id: session for session in sessions}
+        for device in await push_devices.my_push_devices(db=info.context.db, actor=actor):
+            session = by_session.get(strawberry.ID(f"{device.session_id}"))
+            if session is not None:
+                session.push_devices.append(PushDeviceType.of(device))
+        return sessions
 
 
 @strawberry.type

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.events import AccountMailRequested
 from app.accounts.models import AuthSession, LoginThrottle, User
-from app.accounts.service import password_policy, step_up
+from app.accounts.service import password_policy, push_devices, step_up
 from app.config import Settings
 from app.core import events
 from app.core.actor import Actor
@@ -341,6 +341,7 @@ async def logout(*, db: AsyncSession, actor: Actor) -> None:
             .where(AuthSession.id == actor.session_id, AuthSession.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
+        await push_devices.forget_sessions_devices(db, [actor.session_id])
 
 
 async def my_sessions(*, db: AsyncSession, actor: Actor) -> list[AuthSession]:
@@ -372,6 +373,7 @@ async def revoke_session(*, db: AsyncSession, actor: Actor, session_id: uuid.UUI
             raise NotFound(field="sessionId")
         if session.revoked_at is None:
             session.revoked_at = utcnow()
+        await push_devices.forget_sessions_devices(db, [session.id])
     log.info(
         "session revoked", extra={"user_id": str(actor.user_id), "session_id": str(session_id)}
     )
@@ -414,6 +416,8 @@ async def revoke_sessions_of(
     if keep is not None:
         statement = statement.where(AuthSession.id != keep)
     await db.execute(statement.values(revoked_at=utcnow()))
+    # Their push registrations go with them.
+    await push_devices.forget_other_sessions_devices(db, user_id, keep)
 
 
 async def unlock_login(*, db: AsyncSession, email: str) -> None:

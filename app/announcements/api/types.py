@@ -15,7 +15,9 @@ from app.announcements import models
 from app.announcements.policies import can_follow_up
 from app.announcements.service import receipts
 from app.api.node import load_nodes, node_of
+from app.api.reach import NotificationReach
 from app.institutions import loaders as institution_loaders
+from app.notifications.service import reach as notification_reach
 
 if TYPE_CHECKING:
     from app.files.api.types import File
@@ -145,6 +147,19 @@ class AnnouncementNode(relay.Node):
             announcement_loaders.receipt_counts_by_announcement
         ).load(self.row.id)
         return AnnouncementStats(recipients=total, read=read, confirmed=confirmed)
+
+    @strawberry.field(
+        description="Per recipient: whether the notification reached them by push or e-mail"
+        " (staff only; null for others). Never what they read."
+    )
+    async def reach(self, info: Info) -> list[NotificationReach] | None:
+        actor = await info.context.require_actor()
+        if not can_follow_up(actor, self.row):
+            return None
+        rows = await notification_reach.reach_of(
+            info.context.db, institution_id=self.row.institution_id, subject_id=self.row.id
+        )
+        return [NotificationReach.of(row) for row in rows]
 
     @strawberry.field(description="Per child: who confirmed and who has not (staff only).")
     async def confirmations(self, info: Info) -> list[ChildConfirmation] | None:

@@ -22,6 +22,7 @@ from app.core.events import OUTSIDE
 from app.db import new_id, utcnow
 from app.institutions.models import Institution
 from app.notifications.models import NotificationPreferences, OutboxEntry
+from app.notifications.service.devices import URGENT_KINDS
 from app.notifications.service.preferences import Preferences, quiet_hours_end
 
 PREVIEW_LENGTH = 120
@@ -159,7 +160,9 @@ async def enqueue(
         }
         if pref.push_enabled:
             zone = pref.timezone or institution_zone or "Europe/Copenhagen"
-            held = quiet_hours_end(now, pref.quiet_start, pref.quiet_end, zone)
+            # A child sent home or an incident cannot wait for the morning.
+            urgent = kind in URGENT_KINDS
+            held = None if urgent else quiet_hours_end(now, pref.quiet_start, pref.quiet_end, zone)
             rows.append(
                 base
                 | {

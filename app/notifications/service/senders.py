@@ -17,7 +17,8 @@ from typing import Protocol
 
 import aiosmtplib
 
-from app.config import Settings
+from app.config import Settings, push_platforms_configured
+from app.notifications.service.push import DeviceSender, create_device_senders
 
 log = logging.getLogger("seddel.notifications")
 
@@ -121,13 +122,29 @@ class SmtpSender:
 
 @dataclass
 class Senders:
-    push: PushSender
     email: EmailSender
+    # Per platform (ios, android, web): the providers' senders (app.notifications.service.push).
+    devices: dict[str, DeviceSender] = field(default_factory=dict)
+    # A stand-in for the whole device fan-out, one call per user: tests of the outbox's own
+    # rules (quiet hours, retries, leases) use it. Never set by `create_senders`.
+    push: PushSender | None = None
+
+    async def aclose(self) -> None:
+        for sender in self.devices.values():
+            await sender.aclose()
+
+
+def live_senders(settings: Settings) -> list[str]:
+    """What /health/ready lists: the channels and push platforms that really deliver."""
+    live = ["email"] if settings.email_enabled and settings.smtp_host else []
+    if settings.push_enabled:
+        live += [f"push:{platform}" for platform in push_platforms_configured(settings)]
+    return live
 
 
 def create_senders(settings: Settings) -> Senders:
-    """SMTP for e-mail when SEDDEL_SMTP_HOST is set; push through the logging sender until a
-    push provider (APNs/FCM) is plugged in behind PushSender."""
-    logging_sender = LoggingSender()
-    email: EmailSender = SmtpSender(settings) if settings.smtp_host else logging_sender
-    return Senders(push=logging_sender, email=email)
+    """SMTP for e-mail when SEDDEL_SMTP_HOST is set (a logging sender in development); push
+    through each platform whose credentials are configured (the others are off and the log
+    says so). Production refuses to start without them (app.config)."""
+    email: EmailSender = SmtpSender(settings) if settings.smtp_host else LoggingSender()
+    return Senders(email=email, devices=create_device_senders(settings))

@@ -35,6 +35,7 @@ from app.core.system_scope import all_institutions_session
 from app.db import RequestSession, utcnow, write_transaction
 from app.notifications.models import OutboxEntry
 from app.notifications.service import account_mail, personal
+from app.notifications.service.devices import GIVE_UP, deliver_to_devices
 from app.notifications.service.senders import (
     DigestEmail,
     DigestItem,
@@ -138,7 +139,8 @@ def _push(row: OutboxEntry, settings: Settings, language: str) -> PushNotificati
         idempotency_key=row.idempotency_key,
         user_id=row.user_id,
         title=translate(title_key, language, sender=row.sender_name),
-        body=row.preview or translate("push_body_hidden", language),
+        # Never the text (lock screens, Apple, Google): who and what kind, nothing more.
+        body=translate("push_body_hidden", language),
         link=settings.public_url.rstrip("/") + row.link,
     )
 
@@ -197,27 +199,45 @@ async def deliver_due(
             ).all()
         }
         await db.commit()
+        retry_not_before: dict[uuid.UUID, float] = {}
         outcome: dict[uuid.UUID, str | None] = {}  # row id -> None (sent) or the error
         # One mail per Message-ID: a resent digest holds exactly the rows it first held.
         emails: dict[tuple[uuid.UUID, str | None], list[OutboxEntry]] = defaultdict(list)
+        pushes: list[OutboxEntry] = []
         for row in claimed:
             user = users.get(row.user_id)
             if user is None or not user.is_active:
-                outcome[row.id] = "recipient inactive"
+                outcome[row.id] = GIVE_UP + "recipient inactive"
             elif row.kind in personal.KINDS:
                 outcome[row.id] = await _personal(db, row, user, settings, senders, now)
-            elif row.channel == "push":
+            elif row.channel == "push" and senders.push is not None:
                 outcome[row.id] = await _attempt(
                     senders.push.send_push(_push(row, settings, user.preferred_language))
                 )
+            elif row.channel == "push":
+                pushes.append(row)
             else:
                 emails[row.user_id, row.email_message_id].append(row)
+        if pushes:
+            found = await deliver_to_devices(
+                db, pushes, senders=senders.devices, settings=settings, now=now
+            )
+            outcome.update(found.errors)
+            retry_not_before.update(found.retry_after)
         for (user_id, _), rows in emails.items():
             error = await _attempt(
                 senders.email.send_email(_digest(rows, users[user_id], settings))
             )
             outcome.update({row.id: error for row in rows})
-        await _record(db, claimed, outcome, settings=settings, now=now, report=report)
+        await _record(
+            db,
+            claimed,
+            outcome,
+            settings=settings,
+            now=now,
+            report=report,
+            retry_not_before=retry_not_before,
+        )
     return report
 
 
@@ -264,8 +284,10 @@ async def _record(
     settings: Settings,
     now: datetime,
     report: DeliveryReport,
+    retry_not_before: dict[uuid.UUID, float] | None = None,
 ) -> None:
     sent = [row.id for row in claimed if outcome.get(row.id) is None]
+    retry_not_before = retry_not_before or {}
     async with write_transaction(db):
         if sent:
             await db.execute(
@@ -277,12 +299,16 @@ async def _record(
             error = outcome.get(row.id)
             if error is None:
                 continue
-            give_up = row.attempts >= settings.notify_max_attempts or error == "recipient inactive"
-            values: dict[str, object] = {"last_error": error}
+            give_up = row.attempts >= settings.notify_max_attempts or error.startswith(GIVE_UP)
+            error = error.removeprefix(GIVE_UP)
+            values: dict[str, object] = {"last_error": error[:500]}
             if give_up:
                 values["status"] = "failed"
             else:
-                values["due_at"] = now + backoff(settings, row.attempts)
+                wait = backoff(settings, row.attempts)
+                # The provider's Retry-After is a floor: never sooner than it asked.
+                provider = timedelta(seconds=retry_not_before.get(row.id, 0.0))
+                values["due_at"] = now + max(wait, provider)
             await db.execute(update(OutboxEntry).where(OutboxEntry.id == row.id).values(**values))
             report.errors.append(error)
             if give_up:

@@ -15,13 +15,16 @@ from strawberry.types import Info
 
 from app.api.ids import decode
 from app.api.node import load_nodes, node_of
+from app.api.reach import NotificationReach
 from app.attendance.pickup import loaders as pickup_loaders
 from app.attendance.pickup.api.types import PickupPersonNode
 from app.attendance.plans import loaders as plan_loaders
 from app.attendance.plans import models
 from app.attendance.plans.service import entries as plans
 from app.attendance.plans.service import reads
+from app.attendance.plans.service.notices import entry_link
 from app.institutions import loaders as institution_loaders
+from app.notifications.service import reach as notification_reach
 
 if TYPE_CHECKING:
     from app.institutions.api.types import ChildNode
@@ -113,6 +116,22 @@ class PickupPlanEntryNode(relay.Node):
         """Staff and the child's guardians see everything; a companion's guardian the gist."""
         actor = await info.context.require_actor()
         return actor.works_in(self.row.institution_id) or self.row.child_id in actor.children
+
+    @strawberry.field(
+        description="When the child was sent home: whether each guardian was reached by push,"
+        " e-mail or SMS (staff only; null for others and for a child not sent home)."
+    )
+    async def sent_home_reach(self, info: Info) -> list[NotificationReach] | None:
+        actor = await info.context.require_actor()
+        if self.row.leave_mode != "sent_home" or not actor.works_in(self.row.institution_id):
+            return None
+        rows = await notification_reach.reach_of(
+            info.context.db,
+            institution_id=self.row.institution_id,
+            link=entry_link(self.row.id),
+            kind="sent_home",
+        )
+        return [NotificationReach.of(row) for row in rows]
 
     @strawberry.field(description="Null for a companion child's guardian.")
     async def note(self, info: Info) -> str | None:
