@@ -72,6 +72,7 @@ from app.messaging.api import (
     MessagingSubscriptions,
 )
 from app.notifications.api import NotificationMutations, NotificationQueries
+from app.privacy.accesslog.api import AccessLogQueries
 from app.root.context import session_alive
 
 IDEMPOTENCY_KEYS = IdempotencyKeys()
@@ -94,6 +95,7 @@ Query = merge_types(
         DeviceQueries,
         PresenceQueries,
         PresenceViewQueries,
+        AccessLogQueries,
     ),
 )
 Mutation = merge_types(
