@@ -8,7 +8,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.privacy.accesslog.models import AccessKind
-from tests.daybook.helpers import JONAS, KARSTEN, LIVA, METTE, PERNILLE, record, solsikken
+from tests.daybook.helpers import (
+    JONAS,
+    KARSTEN,
+    LIVA,
+    METTE,
+    PERNILLE,
+    record,
+    solsikken,
+    yesterday,
+)
 from tests.daybook.helpers import day_of as child_day
 from tests.helpers import SOLSIKKEN_ADMIN
 from tests.privacy.common import LogWatch, child_uuid
@@ -110,3 +119,28 @@ async def test_an_admin_filters_by_person(client, liva):
     people = {a["personName"] for d in data["institutionAccessLog"] for a in d["accesses"]}
     assert {"Pernille Holm", "Karsten Lund"} <= people
     assert LIVA
+
+
+async def test_an_answer_never_leaves_without_its_log_row(client, liva, monkeypatch):
+    """The log is written in the request's transaction before the response is sent (Litestar
+    runs the context's clean-up first): if it cannot be written, the data does not go out.
+    So a process killed at any moment has either sent nothing or committed the row."""
+    from app.privacy.accesslog.service import recording
+
+    async def unwritable(db):
+        raise RuntimeError("the log cannot be written")
+
+    monkeypatch.setattr(recording, "flush", unwritable)
+    token = await client.token_for(PERNILLE)
+    body = {
+        "operationName": "ChildDay",
+        "variables": {"child": liva, "date": yesterday().isoformat()},
+    }
+    try:
+        response = await client.http.post(
+            "/graphql", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+    except RuntimeError:
+        return  # the exception reached the client's transport: nothing was sent
+    assert response.status_code == 500, response.text
+    assert "Sov godt" not in response.text
