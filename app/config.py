@@ -11,6 +11,9 @@ from pathlib import Path
 DEFAULT_DATA_DIR = Path(".data")
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{DEFAULT_DATA_DIR / 'seddel.sqlite3'}"
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+# Municipalities' data-processing terms and Datatilsynet's guidance keep logs of the use of
+# personal data for at least six months: the access log's retention may not be set lower.
+ACCESS_LOG_MIN_RETENTION_MONTHS = 6
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -121,6 +124,12 @@ class Settings:
     # (app/api/compiled.py); off: every document runs through the resolvers.
     compiled_documents: bool = True
 
+    # The access log of children's personal data (app/privacy/accesslog): every read by
+    # someone other than the child's guardians. Off only to measure its cost (make bench).
+    access_log: bool = True
+    # How long the access log is kept; never below ACCESS_LOG_MIN_RETENTION_MONTHS.
+    access_log_retention_months: int = 6
+
     log_json: bool = True
     # Load balancers and reverse proxies whose X-Forwarded-For names the client (addresses or
     # CIDR networks). From anyone else the socket's address is the client's.
@@ -228,6 +237,10 @@ def load_settings() -> Settings:
         ),
         max_query_cost=_int("SEDDEL_MAX_QUERY_COST", defaults.max_query_cost),
         compiled_documents=_bool("SEDDEL_COMPILED_DOCUMENTS", defaults.compiled_documents),
+        access_log=_bool("SEDDEL_ACCESS_LOG", defaults.access_log),
+        access_log_retention_months=_int(
+            "SEDDEL_ACCESS_LOG_RETENTION_MONTHS", defaults.access_log_retention_months
+        ),
         argon2_time_cost=_int("SEDDEL_ARGON2_TIME_COST", defaults.argon2_time_cost),
         argon2_memory_cost_kib=_int("SEDDEL_ARGON2_MEMORY_KIB", defaults.argon2_memory_cost_kib),
         argon2_parallelism=_int("SEDDEL_ARGON2_PARALLELISM", defaults.argon2_parallelism),
@@ -298,6 +311,11 @@ def load_settings() -> Settings:
         raise RuntimeError(
             "push is on but no sender is configured (APNs, FCM or Web Push credentials),"
             " or set SEDDEL_PUSH_ENABLED=0"
+        )
+    if settings.access_log_retention_months < ACCESS_LOG_MIN_RETENTION_MONTHS:
+        raise RuntimeError(
+            "SEDDEL_ACCESS_LOG_RETENTION_MONTHS may not be below"
+            f" {ACCESS_LOG_MIN_RETENTION_MONTHS} (the law's minimum for logs of personal data)"
         )
     if settings.production and settings.secret_key == DEV_SECRET_KEY:
         raise RuntimeError("SEDDEL_SECRET_KEY must be set in production mode")

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from app.config import get_settings
 from app.db import Base, create_engine
-from app.root.models import load_all_models
+from app.root.models import load_all_models, managed_by_migrations
 
 load_all_models()
 target_metadata = Base.metadata
@@ -26,6 +26,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=managed_by_migrations,
     )
     with context.begin_transaction():
         context.run_migrations()

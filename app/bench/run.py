@@ -80,10 +80,12 @@ async def run(requests: int) -> list[dict[str, Any]]:
         transport = _metered(meter, counted_runtime, runtime, compiled=True)
         # The same applications with compiled trusted documents off: the resolvers' figures.
         resolvers = _metered(meter, counted_runtime, runtime, compiled=False)
+        # The same with the access log off: what the log costs (app/bench/accesslog.py).
+        unlogged = _metered(meter, counted_runtime, runtime, compiled=True, access_log=False)
         freeze_startup_heap()  # as the server does once started
         try:
             return await _operations(
-                (transport, resolvers),
+                (transport, resolvers, unlogged),
                 runtime,
                 meter,
                 owner,
@@ -98,9 +100,13 @@ async def run(requests: int) -> list[dict[str, Any]]:
                     await engine.dispose()
 
 
-def _metered(meter: Meter, counted: Any, direct: Any, *, compiled: bool) -> MeteredTransport:
+def _metered(
+    meter: Meter, counted: Any, direct: Any, *, compiled: bool, access_log: bool = True
+) -> MeteredTransport:
     def app(runtime: Any) -> Any:
-        settings = dataclasses.replace(runtime.settings, compiled_documents=compiled)
+        settings = dataclasses.replace(
+            runtime.settings, compiled_documents=compiled, access_log=access_log
+        )
         return create_app(runtime=dataclasses.replace(runtime, settings=settings))
 
     return MeteredTransport(
@@ -111,7 +117,7 @@ def _metered(meter: Meter, counted: Any, direct: Any, *, compiled: bool) -> Mete
 
 
 async def _operations(
-    transports: tuple[httpx.AsyncBaseTransport, httpx.AsyncBaseTransport],
+    transports: tuple[httpx.AsyncBaseTransport, httpx.AsyncBaseTransport, httpx.AsyncBaseTransport],
     runtime: Any,
     meter: Meter,
     owner: Any,
@@ -121,10 +127,11 @@ async def _operations(
     requests: int,
 ) -> list[dict[str, Any]]:
     results = []
-    transport, resolvers = transports
+    transport, resolvers, unlogged = transports
     async with (
         httpx.AsyncClient(transport=transport, base_url="http://bench") as http,
         httpx.AsyncClient(transport=resolvers, base_url="http://bench") as http_resolvers,
+        httpx.AsyncClient(transport=unlogged, base_url="http://bench") as http_unlogged,
     ):
         guardians = data["guardians"]
         tokens: list[str] = []
@@ -136,9 +143,11 @@ async def _operations(
             token: str | None = None,
             *,
             compiled: bool = True,
+            logged: bool = True,
         ) -> dict[str, Any]:
             headers = {"Authorization": f"Bearer {token}"} if token else {}
-            response = await (http if compiled else http_resolvers).post(
+            client = http if compiled else http_resolvers
+            response = await (client if logged else http_unlogged).post(
                 "/graphql",
                 json={"operationName": operation, "variables": variables},
                 headers=headers,
@@ -261,6 +270,19 @@ async def _operations(
                 )
 
         results.append(await measure("childDay", requests, child_day, meter, child_day_floor))
+        from app.bench.accesslog import run_access_log
+
+        bears = await post("InstitutionOverview", {"id": institution_id, "first": 1}, admin_token)
+        results += await run_access_log(
+            post=post,
+            measure=measure,
+            meter=meter,
+            admin_token=admin_token,
+            group=bears["data"]["node"]["groups"][0]["id"],
+            child_id=my_child(0),
+            day=date.today().isoformat(),
+            requests=requests,
+        )
         await remove_day_photos(owner, runtime.storage, day_photos)
         results += await run_presence(post, owner, meter, data, admin_token, institution_id, tokens)
         results += await run_announcements(

@@ -16,6 +16,7 @@ from app.config import Settings
 from app.core.logs import request_id_var
 from app.core.runtime import Runtime
 from app.db import end_request
+from app.privacy.accesslog.service import recording as access_log
 from app.root.context import Context
 from app.root.schema import build_schema
 
@@ -62,6 +63,12 @@ def _context_getter(runtime: Runtime) -> Any:
                 user_agent=headers.get("user-agent"),
                 language=language if language in ("da", "en") else "da",
             )
+            # Before the response is sent (Litestar runs a dependency's clean-up first): the
+            # access log's rows commit with the request, or the client gets an error instead.
+            if runtime.settings.access_log:
+                await access_log.flush(db)
+            else:
+                access_log.discard(db)
             await end_request(db)
 
     return context_getter

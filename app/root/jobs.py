@@ -18,6 +18,7 @@ from app.messaging.service.membership import departed_children_job
 from app.messaging.service.retention import purge_expired_threads
 from app.notifications.service.retention import purge_delivered_notifications
 from app.ops.jobs import JobContext, PeriodicJob, RetentionJob, run_retention
+from app.privacy.accesslog.service.retention import access_log_retention
 
 RETENTION_JOBS: list[tuple[str, RetentionJob]] = [
     ("announcements", purge_expired_announcements),
@@ -31,7 +32,10 @@ RETENTION_JOBS: list[tuple[str, RetentionJob]] = [
 
 async def retention(context: JobContext) -> dict[str, int]:
     """Every retention job for every institution (`seddel retention`, and daily in the worker)."""
-    return await run_retention(context, RETENTION_JOBS)
+    totals = await run_retention(context, RETENTION_JOBS)
+    # Not per institution on PostgreSQL: its monthly partitions hold every institution's rows.
+    totals["access log"] = await access_log_retention(context)
+    return totals
 
 
 # The worker runs these when due. The attendance job is hourly because it is idempotent: the

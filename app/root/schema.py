@@ -88,6 +88,7 @@ from app.messaging.api import (
     MessagingSubscriptions,
 )
 from app.notifications.api import NotificationMutations, NotificationQueries
+from app.privacy.accesslog.api import AccessLogQueries
 from app.root.context import session_alive
 
 IDEMPOTENCY_KEYS = IdempotencyKeys()
@@ -115,6 +116,7 @@ Query = merge_types(
         ChildRecordQueries,
         ContactListQueries,
         InvitationQueries,
+        AccessLogQueries,
     ),
 )
 Mutation = merge_types(

@@ -4,7 +4,7 @@ guardian's choice per child of what the group's other guardians see). Tenant tab
 security on PostgreSQL in the form of 0071 (the tenant scope read once per statement).
 
 Revision ID: 0087
-Revises: 0085
+Revises: 0086
 Create Date: 2026-12-03 16:33:25.829754
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = "0087"
-down_revision: str | None = "0085"
+down_revision: str | None = "0086"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

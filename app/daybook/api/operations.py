@@ -12,6 +12,7 @@ import strawberry
 from strawberry.relay import GlobalID
 from strawberry.types import Info
 
+from app.api.access import operation_name
 from app.api.errors import (
     IdempotencyKeyReusedError,
     NotFoundError,
@@ -39,6 +40,8 @@ from app.daybook.service import bulk, incidents
 from app.daybook.service import entries as daybook
 from app.daybook.service.live import channel, recheck
 from app.db import end_read_transaction
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import record_access
 
 
 @strawberry.input
@@ -276,14 +279,31 @@ async def _days(
     child_id = try_decode(child)
     if child_id is None or child_id[0] != "Child":
         return []
+    actor = await info.context.require_actor()
     days = await daybook_reads.child_days(
         db=info.context.db,
-        actor=await info.context.require_actor(),
+        actor=actor,
         child_id=child_id[1],
         start=start,
         end=end,
         include_deleted=include_deleted,
     )
+    if days:
+        record_access(
+            info.context.db,
+            actor,
+            child_ids=[child_id[1]],
+            kind=AccessKind.DAY_ENTRIES,
+            operation=operation_name(info),
+        )
+        if any(day.photos for day in days):
+            record_access(
+                info.context.db,
+                actor,
+                child_ids=[child_id[1]],
+                kind=AccessKind.PHOTOS,
+                operation=operation_name(info),
+            )
     return [ChildDay(date=day.date, row=day) for day in days or []]
 
 

@@ -13,6 +13,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.api.access import operation_name
 from app.api.ids import encode
 from app.api.loaders import later
 from app.api.node import load_nodes, node_of
@@ -21,6 +22,8 @@ from app.daybook import models
 from app.daybook.policies import can_see_history
 from app.daybook.reads import ChildDayRow, DayEntryRow, ReceiptRow
 from app.institutions import loaders as institution_loaders
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import record_access
 
 if TYPE_CHECKING:
     from app.gallery.api.photos import PhotoNode
@@ -342,7 +345,15 @@ class DayEntryNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[DayEntryNode | None]:
-        return await load_nodes(info, daybook_loaders.day_entry_by_id, node_ids, cls.of)
+        nodes = await load_nodes(info, daybook_loaders.day_entry_by_id, node_ids, cls.of)
+        record_access(
+            info.context.db,
+            await info.context.require_actor(),
+            child_ids=[n.row.child_id for n in nodes if n is not None],
+            kind=AccessKind.DAY_ENTRIES,
+            operation=operation_name(info),
+        )
+        return nodes
 
     @strawberry.field(description="The entry was corrected after it was first recorded.")
     def corrected(self) -> bool:

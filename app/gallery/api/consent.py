@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Union
 import strawberry
 from strawberry.types import Info
 
+from app.api.access import operation_name
 from app.api.errors import NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
 from app.api.node import node_of
@@ -18,6 +19,8 @@ from app.gallery.policies import can_answer_consent, can_see_consent
 from app.gallery.service import consent as consent_service
 from app.institutions import loaders as institution_loaders
 from app.institutions.models import Child
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import record_access
 
 if TYPE_CHECKING:
     from app.institutions.api.types import ChildNode
@@ -134,6 +137,13 @@ class ConsentQueries:
         )
         if child is None or not can_see_consent(actor, child):
             return None
+        record_access(
+            info.context.db,
+            actor,
+            child_ids=[child.id],
+            kind=AccessKind.CONSENT,
+            operation=operation_name(info),
+        )
         return PhotoConsent(row=child)
 
     @strawberry.field(
@@ -141,10 +151,16 @@ class ConsentQueries:
         description="Photo consent of every child of a group, for the staff who take photos.",
     )
     async def group_photo_consents(self, info: Info, group_id: strawberry.ID) -> list[PhotoConsent]:
+        actor = await info.context.require_actor()
         rows = await consent_service.group_children(
-            db=info.context.db,
-            actor=await info.context.require_actor(),
-            group_id=decode(group_id, "Group", field="groupId"),
+            db=info.context.db, actor=actor, group_id=decode(group_id, "Group", field="groupId")
+        )
+        record_access(
+            info.context.db,
+            actor,
+            child_ids=[row.id for row in rows],
+            kind=AccessKind.CONSENT,
+            operation=operation_name(info),
         )
         return [PhotoConsent(row=row) for row in rows]
 

@@ -13,6 +13,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.api.access import operation_name
 from app.api.errors import (
     IdempotencyKeyReusedError,
     NotFoundError,
@@ -38,6 +39,8 @@ from app.gallery.policies import can_see_consent_details
 from app.gallery.reads import PhotoRow
 from app.gallery.service import photos as gallery
 from app.institutions import loaders as institution_loaders
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import record_access
 
 if TYPE_CHECKING:
     from app.institutions.api.types import ChildNode, GroupNode
@@ -75,7 +78,9 @@ class PhotoNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[PhotoNode | None]:
-        return await load_nodes(info, gallery_loaders.photo_by_id, node_ids, cls.of)
+        nodes = await load_nodes(info, gallery_loaders.photo_by_id, node_ids, cls.of)
+        await _log_photos(info, [n.row.id for n in nodes if n is not None])
+        return nodes
 
     @strawberry.field
     async def group(self, info: Info) -> GroupRef | None:
@@ -184,6 +189,7 @@ class PhotoAlbum:
             first=first,
             after=after,
         )
+        await _log_photos(info, [photo.id for photo in page.items])
         return connection(page, PhotoNode.of)
 
 
@@ -231,6 +237,22 @@ def _day_cursor(after: str | None) -> dt.date | None:
         return dt.date.fromisoformat(after)
     except ValueError as exc:
         raise ValidationFailed("invalid_cursor", field="after") from exc
+
+
+async def _log_photos(info: Info, photo_ids: list[uuid.UUID]) -> None:
+    """A photo is personal data of every child on it: note them all (one batched load,
+    the same the `children` field makes, so selecting it costs nothing more)."""
+    if not photo_ids:
+        return
+    loader = info.context.loaders.get(gallery_loaders.child_ids_by_photo)
+    tagged = await loader.load_many(photo_ids)
+    record_access(
+        info.context.db,
+        await info.context.require_actor(),
+        child_ids={child for children in tagged for child in children},
+        kind=AccessKind.PHOTOS,
+        operation=operation_name(info),
+    )
 
 
 @strawberry.type
@@ -295,13 +317,19 @@ class PhotoQueries:
     async def child_photos(
         self, info: Info, child_id: strawberry.ID, first: int | None = 50, after: str | None = None
     ) -> Connection[PhotoNode]:
+        actor = await info.context.require_actor()
+        child = decode(child_id, "Child", field="childId")
         page = await gallery.child_photos(
-            db=info.context.db,
-            actor=await info.context.require_actor(),
-            child_id=decode(child_id, "Child", field="childId"),
-            first=first,
-            after=after,
+            db=info.context.db, actor=actor, child_id=child, first=first, after=after
         )
+        if page.items:
+            record_access(
+                info.context.db,
+                actor,
+                child_ids=[child],
+                kind=AccessKind.PHOTOS,
+                operation=operation_name(info),
+            )
         return connection(page, PhotoNode.of)
 
 

@@ -8,6 +8,7 @@ import datetime as dt
 import strawberry
 from strawberry.types import Info
 
+from app.api.access import operation_name
 from app.api.errors import errors_as_data
 from app.api.idempotency import IdempotencyKeyArg, first, idempotent
 from app.api.ids import decode, plain_uuid
@@ -16,6 +17,8 @@ from app.attendance.absences import service as absence_service
 from app.attendance.absences.api.types import Absence, AbsenceKind, AbsenceResult
 from app.attendance.absences.models import Absence as AbsenceRow
 from app.attendance.api.types import AttendanceDone, AttendanceDoneResult
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import record_access
 
 
 @strawberry.type
@@ -27,12 +30,20 @@ class AbsenceQueries:
     async def absences(
         self, info: Info, child_id: strawberry.ID, start: dt.date, end: dt.date
     ) -> list[Absence]:
+        actor = await info.context.require_actor()
         rows = await absence_service.absences(
             db=info.context.db,
-            actor=await info.context.require_actor(),
+            actor=actor,
             child_id=decode(child_id, "Child", field="childId"),
             start=start,
             end=end,
+        )
+        record_access(
+            info.context.db,
+            actor,
+            child_ids=[row.child_id for row in rows],
+            kind=AccessKind.ABSENCES,
+            operation=operation_name(info),
         )
         return [Absence.of(row) for row in rows]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from app.api.access import operation_name
 from app.api.errors import errors_as_data
 from app.api.idempotency import IdempotencyKeyArg, first, idempotent
 from app.api.ids import decode
@@ -20,6 +21,8 @@ from app.attendance.pickup.models import PickupPerson
 from app.attendance.pickup.service import persons as pickup
 from app.attendance.pickup.service import photos
 from app.institutions import loaders as institution_loaders
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import record_access
 
 
 @strawberry.type
@@ -29,10 +32,16 @@ class PickupQueries:
         description="Who may pick the child up: for staff and the child's own guardians.",
     )
     async def pickup_persons(self, info: Info, child_id: strawberry.ID) -> list[PickupPersonNode]:
+        actor = await info.context.require_actor()
         rows = await pickup.pickup_persons(
-            db=info.context.db,
-            actor=await info.context.require_actor(),
-            child_id=decode(child_id, "Child", field="childId"),
+            db=info.context.db, actor=actor, child_id=decode(child_id, "Child", field="childId")
+        )
+        record_access(
+            info.context.db,
+            actor,
+            child_ids=[row.child_id for row in rows],
+            kind=AccessKind.PICKUP,
+            operation=operation_name(info),
         )
         return [PickupPersonNode.of(row) for row in rows]
 
@@ -45,6 +54,14 @@ class PickupQueries:
         if child is None:
             return PickupCodeword(is_set=False, codeword=None)
         is_set, word = await pickup.codeword(db=info.context.db, actor=actor, child=child)
+        if word is not None:
+            record_access(
+                info.context.db,
+                actor,
+                child_ids=[child.id],
+                kind=AccessKind.PICKUP,
+                operation=operation_name(info),
+            )
         return PickupCodeword(is_set=is_set, codeword=word)
 
 

@@ -12,11 +12,14 @@ from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
+from app.api.access import operation_name
 from app.api.errors import IdempotencyKeyReusedError, NotFoundError, ValidationError
 from app.api.node import node_of
 from app.attendance.pickup import models
 from app.attendance.pickup.policies import visible_pickup_persons
 from app.files import loaders as file_loaders
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import record_access
 
 if TYPE_CHECKING:
     from app.files.api.types import File
@@ -65,7 +68,15 @@ class PickupPersonNode(relay.Node):
             )
         )
         found = {row.id: row for row in rows.all()}
-        return [cls.of(found[i]) if i in found else None for i in ids]
+        nodes = [cls.of(found[i]) if i in found else None for i in ids]
+        record_access(
+            info.context.db,
+            actor,
+            child_ids=[row.child_id for row in found.values()],
+            kind=AccessKind.PICKUP,
+            operation=operation_name(info),
+        )
+        return nodes
 
 
 @strawberry.type

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Union
+from collections.abc import Iterable
+from typing import Annotated, Any, Union
 
 import strawberry
 from strawberry.types import Info
 
+from app.api.access import operation_name
 from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
@@ -25,7 +27,10 @@ from app.attendance.plans.api.types import (
 from app.attendance.plans.service import entries as plans
 from app.attendance.plans.service import leaving as plan_leaving
 from app.attendance.plans.service import reads
+from app.core.actor import Actor
 from app.institutions import loaders as institution_loaders
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import record_access
 
 PickupPlanResult = Annotated[
     Union[PickupPlanEntryNode, ValidationError, NotFoundError, ConflictError],
@@ -51,22 +56,22 @@ class PickupPlanQueries:
     async def pickup_plan(
         self, info: Info, child_id: strawberry.ID, start: dt.date, end: dt.date
     ) -> list[PlannedDay]:
+        actor = await info.context.require_actor()
         days = await reads.effective_plan(
-            db=info.context.db,
-            actor=await info.context.require_actor(),
-            child_id=_child(child_id),
-            start=start,
-            end=end,
+            db=info.context.db, actor=actor, child_id=_child(child_id), start=start, end=end
         )
+        _logged(info, actor, days, AccessKind.PICKUP)
         return [PlannedDay.of(day) for day in days]
 
     @strawberry.field(permission_classes=[IsAuthenticated], description="Monday first.")
     async def pickup_plan_defaults(
         self, info: Info, child_id: strawberry.ID
     ) -> list[PickupPlanEntryNode]:
+        actor = await info.context.require_actor()
         rows = await reads.weekly_defaults(
-            db=info.context.db, actor=await info.context.require_actor(), child_id=_child(child_id)
+            db=info.context.db, actor=actor, child_id=_child(child_id)
         )
+        _logged(info, actor, rows, AccessKind.PICKUP)
         return [PickupPlanEntryNode.of(row) for row in rows]
 
     @strawberry.field(
@@ -76,12 +81,11 @@ class PickupPlanQueries:
     async def pickup_plan_history(
         self, info: Info, child_id: strawberry.ID, day: dt.date
     ) -> list[PickupPlanChange]:
+        actor = await info.context.require_actor()
         rows = await reads.plan_history(
-            db=info.context.db,
-            actor=await info.context.require_actor(),
-            child_id=_child(child_id),
-            day=day,
+            db=info.context.db, actor=actor, child_id=_child(child_id), day=day
         )
+        _logged(info, actor, rows, AccessKind.PICKUP)
         return [PickupPlanChange.of(row) for row in rows]
 
     @strawberry.field(
@@ -89,9 +93,10 @@ class PickupPlanQueries:
         description="Plans asking your child along home, waiting for your answer.",
     )
     async def pickup_companion_requests(self, info: Info) -> list[PickupPlanEntryNode]:
-        rows = await reads.companion_requests(
-            db=info.context.db, actor=await info.context.require_actor()
-        )
+        actor = await info.context.require_actor()
+        rows = await reads.companion_requests(db=info.context.db, actor=actor)
+        # Another family's plan for their child (yours is asked along): logged for them.
+        _logged(info, actor, rows, AccessKind.PICKUP)
         return [PickupPlanEntryNode.of(row) for row in rows]
 
     @strawberry.field(permission_classes=[IsAuthenticated])
@@ -105,6 +110,7 @@ class PickupPlanQueries:
         if child is None:
             return None
         row = await reads.go_home_alone_permission(db=info.context.db, actor=actor, child=child)
+        _logged(info, actor, [row] if row is not None else [], AccessKind.PICKUP)
         return GoHomeAlonePermission.of(row)
 
 
@@ -187,3 +193,14 @@ class PlanMutations:
             reason=reason,
         )
         return PickupPlanEntryNode.of(row)
+
+
+def _logged(info: Info, actor: Actor, rows: Iterable[Any], kind: AccessKind) -> None:
+    """Note the children whose data these rows are (app/privacy/accesslog)."""
+    record_access(
+        info.context.db,
+        actor,
+        child_ids=[row.child_id for row in rows],
+        kind=kind,
+        operation=operation_name(info),
+    )

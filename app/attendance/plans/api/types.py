@@ -13,6 +13,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.api.access import operation_name
 from app.api.ids import decode
 from app.api.node import load_nodes, node_of
 from app.api.reach import NotificationReach
@@ -25,6 +26,8 @@ from app.attendance.plans.service import reads
 from app.attendance.plans.service.notices import entry_link
 from app.institutions import loaders as institution_loaders
 from app.notifications.service import reach as notification_reach
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import record_access
 
 if TYPE_CHECKING:
     from app.institutions.api.types import ChildNode
@@ -110,7 +113,15 @@ class PickupPlanEntryNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[PickupPlanEntryNode | None]:
-        return await load_nodes(info, plan_loaders.pickup_plan_by_id, node_ids, cls.of)
+        nodes = await load_nodes(info, plan_loaders.pickup_plan_by_id, node_ids, cls.of)
+        record_access(
+            info.context.db,
+            await info.context.require_actor(),
+            child_ids=[n.row.child_id for n in nodes if n is not None],
+            kind=AccessKind.PICKUP,
+            operation=operation_name(info),
+        )
+        return nodes
 
     async def _own(self, info: Info) -> bool:
         """Staff and the child's guardians see everything; a companion's guardian the gist."""

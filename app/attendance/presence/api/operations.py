@@ -14,6 +14,7 @@ from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
+from app.api.access import operation_name
 from app.api.errors import (
     ConflictError,
     InvalidCredentialsError,
@@ -33,6 +34,8 @@ from app.attendance.presence.service import checkin as presence_service
 from app.attendance.presence.service import kiosk as kiosk_service
 from app.attendance.presence.service import nightly as nightly_service
 from app.institutions import loaders as institution_loaders
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import record_access
 
 if TYPE_CHECKING:
     from app.institutions.api.types import ChildNode
@@ -91,7 +94,15 @@ class PresenceNode(relay.Node):
             select(models.Presence).where(models.Presence.id.in_(ids), visible_presences(actor))
         )
         found = {row.id: row for row in rows.all()}
-        return [cls.of(found[i]) if i in found else None for i in ids]
+        nodes = [cls.of(found[i]) if i in found else None for i in ids]
+        record_access(
+            info.context.db,
+            actor,
+            child_ids=[n.row.child_id for n in nodes if n is not None],
+            kind=AccessKind.PRESENCE,
+            operation=operation_name(info),
+        )
+        return nodes
 
     @strawberry.field
     async def child(
@@ -258,10 +269,18 @@ class PresenceQueries:
     async def unconfirmed_checkouts(
         self, info: Info, institution_id: strawberry.ID
     ) -> list[PresenceNode]:
+        actor = await info.context.require_actor()
         rows = await nightly_service.unconfirmed_checkouts(
             db=info.context.db,
-            actor=await info.context.require_actor(),
+            actor=actor,
             institution_id=decode(institution_id, "Institution", field="institutionId"),
+        )
+        record_access(
+            info.context.db,
+            actor,
+            child_ids=[row.child_id for row in rows],
+            kind=AccessKind.PRESENCE,
+            operation=operation_name(info),
         )
         return [PresenceNode.of(row) for row in rows]
 

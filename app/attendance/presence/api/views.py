@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
@@ -14,6 +14,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
+from app.api.access import operation_name
 from app.api.ids import decode
 from app.api.node import node_of
 from app.api.permissions import IsAuthenticated
@@ -27,6 +28,8 @@ from app.core.actor import Actor
 from app.core.errors import DomainError
 from app.db import end_read_transaction
 from app.institutions.service import actor as institutions
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import record_access
 
 if TYPE_CHECKING:
     from app.institutions.api.types import ChildNode, GroupNode
@@ -171,6 +174,17 @@ class AttendanceReportRow:
         )
 
 
+def _logged(info: Info, actor: Actor, rows: Iterable[days.ChildDay]) -> None:
+    """Note the children whose day (stays, status, plan, absence) the answer holds."""
+    record_access(
+        info.context.db,
+        actor,
+        child_ids=[row.child.id for row in rows],
+        kind=AccessKind.PRESENCE,
+        operation=operation_name(info),
+    )
+
+
 @strawberry.type
 class PresenceViewQueries:
     @strawberry.field(
@@ -186,6 +200,7 @@ class PresenceViewQueries:
             row = await days.group_day(db=info.context.db, actor=actor, group_id=gid, day=day)
         except DomainError:
             return None
+        _logged(info, actor, row.children)
         return GroupDay.of(info, row)
 
     @strawberry.field(
@@ -193,9 +208,9 @@ class PresenceViewQueries:
         description="Today's status of each of your children, across institutions.",
     )
     async def my_children_today(self, info: Info) -> list[ChildDay]:
-        rows = await days.my_children_today(
-            db=info.context.db, actor=await info.context.require_actor()
-        )
+        actor = await info.context.require_actor()
+        rows = await days.my_children_today(db=info.context.db, actor=actor)
+        _logged(info, actor, rows)  # a guardian's own children: nothing is written
         return [ChildDay.of(info, r) for r in rows]
 
     @strawberry.field(
@@ -204,13 +219,15 @@ class PresenceViewQueries:
     async def child_plan(
         self, info: Info, child_id: strawberry.ID, start: dt.date, days: int = 14
     ) -> list[ChildDay]:
+        actor = await info.context.require_actor()
         rows = await views.child_plan(
             db=info.context.db,
-            actor=await info.context.require_actor(),
+            actor=actor,
             child_id=decode(child_id, "Child", field="childId"),
             start=start,
             days=days,
         )
+        _logged(info, actor, rows)
         return [ChildDay.of(info, r) for r in rows]
 
     @strawberry.field(
@@ -220,12 +237,20 @@ class PresenceViewQueries:
     async def presence_history(
         self, info: Info, child_id: strawberry.ID, start: dt.date, end: dt.date
     ) -> list[PresenceNode]:
+        actor = await info.context.require_actor()
         rows = await views.presence_history(
             db=info.context.db,
-            actor=await info.context.require_actor(),
+            actor=actor,
             child_id=decode(child_id, "Child", field="childId"),
             start=start,
             end=end,
+        )
+        record_access(
+            info.context.db,
+            actor,
+            child_ids=[row.child_id for row in rows],
+            kind=AccessKind.PRESENCE,
+            operation=operation_name(info),
         )
         return [PresenceNode.of(r) for r in rows]
 

@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.api.access import operation_name
 from app.api.errors import (
     ConflictError,
     IdempotencyKeyReusedError,
@@ -26,6 +27,8 @@ from app.attendance.api.types import AttendanceDone, AttendanceDoneResult
 from app.attendance.surveys import loaders as survey_loaders
 from app.attendance.surveys import models, service
 from app.institutions import loaders as institution_loaders
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import record_access
 
 if TYPE_CHECKING:
     from app.institutions.api.types import ChildNode, GroupNode
@@ -104,11 +107,19 @@ class VacationSurveyNode(relay.Node):
 
     @strawberry.field(description="One child's answers: for staff and its guardians.")
     async def answers(self, info: Info, child_id: strawberry.ID) -> list[VacationAnswer]:
+        actor = await info.context.require_actor()
         rows = await service.answers_of(
             db=info.context.db,
-            actor=await info.context.require_actor(),
+            actor=actor,
             survey=self.row,
             child_id=decode(child_id, "Child", field="childId"),
+        )
+        record_access(
+            info.context.db,
+            actor,
+            child_ids=[row.child_id for row in rows],
+            kind=AccessKind.ABSENCES,  # a vacation answer: the days the child stays home
+            operation=operation_name(info),
         )
         return [VacationAnswer.of(row) for row in rows]
 
