@@ -18,12 +18,12 @@ def load_all_models() -> None:
     import app.attendance.plans.models
     import app.attendance.presence.models
     import app.attendance.surveys.models
+    import app.childrecord.models
     import app.daybook.models
     import app.files.models
     import app.gallery.models
     import app.institutions.contacts.models
     import app.institutions.models
-    import app.institutions.record.models
     import app.messaging.models
     import app.notifications.models
     import app.privacy.accesslog.models  # noqa: F401

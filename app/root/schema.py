@@ -66,6 +66,7 @@ from app.attendance.api.operations import (
     VacationSurveyMutations,
     VacationSurveyQueries,
 )
+from app.childrecord.api.operations import ChildRecordMutations, ChildRecordQueries
 from app.config import Settings
 from app.daybook.api import DaybookMutations, DaybookQueries, DaybookSubscriptions
 from app.gallery.api import ConsentMutations, ConsentQueries, PhotoMutations, PhotoQueries
@@ -79,7 +80,6 @@ from app.institutions.api import (
     TabletMutations,
 )
 from app.institutions.contacts.api.operations import ContactListMutations, ContactListQueries
-from app.institutions.record.api.operations import ChildRecordMutations, ChildRecordQueries
 from app.messaging.api import (
     CompiledInbox,
     CompiledThreadMessagesPage,

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.childrecord.service.medication import consent_for_entry
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.daybook.service import kinds
 from app.db import utcnow
 from app.institutions.models import Institution, StaffMembership
-from app.institutions.record.service.medication import consent_for_entry
 
 # A tablet's clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=5)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from app.api.access import operation_name
 from app.api.errors import errors_as_data
 from app.api.idempotency import IdempotencyKeyArg, first, idempotent
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
-from app.institutions.record import models
-from app.institutions.record.api.types import (
+from app.childrecord import models
+from app.childrecord.api.types import (
     ChildRecord,
     ChildRecordDone,
     ChildRecordDoneResult,
@@ -23,7 +24,7 @@ from app.institutions.record.api.types import (
     MedicationConsentInput,
     MedicationConsentResult,
 )
-from app.institutions.record.service import emergency, medication, record
+from app.childrecord.service import emergency, medication, record
 
 
 @strawberry.type
@@ -38,6 +39,7 @@ class ChildRecordQueries:
             db=info.context.db,
             actor=await info.context.require_actor(),
             child_id=decode(child_id, "Child", field="childId"),
+            operation=operation_name(info),
         )
         return ChildRecord.of(view) if view is not None else None
 

@@ -8,13 +8,13 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.childrecord.models import MedicationConsent
+from app.childrecord.policies import can_edit_record
+from app.childrecord.service import checks
+from app.childrecord.service.record import editable_child
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.db import utcnow, write_transaction
-from app.institutions.record.models import MedicationConsent
-from app.institutions.record.policies import can_edit_record
-from app.institutions.record.service import checks
-from app.institutions.record.service.record import editable_child
 
 
 async def sign_medication_consent(

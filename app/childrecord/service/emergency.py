@@ -6,13 +6,13 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.childrecord.models import EmergencyContact
+from app.childrecord.policies import can_edit_record
+from app.childrecord.service import checks
+from app.childrecord.service.record import editable_child
 from app.core.actor import Actor
 from app.core.errors import NotFound
 from app.db import write_transaction
-from app.institutions.record.models import EmergencyContact
-from app.institutions.record.policies import can_edit_record
-from app.institutions.record.service import checks
-from app.institutions.record.service.record import editable_child
 
 
 def _cleaned(name: str, relation: str, phone: str) -> tuple[str, str, str]:

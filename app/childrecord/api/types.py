@@ -13,13 +13,13 @@ from strawberry.types import Info
 from app.api.errors import IdempotencyKeyReusedError, NotFoundError, ValidationError
 from app.api.ids import encode
 from app.api.loaders import later
-from app.institutions import loaders as institution_loaders
-from app.institutions.record import models
-from app.institutions.record.service.record import (
+from app.childrecord import models
+from app.childrecord.service.record import (
     ChildRecordView,
     EmergencyContactView,
     MedicationConsentView,
 )
+from app.institutions import loaders as institution_loaders
 
 
 @strawberry.type(description="Someone to call besides the guardians.")

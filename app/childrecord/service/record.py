@@ -12,13 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
+from app.childrecord.models import ChildRecord, EmergencyContact, MedicationConsent
+from app.childrecord.policies import can_edit_record, readable_records
+from app.childrecord.service import checks
 from app.core.actor import Actor
 from app.core.errors import NotFound
 from app.db import utcnow, write_transaction
 from app.institutions.models import Child
-from app.institutions.record.models import ChildRecord, EmergencyContact, MedicationConsent
-from app.institutions.record.policies import can_edit_record, readable_records
-from app.institutions.record.service import checks
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import record_access
 
 
 @dataclass(frozen=True)
@@ -61,14 +63,13 @@ class ChildRecordView:
 
 
 async def read_child_record(
-    *, db: AsyncSession, actor: Actor, child_id: uuid.UUID
+    *, db: AsyncSession, actor: Actor, child_id: uuid.UUID, operation: str = "-"
 ) -> ChildRecordView | None:
     """The child's record, or None when the actor may not read it (the same as no child).
     Three statements, whatever the number of contacts and consents.
 
-    ACCESS LOG: every successful read of someone other than the child's own guardians
-    (`policies.is_own_guardian`) is to be logged here, kind "child_record", right after the
-    visibility check below passed and before anything is returned."""
+    Every read by someone other than the child's own guardians is in the access log (kind
+    child_record, written with the request's other log rows): this is the one way in."""
     head = (
         await db.execute(
             select(
@@ -86,6 +87,9 @@ async def read_child_record(
     ).one_or_none()
     if head is None:
         return None
+    record_access(
+        db, actor, child_ids=[child_id], kind=AccessKind.CHILD_RECORD, operation=operation
+    )
     contacts = await db.execute(
         select(
             EmergencyContact.id,
