@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
+import pyotp
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -87,6 +88,24 @@ async def _accept(client: GraphQLClient, message, password: str) -> str:
     return token
 
 
+async def _accept_and_enrol(client: GraphQLClient, message, password: str) -> str:
+    """An admin's first session may only enrol a second factor (required for admins by
+    default): enrol, confirm with the app's first code, and the session is a full one."""
+    data = await client.gql("AcceptInvitation", {"token": token_in(message), "password": password})
+    result = data["acceptInvitation"]
+    assert result["__typename"] == "SecondFactorEnrolmentRequired", result
+    token: str = result["token"]
+    refused = await client.execute("Me", token=token)
+    assert "SECOND_FACTOR_ENROLMENT_REQUIRED" in str(refused["errors"])
+    enrolment = (await client.gql("EnrolSecondFactor", token=token))["enrolSecondFactor"]
+    code = pyotp.TOTP(enrolment["secret"]).now()
+    confirmed = (await client.gql("ConfirmSecondFactor", {"code": code}, token=token))[
+        "confirmSecondFactor"
+    ]
+    assert confirmed["__typename"] == "SecondFactorConfirmed", confirmed
+    return token
+
+
 async def test_from_an_empty_database_to_a_guardian_writing_to_the_staff(empty, fresh_client, mail):
     runtime, client = fresh_client
     report = await run_bootstrap(
@@ -110,7 +129,7 @@ async def test_from_an_empty_database_to_a_guardian_writing_to_the_staff(empty, 
     await mail.deliver(runtime)
     welcome = mail.inbox.last_to(ADMIN)
     assert "Mariehønen" in welcome["Subject"] and "administrator" in text_of(welcome)
-    admin = await _accept(client, welcome, "leder-kodeord-til-mariehoenen")
+    admin = await _accept_and_enrol(client, welcome, "leder-kodeord-til-mariehoenen")
     me = (await client.gql("Me", token=admin))["me"]
     (membership,) = me["institutions"]
     assert membership["roles"] == ["ADMIN"] and membership["institution"]["name"] == "Mariehønen"

@@ -10,7 +10,7 @@ from typing import Annotated, Union
 import strawberry
 from strawberry.types import Info
 
-from app.accounts.api.sessions import LoginSuccess, SessionType
+from app.accounts.api.sessions import LoginSuccess, SecondFactorEnrolmentRequired, SessionType
 from app.accounts.service import invitations
 from app.api.errors import (
     ConflictError,
@@ -22,6 +22,7 @@ from app.api.errors import (
 )
 from app.api.ids import decode, plain_uuid
 from app.api.permissions import IsAuthenticated
+from app.core.actor import ENROLMENT_SESSION
 
 
 @strawberry.enum(description="Where an invitation stands.")
@@ -68,7 +69,13 @@ class InvitationType:
 
 
 AcceptInvitationResult = Annotated[
-    Union[LoginSuccess, InvalidCredentialsError, TooManyAttemptsError, ValidationError],
+    Union[
+        LoginSuccess,
+        SecondFactorEnrolmentRequired,
+        InvalidCredentialsError,
+        TooManyAttemptsError,
+        ValidationError,
+    ],
     strawberry.union("AcceptInvitationResult"),
 ]
 InvitationResult = Annotated[
@@ -116,9 +123,10 @@ class InvitationMutations:
             device_label=device_label,
             user_agent=info.context.user_agent,
         )
-        return LoginSuccess(
-            token=result.token, session=SessionType.of(result.session, result.session.id)
-        )
+        session = SessionType.of(result.session, result.session.id)
+        if result.session.kind == ENROLMENT_SESSION:
+            return SecondFactorEnrolmentRequired(token=result.token, session=session)
+        return LoginSuccess(token=result.token, session=session)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.events import InvitationSent, MembershipGranted
 from app.accounts.models import Invitation, InvitationToken, User
+from app.accounts.service import step_up
 from app.accounts.service.auth import (
     LoginResult,
     _new_session,
@@ -237,6 +238,10 @@ async def accept(
                 address=client_address,
                 user_agent=user_agent,
             )
+            # An invited admin (or staff where the institution demands it) has no
+            # authenticator yet: the first session may only enrol one, as at login.
+            if await step_up.second_step(db, user.id) is step_up.SecondStep.ENROL:
+                step_up.limit_to_enrolment(session)
             db.add(session)
     if failed:
         log.warning("invitation refused", extra={"address": client_address})
