@@ -139,6 +139,10 @@ def _role(actor: Actor) -> ColumnElement[str]:
         (actor.municipality_institutions, "MUNICIPALITY_ADMIN"),
     ]
     held = [(ids, name) for ids, name in roles if ids]
+    if not held:
+        # A guardian reading another family's child (a shared photo, an album): no CASE
+        # without a WHEN, which PostgreSQL refuses.
+        return literal("GUARDIAN" if actor.children else "OTHER")
     if len(held) == 1:
         return literal(held[0][1])
     return case(
