@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import AuthSession, LoginThrottle, User
 from app.accounts.service import push_devices
+from app.accounts.service.phones import e164
 from app.config import Settings
 from app.core.actor import Actor
 from app.core.errors import InvalidCredentials, NotFound, TooManyAttempts, ValidationFailed
@@ -402,6 +403,7 @@ async def create_user(
         raise ValidationFailed("required", field="name")
     if language not in ("da", "en"):
         raise ValidationFailed("invalid_language", field="preferredLanguage")
+    number = e164(phone)
     if password is not None:
         validate_new_password(password)
         password_hash = await hash_password(settings, password)
@@ -409,7 +411,7 @@ async def create_user(
         name=name.strip()[:200],
         email=cleaned,
         email_key=email_key(cleaned),
-        phone=phone,
+        phone=number,
         preferred_language=language,
         password_hash=password_hash,
     )

@@ -90,6 +90,8 @@ class InstitutionSettingsInput:
     photo_consent_default: PhotoConsentDefault | None = None
     group_sharing_requires_consent: bool | None = None
     photo_retention_months: int | None = None
+    urgent_sms_enabled: bool | None = None
+    sms_monthly_cap: int | None = None
 
     def changes(self) -> dict[str, object]:
         given = {k: v for k, v in vars(self).items() if v is not None}

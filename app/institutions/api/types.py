@@ -77,6 +77,12 @@ class InstitutionSettings:
     )
     group_sharing_requires_consent: bool
     photo_retention_months: int
+    urgent_sms_enabled: bool = strawberry.field(
+        description="Urgent notifications (a child sent home, an incident) also go by SMS."
+    )
+    sms_monthly_cap: int = strawberry.field(
+        description="At most this many SMS a calendar month; over it an SMS is not sent."
+    )
 
     @classmethod
     def of(cls, row: models.Institution | InstitutionRow) -> InstitutionSettings:
@@ -91,6 +97,8 @@ class InstitutionSettings:
             photo_consent_default=PhotoConsentDefault(s.photo_consent_default),
             group_sharing_requires_consent=s.group_sharing_requires_consent,
             photo_retention_months=s.photo_retention_months,
+            urgent_sms_enabled=s.urgent_sms_enabled,
+            sms_monthly_cap=s.sms_monthly_cap,
         )
 
 

@@ -30,6 +30,7 @@ RANGES: dict[str, tuple[int, int]] = {
     "pickup_change_cutoff_minutes": (0, 24 * 60),
     "message_retention_months": (1, 120),
     "photo_retention_months": (1, 120),
+    "sms_monthly_cap": (0, 100_000),
 }
 
 
@@ -47,6 +48,11 @@ class InstitutionSettings:
     # Gallery: the stricter reading of the Danish rules is the default.
     group_sharing_requires_consent: bool = True
     photo_retention_months: int = 6
+    # Notifications: urgent kinds (a child sent home, an incident) also go by SMS to guardians
+    # with a phone number. Off unless the institution opts in: SMS costs money.
+    urgent_sms_enabled: bool = False
+    # At most this many SMS a calendar month (UTC); over it an SMS is given up ("monthly cap").
+    sms_monthly_cap: int = 200
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(InstitutionSettings)}
