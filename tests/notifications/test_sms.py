@@ -267,3 +267,39 @@ async def test_the_cap_must_be_in_range(client):
     assert bad["field"] == "smsMonthlyCap"
     seen = (await client.gql("InstitutionSettings", {"id": iid}, as_=SOLSIKKEN_ADMIN))["node"]
     assert seen["settings"]["urgentSmsEnabled"] is False
+
+
+async def test_an_incident_goes_by_sms_without_its_details(client, runtime, settings, gateway):
+    from tests.daybook.helpers import JONAS, at, record, solsikken
+
+    await _opt_in(client)
+    await _phones(runtime, {METTE: METTE_PHONE, JONAS: JONAS_PHONE})
+    ids = await solsikken(client)
+    fall = {"incident": {"description": "Faldt og slog knæet", "firstAid": "Plaster og is"}}
+    made = await record(client, ids["liva"], fall, at=at(10, 15))
+    assert made["__typename"] == "DayEntry", made
+    await _deliver(runtime, gateway.settings(settings), utcnow() + timedelta(minutes=1))
+    assert gateway.refused == []
+    assert sorted(s["to"] for s in gateway.received) == sorted([METTE_PHONE, JONAS_PHONE])
+    for sms in gateway.received:
+        assert sms["text"].startswith("Seddel: Hændelse i dag.")
+        assert "/daybook/" in sms["text"]
+        assert "knæ" not in sms["text"] and "Plaster" not in sms["text"]
+    assert {r.status for r in await _records(runtime)} == {"delivered"}
+
+
+async def test_only_the_institutions_admins_switch_sms_on(client):
+    from tests.helpers import REGNBUEN_ADMIN
+
+    iid = await institution_id(client, SOLSIKKEN_ADMIN)
+    for who in (PERNILLE, METTE, REGNBUEN_ADMIN):
+        refused = (
+            await client.gql(
+                "UpdateInstitutionSettings",
+                {"institution": iid, "input": {"urgentSmsEnabled": True}},
+                as_=who,
+            )
+        )["updateInstitutionSettings"]
+        assert refused["__typename"] != "Institution", (who, refused)
+    seen = (await client.gql("InstitutionSettings", {"id": iid}, as_=SOLSIKKEN_ADMIN))["node"]
+    assert seen["settings"]["urgentSmsEnabled"] is False
