@@ -303,3 +303,74 @@ async def test_only_the_institutions_admins_switch_sms_on(client):
         assert refused["__typename"] != "Institution", (who, refused)
     seen = (await client.gql("InstitutionSettings", {"id": iid}, as_=SOLSIKKEN_ADMIN))["node"]
     assert seen["settings"]["urgentSmsEnabled"] is False
+
+
+async def test_the_sender_reads_each_gateway_answer(settings, gateway):
+    from app.notifications.service.sms import HttpSmsSender, Sms
+
+    def sms(to: str) -> Sms:
+        return Sms(reference=uuid.uuid4(), to=to, text="Seddel: test")
+
+    sender = HttpSmsSender(gateway.settings(settings))
+    try:
+        ok = await sender.send(sms(METTE_PHONE))
+        assert ok.status == "delivered" and ok.provider_id == "msg-1"
+        gateway.answers[JONAS_PHONE] = Answer(503, {"error": "maintenance"}, {"Retry-After": "7"})
+        down = await sender.send(sms(JONAS_PHONE))
+        assert down.status == "retry" and down.retry_after == 7.0 and "503" in (down.reason or "")
+        gateway.answers[JONAS_PHONE] = Answer(429, {"error": "slow down"})
+        throttled = await sender.send(sms(JONAS_PHONE))
+        assert throttled.status == "retry" and throttled.retry_after is None
+    finally:
+        await sender.aclose()
+    wrong = HttpSmsSender(replace(gateway.settings(settings), sms_password="not-it"))
+    try:
+        refused = await wrong.send(sms(METTE_PHONE))
+        assert refused.status == "rejected" and "401" in (refused.reason or "")
+    finally:
+        await wrong.aclose()
+    gone = HttpSmsSender(replace(gateway.settings(settings), sms_gateway_url="http://127.0.0.1:9/"))
+    try:
+        unreachable = await gone.send(sms(METTE_PHONE))
+        assert unreachable.status == "retry"
+    finally:
+        await gone.aclose()
+
+
+class _Killed(BaseException):
+    """The worker dies (kill -9) right after the gateway took the SMS."""
+
+
+async def test_a_worker_dying_after_the_gateway_took_it_resends_the_same_sms_within_the_cap(
+    client, runtime, settings, gateway, plan_clock, monkeypatch
+):
+    from app.notifications.service.sms import HttpSmsSender
+
+    await _opt_in(client, cap=1)
+    await _phones(runtime, {METTE: METTE_PHONE})
+    sent, _ = await _send_home(client)
+    settings = gateway.settings(settings)
+    original = HttpSmsSender.send
+
+    async def send_then_die(self, sms):  # type: ignore[no-untyped-def]
+        await original(self, sms)
+        raise _Killed
+
+    monkeypatch.setattr(HttpSmsSender, "send", send_then_die)
+    now = utcnow()
+    with pytest.raises(_Killed):
+        await _deliver(runtime, settings, now)
+    (record,) = await _records(runtime)
+    assert record.status == "sent"  # written before the hand-over: it counts against the cap
+    assert (await _reach(client, sent))["Mette"]["sms"] == "QUEUED"
+    monkeypatch.setattr(HttpSmsSender, "send", original)
+    # Before the lease runs out nothing happens; after it, the same SMS again.
+    await _deliver(runtime, settings, now + timedelta(seconds=10))
+    assert len(gateway.received) == 1
+    lease = timedelta(seconds=settings.notify_lease_seconds + 1)
+    await _deliver(runtime, settings, now + lease)
+    first, again = gateway.received
+    assert again["reference"] == first["reference"] and again["text"] == first["text"]
+    (record,) = await _records(runtime)
+    assert record.status == "delivered"  # a resend, not over the cap of one
+    assert (await _reach(client, sent))["Mette"]["sms"] == "REACHED"
