@@ -164,6 +164,13 @@ class Settings:
     webpush_vapid_subject: str = "mailto:drift@seddel.invalid"
     # Tests only: Web Push endpoints on http://127.0.0.1 (the test receiver). Never in production.
     push_allow_private_endpoints: bool = False
+    # Urgent SMS (issue 14) through a generic HTTP gateway: JSON POST to the URL, with a bearer
+    # token when one is set, else basic auth (username, password). No URL: SMS is off.
+    sms_gateway_url: str | None = None
+    sms_username: str | None = None
+    sms_password: str | None = None
+    sms_token: str | None = None
+    sms_sender_name: str = "Seddel"  # what the phone shows as the sender (max 11 characters)
 
     # Password reset (issue 13): how long a mailed link works, and how many requests one
     # address and one client may make in a login failure window (the login throttle's rules).
@@ -300,6 +307,12 @@ def load_settings() -> Settings:
         webpush_vapid_subject=_str("SEDDEL_WEBPUSH_VAPID_SUBJECT", defaults.webpush_vapid_subject)
         or defaults.webpush_vapid_subject,
         push_allow_private_endpoints=_bool("SEDDEL_PUSH_ALLOW_PRIVATE_ENDPOINTS", False),
+        sms_gateway_url=_str("SEDDEL_SMS_GATEWAY_URL"),
+        sms_username=_str("SEDDEL_SMS_USERNAME"),
+        sms_password=_secret("SEDDEL_SMS_PASSWORD"),
+        sms_token=_secret("SEDDEL_SMS_TOKEN"),
+        sms_sender_name=_str("SEDDEL_SMS_SENDER_NAME", defaults.sms_sender_name)
+        or defaults.sms_sender_name,
     )
     if settings.smtp_security not in ("none", "starttls", "tls"):
         raise RuntimeError("SEDDEL_SMTP_SECURITY must be none, starttls or tls")

@@ -772,6 +772,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The Web Push endpoint must be HTTPS to a public service.",
     },
     "push_body_open": {"da": "Åbn Seddel for at se mere.", "en": "Open Seddel to see more."},
+    # Urgent SMS: who and what kind, and where to read; never the reason, a child's health or
+    # the text (an SMS passes through the gateway and the phone company).
+    "sms_sent_home": {
+        "da": "Seddel: Dit barn skal hentes. {sender} har skrevet. Læs mere: {link}",
+        "en": "Seddel: Your child needs picking up. {sender} wrote. Read more: {link}",
+    },
+    "sms_incident": {
+        "da": "Seddel: Hændelse i dag. {sender} har skrevet. Læs mere: {link}",
+        "en": "Seddel: An incident today. {sender} wrote. Read more: {link}",
+    },
 }
 
 

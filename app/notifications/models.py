@@ -22,7 +22,7 @@ class OutboxEntry(TenantOwned, Base):
 
     __tablename__ = "notification_outbox"
     __table_args__ = (
-        CheckConstraint("channel IN ('push', 'email')", name="channel"),
+        CheckConstraint("channel IN ('push', 'email', 'sms')", name="channel"),
         CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
         Index(
             "ix_notification_outbox_due",
@@ -137,12 +137,8 @@ class NotificationDelivery(TenantOwned, Base):
 
     __tablename__ = "notification_deliveries"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('sent', 'delivered', 'failed', 'given_up')", name="status"
-        ),
-        Index(
-            "uq_notification_deliveries_outbox_id_target", "outbox_id", "target", unique=True
-        ),
+        CheckConstraint("status IN ('sent', 'delivered', 'failed', 'given_up')", name="status"),
+        Index("uq_notification_deliveries_outbox_id_target", "outbox_id", "target", unique=True),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

@@ -12,6 +12,8 @@ DEFAULTS = {
     "photoConsentDefault": "OWN_GUARDIANS",
     "groupSharingRequiresConsent": True,
     "photoRetentionMonths": 6,
+    "urgentSmsEnabled": False,
+    "smsMonthlyCap": 200,
 }
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.events import AccountMailRequested
 from app.accounts.models import AuthSession, LoginThrottle, User
 from app.accounts.service import password_policy, push_devices, step_up
+from app.accounts.service.phones import e164
 from app.config import Settings
 from app.core import events
 from app.core.actor import Actor
@@ -449,6 +450,7 @@ async def create_user(
         raise ValidationFailed("required", field="name")
     if language not in ("da", "en"):
         raise ValidationFailed("invalid_language", field="preferredLanguage")
+    number = e164(phone)
     if password is not None:
         validate_new_password(password, user_inputs=(name, cleaned))
         password_hash = await hash_password(settings, password)
@@ -456,7 +458,7 @@ async def create_user(
         name=name.strip()[:200],
         email=cleaned,
         email_key=email_key(cleaned),
-        phone=phone,
+        phone=number,
         preferred_language=language,
         password_hash=password_hash,
     )

@@ -92,6 +92,8 @@ class InstitutionSettingsInput:
     photo_retention_months: int | None = None
     require_second_factor_for_staff: bool | None = None
     require_second_factor_for_admins: bool | None = None
+    urgent_sms_enabled: bool | None = None
+    sms_monthly_cap: int | None = None
 
     def changes(self) -> dict[str, object]:
         given = {k: v for k, v in vars(self).items() if v is not None}

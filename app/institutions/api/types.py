@@ -83,6 +83,12 @@ class InstitutionSettings:
     require_second_factor_for_admins: bool = strawberry.field(
         description="Administrators must sign in with a second factor (on by default)."
     )
+    urgent_sms_enabled: bool = strawberry.field(
+        description="Urgent notifications (a child sent home, an incident) also go by SMS."
+    )
+    sms_monthly_cap: int = strawberry.field(
+        description="At most this many SMS a calendar month; over it an SMS is not sent."
+    )
 
     @classmethod
     def of(cls, row: models.Institution | InstitutionRow) -> InstitutionSettings:
@@ -99,6 +105,8 @@ class InstitutionSettings:
             photo_retention_months=s.photo_retention_months,
             require_second_factor_for_staff=s.require_second_factor_for_staff,
             require_second_factor_for_admins=s.require_second_factor_for_admins,
+            urgent_sms_enabled=s.urgent_sms_enabled,
+            sms_monthly_cap=s.sms_monthly_cap,
         )
 
 

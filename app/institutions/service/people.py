@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.models import User
 from app.accounts.service import auth as accounts
 from app.accounts.service import invitations
+from app.accounts.service.phones import e164
 from app.config import Settings
 from app.core.actor import Actor
 from app.core.errors import Conflict, NotFound, ValidationFailed
@@ -36,7 +37,9 @@ from app.institutions.service.lookups import (
 async def _user_for(
     db: AsyncSession, settings: Settings, *, email: str, name: str, phone: str | None
 ) -> User:
-    """The person behind an email, created on first use (they set a password later)."""
+    """The person behind an email, created on first use (they set a password later). The
+    phone is checked either way: a bad number is refused, not dropped."""
+    phone = e164(phone)
     existing = await accounts.find_user_by_email(db=db, email=email)
     if existing is not None:
         return existing

@@ -30,6 +30,7 @@ RANGES: dict[str, tuple[int, int]] = {
     "pickup_change_cutoff_minutes": (0, 24 * 60),
     "message_retention_months": (1, 120),
     "photo_retention_months": (1, 120),
+    "sms_monthly_cap": (0, 100_000),
 }
 
 
@@ -51,6 +52,11 @@ class InstitutionSettings:
     # (Who must: app.institutions.service.second_factor.)
     require_second_factor_for_staff: bool = False
     require_second_factor_for_admins: bool = True
+    # Notifications: urgent kinds (a child sent home, an incident) also go by SMS to guardians
+    # with a phone number. Off unless the institution opts in: SMS costs money.
+    urgent_sms_enabled: bool = False
+    # At most this many SMS a calendar month (UTC); over it an SMS is given up ("monthly cap").
+    sms_monthly_cap: int = 200
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(InstitutionSettings)}

@@ -12,15 +12,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, cast, func, literal, null, select, union_all
+from sqlalchemy import ColumnElement, and_, cast, func, literal, null, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.models import User
 from app.config import Settings
 from app.core.events import OUTSIDE
 from app.db import new_id, utcnow
 from app.institutions.models import Institution
+from app.institutions.service.settings import settings_from
 from app.notifications.models import NotificationPreferences, OutboxEntry
 from app.notifications.service.devices import URGENT_KINDS
 from app.notifications.service.preferences import Preferences, quiet_hours_end
@@ -184,6 +186,10 @@ async def enqueue(
                     "idempotency_key": f"{kind}:{subject_id}:{user_id}:email",
                 }
             )
+    if kind in URGENT_KINDS:
+        rows += await _sms_rows(
+            db, institution_id, wanted, kind, subject_id, now, sender_name=sender_name, link=link
+        )
     if not rows:
         return 0
     if known is not None:  # what this adds is the digest a later enqueue joins
@@ -195,6 +201,54 @@ async def enqueue(
         return len(rows)
     await write_rows(db, rows)
     return len(rows)
+
+
+async def _sms_rows(
+    db: AsyncSession,
+    institution_id: uuid.UUID,
+    wanted: Collection[uuid.UUID],
+    kind: str,
+    subject_id: uuid.UUID,
+    now: datetime,
+    *,
+    sender_name: str,
+    link: str,
+) -> list[dict[str, object]]:
+    """An urgent notification also goes by SMS to each recipient with a phone number, when
+    the institution opted in (one statement: its settings with those recipients' phones).
+    Whether it is sent (the monthly cap) is the worker's decision."""
+    found = (
+        await db.execute(
+            select(Institution.settings, User.id, User.phone)
+            .outerjoin(User, and_(User.id.in_(wanted), User.phone.is_not(None)))
+            .where(Institution.id == institution_id)
+        )
+    ).all()
+    if not found or not settings_from(found[0].settings).urgent_sms_enabled:
+        return []
+    rows: list[dict[str, object]] = []
+    for row in sorted(found, key=lambda r: str(r.id)):
+        if row.id is None or not row.phone:
+            continue
+        rows.append(
+            {
+                "institution_id": institution_id,
+                "user_id": row.id,
+                "kind": kind,
+                "subject_id": subject_id,
+                "sender_name": sender_name[:200],
+                "link": link[:500],
+                "status": "pending",
+                "attempts": 0,
+                "created_at": now,
+                "id": new_id(),
+                "channel": "sms",
+                "preview": None,  # an SMS never carries the text
+                "due_at": now,  # urgent: quiet hours do not hold it
+                "idempotency_key": f"{kind}:{subject_id}:{row.id}:sms",
+            }
+        )
+    return rows
 
 
 async def write_rows(db: AsyncSession, rows: list[dict[str, object]]) -> None:

@@ -19,6 +19,7 @@ import aiosmtplib
 
 from app.config import Settings, push_platforms_configured
 from app.notifications.service.push import DeviceSender, create_device_senders
+from app.notifications.service.sms import HttpSmsSender, SmsSender, sms_configured
 
 log = logging.getLogger("seddel.notifications")
 
@@ -128,10 +129,14 @@ class Senders:
     # A stand-in for the whole device fan-out, one call per user: tests of the outbox's own
     # rules (quiet hours, retries, leases) use it. Never set by `create_senders`.
     push: PushSender | None = None
+    # Urgent SMS through the HTTP gateway (app.notifications.service.sms); None: not configured.
+    sms: SmsSender | None = None
 
     async def aclose(self) -> None:
         for sender in self.devices.values():
             await sender.aclose()
+        if self.sms is not None:
+            await self.sms.aclose()
 
 
 def live_senders(settings: Settings) -> list[str]:
@@ -139,6 +144,8 @@ def live_senders(settings: Settings) -> list[str]:
     live = ["email"] if settings.email_enabled and settings.smtp_host else []
     if settings.push_enabled:
         live += [f"push:{platform}" for platform in push_platforms_configured(settings)]
+    if sms_configured(settings):
+        live.append("sms")
     return live
 
 
@@ -147,4 +154,10 @@ def create_senders(settings: Settings) -> Senders:
     through each platform whose credentials are configured (the others are off and the log
     says so). Production refuses to start without them (app.config)."""
     email: EmailSender = SmtpSender(settings) if settings.smtp_host else LoggingSender()
-    return Senders(email=email, devices=create_device_senders(settings))
+    if not sms_configured(settings):
+        log.warning("urgent SMS is off: SEDDEL_SMS_GATEWAY_URL and its credentials are not set")
+    return Senders(
+        email=email,
+        devices=create_device_senders(settings),
+        sms=HttpSmsSender(settings) if sms_configured(settings) else None,
+    )

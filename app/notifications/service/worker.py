@@ -43,6 +43,7 @@ from app.notifications.service.senders import (
     Senders,
     message_id_domain,
 )
+from app.notifications.service.sms import deliver_sms
 
 log = logging.getLogger("seddel.notifications")
 MAX_BACKOFF = timedelta(hours=6)
@@ -204,6 +205,7 @@ async def deliver_due(
         # One mail per Message-ID: a resent digest holds exactly the rows it first held.
         emails: dict[tuple[uuid.UUID, str | None], list[OutboxEntry]] = defaultdict(list)
         pushes: list[OutboxEntry] = []
+        texts: list[OutboxEntry] = []
         for row in claimed:
             user = users.get(row.user_id)
             if user is None or not user.is_active:
@@ -216,6 +218,8 @@ async def deliver_due(
                 )
             elif row.channel == "push":
                 pushes.append(row)
+            elif row.channel == "sms":
+                texts.append(row)
             else:
                 emails[row.user_id, row.email_message_id].append(row)
         if pushes:
@@ -224,6 +228,12 @@ async def deliver_due(
             )
             outcome.update(found.errors)
             retry_not_before.update(found.retry_after)
+        if texts:
+            texted = await deliver_sms(
+                db, texts, sender=senders.sms, users=users, settings=settings, now=now
+            )
+            outcome.update(texted.errors)
+            retry_not_before.update(texted.retry_after)
         for (user_id, _), rows in emails.items():
             error = await _attempt(
                 senders.email.send_email(_digest(rows, users[user_id], settings))
