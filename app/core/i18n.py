@@ -533,6 +533,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Perioden må højst være {days} dage.",
         "en": "The period may be at most {days} days.",
     },
+    # The calendar of closed days (issue 16).
+    "not_a_public_holiday": {
+        "da": "{day} er ikke en helligdag.",
+        "en": "{day} is not a public holiday.",
+    },
+    "institution_closing_day": {"da": "Lukkedag", "en": "Closing day"},
 }
 
 

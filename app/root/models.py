@@ -18,6 +18,7 @@ def load_all_models() -> None:
     import app.daybook.models
     import app.files.models
     import app.gallery.models
+    import app.institutions.calendar.models
     import app.institutions.models
     import app.messaging.models
     import app.notifications.models  # noqa: F401

@@ -64,6 +64,7 @@ from app.institutions.api import (
     MeQueries,
     TabletMutations,
 )
+from app.institutions.calendar.api import CalendarMutations, CalendarQueries
 from app.messaging.api import (
     CompiledInbox,
     CompiledThreadMessagesPage,
@@ -94,6 +95,7 @@ Query = merge_types(
         DeviceQueries,
         PresenceQueries,
         PresenceViewQueries,
+        CalendarQueries,
     ),
 )
 Mutation = merge_types(
@@ -114,6 +116,7 @@ Mutation = merge_types(
         DeviceMutations,
         PinMutations,
         TabletMutations,
+        CalendarMutations,
     ),
 )
 Subscription = merge_types(
