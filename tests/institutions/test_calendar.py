@@ -281,3 +281,26 @@ async def test_vacation_surveys_do_not_ask_about_closed_days(client, december_cl
     asked = {d["day"] for d in node["summary"]["days"]}
     assert "2026-12-24" in asked and "2026-12-31" in asked
     assert not asked & {"2026-12-25", "2026-12-26", "2027-01-01"}
+
+
+async def test_the_group_day_expects_nobody_on_a_public_holiday(client, december_clock):
+    f = await family(client)
+    group = f["bears_group"]
+
+    async def counts(day: str) -> dict:
+        data = await client.gql("GroupDay", {"groupId": group, "day": day}, as_=PERNILLE)
+        node: dict = data["groupDay"]
+        assert not any(c["flags"]["notArrived"] for c in node["children"]), day
+        return dict(node["counts"])
+
+    # Wednesday 23 December: an open day; Friday 25 December: Juledag.
+    assert (await counts("2026-12-23"))["expected"] > 0
+    holiday = await counts("2026-12-25")
+    assert holiday["expected"] == 0 and holiday["notExpected"] > 0
+    # Kept open for that year: the children are expected again.
+    await client.gql(
+        "KeepPublicHolidayOpen",
+        {"institutionId": f["institution"], "day": "2026-12-25", "open": True},
+        as_=SOLSIKKEN_ADMIN,
+    )
+    assert (await counts("2026-12-25"))["expected"] > 0
