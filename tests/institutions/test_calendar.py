@@ -304,3 +304,21 @@ async def test_the_group_day_expects_nobody_on_a_public_holiday(client, december
         as_=SOLSIKKEN_ADMIN,
     )
     assert (await counts("2026-12-25"))["expected"] > 0
+
+
+async def test_a_year_of_closed_days_costs_what_a_week_does(client, assert_max_queries):
+    f = await family(client)
+    iid = f["institution"]
+    await client.gql(
+        "CloseDays",
+        {"institutionId": iid, "from": "2027-07-05", "to": "2027-07-23", "label": "Sommer"},
+        as_=SOLSIKKEN_ADMIN,
+    )
+    await _closed(client, iid, "2027-01-01", "2027-01-07")  # the actor's login is cached
+    counts = []
+    for end in ("2027-01-07", "2027-12-31"):
+        with assert_max_queries(6) as counter:  # PostgreSQL adds the scope statements
+            rows = await _closed(client, iid, "2027-01-01", end)
+        counts.append(counter.count)
+    assert len(rows) == len(HOLIDAYS_2027) + 19
+    assert counts[0] == counts[1]
