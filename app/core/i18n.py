@@ -782,6 +782,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Seddel: Hændelse i dag. {sender} har skrevet. Læs mere: {link}",
         "en": "Seddel: An incident today. {sender} wrote. Read more: {link}",
     },
+    # The calendar of closed days (issue 16).
+    "not_a_public_holiday": {
+        "da": "{day} er ikke en helligdag.",
+        "en": "{day} is not a public holiday.",
+    },
+    "institution_closing_day": {"da": "Lukkedag", "en": "Closing day"},
 }
 
 

@@ -108,6 +108,7 @@ class Reason(StrEnum):
     MESSAGE_TOO_LONG = auto()
     NAIVE_TIME = auto()
     NOT_AN_IMAGE = auto()
+    NOT_A_PUBLIC_HOLIDAY = auto()
     NOT_CHECKED_IN = auto()
     NOT_FOUND = auto()
     ONLY_GUARDIANS_CONFIRM = auto()

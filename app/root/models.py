@@ -22,6 +22,7 @@ def load_all_models() -> None:
     import app.daybook.models
     import app.files.models
     import app.gallery.models
+    import app.institutions.calendar.models
     import app.institutions.contacts.models
     import app.institutions.models
     import app.messaging.models

@@ -79,6 +79,7 @@ from app.institutions.api import (
     SetupMutations,
     TabletMutations,
 )
+from app.institutions.calendar.api import CalendarMutations, CalendarQueries
 from app.institutions.contacts.api.operations import ContactListMutations, ContactListQueries
 from app.messaging.api import (
     CompiledInbox,
@@ -117,6 +118,7 @@ Query = merge_types(
         ContactListQueries,
         InvitationQueries,
         AccessLogQueries,
+        CalendarQueries,
     ),
 )
 Mutation = merge_types(
@@ -146,6 +148,7 @@ Mutation = merge_types(
         SetupMutations,
         RecoveryMutations,
         ProfileMutations,
+        CalendarMutations,
     ),
 )
 Subscription = merge_types(

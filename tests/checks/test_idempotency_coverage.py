@@ -126,6 +126,11 @@ EXCLUDED = {
     "updateInstitutionSettings": CHANGES_WHAT_EXISTS,
     "addClosedDay": ADMINISTRATION,
     "removeClosedDay": CHANGES_WHAT_EXISTS,
+    # The calendar (issue 16): each sets a state (these days closed with this label, these
+    # reopened, this holiday open or not); a retry finds the state set and sets it again.
+    "closeDays": CHANGES_WHAT_EXISTS,
+    "reopenDays": CHANGES_WHAT_EXISTS,
+    "keepPublicHolidayOpen": CHANGES_WHAT_EXISTS,
     "createGroup": ADMINISTRATION,
     "updateGroup": CHANGES_WHAT_EXISTS,
     "deactivateGroup": CHANGES_WHAT_EXISTS,

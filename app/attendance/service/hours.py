@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attendance.service import clock
 from app.core.errors import ValidationFailed
 from app.core.values import WEEKDAYS
-from app.institutions.models import ClosedDay, Institution
+from app.institutions.calendar.service.days import closed_dates
+from app.institutions.models import Institution
 
 
 class DayInPast(ValidationFailed):
@@ -43,12 +43,10 @@ def opening_span(institution: Institution, weekday: int) -> tuple[time, time] | 
 async def open_span_on(
     db: AsyncSession, institution: Institution, day: date, *, field: str
 ) -> tuple[time, time]:
-    """The opening hours of a day; a closed weekday or closed day is a DayClosed error."""
+    """The opening hours of a day; a closed weekday, a public holiday the institution keeps
+    closed or one of its own closing days is a DayClosed error."""
     span = opening_span(institution, day.weekday())
-    closed = await db.scalar(
-        select(ClosedDay.id).where(ClosedDay.institution_id == institution.id, ClosedDay.day == day)
-    )
-    if span is None or closed is not None:
+    if span is None or day in await closed_dates(db, institution.id, day, day):
         raise DayClosed("plan_day_closed", field=field, day=day.isoformat())
     return span
 

@@ -21,7 +21,8 @@ from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.core.values import clean_name
 from app.db import write_transaction
-from app.institutions.models import Child, ClosedDay, Institution
+from app.institutions.calendar.service.days import closed_dates
+from app.institutions.models import Child, Institution
 from app.institutions.policies import require_admin
 
 MAX_SURVEY_DAYS = 92
@@ -156,16 +157,7 @@ async def answer(
         institution = await _institution(db, survey.institution_id)
         if not is_open(survey, institution) and not actor.works_in(institution.id):
             raise AfterDeadline("survey_closed", field="surveyId")
-        closed = set(
-            (
-                await db.scalars(
-                    select(ClosedDay.day).where(
-                        ClosedDay.institution_id == institution.id,
-                        ClosedDay.day.between(survey.first_day, survey.last_day),
-                    )
-                )
-            ).all()
-        )
+        closed = await closed_dates(db, institution.id, survey.first_day, survey.last_day)
         for given in days:
             if not survey.first_day <= given.day <= survey.last_day:
                 raise ValidationFailed("survey_day_outside", field="days")
@@ -246,16 +238,7 @@ async def summary(
             )
         )
     ).all()
-    closed = set(
-        (
-            await db.scalars(
-                select(ClosedDay.day).where(
-                    ClosedDay.institution_id == institution.id,
-                    ClosedDay.day.between(survey.first_day, survey.last_day),
-                )
-            )
-        ).all()
-    )
+    closed = await closed_dates(db, institution.id, survey.first_day, survey.last_day)
     counted: dict[tuple[date, uuid.UUID | None], list[int]] = defaultdict(lambda: [0, 0])
     answered: set[uuid.UUID] = set()
     for child_id, day, coming in answers:

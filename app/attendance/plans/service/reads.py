@@ -21,7 +21,8 @@ from app.attendance.service.hours import local_now, opening_span
 from app.attendance.surveys.models import VacationAnswer
 from app.core.actor import Actor
 from app.core.errors import ValidationFailed
-from app.institutions.models import Child, ClosedDay, Institution
+from app.institutions.calendar.service.days import closed_dates
+from app.institutions.models import Child, Institution
 
 MAX_DAYS = 62
 
@@ -201,17 +202,7 @@ async def effective_plan(
         return []
     institution = await db.get(Institution, child.institution_id)
     assert institution is not None
-    closed = set(
-        (
-            await db.scalars(
-                select(ClosedDay.day).where(
-                    ClosedDay.institution_id == institution.id,
-                    ClosedDay.day >= start,
-                    ClosedDay.day <= end,
-                )
-            )
-        ).all()
-    )
+    closed = await closed_dates(db, institution.id, start, end)
     absences = (
         await db.scalars(
             select(Absence).where(

@@ -157,6 +157,10 @@ class AttendanceReportRow:
     vacation: int
     other_absence: int
     minutes_present: int
+    open_day: bool = strawberry.field(
+        description="False on a day the institution was closed (no opening hours that weekday,"
+        " a public holiday, its own closing day): not counted as an open day."
+    )
 
     @classmethod
     def of(cls, row: views.ReportRow) -> AttendanceReportRow:
@@ -171,6 +175,7 @@ class AttendanceReportRow:
             vacation=row.vacation,
             other_absence=row.other_absence,
             minutes_present=row.minutes_present,
+            open_day=row.open_day,
         )
 
 

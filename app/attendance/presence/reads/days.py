@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Row, and_, case, exists, literal, or_, select
+from sqlalchemy import ColumnElement, Row, and_, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -32,7 +32,8 @@ from app.attendance.service import clock
 from app.attendance.surveys.models import VacationAnswer
 from app.core.actor import Actor
 from app.core.errors import NotFound
-from app.institutions.models import Child, ClosedDay, Group, Institution
+from app.institutions.calendar.service.days import closed_on
+from app.institutions.models import Child, Group, Institution
 from app.institutions.policies import visible_children, visible_groups, visible_institutions
 from app.institutions.reads import (
     GROUP_COLUMNS,
@@ -224,11 +225,7 @@ def _children_statement(actor: Actor, which: list[ColumnElement[bool]], day: dat
             (override.id.is_not(None), getattr(override, column)), else_=getattr(weekly, column)
         )
 
-    closed = exists(
-        select(literal(1)).where(
-            ClosedDay.institution_id == Child.institution_id, ClosedDay.day == day
-        )
-    )
+    closed = closed_on(day, Child.institution_id)
     return (
         select(
             *child_columns(),

@@ -23,7 +23,8 @@ from app.attendance.presence.reads.plans import is_open, plan_names, plan_view
 from app.attendance.service import clock
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
-from app.institutions.models import Child, ClosedDay, Group, Institution
+from app.institutions.calendar.service.days import closures
+from app.institutions.models import Child, Group, Institution
 
 MAX_REPORT_DAYS = 93
 MAX_HISTORY_DAYS = 93
@@ -38,17 +39,8 @@ def _bounds(institution: Institution, day: date) -> tuple[datetime, datetime]:
 async def _closed_days(
     db: AsyncSession, institution_ids: Sequence[uuid.UUID], start: date, end: date
 ) -> dict[uuid.UUID, set[date]]:
-    closed: dict[uuid.UUID, set[date]] = {i: set() for i in institution_ids}
-    rows = await db.execute(
-        select(ClosedDay.institution_id, ClosedDay.day).where(
-            ClosedDay.institution_id.in_(institution_ids),
-            ClosedDay.day >= start,
-            ClosedDay.day <= end,
-        )
-    )
-    for row in rows:
-        closed[row.institution_id].add(row.day)
-    return closed
+    found = await closures(db, institution_ids, start, end)
+    return {institution_id: set(days) for institution_id, days in found.items()}
 
 
 async def _absences(
@@ -153,13 +145,17 @@ class ReportRow:
     vacation: int
     other_absence: int
     minutes_present: int
+    # False on a weekday without opening hours, a public holiday kept closed and the
+    # institution's own closing days: those are not open days of the period.
+    open_day: bool = True
 
 
 async def attendance_report(
     *, db: AsyncSession, actor: Actor, institution_id: uuid.UUID, start: date, end: date
 ) -> list[ReportRow]:
     """Per group and day of the period: children present, absent by kind, minutes present
-    (admins). Three statements for any period up to 93 days."""
+    (admins), and whether the day was an open day. Four statements for any period up to 93
+    days."""
     if not actor.is_admin(institution_id) or actor.is_bare_device:
         raise NotFound(field="institutionId")
     if end < start:
@@ -199,6 +195,7 @@ async def attendance_report(
             )
         )
     ).all()
+    closed = (await _closed_days(db, [institution.id], start, end))[institution.id]
     zone = ZoneInfo(institution.timezone)
     now = clock.now()
     present: dict[tuple[uuid.UUID | None, date], set[uuid.UUID]] = defaultdict(set)
@@ -236,6 +233,7 @@ async def attendance_report(
                     vacation=absent[(group_id, day, "vacation")],
                     other_absence=absent[(group_id, day, "other")],
                     minutes_present=minutes[(group_id, day)],
+                    open_day=is_open(institution, day, closed),
                 )
             )
             day += timedelta(days=1)
