@@ -101,6 +101,8 @@ NOT_CHILD_DATA = {
     "TabletStaffMember", "TabletUserSwitched", "ThreadParticipant", "ThreadReader",
     "TooManyAttemptsError", "ValidationError", "VacationDayCount", "VacationSummary",
     "VacationSurvey",
+    # the calendar of closed days: the institution's, no child's
+    "CalendarClosedDay", "CalendarDays",
     # what a custody holder's own edit of the record answers (own guardians are never logged)
     "ChildRecordDone",
     # the group's contact list: guardians' own data, shown by their choice (no child's data)
