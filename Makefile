@@ -26,8 +26,12 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
+# Each worker has a database of its own; a test file stays on one worker, so a module's world
+# is built once. TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= auto
+
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 schema: $(STAMP)
 	$(BIN)/seddel schema

@@ -174,7 +174,13 @@ async def test_group_day_shows_the_pickup_plan(client):
 
     child = await liva(client)
     gid = await group_id(client, SOLSIKKEN_ADMIN, "Bjørnene")
-    tomorrow = (date.fromisoformat(today()) + timedelta(days=1)).isoformat()
+    from app.institutions.calendar.service.days import is_public_holiday
+
+    # The next day the institution is open: a plan for a weekend or a holiday is refused.
+    next_open = date.fromisoformat(today()) + timedelta(days=1)
+    while next_open.weekday() >= 5 or is_public_holiday(next_open):
+        next_open += timedelta(days=1)
+    tomorrow = next_open.isoformat()
     planned = (
         await client.gql(
             "SetPickupPlan",

@@ -7,7 +7,6 @@ event that must not arrive (one queue keeps order), and every wait has a timeout
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -194,10 +193,11 @@ def test_create_broker_follows_the_settings() -> None:
 
 @pytest.fixture
 def database_url() -> str:
-    url = os.environ.get("SEDDEL_TEST_DATABASE_URL", "")
-    if not url.startswith("postgresql"):
+    from tests.conftest import OWNER_URL
+
+    if not OWNER_URL:
         pytest.skip("SEDDEL_TEST_DATABASE_URL is not a PostgreSQL URL")
-    return url
+    return OWNER_URL
 
 
 @pytest.fixture
