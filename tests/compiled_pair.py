@@ -70,3 +70,13 @@ def compiled_count(operation: str, path: str = "compiled") -> float:
         "seddel_graphql_compiled_total", {"operation": operation, "path": path}
     )
     return value or 0.0
+
+
+def built_count(operation: str, how: str) -> float:
+    """Compiled statements built for a shape of request, reused, or built per request."""
+    from prometheus_client import REGISTRY
+
+    value = REGISTRY.get_sample_value(
+        "seddel_graphql_compiled_statements_total", {"operation": operation, "how": how}
+    )
+    return value or 0.0

@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from typing import cast as cast_type
 
 import msgspec
 from graphql import (
@@ -49,6 +50,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.expression import Select
 from strawberry.extensions import SchemaExtension
 
+from app.api.shapes import ShapedActor, shape_of
 from app.api.trusted import TrustedDocuments, _requested_hash
 from app.core.actor import Actor
 
@@ -58,6 +60,12 @@ COMPILED = Counter(
     "seddel_graphql_compiled_total",
     "Trusted documents answered by their compiled statement, or fallen back on an error",
     ["operation", "path"],
+)
+
+BUILT = Counter(
+    "seddel_graphql_compiled_statements_total",
+    "Compiled statements built for a shape of request, reused, or built per request",
+    ["operation", "how"],
 )
 
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
@@ -333,10 +341,26 @@ class CompiledDocument(Protocol):
         NotCompilable for what it does not answer."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Built:
+    """A statement built from a ShapedActor (app.api.shapes): reused for every actor of its
+    shape asking the same document with the same variables, its actor's values bound afresh.
+    `statement` None: the form looks at the actor's values and is built per request."""
+
+    document: DocumentNode
+    statement: Select[Any] | None
+    parameters: Any
+
+
+STATEMENTS_KEPT = 1024
+
+
 class CompiledDocuments:
-    """The compiled forms by operation name (root fills it from the slices)."""
+    """The compiled forms by operation name (root fills it from the slices), and the statements
+    built per shape of request (see `_Built`)."""
 
     def __init__(self, forms: Iterable[CompiledDocument] = ()) -> None:
+        self.built: dict[Hashable, _Built] = {}
         self._by_name: dict[str, CompiledDocument] = {}
         for form in forms:
             if form.name in self._by_name:
@@ -410,18 +434,14 @@ class CompiledDocumentsExtension(SchemaExtension):
             # The resolvers answer UNAUTHENTICATED, or that a second factor must be set up first.
             return None
         try:
-            variables = execution.variables or {}
-            compiler = Compiler(execution.graphql_document, variables)  # type: ignore[arg-type]
-            statement = form.statement(
-                CompiledRequest(actor, variables, context.language, compiler)
-            )
+            statement, parameters = self._statement(form, actor, context.language)
         except Exception as reason:
             # NotCompilable, or what the resolvers refuse (a bad cursor or page size): they
             # answer, with their own error. Nothing ran yet.
             log.debug("%s not compiled: %r", form.name, reason)
             return None
         try:
-            raw: str = (await db.execute(statement)).scalar_one()
+            raw: str = (await db.execute(statement, parameters)).scalar_one()
             if RESOLVERS_ONLY in raw:
                 COMPILED.labels(form.name, "resolvers").inc()
                 return None  # the transaction and the actor stay: execution goes on from here
@@ -436,6 +456,68 @@ class CompiledDocumentsExtension(SchemaExtension):
             return None
         COMPILED.labels(form.name, "compiled").inc()
         return data
+
+    def _statement(
+        self, form: CompiledDocument, actor: Actor, language: str
+    ) -> tuple[Select[Any], dict[str, Any]]:
+        """The form's statement for this request and its parameters: the one built for this
+        shape of request if there is one, else built now (and kept, if it could be shaped)."""
+        execution = self.execution_context
+        document: DocumentNode = execution.graphql_document  # type: ignore[assignment]
+        variables = execution.variables or {}
+        key = _shape_key(form.name, language, actor, variables)
+        built = self.compiled.built.get(key) if key is not None else None
+        if built is not None and built.document is document:
+            if built.statement is not None:
+                BUILT.labels(form.name, "reused").inc()
+                return built.statement, built.parameters.values_for(actor)
+            BUILT.labels(form.name, "per_request").inc()
+            return self._build(form, actor, language), {}
+        shaped = ShapedActor(actor)
+        try:
+            statement = form.statement(
+                CompiledRequest(
+                    cast_type(Actor, shaped), variables, language, Compiler(document, variables)
+                )
+            )
+        except NotCompilable:
+            raise
+        except Exception as reason:
+            # The form looked at the actor's values (ValueDependent, or a SQL comparison used
+            # as a Python bool): it is built per request from the actor itself.
+            log.debug("%s not shaped: %r", form.name, reason)
+            self._keep(key, _Built(document, None, None))
+            BUILT.labels(form.name, "per_request").inc()
+            return self._build(form, actor, language), {}
+        self._keep(key, _Built(document, statement, shaped.parameters))
+        BUILT.labels(form.name, "built").inc()
+        return statement, shaped.parameters.values_for(actor)
+
+    def _build(self, form: CompiledDocument, actor: Actor, language: str) -> Select[Any]:
+        execution = self.execution_context
+        variables = execution.variables or {}
+        compiler = Compiler(execution.graphql_document, variables)  # type: ignore[arg-type]
+        return form.statement(CompiledRequest(actor, variables, language, compiler))
+
+    def _keep(self, key: Hashable | None, built: _Built) -> None:
+        if key is None:
+            return
+        kept = self.compiled.built
+        if len(kept) >= STATEMENTS_KEPT:
+            del kept[next(iter(kept))]  # the oldest: the hot shapes are built again at once
+        kept[key] = built
+
+
+def _shape_key(
+    name: str, language: str, actor: Actor, variables: Mapping[str, Any]
+) -> Hashable | None:
+    """What a shaped statement depends on; None when the variables are not plain values."""
+    try:
+        frozen = tuple(sorted(variables.items()))
+        hash(frozen)
+    except TypeError:
+        return None
+    return (name, language, shape_of(actor), frozen)
 
 
 def as_text(value: ColumnElement[Any]) -> Select[Any]:

@@ -191,6 +191,9 @@ def server_environment(owner_url: str, app_url: str, port: int) -> dict[str, str
         "SEDDEL_STORAGE": "local",
         "SEDDEL_BROKER": "memory",
         "SEDDEL_LOG_JSON": "1",
+        # The server only answers reads here: no worker runs, so nothing is mailed or pushed.
+        "SEDDEL_EMAIL_ENABLED": "0",
+        "SEDDEL_PUSH_ENABLED": "0",
     }
 
 

@@ -6,7 +6,6 @@ policies.py (the other slices' callers apply them)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -125,9 +124,9 @@ def my_children(actor: Actor) -> ColumnElement[bool]:
     return and_(Child.id.in_(actor.guardian_of), visible_children(actor))
 
 
-def my_groups(actor: Actor, group_ids: Iterable[uuid.UUID]) -> ColumnElement[bool]:
+def my_groups(actor: Actor, group_ids: frozenset[uuid.UUID]) -> ColumnElement[bool]:
     """Groups among `group_ids` one may see (`me.staffedGroups`: the groups one staffs)."""
-    return and_(Group.id.in_(frozenset(group_ids)), visible_groups(actor))
+    return and_(Group.id.in_(group_ids), visible_groups(actor))
 
 
 async def my_places(db: AsyncSession, actor: Actor) -> MyPlaces:

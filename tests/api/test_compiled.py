@@ -13,8 +13,9 @@ import pytest
 
 from app.core.runtime import Runtime
 from app.ops.demo import DEMO_LOGINS
+from app.root.schema import COMPILED_DOCUMENTS
 from tests.client import GraphQLClient
-from tests.compiled_pair import Pair, compiled_count, compiled_pair
+from tests.compiled_pair import Pair, built_count, compiled_count, compiled_pair
 from tests.conftest import is_postgres
 from tests.helpers import SOLSIKKEN_ADMIN
 from tests.messaging.util import KARSTEN, LARS, METTE, PERNILLE, demo, send, started
@@ -298,6 +299,7 @@ async def test_a_failing_statement_leaves_the_answer_to_the_resolvers(
     from app.institutions.api.compiled import CompiledMe
 
     monkeypatch.setattr(CompiledMe, "statement", lambda *_: as_text(literal_column("1/0")))
+    monkeypatch.setattr(COMPILED_DOCUMENTS, "built", {})  # none built before the patch
     before = compiled_count("Me", "fallback")
     for email in (METTE, PERNILLE):
         assert b'"me":{' in await pair.same("Me", {}, as_=email)
@@ -343,3 +345,28 @@ async def test_sql_spellings_match_python(connection: Any, moment: str) -> None:
     assert row[1] == str(GlobalID("Institution", str(ident)))
     assert row[2] == _encode([value, ident])
     assert isinstance(ident, uuid.UUID)
+
+
+async def test_a_statement_is_built_once_per_shape_and_answers_each_actor_as_their_own(
+    pair: Pair,
+) -> None:
+    """Pernille and Lars are pædagoger of one group each, in two institutions: the same shape.
+    The statement built for Pernille answers Lars with his own institution's rows, exactly as
+    the resolvers do; nothing is built per request."""
+    await _messaging(pair.on)
+    COMPILED_DOCUMENTS.built.clear()
+    before = {
+        (operation, how): built_count(operation, how)
+        for operation in ("Inbox", "Me")
+        for how in ("built", "reused", "per_request")
+    }
+    answers = {}
+    for email in (PERNILLE, LARS):
+        answers[email, "Inbox"] = await pair.same("Inbox", {"first": 20}, as_=email)
+        answers[email, "Me"] = await pair.same("Me", {}, as_=email)
+    after = {key: built_count(*key) - value for key, value in before.items()}
+    for operation in ("Inbox", "Me"):
+        assert after[operation, "built"] == 1
+        assert after[operation, "reused"] == 1
+        assert after[operation, "per_request"] == 0
+        assert answers[PERNILLE, operation] != answers[LARS, operation]

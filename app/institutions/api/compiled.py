@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, case, func, literal, literal_column, select
+from sqlalchemy import ColumnElement, Text, Uuid, case, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.sql.expression import Select
 
@@ -19,6 +19,7 @@ from app.api.compiled import (
     global_id,
     json_list,
 )
+from app.api.shapes import bound
 from app.core.actor import Actor
 from app.institutions.models import Child, Group, Institution
 from app.institutions.policies import visible_groups, visible_institutions
@@ -143,11 +144,11 @@ def _staffed_groups(actor: Actor) -> Any:
 
 def _me(actor: Actor) -> Fields:
     return {
-        "id": lambda _: literal(str(actor.user_id), Text),
-        "name": lambda _: literal(actor.name, Text),
-        "email": lambda _: literal(actor.email, Text),
-        "phone": lambda _: literal(actor.phone, Text),
-        "preferredLanguage": lambda _: literal(actor.language, Text),
+        "id": lambda _: cast(bound(actor.user_id, Uuid), Text),
+        "name": lambda _: bound(actor.name, Text),
+        "email": lambda _: bound(actor.email, Text),
+        "phone": lambda _: bound(actor.phone, Text),
+        "preferredLanguage": lambda _: bound(actor.language, Text),
         "institutions": _memberships(actor),
         "children": _children(actor),
         "staffedGroups": _staffed_groups(actor),

@@ -1,0 +1,211 @@
+"""An actor whose values are bound parameters, so that a compiled document's statement is built
+once per *shape* of actor and reused for every actor of that shape (app/api/compiled.py).
+
+Building the SQL expression tree of a compiled document costs more than running it, and only
+the actor's values (ids, names) differ between two parents asking the same document. A
+`ShapedActor` hands the builders those values as named bind parameters; what decides the
+statement's structure (which sets are empty, the session's kind, the device's role) is the
+shape, part of the cache key. Anything that would make the structure depend on a value (a
+membership test in Python, iterating a set, printing an id) raises `ValueDependent`, and the
+document is then built per request from the real actor, as before: never a wrong reuse."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Hashable
+from typing import Any, NoReturn
+
+from sqlalchemy import bindparam
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.types import TypeEngine
+
+from app.core.actor import Actor
+
+
+class ValueDependent(Exception):
+    """The builder looked at a value of the actor: its statement is not the same per shape."""
+
+
+Derive = Callable[[Actor], Any]
+
+SETS: dict[str, Callable[[Actor], frozenset[uuid.UUID]]] = {
+    "admin_of": lambda a: a.admin_of,
+    "staff_of": lambda a: a.staff_of,
+    "groups_staffed": lambda a: a.groups_staffed,
+    "municipality_admin_of": lambda a: a.municipality_admin_of,
+    "municipality_institutions": lambda a: a.municipality_institutions,
+    "guardian_of": lambda a: a.guardian_of,
+    "guardian_institutions": lambda a: a.guardian_institutions,
+    "guarded_groups": lambda a: a.guarded_groups,
+}
+VALUES: dict[str, Derive] = {
+    "user_id": lambda a: a.user_id,
+    "name": lambda a: a.name,
+    "email": lambda a: a.email,
+    "language": lambda a: a.language,
+    "phone": lambda a: a.phone,
+    "session_id": lambda a: a.session_id,
+    "device_id": lambda a: a.device_id,
+    "device_institution_id": lambda a: a.device.institution_id if a.device else None,
+}
+
+
+def shape_of(actor: Actor) -> Hashable:
+    """What a statement built from a `ShapedActor` depends on besides its parameters."""
+    return (
+        actor.session_kind,
+        actor.device.role if actor.device else None,
+        tuple(read(actor) is None for read in VALUES.values()),
+        tuple(bool(read(actor)) for read in SETS.values()),
+    )
+
+
+class _Parameters:
+    """The parameters a build used, by name, with how to read each from an actor."""
+
+    def __init__(self) -> None:
+        self.derive: dict[str, Derive] = {}
+
+    def use(self, name: str, derive: Derive) -> str:
+        self.derive.setdefault(name, derive)
+        return name
+
+    def values_for(self, actor: Actor) -> dict[str, Any]:
+        return {name: derive(actor) for name, derive in self.derive.items()}
+
+
+def _value_dependent(*_: Any) -> NoReturn:
+    raise ValueDependent("the statement would depend on a value of the actor")
+
+
+class ParamSet:
+    """A set of ids of the actor: an expanding IN parameter in SQL; its emptiness is known
+    (the shape), its members are not."""
+
+    def __init__(self, parameters: _Parameters, name: str, derive: Derive, empty: bool) -> None:
+        self._parameters, self._name, self._derive, self._empty = parameters, name, derive, empty
+
+    def __bool__(self) -> bool:
+        return not self._empty
+
+    def __or__(self, other: object) -> ParamSet:
+        if not isinstance(other, ParamSet):
+            _value_dependent()
+        names = sorted({*self._name.split("|"), *other._name.split("|")})
+        left, right = self._derive, other._derive
+        return ParamSet(
+            self._parameters,
+            "|".join(names),
+            lambda a: frozenset(left(a)) | frozenset(right(a)),
+            self._empty and other._empty,
+        )
+
+    __ror__ = __or__
+
+    def __clause_element__(self) -> BindParameter[Any]:
+        derive = self._derive
+        name = self._parameters.use(
+            "actor_" + self._name.replace("|", "_or_"), lambda a: sorted(derive(a))
+        )
+        return bindparam(name, expanding=True)
+
+    __iter__ = __len__ = __contains__ = __hash__ = __and__ = __sub__ = _value_dependent  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<ParamSet {self._name}>"
+
+
+class ParamValue:
+    """One value of the actor (an id, a name): a bind parameter in SQL, nothing in Python."""
+
+    def __init__(self, parameters: _Parameters, name: str, derive: Derive) -> None:
+        self._parameters, self._name, self._derive = parameters, name, derive
+
+    def bind(self, type_: TypeEngine[Any] | type[TypeEngine[Any]] | None = None) -> Any:
+        name = self._parameters.use("actor_" + self._name, self._derive)
+        return bindparam(name, type_=type_)
+
+    def __clause_element__(self) -> BindParameter[Any]:
+        return self.bind()  # type: ignore[no-any-return]
+
+    def __eq__(self, other: object) -> Any:  # a SQL comparison, never a Python bool
+        return self.__clause_element__() == other
+
+    def __ne__(self, other: object) -> Any:
+        return self.__clause_element__() != other
+
+    __hash__ = __str__ = __format__ = __bool__ = __lt__ = __gt__ = _value_dependent  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<ParamValue {self._name}>"
+
+
+class _ShapedDevice:
+    def __init__(self, device_id: Any, institution_id: Any, role: str) -> None:
+        self.device_id, self.institution_id, self.role = device_id, institution_id, role
+
+
+class ShapedActor:
+    """Stands in for `Actor` while a compiled document's statement is built (see the module)."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.parameters = _Parameters()
+        self.session_kind = actor.session_kind
+        self.may_only_enrol = actor.may_only_enrol
+        self.is_bare_device = actor.is_bare_device
+        sets = {name: self._set(name, actor) for name in SETS}
+        self.admin_of = sets["admin_of"]
+        self.staff_of = sets["staff_of"]
+        self.groups_staffed = sets["groups_staffed"]
+        self.municipality_admin_of = sets["municipality_admin_of"]
+        self.municipality_institutions = sets["municipality_institutions"]
+        self.guardian_of = sets["guardian_of"]
+        self.guardian_institutions = sets["guardian_institutions"]
+        self.guarded_groups = sets["guarded_groups"]
+        values = {name: self._value(name, actor) for name in VALUES}
+        self.user_id = values["user_id"]
+        self.name = values["name"]
+        self.email = values["email"]
+        self.language = values["language"]
+        self.phone = values["phone"]
+        self.session_id = values["session_id"]
+        self.device_id = values["device_id"]
+        self.device = (
+            _ShapedDevice(self.device_id, values["device_institution_id"], actor.device.role)
+            if actor.device
+            else None
+        )
+
+    def _set(self, name: str, actor: Actor) -> ParamSet:
+        return ParamSet(self.parameters, name, SETS[name], not SETS[name](actor))
+
+    def _value(self, name: str, actor: Actor) -> ParamValue | None:
+        # A value the actor does not have is part of the shape: the builders see None.
+        if VALUES[name](actor) is None:
+            return None
+        return ParamValue(self.parameters, name, VALUES[name])
+
+    @property
+    def employed_in(self) -> ParamSet:
+        return self.admin_of | self.staff_of
+
+    @property
+    def institution_ids(self) -> ParamSet:
+        return self.employed_in | self.guardian_institutions | self.municipality_institutions
+
+    @property
+    def tenant_ids(self) -> Any:
+        _value_dependent()
+
+    # What Actor answers from values: not knowable from a shape.
+    children = property(_value_dependent)
+    is_admin = works_in = roles_in = is_kiosk_of = _value_dependent
+
+
+def bound(value: Any, type_: TypeEngine[Any] | type[TypeEngine[Any]]) -> Any:
+    """`literal(value, type_)` that keeps a `ShapedActor`'s value a parameter."""
+    from sqlalchemy import literal
+
+    if isinstance(value, ParamValue):
+        return value.bind(type_)
+    return literal(value, type_)
