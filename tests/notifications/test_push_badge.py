@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.accounts.models import User
+from app.bench.push_servers import PushProviders
 from app.core.system_scope import all_institutions_session
 from app.db import utcnow
 from app.institutions.service.actor import load_actor
@@ -22,7 +23,6 @@ from tests.notifications.test_push_providers import (
     settings,
     three_devices,
 )
-from tests.push_servers import PushProviders
 
 
 async def unread(client, who: str) -> int:
