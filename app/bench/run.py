@@ -27,7 +27,6 @@ from app.bench.announcements import run_announcements
 from app.bench.measure import Meter, MeteredTransport, measure, same_answers
 from app.bench.messaging import run_messaging
 from app.bench.presence import run_presence
-from app.bench.push import print_push, run_push
 from app.bench.rls import measure_rls, print_rls
 from app.bench.second_factor import run_second_factor
 from app.bench.seed import (
@@ -335,6 +334,9 @@ async def _standalone(args: argparse.Namespace) -> None:
     owner = create_engine(owner_url)
     try:
         if args.push:
+            # The local providers need the dev extras (hypercorn, http_ece): imported when used.
+            from app.bench.push import print_push, run_push
+
             await _seeded(owner, owner_url, settings_of(owner_url, app_url))
             print_push(await run_push(owner_url, app_url))
         if args.rls:
@@ -354,6 +356,8 @@ async def _after_table(args: argparse.Namespace) -> None:
         print()
         print_rls(await measure_rls(owner_url, app_url, await find_subjects(owner)))
         if not args.no_push:
+            from app.bench.push import print_push, run_push
+
             print()
             print_push(await run_push(owner_url, app_url))
         if not args.no_http:
