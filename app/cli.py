@@ -274,6 +274,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     bench.add_argument("--rls", action="store_true", help="only the RLS cost of hot statements")
     bench.add_argument("--no-http", action="store_true", help="skip the HTTP throughput")
+    bench.add_argument(
+        "--push", action="store_true", help="only the notification worker's throughput"
+    )
+    bench.add_argument(
+        "--no-push", action="store_true", help="skip the notification worker's throughput"
+    )
     bench.add_argument("--seconds", type=float, default=8, help="HTTP: seconds per operation")
     bench.set_defaults(handler=_bench)
     args = parser.parse_args(argv)

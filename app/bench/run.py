@@ -4,7 +4,7 @@ latency, and the ratio to the raw SQL that fetches the same data; then what row-
 costs the hot statements, and the hot reads' throughput over HTTP against the real server.
 The volume is seeded in seed.py, measured with measure.py (counts: wire.py); the operations of
 presence, announcements, the gallery and messaging are in <domain>.py; RLS in rls.py; the HTTP
-mode in throughput.py."""
+mode in throughput.py; the notification worker's throughput in push.py."""
 
 from __future__ import annotations
 
@@ -330,11 +330,15 @@ async def _standalone(args: argparse.Namespace) -> None:
     """--rls / --http on their own: against the database one full run seeded (migrated to the
     newest revision first, so that a new migration is measured without seeding again)."""
     owner_url, app_url = urls()
-    await asyncio.to_thread(
-        migrate, Settings(database_url=app_url, migration_database_url=owner_url)
-    )
+    await asyncio.to_thread(migrate, settings_of(owner_url, app_url))
     owner = create_engine(owner_url)
     try:
+        if args.push:
+            # The local providers need the dev extras (hypercorn, http_ece): imported when used.
+            from app.bench.push import print_push, run_push
+
+            await _seeded(owner, owner_url, settings_of(owner_url, app_url))
+            print_push(await run_push(owner_url, app_url))
         if args.rls:
             print_rls(await measure_rls(owner_url, app_url, await find_subjects(owner)))
         if args.http:
@@ -351,6 +355,11 @@ async def _after_table(args: argparse.Namespace) -> None:
     try:
         print()
         print_rls(await measure_rls(owner_url, app_url, await find_subjects(owner)))
+        if not args.no_push:
+            from app.bench.push import print_push, run_push
+
+            print()
+            print_push(await run_push(owner_url, app_url))
         if not args.no_http:
             print()
             print_throughput(
@@ -360,8 +369,23 @@ async def _after_table(args: argparse.Namespace) -> None:
         await owner.dispose()
 
 
+def settings_of(owner_url: str, app_url: str) -> Settings:
+    return Settings(database_url=app_url, migration_database_url=owner_url)
+
+
+async def _seeded(owner: Any, owner_url: str, settings: Settings) -> None:
+    """--push alone on a database no full run seeded yet: seed it as the full run does."""
+    async with owner.connect() as c:
+        seeded = await c.scalar(text("SELECT EXISTS (SELECT 1 FROM guardian_links)"))
+    if seeded:
+        return
+    async with owner.begin() as connection:
+        await connection.execute(text("ALTER ROLE seddel_app LOGIN"))
+    await seed(owner_url, await accounts.hash_password(settings, DEMO_PASSWORD))
+
+
 def main(args: argparse.Namespace) -> None:
-    if args.http or args.rls:
+    if args.http or args.rls or args.push:
         asyncio.run(_standalone(args))
         return
     results = asyncio.run(run(args.requests))

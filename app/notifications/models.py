@@ -125,27 +125,39 @@ class AccountEmail(Base):
     sent_at: Mapped[datetime | None]
 
 
-DELIVERY_STATUSES = ("sent", "delivered", "failed", "given_up")
+DELIVERY_STATUSES = ("queued", "sent", "delivered", "failed", "given_up")
 
 
 class NotificationDelivery(TenantOwned, Base):
     """What became of one notification on one device (push) or address (e-mail, SMS): the
-    delivery record staff read ("was each guardian reached?"). No row yet: still queued.
-    `sent`: handed to the provider, answer not known (a worker died); `delivered`: the
-    provider accepted it (`provider_id`: its id); `failed`: refused for now, retried;
-    `given_up`: refused for good (`reason`). Goes with its outbox row (retention)."""
+    delivery record staff read ("was each guardian reached?"). No row yet: still queued (read
+    as `queued` for each live device of a pending notification, app.notifications.service.
+    record). `sent`: handed to the provider, answer not known yet (or a worker died
+    waiting); `delivered`: the provider accepted it (`provider_id`: its id); `failed`:
+    refused for now, retried (`reason`); `given_up`: refused for good (`reason`).
+
+    Kept by the institution's retention (its message retention), not the outbox's: a purged
+    outbox row leaves its records (`outbox_id` null), which say on their own whom, about what
+    and how (user, subject, kind, link)."""
 
     __tablename__ = "notification_deliveries"
     __table_args__ = (
         CheckConstraint("status IN ('sent', 'delivered', 'failed', 'given_up')", name="status"),
         Index("uq_notification_deliveries_outbox_id_target", "outbox_id", "target", unique=True),
+        Index(
+            "ix_notification_deliveries_institution_id_subject_id", "institution_id", "subject_id"
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)
-    outbox_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("notification_outbox.id", ondelete="CASCADE")
+    outbox_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("notification_outbox.id", ondelete="SET NULL")
     )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    subject_id: Mapped[uuid.UUID]
+    kind: Mapped[str] = mapped_column(String(32))
+    link: Mapped[str] = mapped_column(String(500))
     # The push device's id, or the e-mail / SMS address kind ("email", "sms"): one row each.
     target: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(8))
@@ -154,4 +166,7 @@ class NotificationDelivery(TenantOwned, Base):
     provider_id: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(String(500))
     attempts: Mapped[int] = mapped_column(default=1)
+    # When the record began (first tried): what the SMS monthly cap counts by, unmoved by the
+    # answers that update the record later.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,6 +9,7 @@ import app.attendance.presence.service.live  # DayChanged -> tablets' and guardi
 import app.daybook.service.live  # day entries, shared photos -> child-day channel
 import app.files.service.uploads  # StoredObjectsReleased -> the objects deleted after commit
 import app.institutions.service.second_factor  # who must have a second factor (step_up)
+import app.messaging.service.badge  # the unread count -> the push badge
 import app.messaging.service.live  # ThreadActivity -> inbox and thread channels
 import app.messaging.service.membership  # GuardianReachChanged -> threads' participation
 import app.notifications.service.account_mail

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import PushDevice
-from tests.push_keys import BrowserKeys
+from app.bench.push_keys import BrowserKeys
 
 METTE = "mette@example.com"
 JONAS = "jonas@example.com"

@@ -17,7 +17,7 @@ async def test_custody_guardian_adds_and_staff_and_co_parent_see(client):
     made = (await client.gql("AddPickupPerson", {"childId": liva, "input": GRANDMA}, as_=METTE))[
         "addPickupPerson"
     ]
-    assert made["__typename"] == "PickupPerson" and made["phone"] == "+45 20 30 40 50"
+    assert made["__typename"] == "PickupPerson" and made["phone"] == "+4520304050"  # E.164
     for viewer in ("pernille@solsikken.example", SOLSIKKEN_ADMIN, "jonas@example.com", METTE):
         listed = (await client.gql("PickupPersons", {"childId": liva}, as_=viewer))["pickupPersons"]
         assert [p["name"] for p in listed] == ["Inge Holm"], viewer
@@ -76,11 +76,17 @@ async def test_bad_input_is_refused_and_nothing_is_written(client):
     cases = [
         ({**GRANDMA, "name": "  "}, "name"),
         ({**GRANDMA, "phone": "call me maybe"}, "phone"),
+        ({**GRANDMA, "phone": "+45 12 34 56 78"}, "phone"),  # shaped like a number, none is
         ({**GRANDMA, "validFrom": "2099-09-01", "validUntil": "2099-08-01"}, "validUntil"),
     ]
     for payload, field in cases:
         result = await client.gql("AddPickupPerson", {"childId": liva, "input": payload}, as_=METTE)
         assert result["addPickupPerson"]["field"] == field
+        if field == "phone":  # the one phone rule's typed error, in the reader's language
+            assert result["addPickupPerson"]["message"] in (
+                "Ugyldigt telefonnummer.",
+                "Invalid phone number.",
+            )
     assert (await client.gql("PickupPersons", {"childId": liva}, as_=METTE))["pickupPersons"] == []
 
 

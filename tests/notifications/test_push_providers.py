@@ -1,5 +1,5 @@
 """Push through the providers' own protocols, against servers on 127.0.0.1 that check them
-(tests/push_servers.py): APNs over HTTP/2 with an ES256 provider token, FCM HTTP v1 with an
+(app/bench/push_servers.py): APNs over HTTP/2 with an ES256 provider token, FCM HTTP v1 with an
 OAuth2 bearer from the service account, Web Push with VAPID whose payload the receiver
 decrypts. What each provider answers decides what becomes of the device and the row."""
 
@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app.accounts.models import PushDevice
 from app.api.ids import encode
+from app.bench.push_servers import PushProviders, Served
 from app.core.system_scope import all_institutions_session
 from app.db import utcnow
 from app.notifications.models import NotificationDelivery
@@ -24,7 +25,6 @@ from app.notifications.service.senders import create_senders
 from app.notifications.service.worker import deliver_due
 from tests.announcements.helpers import METTE, post
 from tests.notifications.helpers import outbox, user_id
-from tests.push_servers import PushProviders, Served
 
 IOS_TOKEN = "a1" * 32
 FCM_TOKEN = "fcm:" + "b" * 60

@@ -24,6 +24,7 @@ from sqlalchemy import delete, select
 
 from app.accounts.models import AuthSession, PushDevice
 from app.accounts.service.push_devices import token_key
+from app.bench.push_servers import PushProviders
 from app.core.system_scope import all_institutions_session
 from app.db import session_factory, utcnow
 from app.institutions.models import GuardianLink
@@ -33,7 +34,6 @@ from app.notifications.service.senders import create_senders
 from app.notifications.service.worker import deliver_due
 from tests.conftest import is_postgres
 from tests.notifications.test_push_providers import providers, served_providers
-from tests.push_servers import PushProviders
 
 pytestmark = pytest.mark.skipif(not is_postgres(), reason="a worker process of its own")
 ROOT = Path(__file__).resolve().parents[2]

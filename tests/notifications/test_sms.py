@@ -374,3 +374,49 @@ async def test_a_worker_dying_after_the_gateway_took_it_resends_the_same_sms_wit
     (record,) = await _records(runtime)
     assert record.status == "delivered"  # a resend, not over the cap of one
     assert (await _reach(client, sent))["Mette"]["sms"] == "REACHED"
+
+
+def test_the_month_is_the_institutions_local_month():
+    from datetime import UTC, datetime
+
+    from app.notifications.service.sms import month_start
+
+    # 00:30 on 1 February in Copenhagen (winter, UTC+1) is still January in UTC.
+    assert month_start(datetime(2027, 1, 31, 23, 30, tzinfo=UTC)) == datetime(
+        2027, 1, 31, 23, 0, tzinfo=UTC
+    )
+    assert month_start(datetime(2027, 1, 31, 22, 30, tzinfo=UTC)) == datetime(
+        2026, 12, 31, 23, 0, tzinfo=UTC
+    )
+    # Summer time (UTC+2).
+    assert month_start(datetime(2027, 7, 31, 22, 30, tzinfo=UTC)) == datetime(
+        2027, 7, 31, 22, 0, tzinfo=UTC
+    )
+
+
+async def test_the_cap_counts_the_local_month_at_its_boundary(
+    client, runtime, settings, gateway, plan_clock
+):
+    """Cap 1. 23:30 on 31 January in Copenhagen: the month's one SMS. 00:30 on 1 February
+    local (still January in UTC): a new month, sent. 00:45: over February's cap."""
+    from datetime import UTC, datetime
+
+    from tests.daybook.helpers import at, record, solsikken
+
+    await _opt_in(client, cap=1)
+    await _phones(runtime, {METTE: METTE_PHONE})
+    sms_settings = gateway.settings(settings)
+    await _send_home(client)
+    await _deliver(runtime, sms_settings, datetime(2027, 1, 31, 22, 30, tzinfo=UTC))
+    assert [s["to"] for s in gateway.received] == [METTE_PHONE]
+    ids = await solsikken(client)
+    fall = {"incident": {"description": "Faldt", "firstAid": "Plaster"}}
+    assert (await record(client, ids["liva"], fall, at=at(10, 15)))["__typename"] == "DayEntry"
+    await _deliver(runtime, sms_settings, datetime(2027, 1, 31, 23, 30, tzinfo=UTC))
+    assert [s["to"] for s in gateway.received] == [METTE_PHONE, METTE_PHONE]
+    again = {"incident": {"description": "Faldt igen", "firstAid": "Is"}}
+    assert (await record(client, ids["liva"], again, at=at(11, 0)))["__typename"] == "DayEntry"
+    await _deliver(runtime, sms_settings, datetime(2027, 1, 31, 23, 45, tzinfo=UTC))
+    assert len(gateway.received) == 2
+    statuses = sorted((r.status, r.reason or "") for r in await _records(runtime))
+    assert statuses == [("delivered", ""), ("delivered", ""), ("given_up", "monthly cap")]

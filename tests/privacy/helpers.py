@@ -18,7 +18,7 @@ RECORD = {
     "allergies": "Jordnødder (anafylaksi), EpiPen i tasken",
     "diet": "Ingen svinekød",
     "doctorName": "Læge Hansen",
-    "doctorPhone": "+45 86 12 34 56",
+    "doctorPhone": "+4586123456",
     "staffNotes": "Bliver ked af det ved aflevering",
 }
 CONSENT = {"medicine": "Panodil junior", "dose": "250 mg", "validFrom": "2020-01-01"}

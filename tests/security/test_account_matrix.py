@@ -48,7 +48,7 @@ async def test_a_profile_change_reaches_only_the_callers_own_account(client):
     mette = (await client.gql("Me", as_=METTE))["me"]
     for stranger in (*STRANGERS, SOLSIKKEN_ADMIN):
         changed = await client.gql(
-            "UpdateMyProfile", {"input": {"name": "Udskiftet", "phone": "12345678"}}, as_=stranger
+            "UpdateMyProfile", {"input": {"name": "Udskiftet", "phone": "22345678"}}, as_=stranger
         )
         profile = changed["updateMyProfile"]
         assert profile["__typename"] == "MyProfile"

@@ -4,7 +4,6 @@ by a single-use link mailed to it (the old address is told once it is done)."""
 from __future__ import annotations
 
 import logging
-import re
 from datetime import timedelta
 
 from sqlalchemy import insert, select, update
@@ -13,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.events import AccountMailRequested
 from app.accounts.models import AccountToken, User
 from app.accounts.service.auth import _verify, email_key, validate_email
+from app.accounts.service.phones import e164
 from app.accounts.service.recovery import redeem
 from app.config import Settings
 from app.core import events
@@ -24,7 +24,6 @@ from app.db import new_id, utcnow, write_transaction
 log = logging.getLogger("seddel.auth")
 
 # The same rule as a pickup person's number: digits, spaces, +, parentheses and dashes.
-PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 LANGUAGES = ("da", "en")
 
 
@@ -45,9 +44,8 @@ async def update_my_profile(
 ) -> User:
     """Change what is given; an empty phone removes the number."""
     cleaned_name = None if name is None else clean_name(check_text(name, "name"), "name", 200)
-    number = None if phone is None else " ".join(phone.split())
-    if number and not PHONE.match(number):
-        raise ValidationFailed("invalid_phone", field="phone")
+    # The one phone rule (E.164); "" removes the number.
+    number = None if phone is None else (e164(check_text(phone, "phone")) or "")
     if preferred_language is not None and preferred_language not in LANGUAGES:
         raise ValidationFailed("invalid_language", field="preferredLanguage")
     async with write_transaction(db):

@@ -3,13 +3,11 @@ medication period in order."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
+from app.accounts.service.phones import e164
 from app.core.errors import ValidationFailed
 from app.core.values import check_text, clean_name
-
-PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 
 LIMITS = {
     "allergies": 2000,
@@ -35,13 +33,12 @@ def name(value: str, field: str, max_length: int) -> str:
 
 
 def phone(value: str, field: str, *, required: bool) -> str:
-    number = " ".join(check_text(value, field).split())
-    if not number:
+    """The one phone rule of every phone typed in (E.164, Denmark when no country code)."""
+    number = e164(check_text(value, field), field=field)
+    if number is None:
         if required:
             raise ValidationFailed("required", field=field)
         return ""
-    if not PHONE.match(number):
-        raise ValidationFailed("invalid_phone", field=field)
     return number
 
 

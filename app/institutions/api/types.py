@@ -87,7 +87,10 @@ class InstitutionSettings:
         description="Urgent notifications (a child sent home, an incident) also go by SMS."
     )
     sms_monthly_cap: int = strawberry.field(
-        description="At most this many SMS a calendar month; over it an SMS is not sent."
+        description=(
+            "At most this many SMS a calendar month of the institution's own timezone; over it"
+            " an SMS is not sent."
+        )
     )
 
     @classmethod

@@ -9,7 +9,7 @@ Elsewhere (SQLite) the same facts are read by the statements below. Both paths h
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,7 +179,7 @@ async def _facts_of_user(db: AsyncSession, user: User, session: AuthSession | No
     await rescope(db, institution_ids=(), user_id=user.id)  # own membership rows only
     memberships = [
         Membership(row.kind, row.institution_id, row.ref_id, row.custody, row.access)
-        for row in (await db.execute(_memberships(user.id))).all()
+        for row in (await db.execute(_memberships([user.id]))).all()
     ]
     tenants = {m.institution_id for m in memberships if m.institution_id is not None}
     await rescope(db, institution_ids=tenants, user_id=user.id)
@@ -204,6 +204,58 @@ async def _facts_of_user(db: AsyncSession, user: User, session: AuthSession | No
         device=await _device(db, device_id) if device_id is not None else None,
         tenants=frozenset(tenants),
     )
+
+
+async def actors_of_users(
+    db: AsyncSession, user_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Actor]:
+    """The Actors of many users without a session, as `load_actor` builds one, in three
+    statements whatever their number (a system job in a session that reaches every tenant:
+    the badge counts of a worker's round). Inactive or unknown users are left out."""
+    if not user_ids:
+        return {}
+    users = (
+        await db.execute(
+            select(User.id, User.name, User.email, User.preferred_language, User.phone).where(
+                User.id.in_(user_ids), User.is_active.is_(True)
+            )
+        )
+    ).all()
+    if not users:
+        return {}
+    memberships: dict[uuid.UUID, list[Membership]] = {u.id: [] for u in users}
+    for row in (await db.execute(_memberships(list(memberships)))).all():
+        memberships[row.user_id].append(
+            Membership(row.kind, row.institution_id, row.ref_id, row.custody, row.access)
+        )
+    every = [m for ms in memberships.values() for m in ms]
+    statement = _details(
+        staff_ids={m.ref_id for m in every if m.kind == "staff" and m.ref_id},
+        child_ids={m.ref_id for m in every if m.kind == "guardian" and m.ref_id},
+        municipality_ids={m.ref_id for m in every if m.kind == "municipality" and m.ref_id},
+    )
+    details: dict[uuid.UUID, list[Detail]] = {}
+    for row in (await db.execute(statement)).all() if statement is not None else []:
+        details.setdefault(row.owner, []).append(Detail(row.kind, row.id, row.group_id))
+    return {
+        user.id: actor_of(
+            SignInFacts(
+                user_id=user.id,
+                name=user.name,
+                email=user.email,
+                language=user.preferred_language,
+                phone=user.phone,
+                session_id=None,
+                session_kind="user",
+                session_device_id=None,
+                memberships=memberships[user.id],
+                details=[
+                    d for m in memberships[user.id] if m.ref_id for d in details.get(m.ref_id, [])
+                ],
+            )
+        )
+        for user in users
+    }
 
 
 def actor_of(facts: SignInFacts) -> Actor:
@@ -276,44 +328,53 @@ def _typed_null(type_: Any) -> Any:
     return cast(null(), type_)
 
 
-def _memberships(user_id: uuid.UUID) -> Any:
-    """Every role of a user in one statement: (kind, institution_id, ref_id, custody, access)."""
+def _memberships(user_ids: Collection[uuid.UUID]) -> Any:
+    """Every role of the users in one statement:
+    (user_id, kind, institution_id, ref_id, custody, access)."""
     return union_all(
         select(
+            AdminMembership.user_id.label("user_id"),
             literal("admin").label("kind"),
             AdminMembership.institution_id.label("institution_id"),
             _typed_null(Uuid).label("ref_id"),
             _typed_null(Boolean).label("custody"),
             _typed_null(String).label("access"),
-        ).where(AdminMembership.user_id == user_id, AdminMembership.is_active.is_(True)),
+        ).where(AdminMembership.user_id.in_(user_ids), AdminMembership.is_active.is_(True)),
         select(
+            StaffMembership.user_id,
             literal("staff"),
             StaffMembership.institution_id,
             StaffMembership.id,
             _typed_null(Boolean),
             _typed_null(String),
-        ).where(StaffMembership.user_id == user_id, StaffMembership.is_active.is_(True)),
+        ).where(StaffMembership.user_id.in_(user_ids), StaffMembership.is_active.is_(True)),
         select(
+            GuardianLink.user_id,
             literal("guardian"),
             GuardianLink.institution_id,
             GuardianLink.child_id,
             GuardianLink.has_custody,
             GuardianLink.access,
-        ).where(GuardianLink.user_id == user_id, GuardianLink.access != "none"),
+        ).where(GuardianLink.user_id.in_(user_ids), GuardianLink.access != "none"),
         select(
+            MunicipalityAdmin.user_id,
             literal("municipality"),
             _typed_null(Uuid),
             MunicipalityAdmin.municipality_id,
             _typed_null(Boolean),
             _typed_null(String),
-        ).where(MunicipalityAdmin.user_id == user_id),
+        ).where(MunicipalityAdmin.user_id.in_(user_ids)),
     )
 
 
 def _details(
-    *, staff_ids: list[uuid.UUID], child_ids: list[uuid.UUID], municipality_ids: set[uuid.UUID]
+    *,
+    staff_ids: Collection[uuid.UUID],
+    child_ids: Collection[uuid.UUID],
+    municipality_ids: Collection[uuid.UUID],
 ) -> Any:
-    """Groups staffed, children's groups and municipality institutions: (kind, id, group_id)."""
+    """Groups staffed, children's groups and municipality institutions: (kind, id, group_id,
+    owner), owner being the staff membership, child or municipality the row comes from."""
     parts = []
     if staff_ids:
         parts.append(
@@ -321,6 +382,7 @@ def _details(
                 literal("group").label("kind"),
                 StaffGroup.group_id.label("id"),
                 _typed_null(Uuid).label("group_id"),
+                StaffGroup.staff_id.label("owner"),
             ).where(StaffGroup.staff_id.in_(staff_ids))
         )
     if child_ids:
@@ -329,6 +391,7 @@ def _details(
                 literal("child").label("kind"),
                 Child.id.label("id"),
                 Child.group_id.label("group_id"),
+                Child.id.label("owner"),
             ).where(Child.id.in_(child_ids))
         )
     if municipality_ids:
@@ -337,6 +400,7 @@ def _details(
                 literal("institution").label("kind"),
                 Institution.id.label("id"),
                 _typed_null(Uuid).label("group_id"),
+                Institution.municipality_id.label("owner"),
             ).where(Institution.municipality_id.in_(municipality_ids))
         )
     if not parts:

@@ -55,7 +55,8 @@ class InstitutionSettings:
     # Notifications: urgent kinds (a child sent home, an incident) also go by SMS to guardians
     # with a phone number. Off unless the institution opts in: SMS costs money.
     urgent_sms_enabled: bool = False
-    # At most this many SMS a calendar month (UTC); over it an SMS is given up ("monthly cap").
+    # At most this many SMS a calendar month (the institution's local month); over it an SMS
+    # is given up ("monthly cap").
     sms_monthly_cap: int = 200
 
 

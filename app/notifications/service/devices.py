@@ -187,6 +187,17 @@ async def deliver_to_devices(
                     ),
                 )
             )
+    # "sent" before the hand-over, committed: a worker that dies while the providers answer
+    # leaves each device's record saying it was handed over, answer unknown (and the resend
+    # carries the same push id).
+    handed = [
+        _record(row, device, "sent", None, now)
+        for row, device, _ in jobs
+        if device.platform in senders
+    ]
+    if handed:
+        async with write_transaction(db):
+            await _write_records(db, handed)
     gate = asyncio.Semaphore(CONCURRENT_SENDS)
 
     async def send(push: providers.DevicePush) -> providers.PushOutcome:
@@ -225,19 +236,7 @@ async def deliver_to_devices(
             refused[row.id].append(f"{device.platform}: {outcome.reason}")
             if outcome.status == "gone":
                 gone.append(device.id)
-        records.append(
-            {
-                "institution_id": row.institution_id,
-                "outbox_id": row.id,
-                "target": str(device.id),
-                "channel": "push",
-                "platform": device.platform,
-                "status": status,
-                "provider_id": (outcome.provider_id or "")[:200] or None,
-                "reason": (outcome.reason or "")[:500] or None,
-                "updated_at": now,
-            }
-        )
+        records.append(_record(row, device, status, outcome, now))
     for row in rows:
         if retry.get(row.id):
             result.errors[row.id] = "; ".join(retry[row.id])
@@ -248,17 +247,68 @@ async def deliver_to_devices(
         else:
             result.errors[row.id] = GIVE_UP + "; ".join(refused[row.id] or ["not delivered"])
     async with write_transaction(db):
-        await _write_records(db, records)
+        await _write_records(db, records, attempt=not handed)
         await forget_devices(db, gone)
     return result
 
 
-async def _write_records(db: AsyncSession, records: list[dict[str, object]]) -> None:
+def _record(
+    row: OutboxEntry,
+    device: Any,
+    status: str,
+    outcome: providers.PushOutcome | None,
+    now: datetime,
+) -> dict[str, object]:
+    return record_of(
+        row,
+        target=str(device.id),
+        platform=device.platform,
+        status=status,
+        provider_id=outcome.provider_id if outcome else None,
+        reason=outcome.reason if outcome else None,
+        now=now,
+    )
+
+
+def record_of(
+    row: OutboxEntry,
+    *,
+    target: str,
+    status: str,
+    now: datetime,
+    platform: str | None = None,
+    provider_id: str | None = None,
+    reason: str | None = None,
+) -> dict[str, object]:
+    """One delivery record's values: it names whom, about what and how by itself, since it
+    outlives its outbox row (app.notifications.service.retention)."""
+    return {
+        "institution_id": row.institution_id,
+        "outbox_id": row.id,
+        "user_id": row.user_id,
+        "subject_id": row.subject_id,
+        "kind": row.kind,
+        "link": row.link,
+        "target": target,
+        "channel": row.channel,
+        "platform": platform,
+        "status": status,
+        "provider_id": (provider_id or "")[:200] or None,
+        "reason": (reason or "")[:500] or None,
+        "updated_at": now,
+    }
+
+
+async def _write_records(
+    db: AsyncSession, records: list[dict[str, object]], *, attempt: bool = True
+) -> None:
+    """Insert or update each (notification, target) record; `attempt`: this write starts an
+    attempt (counted), not the answer to one already counted."""
     if not records:
         return
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(NotificationDelivery).values(
-        [{"id": uuid.uuid4(), "attempts": 1, **r} for r in records]
+        [{"id": uuid.uuid4(), "attempts": 1, "created_at": r["updated_at"], **r} for r in records]
     )
     await db.execute(
         statement.on_conflict_do_update(
@@ -268,7 +318,7 @@ async def _write_records(db: AsyncSession, records: list[dict[str, object]]) -> 
                 "provider_id": statement.excluded.provider_id,
                 "reason": statement.excluded.reason,
                 "updated_at": statement.excluded.updated_at,
-                "attempts": NotificationDelivery.attempts + 1,
+                "attempts": NotificationDelivery.attempts + (1 if attempt else 0),
             },
         )
     )

@@ -174,7 +174,10 @@ class ApnsSender:
             return PushOutcome("retry", reason=f"apns: {type(exc).__name__}: {exc}"[:400])
         reason = _reason(response, "reason")
         if response.status_code == 200:
-            return PushOutcome("delivered", provider_id=response.headers.get("apns-id"))
+            # APNs answers with the apns-id it knows the notification by: the one we sent.
+            return PushOutcome(
+                "delivered", provider_id=response.headers.get("apns-id") or str(push.push_id)
+            )
         if response.status_code == 410 or "BadDeviceToken" in reason or "Unregistered" in reason:
             return PushOutcome("gone", reason=reason)
         if response.status_code == 403 and "ExpiredProviderToken" in reason and not renewed:
@@ -239,7 +242,7 @@ class FcmSender:
         except Exception as exc:  # google.auth's RefreshError and transport errors
             return PushOutcome("retry", reason=f"fcm token: {type(exc).__name__}: {exc}"[:400])
         if response.status_code == 200:
-            return PushOutcome("delivered", provider_id=str(response.json().get("name")))
+            return PushOutcome("delivered", provider_id=_fcm_name(response))
         reason = _reason(response, "error", "status")
         if response.status_code == 401 and not renewed:
             return await self.send(push, renewed=True)
@@ -251,6 +254,15 @@ class FcmSender:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+def _fcm_name(response: httpx.Response) -> str | None:
+    """The message's name FCM gives ("projects/p/messages/id"), if it gave one."""
+    try:
+        name = response.json().get("name")
+    except (ValueError, AttributeError):
+        return None
+    return str(name) if name else None
 
 
 class WebPushSender:

@@ -2,8 +2,9 @@
 
 Only urgent kinds (a child sent home, an incident) go by SMS, only in an institution that opted
 in (`urgent_sms_enabled`), only to guardians with a phone number (E.164, checked on input), and
-at most `sms_monthly_cap` a calendar month (UTC) per institution: over it an SMS is not sent and
-its record says "monthly cap".
+at most `sms_monthly_cap` a calendar month per institution (its local month, Europe/Copenhagen:
+counted by when each SMS was first handed over): over it an SMS is not sent and its record
+says "monthly cap".
 
 The gateway: `POST <SEDDEL_SMS_GATEWAY_URL>` with JSON {"sender", "to", "text", "reference"},
 a bearer token (SEDDEL_SMS_TOKEN) or else basic auth (SEDDEL_SMS_USERNAME/_PASSWORD). 2xx: sent,
@@ -24,9 +25,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
@@ -36,7 +38,7 @@ from app.db import write_transaction
 from app.institutions.models import Institution
 from app.institutions.service.settings import settings_from
 from app.notifications.models import NotificationDelivery, OutboxEntry
-from app.notifications.service.devices import GIVE_UP, DeviceRound, _write_records
+from app.notifications.service.devices import GIVE_UP, DeviceRound, _write_records, record_of
 from app.notifications.service.push import PushOutcome, _reason, _transient
 
 SMS_ID_NAMESPACE = uuid.UUID("0d3c1f4e-7b5a-4c62-8e0f-2a9d6b1c5e73")
@@ -122,8 +124,16 @@ def sms_text(row: OutboxEntry, language: str, settings: Settings) -> str:
     return translate(f"sms_{row.kind}", language, sender=row.sender_name, link=link)
 
 
-def month_start(now: datetime) -> datetime:
-    return now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+def month_start(now: datetime, timezone: str = "Europe/Copenhagen") -> datetime:
+    """The start of the institution's local calendar month holding `now`, in UTC: the cap
+    counts Danish months, so an SMS at 00:30 on the 1st (local) is the new month's."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("Europe/Copenhagen")
+    local = now.astimezone(zone)
+    first = datetime(local.year, local.month, 1, tzinfo=zone)
+    return first.astimezone(UTC)
 
 
 async def deliver_sms(
@@ -141,17 +151,14 @@ async def deliver_sms(
 
     def record(row: OutboxEntry, status: str, outcome: PushOutcome | None = None) -> None:
         records.append(
-            {
-                "institution_id": row.institution_id,
-                "outbox_id": row.id,
-                "target": TARGET,
-                "channel": "sms",
-                "platform": None,
-                "status": status,
-                "provider_id": ((outcome.provider_id if outcome else None) or "")[:200] or None,
-                "reason": ((outcome.reason if outcome else None) or "")[:500] or None,
-                "updated_at": now,
-            }
+            record_of(
+                row,
+                target=TARGET,
+                status=status,
+                provider_id=outcome.provider_id if outcome else None,
+                reason=outcome.reason if outcome else None,
+                now=now,
+            )
         )
 
     def give_up(row: OutboxEntry, reason: str) -> None:
@@ -163,17 +170,17 @@ async def deliver_sms(
         institutions = {r.institution_id for r in rows}
         # The institutions' rows locked while their month is counted and this round's SMS
         # written as sent: two workers never both fill the cap's last place.
-        caps = {
-            i.id: settings_from(i.settings)
-            for i in (
-                await db.execute(
-                    select(Institution.id, Institution.settings)
-                    .where(Institution.id.in_(institutions))
-                    .order_by(Institution.id)
-                    .with_for_update()
-                )
-            ).all()
-        }
+        found = (
+            await db.execute(
+                select(Institution.id, Institution.settings, Institution.timezone)
+                .where(Institution.id.in_(institutions))
+                .order_by(Institution.id)
+                .with_for_update()
+            )
+        ).all()
+        caps = {i.id: settings_from(i.settings) for i in found}
+        # Each institution's own local month, begun in UTC.
+        months = {i.id: month_start(now, i.timezone) for i in found}
         earlier = {
             d.outbox_id: d.status
             for d in (
@@ -191,10 +198,18 @@ async def deliver_sms(
                 await db.execute(
                     select(NotificationDelivery.institution_id, func.count())
                     .where(
-                        NotificationDelivery.institution_id.in_(institutions),
+                        or_(
+                            false(),
+                            *(
+                                and_(
+                                    NotificationDelivery.institution_id == institution_id,
+                                    NotificationDelivery.created_at >= start,
+                                )
+                                for institution_id, start in months.items()
+                            ),
+                        ),
                         NotificationDelivery.channel == "sms",
                         NotificationDelivery.status.in_(("sent", "delivered")),
-                        NotificationDelivery.updated_at >= month_start(now),
                     )
                     .group_by(NotificationDelivery.institution_id)
                 )
@@ -255,5 +270,5 @@ async def deliver_sms(
         else:
             give_up(row, f"sms: {outcome.reason}")
     async with write_transaction(db):
-        await _write_records(db, records)
+        await _write_records(db, records, attempt=False)  # counted when written as sent
     return result

@@ -33,9 +33,14 @@ from app.config import Settings
 from app.core.i18n import MESSAGES, translate
 from app.core.system_scope import all_institutions_session
 from app.db import RequestSession, utcnow, write_transaction
-from app.notifications.models import OutboxEntry
+from app.notifications.models import NotificationDelivery, OutboxEntry
 from app.notifications.service import account_mail, personal
-from app.notifications.service.devices import GIVE_UP, deliver_to_devices
+from app.notifications.service.devices import (
+    GIVE_UP,
+    _write_records,
+    deliver_to_devices,
+    record_of,
+)
 from app.notifications.service.senders import (
     DigestEmail,
     DigestItem,
@@ -298,7 +303,37 @@ async def _record(
 ) -> None:
     sent = [row.id for row in claimed if outcome.get(row.id) is None]
     retry_not_before = retry_not_before or {}
+    # Push and SMS rows have their records per device / number already; a digest's rows get
+    # theirs here, the digest's Message-ID being the id the mail server knows it by.
+    mails: list[dict[str, object]] = []
+    for row in claimed:
+        if row.channel != "email" or row.kind in personal.KINDS:
+            continue
+        error = outcome.get(row.id)
+        if error is None:
+            mails.append(
+                record_of(
+                    row,
+                    target="email",
+                    status="delivered",
+                    provider_id=row.email_message_id,
+                    now=now,
+                )
+            )
+        else:
+            final = row.attempts >= settings.notify_max_attempts or error.startswith(GIVE_UP)
+            mails.append(
+                record_of(
+                    row,
+                    target="email",
+                    status="given_up" if final else "failed",
+                    reason=error.removeprefix(GIVE_UP),
+                    now=now,
+                )
+            )
+    given_up: list[uuid.UUID] = []
     async with write_transaction(db):
+        await _write_records(db, mails)
         if sent:
             await db.execute(
                 update(OutboxEntry)
@@ -320,9 +355,22 @@ async def _record(
                 provider = timedelta(seconds=retry_not_before.get(row.id, 0.0))
                 values["due_at"] = now + max(wait, provider)
             await db.execute(update(OutboxEntry).where(OutboxEntry.id == row.id).values(**values))
+            if give_up:
+                given_up.append(row.id)
             report.errors.append(error)
             if give_up:
                 report.failed += 1
             else:
                 report.retried += 1
+        if given_up:
+            # The row's last try is over: a device still failing (or never answered) is given
+            # up too, in the record staff read.
+            await db.execute(
+                update(NotificationDelivery)
+                .where(
+                    NotificationDelivery.outbox_id.in_(given_up),
+                    NotificationDelivery.status.in_(("sent", "failed")),
+                )
+                .values(status="given_up", updated_at=now)
+            )
     report.sent += len(sent)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.service.phones import e164
 from app.attendance.events import PickupPersonWithdrawn
 from app.attendance.pickup.models import PickupCodeword, PickupPerson
 from app.attendance.pickup.policies import (
@@ -24,16 +24,12 @@ from app.core.values import clean_name
 from app.db import write_transaction
 from app.institutions.models import Child
 
-PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
-
 
 def _validate(
     *, name: str, phone: str, valid_from: date | None, valid_until: date | None
 ) -> tuple[str, str]:
     cleaned = clean_name(name, "name", 200)
-    number = " ".join(phone.split())
-    if number and not PHONE.match(number):
-        raise ValidationFailed("invalid_phone", field="phone")
+    number = e164(phone) or ""  # the one phone rule (E.164, Denmark when no country code)
     if valid_from and valid_until and valid_until < valid_from:
         raise ValidationFailed("period_order", field="validUntil")
     return cleaned, number

@@ -1,4 +1,5 @@
-"""Push providers on 127.0.0.1, speaking their protocols, for the tests: one ASGI app served
+"""Push providers on 127.0.0.1, speaking their protocols, for the tests and the worker bench
+(app.bench.push; here so the bench imports no tests): one ASGI app served
 by hypercorn (HTTP/2 over cleartext with prior knowledge, and HTTP/1.1) in a thread.
 
 - APNs: `POST /3/device/<token>` over HTTP/2 only; checks the provider JWT (ES256, signed
@@ -31,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
-from tests.push_keys import BrowserKeys, b64url
+from app.bench.push_keys import BrowserKeys, b64url
 
 APNS_KEY_ID = "TESTKEY123"
 APNS_TEAM_ID = "TEAM123456"
