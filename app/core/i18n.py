@@ -698,6 +698,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The login attempt is unknown, expired, already used or started in another browser."
         " Start again.",
     },
+    "oidc_provider_not_for_invitation": {
+        "da": "Invitationen kan ikke tages imod med denne login-udbyder: den hører ikke til"
+        " institutionens kommune.",
+        "en": "The invitation cannot be accepted with this identity provider: it is not the"
+        " institution's municipality's.",
+    },
     "oidc_provider_refused": {
         "da": "Login-udbyderen afbrød eller afviste login.",
         "en": "The identity provider cancelled or refused the login.",

@@ -190,6 +190,7 @@ class Reason(StrEnum):
     LOGIN_CODE_INVALID = auto()
     OIDC_ACCOUNT_UNKNOWN = auto()
     OIDC_CODE_REFUSED = auto()
+    OIDC_PROVIDER_NOT_FOR_INVITATION = auto()
     OIDC_PROVIDER_REFUSED = auto()
     OIDC_PROVIDER_UNAVAILABLE = auto()
     OIDC_STATE_INVALID = auto()

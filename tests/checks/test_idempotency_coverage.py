@@ -67,6 +67,10 @@ EXCLUDED = {
     "regenerateRecoveryCodes": ACCOUNT,
     "disableSecondFactor": ACCOUNT,
     "exchangeLoginCode": ACCOUNT,
+    "startInvitationLogin": (
+        "checks an invitation's token without spending it and answers with a new single-use"
+        " start address: a retry makes another, and only the one the browser opens is used"
+    ),
     "registerPushDevice": (
         "idempotent by the token itself: registering it again refreshes the one row it has"
     ),
