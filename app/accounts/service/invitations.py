@@ -26,18 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.events import InvitationSent, MembershipGranted
 from app.accounts.models import Invitation, InvitationToken, User
 from app.accounts.service import step_up
-from app.accounts.service.auth import (
-    LoginResult,
-    _new_session,
-    _record_failure,
-    _throttles,
-    hash_password,
-    hash_token,
-    validate_new_password,
-)
+from app.accounts.service.auth import hash_password, validate_new_password
+from app.accounts.service.sessions import LoginResult, hash_token, start_session
+from app.accounts.service.throttling import check_not_locked, record_failure
 from app.config import Settings
 from app.core.actor import Actor
-from app.core.errors import Conflict, InvalidCredentials, NotFound, TooManyAttempts
+from app.core.errors import Conflict, InvalidCredentials, NotFound
 from app.core.events import record
 from app.core.values import clean_name
 from app.db import TENANT_IDS, new_id, rescope, utcnow, write_transaction
@@ -202,7 +196,7 @@ async def accept(
     client_address: str | None,
     device_label: str | None = None,
     user_agent: str | None = None,
-) -> LoginResult:
+) -> LoginResult | step_up.Challenge:
     """Spend an invitation's token: set the person's password (and name, if given), mark
     their open invitations accepted, and sign in, as `login` does."""
     validate_new_password(password)
@@ -210,39 +204,32 @@ async def accept(
     key = throttle_key(client_address)
     now = utcnow()
     async with write_transaction(db):
-        rows = await _throttles(db, [key])
-        locked_until = rows[key].locked_until if key in rows else None
-        if locked_until is not None and locked_until > now:
-            raise TooManyAttempts(int((locked_until - now).total_seconds()) + 1)
+        rows = await check_not_locked(db, [key])
         found = await _spend(db, token_hash_of(token), now)
         if found is None:
-            _record_failure(db, rows, key, settings.login_max_failures_per_address, settings)
-            failed = True
+            record_failure(db, rows, key, settings.login_max_failures_per_address, settings)
         else:
-            failed = False
             user, _, invitations = found
             user.password_hash = await hash_password(settings, password)
             if cleaned_name is not None:
                 user.name = cleaned_name
             await _mark_accepted(db, user, invitations, now)
-            session_token, session = _new_session(
+            # As at login: an invited admin (or staff where the institution demands it)
+            # without an authenticator gets a session that may only enrol one; a person who
+            # has one (enrolled after a federated login) proves it first.
+            started = await start_session(
+                db,
                 settings,
                 user,
-                kind="user",
                 label=device_label,
                 address=client_address,
                 user_agent=user_agent,
             )
-            # An invited admin (or staff where the institution demands it) has no
-            # authenticator yet: the first session may only enrol one, as at login.
-            if await step_up.second_step(db, user.id) is step_up.SecondStep.ENROL:
-                step_up.limit_to_enrolment(session)
-            db.add(session)
-    if failed:
+    if found is None:
         log.warning("invitation refused", extra={"address": client_address})
         raise invitation_invalid()
     log.info("invitation accepted", extra={"user_id": str(user.id), "address": client_address})
-    return LoginResult(token=session_token, session=session, user=user)
+    return started
 
 
 async def _mark_accepted(

@@ -20,27 +20,41 @@ from app.institutions.models import Institution, Municipality
 from tests.accounts.federation.conftest import SECRET_ENV
 from tests.accounts.federation.flow import at_provider, login_code, refusal
 from tests.accounts.federation.provider import CLIENT_ID
-from tests.helpers import SOLSIKKEN_ADMIN, group_id, institution_id
+from tests.accounts.second_factor_support import enrol, verify
+from tests.helpers import REGNBUEN_ADMIN, SOLSIKKEN_ADMIN, group_id, institution_id
 
 SOFIE = "sofie@solsikken.example"
 
 
-async def _invited(client: Any, runtime: Any, email: str = SOFIE) -> str:
+async def _invited(
+    client: Any,
+    runtime: Any,
+    email: str = SOFIE,
+    *,
+    admin: str = SOLSIKKEN_ADMIN,
+    group: str = "Bjørnene",
+) -> str:
     """Sofie added as staff at Solsikken (no password: invited), and her invitation's token,
     minted as the invitation mail would mint it."""
-    iid = await institution_id(client, SOLSIKKEN_ADMIN)
-    bears = await group_id(client, SOLSIKKEN_ADMIN, "Bjørnene")
+    iid = await institution_id(client, admin)
     made = await client.gql(
         "AddStaff",
-        {"input": {"institutionId": iid, "email": email, "name": "Sofie", "groupIds": [bears]}},
-        as_=SOLSIKKEN_ADMIN,
+        {
+            "input": {
+                "institutionId": iid,
+                "email": email,
+                "name": "Sofie",
+                "groupIds": [await group_id(client, admin, group)],
+            }
+        },
+        as_=admin,
     )
     assert made["addStaff"]["__typename"] == "StaffMember", made
     async with all_institutions_session(runtime.sessions) as db:
         invitation = await db.scalar(
             select(Invitation.id)
             .join(User, User.id == Invitation.user_id)
-            .where(User.email_key == email)
+            .where(User.email_key == email, Invitation.accepted_at.is_(None))
         )
         token = await invitations.mint_token(db, invitation)
         await db.commit()
@@ -264,3 +278,25 @@ async def test_bad_tokens_are_throttled_as_at_accept_invitation(
         assert (await _start(client, "made-up"))["reason"] == "INVITATION_INVALID"
     locked = await _start(client, "made-up")
     assert locked["__typename"] == "TooManyAttemptsError", locked
+
+
+async def test_an_authenticator_enrolled_after_a_federated_acceptance_is_asked_for_later(
+    client, db, runtime, oidc
+):
+    """The one session decision (start_session) holds for every way in: Sofie got in with the
+    provider, enrolled an authenticator, and is then invited by a second institution; taking
+    that invitation with a password no longer skips her authenticator."""
+    token = await _invited(client, runtime)
+    await _provider(runtime, db, oidc.issuer)
+    callback = await _callback(client, await _start(client, token))
+    session = await _exchange(client, login_code(await client.http.get(callback)))
+    app, _ = await enrol(client, session["token"])
+    second = await _invited(client, runtime, admin=REGNBUEN_ADMIN, group="0.A")
+    answer = (
+        await client.gql(
+            "AcceptInvitation", {"token": second, "password": "lang nok adgangskode 42"}
+        )
+    )["acceptInvitation"]
+    assert answer["__typename"] == "SecondFactorRequired", answer
+    verified = await verify(client, answer["challenge"], app.code(ahead=1))
+    assert verified["__typename"] == "LoginSuccess", verified

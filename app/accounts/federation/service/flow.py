@@ -22,7 +22,7 @@ from app.accounts.federation.models import (
     OidcLoginFlow,
     OidcProvider,
 )
-from app.accounts.federation.service.codes import check_not_locked, new_login_code
+from app.accounts.federation.service.codes import new_login_code
 from app.accounts.federation.service.identities import (
     linked_user,
     without_cpr,
@@ -39,10 +39,7 @@ from app.accounts.federation.service.providers import (
     hash_value,
     oauth_client,
 )
-from app.accounts.service.auth import (
-    _record_failure,
-    _throttles,
-)
+from app.accounts.service.throttling import check_not_locked, load_throttles, record_failure
 from app.config import Settings
 from app.core.errors import InvalidCredentials
 from app.db import utcnow, write_transaction
@@ -162,8 +159,8 @@ async def _refuse(
     keys = _address_key(client_address)
     if keys:
         async with write_transaction(db):
-            rows = await _throttles(db, keys)
-            _record_failure(db, rows, keys[0], settings.login_max_failures_per_address, settings)
+            rows = await load_throttles(db, keys)
+            record_failure(db, rows, keys[0], settings.login_max_failures_per_address, settings)
     log.warning("federated login refused", extra={"reason": why, "address": client_address})
     return LoginRefused(why)
 

@@ -27,12 +27,12 @@ from authlib.common.security import generate_token
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.federation.models import OidcLoginFlow, OidcProvider
-from app.accounts.federation.service.codes import check_not_locked, new_login_code
+from app.accounts.federation.service.codes import new_login_code
 from app.accounts.federation.service.identities import link_identity_by_invitation
 from app.accounts.federation.service.providers import active_provider, hash_value
 from app.accounts.models import User
 from app.accounts.service import invitations
-from app.accounts.service.auth import _record_failure, _throttles
+from app.accounts.service.throttling import check_not_locked, record_failure
 from app.config import Settings
 from app.core.errors import Conflict, ValidationFailed
 from app.db import utcnow, write_transaction
@@ -86,12 +86,11 @@ async def start_invitation_login(
     wanted = invitations.token_hash_of(token)
     now = utcnow()
     async with write_transaction(db):
-        await check_not_locked(db, [key])
+        rows = await check_not_locked(db, [key])
         # The token first: it is the credential, and whoever lacks it learns nothing more.
         found = await invitations.pending(db, wanted, now)
         if found is None:
-            rows = await _throttles(db, [key])
-            _record_failure(db, rows, key, settings.login_max_failures_per_address, settings)
+            record_failure(db, rows, key, settings.login_max_failures_per_address, settings)
         else:
             _, invitation = found
             provider = await active_provider(db, slug)
