@@ -744,6 +744,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This login is already linked to another account, or the account already has a"
         " login at this provider.",
     },
+    "provider_of_another_municipality": {
+        "da": "Der er allerede en login-udbyder med det navn i en anden kommune.",
+        "en": "An identity provider of that name belongs to another municipality already.",
+    },
     "invalid_provider_slug": {
         "da": "Navnet må kun have små bogstaver, tal og bindestreger.",
         "en": "The name may only have lower-case letters, digits and dashes.",

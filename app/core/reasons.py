@@ -196,6 +196,7 @@ class Reason(StrEnum):
     OIDC_STATE_INVALID = auto()
     OIDC_SUBJECT_MISSING = auto()
     OIDC_TOKEN_INVALID = auto()
+    PROVIDER_OF_ANOTHER_MUNICIPALITY = auto()
     RETURN_URI_NOT_ALLOWED = auto()
 
 
