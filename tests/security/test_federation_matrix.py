@@ -29,18 +29,27 @@ async def test_no_session_opens_a_login_code_that_does_not_exist(client, db):
     assert after - before == len(STRANGERS) + 2
 
 
+def _options_refused(payload):
+    result = payload["data"]["invitationSignInOptions"]
+    assert result["reason"] == "INVITATION_INVALID", result
+
+
 def _invitation_refused(payload):
     result = payload["data"]["startInvitationLogin"]
     assert result["reason"] == "INVITATION_INVALID", result
 
 
 async def test_no_session_starts_a_login_for_an_invitation_that_is_not_theirs(client, db):
-    """`startInvitationLogin` takes an invitation's token, not a session: whoever asks with a
-    token that is not theirs to have gets INVITATION_INVALID, and no login flow is made."""
+    """`startInvitationLogin` and `invitationSignInOptions` take an invitation's token, not a
+    session: whoever asks with a token that is not theirs to have gets INVITATION_INVALID, and
+    no login flow is made."""
     from app.accounts.federation.models import OidcLoginFlow
 
     variables = {"token": "made-up-token", "provider": "any-idp"}
-    cases = [Case("StartInvitationLogin", variables, _invitation_refused)]
+    cases = [
+        Case("StartInvitationLogin", variables, _invitation_refused),
+        Case("InvitationSignInOptions", {"token": "made-up-token"}, _options_refused),
+    ]
     await assert_refused(client, cases, [*STRANGERS, SOLSIKKEN_ADMIN])
     for token in await dead_sessions(client):
         _invitation_refused(await client.execute("StartInvitationLogin", variables, token=token))

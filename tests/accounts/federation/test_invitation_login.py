@@ -300,3 +300,20 @@ async def test_an_authenticator_enrolled_after_a_federated_acceptance_is_asked_f
     assert answer["__typename"] == "SecondFactorRequired", answer
     verified = await verify(client, answer["challenge"], app.code(ahead=1))
     assert verified["__typename"] == "LoginSuccess", verified
+
+
+async def test_the_invitation_tells_which_providers_may_accept_it(client, db, runtime, oidc):
+    token = await _invited(client, runtime)
+
+    async def options(token: str) -> dict[str, Any]:
+        data = await client.gql("InvitationSignInOptions", {"token": token})
+        result: dict[str, Any] = data["invitationSignInOptions"]
+        return result
+
+    assert (await options(token))["providers"] == []  # none yet: a password only
+    await _provider(runtime, db, oidc.issuer)
+    await _provider(runtime, db, oidc.issuer, slug="far-idp", elsewhere=True)
+    offered = await options(token)
+    assert offered["providers"] == [{"slug": "test-idp", "displayName": "Test IdP"}]
+    assert (await options("made-up"))["reason"] == "INVITATION_INVALID"
+    assert await _status(runtime) == "pending"  # asking spends nothing

@@ -38,6 +38,25 @@ class InvitationLoginStarted:
     expires_at: datetime
 
 
+@strawberry.type(description="An identity provider a person may sign in with.")
+class IdentityProvider:
+    slug: str = strawberry.field(description="The `provider` of `startInvitationLogin`.")
+    display_name: str
+
+
+@strawberry.type(
+    description="How an invitation may be accepted besides with a password: the identity "
+    "providers of the institution's municipality (none: a password only)."
+)
+class InvitationSignInOptions:
+    providers: list[IdentityProvider]
+
+
+InvitationSignInOptionsResult = Annotated[
+    Union[InvitationSignInOptions, InvalidCredentialsError, TooManyAttemptsError],
+    strawberry.union("InvitationSignInOptionsResult"),
+]
+
 StartInvitationLoginResult = Annotated[
     Union[
         InvitationLoginStarted,
@@ -52,6 +71,28 @@ StartInvitationLoginResult = Annotated[
 
 @strawberry.type
 class FederatedLoginMutations:
+    @strawberry.mutation(
+        description=(
+            "What the invitation's page offers besides a password: the identity providers of "
+            "the institution's municipality, for `startInvitationLogin`. Checks the token "
+            "without spending it (INVITATION_INVALID for an expired, used or withdrawn one, "
+            "counted as at `acceptInvitation`). A mutation because a refusal is counted."
+        )
+    )
+    @errors_as_data
+    async def invitation_sign_in_options(
+        self, info: Info, token: str
+    ) -> InvitationSignInOptionsResult:
+        offered = await federation.sign_in_options(
+            db=info.context.db,
+            settings=info.context.settings,
+            token=token,
+            client_address=info.context.client_address,
+        )
+        return InvitationSignInOptions(
+            providers=[IdentityProvider(slug=p.slug, display_name=p.display_name) for p in offered]
+        )
+
     @strawberry.mutation(
         description=(
             "Accept an invitation by signing in with the identity provider of the institution's "

@@ -21,6 +21,7 @@ from app.accounts.federation.service.identities import (
 from app.accounts.federation.service.invited import (
     StartedInvitationLogin,
     municipality_of_institution,
+    sign_in_options,
     start_invitation_login,
 )
 from app.accounts.federation.service.providers import callback_url, register_provider
@@ -37,6 +38,7 @@ __all__ = [
     "link_identity_by_invitation",
     "municipality_of_institution",
     "register_provider",
+    "sign_in_options",
     "start_invitation_login",
     "start_login",
     "without_cpr",

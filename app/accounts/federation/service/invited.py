@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from authlib.common.security import generate_token
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.federation.models import OidcLoginFlow, OidcProvider
@@ -121,6 +122,41 @@ async def start_invitation_login(
     return StartedInvitationLogin(
         start_url=f"{base}/auth/oidc/{provider.slug}/start?{query}", expires_at=expires_at
     )
+
+
+async def sign_in_options(
+    *, db: AsyncSession, settings: Settings, token: str, client_address: str | None
+) -> list[OidcProvider]:
+    """The active identity providers of the invitation's institution's municipality, with
+    which `start_invitation_login` may accept it (none: only a password will do). The token is
+    checked as there, throttled alike, and not spent."""
+    key = invitations.throttle_key(client_address)
+    wanted = invitations.token_hash_of(token)
+    now = utcnow()
+    offered: list[OidcProvider] = []
+    async with write_transaction(db):
+        rows = await check_not_locked(db, [key])
+        found = await invitations.pending(db, wanted, now)
+        if found is None:
+            record_failure(db, rows, key, settings.login_max_failures_per_address, settings)
+        else:
+            municipality_id = await _municipality(db, found[1].institution_id)
+            offered = list(
+                (
+                    await db.scalars(
+                        select(OidcProvider)
+                        .where(
+                            OidcProvider.municipality_id == municipality_id,
+                            OidcProvider.is_active.is_(True),
+                        )
+                        .order_by(OidcProvider.slug)
+                    )
+                ).all()
+            )
+    if found is None:
+        log.warning("invitation refused for sign-in options", extra={"address": client_address})
+        raise invitations.invitation_invalid()
+    return offered
 
 
 async def accept_at_callback(
