@@ -1,5 +1,5 @@
-"""seddel serve | migrate | demo | bootstrap | run | schema | operations-manifest | bench |
-worker | retention"""
+"""seddel serve | migrate | demo | bootstrap | oidc-provider | run | schema |
+operations-manifest | bench | worker | retention"""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from app.config import get_settings
 
@@ -83,6 +84,83 @@ def _bootstrap(args: argparse.Namespace) -> None:
     for line in report.done:
         print(line)
     print("the invitation is delivered by `seddel worker` (SMTP: SEDDEL_SMTP_HOST)")
+
+
+def _oidc_provider(args: argparse.Namespace) -> None:
+    from app.accounts.federation.service.providers import ProviderSettings
+    from app.core.errors import DomainError
+    from app.ops import oidc_providers
+
+    settings = get_settings()
+    try:
+        if args.action == "add":
+            wanted = ProviderSettings(
+                display_name=args.name or args.slug,
+                issuer=args.issuer,
+                client_id=args.client_id,
+                client_secret_env=args.client_secret_env,
+                scopes=args.scopes,
+                subject_claim=args.subject_claim,
+                trusts_email=args.trusts_email,
+            )
+            lines = asyncio.run(
+                oidc_providers.add_provider(
+                    settings,
+                    municipality=args.municipality,
+                    slug=args.slug,
+                    wanted=wanted,
+                    allow_insecure_issuer=args.allow_insecure_issuer,
+                )
+            )
+        elif args.action == "list":
+            lines = asyncio.run(oidc_providers.list_providers(settings)) or ["no providers"]
+        else:
+            lines = [
+                asyncio.run(oidc_providers.remove_provider(settings, args.slug, purge=args.purge))
+            ]
+    except DomainError as error:
+        sys.exit(f"oidc-provider refused: {error.field or ''} {error.message('en')}".strip())
+    for line in lines:
+        print(line)
+
+
+def _oidc_provider_commands(commands: Any) -> None:
+    command = commands.add_parser(
+        "oidc-provider", help="configure a municipality's identity providers (federated login)"
+    )
+    actions = command.add_subparsers(dest="action", required=True)
+    add = actions.add_parser(
+        "add", help="add a provider, or bring one up to date (idempotent: says what changed)"
+    )
+    add.add_argument("--municipality", required=True, help="the municipality's name")
+    add.add_argument("--slug", required=True, help="its name in /auth/oidc/{slug}/…")
+    add.add_argument("--name", default=None, help="shown to people (default: the slug)")
+    add.add_argument("--issuer", required=True, help="the issuer URL (https)")
+    add.add_argument("--client-id", required=True)
+    add.add_argument(
+        "--client-secret-env",
+        default=None,
+        help="the environment variable that holds the client secret (never stored)",
+    )
+    add.add_argument("--scopes", default="openid email")
+    add.add_argument("--subject-claim", default="sub", help="the claim that names the person")
+    add.add_argument(
+        "--trusts-email",
+        action="store_true",
+        help="its verified e-mail may link to an existing account",
+    )
+    add.add_argument(
+        "--allow-insecure-issuer", action="store_true", help="allow http on localhost (tests)"
+    )
+    actions.add_parser("list", help="list the providers")
+    remove = actions.add_parser(
+        "remove", help="stop logins with a provider (its identities are kept)"
+    )
+    remove.add_argument("--slug", required=True)
+    remove.add_argument(
+        "--purge", action="store_true", help="delete it with its linked identities instead"
+    )
+    command.set_defaults(handler=_oidc_provider)
 
 
 def _run(args: argparse.Namespace) -> None:
@@ -251,6 +329,7 @@ def main(argv: list[str] | None = None) -> None:
     bootstrap.add_argument("--admin-name", default=None)
     bootstrap.add_argument("--language", default="da", choices=("da", "en"))
     bootstrap.set_defaults(handler=_bootstrap)
+    _oidc_provider_commands(commands)
     commands.add_parser(
         "schema", help="write graphql/schema.graphql and openapi/openapi.json"
     ).set_defaults(handler=_schema)

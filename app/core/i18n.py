@@ -698,6 +698,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The login attempt is unknown, expired, already used or started in another browser."
         " Start again.",
     },
+    "oidc_provider_not_for_invitation": {
+        "da": "Invitationen kan ikke tages imod med denne login-udbyder: den hører ikke til"
+        " institutionens kommune.",
+        "en": "The invitation cannot be accepted with this identity provider: it is not the"
+        " institution's municipality's.",
+    },
     "oidc_provider_refused": {
         "da": "Login-udbyderen afbrød eller afviste login.",
         "en": "The identity provider cancelled or refused the login.",
@@ -737,6 +743,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         " login hos denne udbyder.",
         "en": "This login is already linked to another account, or the account already has a"
         " login at this provider.",
+    },
+    "provider_of_another_municipality": {
+        "da": "Der er allerede en login-udbyder med det navn i en anden kommune.",
+        "en": "An identity provider of that name belongs to another municipality already.",
     },
     "invalid_provider_slug": {
         "da": "Navnet må kun have små bogstaver, tal og bindestreger.",

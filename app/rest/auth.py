@@ -45,6 +45,7 @@ _ERROR_MEANINGS = {
     401: "No valid session: send `Authorization: Bearer <token>` (the GraphQL API's token).",
     403: "The link was tampered with or has expired.",
     404: "Not found, or not yours: the same answer either way.",
+    409: "In conflict with what exists: `code` says with what.",
     413: "Too large for its purpose.",
     422: "Refused: `code` and `field` say why, `detail` in the caller's language.",
     429: "Too many failed attempts from this address: `Retry-After` says when to try again.",

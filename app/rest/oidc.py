@@ -19,7 +19,7 @@ from litestar.response import Redirect
 
 from app.accounts.federation import service as federation
 from app.accounts.federation.service.metadata import ProviderUnavailable
-from app.core.errors import DomainError, TooManyAttempts
+from app.core.errors import Conflict, DomainError, TooManyAttempts
 from app.core.runtime import Runtime
 from app.rest.auth import DomainHTTPError, as_http, error_responses, json_error, language_of
 
@@ -38,6 +38,8 @@ def _error(error: DomainError, language: str) -> HTTPException:
         return DomainHTTPError(error, language, 502)
     if error.message_key == "oidc_state_invalid":
         return DomainHTTPError(error, language, 403)
+    if isinstance(error, Conflict):
+        return DomainHTTPError(error, language, 409)
     return as_http(error, language)
 
 
@@ -64,8 +66,11 @@ def _http(runtime: Runtime) -> httpx.AsyncClient:
         "authentication session). `return_to` must be one of the server's configured return "
         "addresses (SEDDEL_OIDC_RETURN_URIS; the first when omitted): the callback sends the "
         "browser there with `?code=<one-time login code>`. Sets an HttpOnly cookie that binds "
-        "the flow to this browser. Errors: 404 for an unknown provider, 422 for a return "
-        "address that is not allowed, 502 when the provider cannot be reached."
+        "the flow to this browser. With `flow` (the `startUrl` of the `startInvitationLogin` "
+        "mutation) it continues the login prepared to accept an invitation; its return address "
+        "was chosen then. Errors: 403 for an unknown, used or expired `flow`, 404 for an "
+        "unknown provider, 422 for a return address that is not allowed, 502 when the "
+        "provider cannot be reached."
     ),
     status_code=302,
     response_description="A redirect to the identity provider's authorization endpoint.",
@@ -74,7 +79,7 @@ def _http(runtime: Runtime) -> httpx.AsyncClient:
             name="Location", documentation_only=True, description="The provider's login page."
         )
     ],
-    responses=error_responses(400, 404, 422, 502),
+    responses=error_responses(400, 403, 404, 422, 502),
     exception_handlers={HTTPException: _json_error},
 )
 async def start_federated_login(
@@ -84,12 +89,24 @@ async def start_federated_login(
         str | None,
         QueryParameter(description="Where to send the browser afterwards.", max_length=500),
     ] = None,
+    flow: Annotated[
+        str | None,
+        QueryParameter(
+            description="The single-use hand-off of a login prepared by `startInvitationLogin`.",
+            max_length=200,
+        ),
+    ] = None,
 ) -> Redirect:
     runtime: Runtime = request.app.state.runtime
     try:
         async with runtime.sessions() as db, _http(runtime) as http:
             started = await federation.start_login(
-                db=db, settings=runtime.settings, slug=provider, return_to=return_to, http=http
+                db=db,
+                settings=runtime.settings,
+                slug=provider,
+                return_to=return_to,
+                http=http,
+                handoff=flow,
             )
     except DomainError as error:
         raise _error(error, language_of(request)) from None
@@ -106,7 +123,8 @@ async def start_federated_login(
         started.authorization_url,
         status_code=302,
         cookies=[cookie],
-        headers={"Cache-Control": "no-store"},
+        # The start address may carry a hand-off: it is spent, but tell no one all the same.
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
     )
 
 
@@ -120,7 +138,11 @@ async def start_federated_login(
         "authorization code with the PKCE verifier, verifies the ID token (signature against "
         "the provider's keys, `iss`, `aud`, `exp`, `nonce`) and finds the Seddel user linked "
         "to the identity (by an accepted invitation, or by a verified e-mail when the provider "
-        "is trusted for it; never by name, and no account is created). Then redirects to the "
+        "is trusted for it; never by name, and no account is created); a flow started for an "
+        "invitation spends it and links the identity to the invited person instead (409 "
+        "IDENTITY_ALREADY_LINKED when that person has another login at this provider or this "
+        "login is someone else's; 422 INVITATION_INVALID when it was used, withdrawn or "
+        "expired meanwhile). Then redirects to the "
         "flow's return address with `?code=<one-time login code>`, for `exchangeLoginCode`. "
         "Errors: 403 for an unknown, used, expired or foreign state; 422 for a refused login "
         "(`code` says why: OIDC_ACCOUNT_UNKNOWN, OIDC_TOKEN_INVALID, ...); 429 when this "
@@ -135,7 +157,7 @@ async def start_federated_login(
             description="The return address with `?code=<one-time login code>`.",
         )
     ],
-    responses=error_responses(400, 403, 404, 422, 429, 502),
+    responses=error_responses(400, 403, 404, 409, 422, 429, 502),
     exception_handlers={HTTPException: _json_error},
 )
 async def finish_federated_login(

@@ -8,6 +8,7 @@ import app.attendance.plans.service.entries  # PickupPersonWithdrawn -> the plan
 import app.attendance.presence.service.live  # DayChanged -> tablets' and guardians' channels
 import app.daybook.service.live  # day entries, shared photos -> child-day channel
 import app.files.service.uploads  # StoredObjectsReleased -> the objects deleted after commit
+import app.institutions.service.federation  # an invitation's municipality (federated login)
 import app.institutions.service.second_factor  # who must have a second factor (step_up)
 import app.messaging.service.badge  # the unread count -> the push badge
 import app.messaging.service.live  # ThreadActivity -> inbox and thread channels

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.accounts.federation.service.codes import sweep_federated_logins_job
-from app.accounts.service.auth import sweep_login_throttles_job
 from app.accounts.service.idempotency import purge_expired_keys
 from app.accounts.service.recovery import sweep_account_tokens_job
 from app.accounts.service.second_factor import sweep_challenges_job
+from app.accounts.service.throttling import sweep_login_throttles_job
 from app.announcements.service.retention import purge_expired_announcements
 from app.attendance.presence.service.jobs import nightly as attendance_nightly
 from app.files.service.uploads import sweep_unclaimed

@@ -5,7 +5,7 @@ created_at: when the record began, what the SMS monthly cap counts by (in the in
 local month).
 
 Revision ID: 0091
-Revises: 0089
+Revises: 0090
 Create Date: 2026-12-04 16:00:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0091"
-down_revision: str | None = "0089"
+down_revision: str | None = "0090"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

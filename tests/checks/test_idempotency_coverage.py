@@ -67,6 +67,11 @@ EXCLUDED = {
     "regenerateRecoveryCodes": ACCOUNT,
     "disableSecondFactor": ACCOUNT,
     "exchangeLoginCode": ACCOUNT,
+    "invitationSignInOptions": "reads what an invitation offers; changes nothing but a throttle",
+    "startInvitationLogin": (
+        "checks an invitation's token without spending it and answers with a new single-use"
+        " start address: a retry makes another, and only the one the browser opens is used"
+    ),
     "registerPushDevice": (
         "idempotent by the token itself: registering it again refreshes the one row it has"
     ),

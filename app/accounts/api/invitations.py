@@ -10,7 +10,12 @@ from typing import Annotated, Union
 import strawberry
 from strawberry.types import Info
 
-from app.accounts.api.sessions import LoginSuccess, SecondFactorEnrolmentRequired, SessionType
+from app.accounts.api.sessions import (
+    LoginSuccess,
+    SecondFactorEnrolmentRequired,
+    SecondFactorRequired,
+    session_started,
+)
 from app.accounts.service import invitations
 from app.api.errors import (
     ConflictError,
@@ -22,7 +27,6 @@ from app.api.errors import (
 )
 from app.api.ids import decode, plain_uuid
 from app.api.permissions import IsAuthenticated
-from app.core.actor import ENROLMENT_SESSION
 
 
 @strawberry.enum(description="Where an invitation stands.")
@@ -71,6 +75,7 @@ class InvitationType:
 AcceptInvitationResult = Annotated[
     Union[
         LoginSuccess,
+        SecondFactorRequired,
         SecondFactorEnrolmentRequired,
         InvalidCredentialsError,
         TooManyAttemptsError,
@@ -101,8 +106,10 @@ class InvitationQueries:
 @strawberry.type
 class InvitationMutations:
     @strawberry.mutation(
-        description="Spend an invitation's token: set your password (and name) and sign in. "
-        "An expired, used or withdrawn token gets the same INVITATION_INVALID."
+        description="Spend an invitation's token: set your password (and name) and sign in, "
+        "as `login` does (a person who already has an authenticator, from a federated login, "
+        "gets SecondFactorRequired). An expired, used or withdrawn token gets the same "
+        "INVITATION_INVALID."
     )
     @errors_as_data
     async def accept_invitation(
@@ -123,10 +130,7 @@ class InvitationMutations:
             device_label=device_label,
             user_agent=info.context.user_agent,
         )
-        session = SessionType.of(result.session, result.session.id)
-        if result.session.kind == ENROLMENT_SESSION:
-            return SecondFactorEnrolmentRequired(token=result.token, session=session)
-        return LoginSuccess(token=result.token, session=session)
+        return session_started(result)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],

@@ -132,6 +132,18 @@ class AccountQueries:
         return sessions
 
 
+def session_started(
+    result: accounts.LoginResult | step_up.Challenge,
+) -> LoginSuccess | SecondFactorRequired | SecondFactorEnrolmentRequired:
+    """The answer to a sign-in that passed its first factor (`start_session`'s result)."""
+    if isinstance(result, step_up.Challenge):
+        return SecondFactorRequired(challenge=result.token, expires_at=result.expires_at)
+    session = SessionType.of(result.session, result.session.id)
+    if result.session.kind == ENROLMENT_SESSION:
+        return SecondFactorEnrolmentRequired(token=result.token, session=session)
+    return LoginSuccess(token=result.token, session=session)
+
+
 @strawberry.type
 class AccountMutations:
     @strawberry.mutation
@@ -148,12 +160,7 @@ class AccountMutations:
             device_label=device_label,
             user_agent=info.context.user_agent,
         )
-        if isinstance(result, step_up.Challenge):
-            return SecondFactorRequired(challenge=result.token, expires_at=result.expires_at)
-        session = SessionType.of(result.session, result.session.id)
-        if result.session.kind == ENROLMENT_SESSION:
-            return SecondFactorEnrolmentRequired(token=result.token, session=session)
-        return LoginSuccess(token=result.token, session=session)
+        return session_started(result)
 
     @strawberry.mutation(permission_classes=[IsSignedIn])
     async def logout(self, info: Info) -> LoggedOut:

@@ -74,6 +74,14 @@ class OidcLoginFlow(Base):
     nonce: Mapped[str] = mapped_column(String(100))
     code_verifier: Mapped[str] = mapped_column(String(128))
     return_to: Mapped[str] = mapped_column(String(500))
+    # A flow for an invitation is made by `startInvitationLogin` before any browser is in
+    # it: the app gets a single-use hand-off (this is its SHA-256, NULL once spent) that
+    # /start?flow= trades for the state and the browser binding. Until then the state and
+    # browser hashes are of random values nobody was given, so no callback can match it.
+    handoff_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The SHA-256 of the invitation's token (as invitation_tokens keeps it), spent at the
+    # callback; the token itself never reaches this table or a URL of the flow.
+    invitation_token_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

@@ -1,33 +1,37 @@
-"""Use cases of accounts: login with throttling, sessions, passwords."""
+"""Use cases of accounts: login with throttling, sessions, passwords.
+
+Throttling lives in app.accounts.service.throttling, the start of a session (and its
+second-factor decision) in app.accounts.service.sessions; `hash_token` and `LoginResult` are
+re-exported from there for the many callers that import them from here."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import re
 import secrets
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.events import AccountMailRequested
 from app.accounts.models import AuthSession, LoginThrottle, User
-from app.accounts.service import password_policy, push_devices, step_up
+from app.accounts.service import password_policy, push_devices, step_up, throttling
 from app.accounts.service.phones import e164
+from app.accounts.service.sessions import LoginResult as LoginResult
+from app.accounts.service.sessions import hash_token as hash_token
+from app.accounts.service.sessions import start_session
 from app.config import Settings
 from app.core import events
 from app.core.actor import Actor
 from app.core.errors import InvalidCredentials, NotFound, TooManyAttempts, ValidationFailed
-from app.db import keep_on_end, new_id, utcnow, write_transaction
+from app.db import keep_on_end, utcnow, write_transaction
 
 log = logging.getLogger("seddel.auth")
 
@@ -36,8 +40,6 @@ MAX_PASSWORD_LENGTH = 1024
 # last_used_at is written at most this often: not one UPDATE per request.
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# A throttle key's doubled locks are forgotten after this long without a failure; so is its row.
-LOCKOUT_MEMORY = timedelta(days=1)
 
 
 @lru_cache(maxsize=4)
@@ -95,18 +97,8 @@ def validate_new_password(
         raise ValidationFailed("password_guessable", field=field)
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    token: str
-    session: AuthSession
-    user: User
-
-
-async def _verify(settings: Settings, stored_hash: str | None, password: str) -> bool:
+async def verify_password(settings: Settings, stored_hash: str | None, password: str) -> bool:
+    """Whether the password matches the stored hash; the same work when there is none."""
     hasher = hasher_for(settings)
     # An unknown email costs the same time as a wrong password: no user enumeration by timing.
     target = stored_hash or _dummy_hash(settings)
@@ -127,75 +119,6 @@ def _dummy_hash(settings: Settings) -> str:
     )
 
 
-def _lockout_for(settings: Settings, lockouts: int) -> timedelta:
-    """15 minutes, doubling each time the same key is locked again, at most
-    SEDDEL_LOGIN_LOCKOUT_MAX (an attacker who knows an e-mail address cannot lock its owner
-    out for days)."""
-    doubled = settings.login_lockout_seconds * 2 ** min(max(0, lockouts - 1), 32)
-    return timedelta(seconds=min(doubled, settings.login_lockout_max_seconds))
-
-
-def _decayed(settings: Settings, row: LoginThrottle, limit: int, now: datetime) -> None:
-    """Failures decay: a sliding window of SEDDEL_LOGIN_FAILURE_WINDOW in which `limit`
-    failures lock, each failure forgotten window/limit after the last one (a leaky bucket;
-    partial intervals are not credited, so a steady rate above the limit still locks).
-    The doubling of locks is forgotten after a quiet day."""
-    if row.last_failure_at is None:
-        return
-    quiet = (now - row.last_failure_at).total_seconds()
-    per_failure = settings.login_failure_window_seconds / max(limit, 1)
-    row.failures = max(0, row.failures - int(quiet // per_failure))
-    if quiet >= LOCKOUT_MEMORY.total_seconds():
-        row.lockouts = 0
-
-
-async def _throttles(db: AsyncSession, keys: list[str]) -> dict[str, LoginThrottle]:
-    rows = (await db.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))).all()
-    return {row.key: row for row in rows}
-
-
-def _record_failure(
-    db: AsyncSession, rows: dict[str, LoginThrottle], key: str, limit: int, settings: Settings
-) -> None:
-    now = utcnow()
-    row = rows.get(key)
-    if row is None:
-        row = LoginThrottle(key=key, failures=0, lockouts=0)
-        db.add(row)
-        rows[key] = row
-    _decayed(settings, row, limit, now)
-    row.failures += 1
-    row.last_failure_at = now
-    if row.failures >= limit:
-        row.lockouts += 1
-        row.failures = 0
-        row.locked_until = now + _lockout_for(settings, row.lockouts)
-
-
-async def sweep_login_throttles(db: AsyncSession, *, now: datetime) -> int:
-    """Forget keys (made-up e-mail addresses and client addresses are anyone's to invent)
-    whose lock is over and whose last failure is older than LOCKOUT_MEMORY: what decay
-    would have brought to nothing anyway. Keeps the table as small as the last day's
-    failures."""
-    async with write_transaction(db):
-        result = await db.execute(
-            delete(LoginThrottle).where(
-                or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
-                or_(
-                    LoginThrottle.last_failure_at.is_(None),
-                    LoginThrottle.last_failure_at < now - LOCKOUT_MEMORY,
-                ),
-            )
-        )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def sweep_login_throttles_job(context: Any) -> int:
-    """For `seddel worker`, hourly. `context` is app.ops.jobs.JobContext."""
-    async with context.sessions() as db:
-        return await sweep_login_throttles(db, now=context.now)
-
-
 async def login(
     *,
     db: AsyncSession,
@@ -212,18 +135,17 @@ async def login(
     keys = [f"email:{key}"] + ([f"ip:{client_address}"] if client_address else [])
     now = utcnow()
     async with write_transaction(db):
-        rows = await _throttles(db, keys)
-        locked = [r.locked_until for r in rows.values() if r.locked_until and r.locked_until > now]
-        if locked:
-            retry_after = int((max(locked) - now).total_seconds()) + 1
+        rows = await throttling.load_throttles(db, keys)
+        retry_after = throttling.retry_after(rows, now)
+        if retry_after is not None:
             log.warning("login refused: locked", extra={"email": key, "address": client_address})
             raise TooManyAttempts(retry_after)
         user = await db.scalar(select(User).where(User.email_key == key))
-        ok = await _verify(settings, user.password_hash if user else None, password)
+        ok = await verify_password(settings, user.password_hash if user else None, password)
         if not ok or user is None or not user.is_active:
-            _record_failure(db, rows, keys[0], settings.login_max_failures, settings)
+            throttling.record_failure(db, rows, keys[0], settings.login_max_failures, settings)
             if client_address:
-                _record_failure(
+                throttling.record_failure(
                     db, rows, keys[1], settings.login_max_failures_per_address, settings
                 )
             failed = True
@@ -233,68 +155,23 @@ async def login(
             assert user.password_hash is not None
             if hasher_for(settings).check_needs_rehash(user.password_hash):
                 user.password_hash = await hash_password(settings, password)
-            second = await step_up.second_step(db, user.id)
-            if second is step_up.SecondStep.VERIFY:
-                challenge = step_up.issue_challenge(
-                    db, user, label=device_label, address=client_address, user_agent=user_agent
-                )
-            else:
-                token, session = _new_session(
-                    settings,
-                    user,
-                    kind="user",
-                    label=device_label,
-                    address=client_address,
-                    user_agent=user_agent,
-                )
-                if second is step_up.SecondStep.ENROL:
-                    step_up.limit_to_enrolment(session)
-                db.add(session)
+            started = await start_session(
+                db,
+                settings,
+                user,
+                label=device_label,
+                address=client_address,
+                user_agent=user_agent,
+            )
     if failed:
         log.warning("login failed", extra={"email": key, "address": client_address})
         raise InvalidCredentials()
     assert user is not None
-    if second is step_up.SecondStep.VERIFY:
+    if isinstance(started, step_up.Challenge):
         log.info("login awaits its second factor", extra={"user_id": str(user.id)})
-        return challenge
-    log.info("login succeeded", extra={"user_id": str(user.id), "address": client_address})
-    return LoginResult(token=token, session=session, user=user)
-
-
-def _new_session(
-    settings: Settings,
-    user: User,
-    *,
-    kind: str,
-    label: str | None,
-    address: str | None,
-    user_agent: str | None,
-) -> tuple[str, AuthSession]:
-    token = secrets.token_urlsafe(32)  # 256 bits of randomness
-    now = utcnow()
-    device = kind == "device"
-    lifetime = (
-        settings.device_session_lifetime_seconds if device else settings.session_lifetime_seconds
-    )
-    idle = (
-        settings.device_session_idle_timeout_seconds
-        if device
-        else settings.session_idle_timeout_seconds
-    )
-    session = AuthSession(
-        id=new_id(),
-        user_id=user.id,
-        token_hash=hash_token(token),
-        kind=kind,
-        device_label=(label or "")[:200] or None,
-        client_address=address,
-        user_agent=(user_agent or "")[:300] or None,
-        created_at=now,
-        last_used_at=now,
-        expires_at=now + timedelta(seconds=lifetime),
-        idle_timeout_seconds=idle,
-    )
-    return token, session
+    else:
+        log.info("login succeeded", extra={"user_id": str(user.id), "address": client_address})
+    return started
 
 
 def session_is_live(session: AuthSession, now: datetime) -> bool:
@@ -398,7 +275,7 @@ async def change_password(
         if user is None:
             raise NotFound()
         validate_new_password(new_password, user_inputs=(user.name, user.email))
-        if not await _verify(settings, user.password_hash, current_password):
+        if not await verify_password(settings, user.password_hash, current_password):
             raise ValidationFailed("wrong_password", field="currentPassword")
         user.password_hash = await hash_password(settings, new_password)
         if revoke_other_sessions:

@@ -20,13 +20,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import AuthSession, Device, LoginThrottle, PersonalPin, User
-from app.accounts.service.auth import (
-    _new_session,
-    _record_failure,
-    _throttles,
-    hash_password,
-    hasher_for,
-)
+from app.accounts.service.auth import hash_password, hasher_for
+from app.accounts.service.sessions import new_session
+from app.accounts.service.throttling import load_throttles, record_failure
 from app.config import Settings
 from app.core.actor import Actor, DeviceAccess
 from app.core.errors import InvalidCredentials, NotFound, TooManyAttempts, ValidationFailed
@@ -80,7 +76,7 @@ async def pair_device(
         )
         db.add(device)
         await db.flush()
-        token, session = _new_session(
+        token, session = new_session(
             settings, user, kind="device", label=cleaned, address=None, user_agent=None
         )
         session.device_id = device.id
@@ -158,7 +154,7 @@ async def verify_pin(
     limits = dict(throttle_keys) | {key: PIN_MAX_FAILURES for key in person_keys}
     matched: uuid.UUID | None = None
     async with write_transaction(db):
-        rows = await _throttles(db, [*device_keys, *person_keys])
+        rows = await load_throttles(db, [*device_keys, *person_keys])
 
         def lock_of(key: str) -> datetime | None:
             row = rows.get(key)
@@ -182,7 +178,7 @@ async def verify_pin(
                 break
         if matched is None:
             for key in [*device_keys, *open_keys]:
-                _record_failure(db, rows, key, limits[key], settings)
+                record_failure(db, rows, key, limits[key], settings)
         else:
             await db.execute(delete(LoginThrottle).where(LoginThrottle.key == f"pin:{matched}"))
     if matched is None:
@@ -223,7 +219,7 @@ async def open_tablet_session(
             )
             .values(revoked_at=now)
         )
-        token, session = _new_session(
+        token, session = new_session(
             settings, user, kind="tablet", label=None, address=None, user_agent=None
         )
         session.device_id = device.device_id

@@ -26,18 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.events import InvitationSent, MembershipGranted
 from app.accounts.models import Invitation, InvitationToken, User
 from app.accounts.service import step_up
-from app.accounts.service.auth import (
-    LoginResult,
-    _new_session,
-    _record_failure,
-    _throttles,
-    hash_password,
-    hash_token,
-    validate_new_password,
-)
+from app.accounts.service.auth import hash_password, validate_new_password
+from app.accounts.service.sessions import LoginResult, hash_token, start_session
+from app.accounts.service.throttling import check_not_locked, record_failure
 from app.config import Settings
 from app.core.actor import Actor
-from app.core.errors import Conflict, InvalidCredentials, NotFound, TooManyAttempts
+from app.core.errors import Conflict, InvalidCredentials, NotFound
 from app.core.events import record
 from app.core.values import clean_name
 from app.db import TENANT_IDS, new_id, rescope, utcnow, write_transaction
@@ -188,7 +182,7 @@ async def mint_token(db: AsyncSession, invitation_id: uuid.UUID) -> str | None:
 # --- accepting (anonymous) ---------------------------------------------------------------
 
 
-def _throttle_key(client_address: str | None) -> str:
+def throttle_key(client_address: str | None) -> str:
     return f"invitation-ip:{client_address or 'unknown'}"
 
 
@@ -202,62 +196,93 @@ async def accept(
     client_address: str | None,
     device_label: str | None = None,
     user_agent: str | None = None,
-) -> LoginResult:
+) -> LoginResult | step_up.Challenge:
     """Spend an invitation's token: set the person's password (and name, if given), mark
     their open invitations accepted, and sign in, as `login` does."""
     validate_new_password(password)
     cleaned_name = clean_name(name, "name", 200) if name is not None else None
-    key = _throttle_key(client_address)
+    key = throttle_key(client_address)
     now = utcnow()
     async with write_transaction(db):
-        rows = await _throttles(db, [key])
-        locked_until = rows[key].locked_until if key in rows else None
-        if locked_until is not None and locked_until > now:
-            raise TooManyAttempts(int((locked_until - now).total_seconds()) + 1)
-        found = await _spend(db, token, now)
+        rows = await check_not_locked(db, [key])
+        found = await _spend(db, token_hash_of(token), now)
         if found is None:
-            _record_failure(db, rows, key, settings.login_max_failures_per_address, settings)
-            failed = True
+            record_failure(db, rows, key, settings.login_max_failures_per_address, settings)
         else:
-            failed = False
-            user, invitations = found
+            user, _, invitations = found
             user.password_hash = await hash_password(settings, password)
             if cleaned_name is not None:
                 user.name = cleaned_name
-            await db.execute(
-                update(Invitation)
-                .where(Invitation.id.in_([i.id for i in invitations]))
-                .values(accepted_at=now)
-            )
-            await db.execute(delete(InvitationToken).where(InvitationToken.user_id == user.id))
-            session_token, session = _new_session(
+            await _mark_accepted(db, user, invitations, now)
+            # As at login: an invited admin (or staff where the institution demands it)
+            # without an authenticator gets a session that may only enrol one; a person who
+            # has one (enrolled after a federated login) proves it first.
+            started = await start_session(
+                db,
                 settings,
                 user,
-                kind="user",
                 label=device_label,
                 address=client_address,
                 user_agent=user_agent,
             )
-            # An invited admin (or staff where the institution demands it) has no
-            # authenticator yet: the first session may only enrol one, as at login.
-            if await step_up.second_step(db, user.id) is step_up.SecondStep.ENROL:
-                step_up.limit_to_enrolment(session)
-            db.add(session)
-    if failed:
+    if found is None:
         log.warning("invitation refused", extra={"address": client_address})
         raise invitation_invalid()
     log.info("invitation accepted", extra={"user_id": str(user.id), "address": client_address})
-    return LoginResult(token=session_token, session=session, user=user)
+    return started
+
+
+async def _mark_accepted(
+    db: AsyncSession, user: User, invitations: list[Invitation], now: datetime
+) -> None:
+    await db.execute(
+        update(Invitation)
+        .where(Invitation.id.in_([i.id for i in invitations]))
+        .values(accepted_at=now)
+    )
+    await db.execute(delete(InvitationToken).where(InvitationToken.user_id == user.id))
+
+
+def token_hash_of(token: str) -> str | None:
+    """What invitation_tokens keeps of a token; None for one that cannot be a token."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    return hash_token(token)
+
+
+async def pending(
+    db: AsyncSession, token_hash: str | None, now: datetime
+) -> tuple[User, Invitation] | None:
+    """The person behind a working token (by its hash) and the token's invitation, changing
+    nothing but the session's scope (to the invitee's institutions); None for any token that
+    does not work. For a sign-in with an identity provider that is to accept it later."""
+    found = await _spend(db, token_hash, now)
+    return None if found is None else (found[0], found[1])
+
+
+async def accept_signed_in(
+    db: AsyncSession, token_hash: str | None, now: datetime
+) -> tuple[User, Invitation] | None:
+    """Spend a token (by its hash) for a person who signed in with an identity provider: their
+    open invitations are accepted and their tokens void, as `accept` does, but no password is
+    set (the provider's login is theirs). Call inside the caller's transaction, which links
+    the identity and signs in; None, and nothing changed, for any token that does not work."""
+    found = await _spend(db, token_hash, now)
+    if found is None:
+        return None
+    user, this, invitations = found
+    await _mark_accepted(db, user, invitations, now)
+    return user, this
 
 
 async def _spend(
-    db: AsyncSession, token: str, now: datetime
-) -> tuple[User, list[Invitation]] | None:
-    """The person behind a working token and their open invitations, scoped so that they can
-    be marked accepted; None for any token that does not work."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
+    db: AsyncSession, wanted: str | None, now: datetime
+) -> tuple[User, Invitation, list[Invitation]] | None:
+    """The person behind a working token (by its hash), the token's invitation and all their
+    open invitations, scoped so that they can be marked accepted; None for any token that
+    does not work."""
+    if not wanted:
         return None
-    wanted = hash_token(token)
     row = (
         await db.execute(
             select(InvitationToken, User)
@@ -290,7 +315,7 @@ async def _spend(
         return None
     # ... and writable within their institutions' scope.
     await rescope(db, institution_ids={i.institution_id for i in invitations}, user_id=user.id)
-    return user, invitations
+    return user, this, invitations
 
 
 # --- kept by the institution's admins ----------------------------------------------------

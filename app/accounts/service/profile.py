@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.events import AccountMailRequested
 from app.accounts.models import AccountToken, User
-from app.accounts.service.auth import _verify, email_key, validate_email
+from app.accounts.service.auth import email_key, validate_email, verify_password
 from app.accounts.service.phones import e164
 from app.accounts.service.recovery import redeem
 from app.config import Settings
@@ -71,7 +71,7 @@ async def change_email(
         user = await _own_user(db, actor)
         if email_key(cleaned) == user.email_key:
             raise ValidationFailed("email_unchanged", field="newEmail")
-        if not await _verify(settings, user.password_hash, current_password):
+        if not await verify_password(settings, user.password_hash, current_password):
             raise ValidationFailed("wrong_password", field="currentPassword")
         now = utcnow()
         # Only the newest request's link works.

@@ -27,8 +27,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.events import AccountMailRequested
 from app.accounts.models import AccountToken, LoginThrottle, User
 from app.accounts.service.auth import (
-    _record_failure,
-    _throttles,
     email_key,
     hash_password,
     hash_token,
@@ -36,9 +34,10 @@ from app.accounts.service.auth import (
     validate_email,
     validate_new_password,
 )
+from app.accounts.service.throttling import check_not_locked, record_failure
 from app.config import Settings
 from app.core import events
-from app.core.errors import InvalidToken, TooManyAttempts
+from app.core.errors import InvalidToken
 from app.db import new_id, utcnow, write_transaction
 
 log = logging.getLogger("seddel.auth")
@@ -62,10 +61,8 @@ async def request_password_reset(
     keys = throttle_keys(address, client_address)
     now = utcnow()
     async with write_transaction(db):
-        rows = await _throttles(db, keys)
-        locked = [r.locked_until for r in rows.values() if r.locked_until and r.locked_until > now]
-        if locked:  # keyed by what was typed: says nothing about an account
-            raise TooManyAttempts(int((max(locked) - now).total_seconds()) + 1)
+        # Keyed by what was typed: a lock says nothing about an account.
+        rows = await check_not_locked(db, keys)
         # None when no active account has the address: then every statement below is the
         # same, with a null where the id would be.
         user_id = await db.scalar(
@@ -85,9 +82,9 @@ async def request_password_reset(
             db, AccountMailRequested(kind="password_reset", user_id=user_id, token_id=token_id)
         )
         # Every request counts, as a failed login does: a few per address, more per client.
-        _record_failure(db, rows, keys[0], settings.password_reset_max_per_address, settings)
+        record_failure(db, rows, keys[0], settings.password_reset_max_per_address, settings)
         if client_address:
-            _record_failure(db, rows, keys[1], settings.password_reset_max_per_client, settings)
+            record_failure(db, rows, keys[1], settings.password_reset_max_per_client, settings)
     log.info("password reset asked", extra={"address": client_address})
 
 

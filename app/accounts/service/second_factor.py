@@ -39,19 +39,14 @@ from app.accounts.models import (
     User,
 )
 from app.accounts.service import step_up
-from app.accounts.service.auth import (
-    LoginResult,
-    _new_session,
-    _record_failure,
-    _throttles,
-)
+from app.accounts.service.sessions import LoginResult, new_session
+from app.accounts.service.throttling import check_not_locked, record_failure
 from app.config import Settings
 from app.core.actor import Actor
 from app.core.errors import (
     Conflict,
     InvalidCredentials,
     NotFound,
-    TooManyAttempts,
     ValidationFailed,
 )
 from app.db import utcnow, write_transaction
@@ -132,16 +127,6 @@ def _keys(settings: Settings, user_id: uuid.UUID, address: str | None) -> list[t
     return keys
 
 
-async def _refuse_when_locked(
-    db: AsyncSession, keys: list[tuple[str, int]], now: datetime
-) -> dict[str, LoginThrottle]:
-    rows = await _throttles(db, [key for key, _ in keys])
-    locked = [r.locked_until for r in rows.values() if r.locked_until and r.locked_until > now]
-    if locked:
-        raise TooManyAttempts(int((max(locked) - now).total_seconds()) + 1)
-    return rows
-
-
 @dataclass
 class _Check:
     """One code checked against a person's factor, inside the caller's transaction."""
@@ -207,13 +192,12 @@ async def _verified(
 ) -> bool:
     """Throttled check of a code: False after recording the failure (the caller commits
     it and then refuses), True after clearing the person's failures."""
-    now = utcnow()
     keys = _keys(settings, factor.user_id, address)
-    rows = await _refuse_when_locked(db, keys, now)
+    rows = await check_not_locked(db, [key for key, _ in keys])
     check = await _check_code(db, settings, factor, code, allow_recovery=allow_recovery)
     if not check.ok:
         for key, limit in keys:
-            _record_failure(db, rows, key, limit, settings)
+            record_failure(db, rows, key, limit, settings)
         return False
     await db.execute(delete(LoginThrottle).where(LoginThrottle.key == keys[0][0]))
     if check.used_recovery_code:
@@ -350,7 +334,7 @@ async def verify_challenge(
             )
             if _rowcount(spent) != 1:
                 raise InvalidCredentials("second_factor_challenge_invalid", field="challenge")
-            token, session = _new_session(
+            token, session = new_session(
                 settings,
                 user,
                 kind="user",

@@ -18,18 +18,28 @@ from app.accounts.federation.service.identities import (
     link_identity_by_invitation,
     without_cpr,
 )
+from app.accounts.federation.service.invited import (
+    StartedInvitationLogin,
+    municipality_of_institution,
+    sign_in_options,
+    start_invitation_login,
+)
 from app.accounts.federation.service.providers import callback_url, register_provider
 
 __all__ = [
     "FinishedLogin",
     "LoginRefused",
+    "StartedInvitationLogin",
     "StartedLogin",
     "callback_url",
     "exchange_login_code",
     "finish_login",
     "link_identity",
     "link_identity_by_invitation",
+    "municipality_of_institution",
     "register_provider",
+    "sign_in_options",
+    "start_invitation_login",
     "start_login",
     "without_cpr",
 ]

@@ -12,29 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.federation.models import LoginCode, OidcLoginFlow, OidcProvider
 from app.accounts.models import User
-from app.accounts.service.auth import (
-    LoginResult,
-    _new_session,
-    _record_failure,
-    _throttles,
-    hash_token,
-)
+from app.accounts.service.sessions import LoginResult, hash_token, start_session
+from app.accounts.service.throttling import check_not_locked, record_failure
 from app.config import Settings
-from app.core.errors import (
-    InvalidCredentials,
-    TooManyAttempts,
-)
+from app.core.errors import InvalidCredentials
 from app.db import utcnow, write_transaction
 
 log = logging.getLogger("seddel.auth.oidc")
-
-
-async def check_not_locked(db: AsyncSession, keys: list[str]) -> None:
-    now = utcnow()
-    rows = await _throttles(db, keys)
-    locked = [r.locked_until for r in rows.values() if r.locked_until and r.locked_until > now]
-    if locked:
-        raise TooManyAttempts(int((max(locked) - now).total_seconds()) + 1)
 
 
 def new_login_code(db: AsyncSession, settings: Settings, user: User, provider: OidcProvider) -> str:
@@ -69,7 +53,7 @@ async def exchange_login_code(
     keys = [f"login-code:ip:{client_address}"] if client_address else []
     now = utcnow()
     async with write_transaction(db):
-        await check_not_locked(db, keys)
+        rows = await check_not_locked(db, keys)
         row = (
             await db.execute(
                 select(LoginCode, User)
@@ -90,19 +74,19 @@ async def exchange_login_code(
                 and login_code.expires_at > now
                 and (user.is_active)
             ):
-                token, session = _new_session(
+                started = await start_session(
+                    db,
                     settings,
                     user,
-                    kind="user",
                     label=device_label,
                     address=client_address,
                     user_agent=user_agent,
+                    second_factor_by_provider=True,
                 )
-                db.add(session)
-                result = LoginResult(token=token, session=session, user=user)
+                assert isinstance(started, LoginResult)  # no step-up: never a challenge
+                result = started
         if result is None and keys:
-            rows = await _throttles(db, keys)
-            _record_failure(db, rows, keys[0], settings.login_max_failures_per_address, settings)
+            record_failure(db, rows, keys[0], settings.login_max_failures_per_address, settings)
     if result is None:
         log.warning("login code refused", extra={"address": client_address})
         raise InvalidCredentials("login_code_invalid", field="code")

@@ -22,11 +22,12 @@ from app.accounts.federation.models import (
     OidcLoginFlow,
     OidcProvider,
 )
-from app.accounts.federation.service.codes import check_not_locked, new_login_code
+from app.accounts.federation.service.codes import new_login_code
 from app.accounts.federation.service.identities import (
     linked_user,
     without_cpr,
 )
+from app.accounts.federation.service.invited import accept_at_callback, return_target
 from app.accounts.federation.service.metadata import (
     PROVIDER_METADATA,
     SIGNING_ALGORITHMS,
@@ -38,15 +39,9 @@ from app.accounts.federation.service.providers import (
     hash_value,
     oauth_client,
 )
-from app.accounts.service.auth import (
-    _record_failure,
-    _throttles,
-)
+from app.accounts.service.throttling import check_not_locked, load_throttles, record_failure
 from app.config import Settings
-from app.core.errors import (
-    InvalidCredentials,
-    ValidationFailed,
-)
+from app.core.errors import InvalidCredentials
 from app.db import utcnow, write_transaction
 
 log = logging.getLogger("seddel.auth.oidc")
@@ -72,36 +67,72 @@ async def start_login(
     return_to: str | None,
     http: httpx.AsyncClient,
     metadata: ProviderMetadata = PROVIDER_METADATA,
+    handoff: str | None = None,
 ) -> StartedLogin:
-    """Begin the authorization code flow with PKCE, state and nonce at the provider."""
-    target = return_to or (settings.oidc_return_uris[0] if settings.oidc_return_uris else "")
-    if target not in settings.oidc_return_uris:
-        raise ValidationFailed("return_uri_not_allowed", field="return_to")
+    """Begin the authorization code flow with PKCE, state and nonce at the provider. With a
+    `handoff` (from `startInvitationLogin`), continue the flow prepared for an invitation
+    instead: its return address was chosen then, and the hand-off is spent now."""
+    target = None if handoff else return_target(settings, return_to, field="return_to")
     provider = await active_provider(db, slug)
     document = await metadata.discovery(
         provider.issuer, http=http, max_age=settings.oidc_metadata_cache_seconds
     )
-    state, nonce, browser = (secrets.token_urlsafe(32) for _ in range(3))
-    verifier = generate_token(64)
-    async with oauth_client(settings, provider) as client:
-        url, _ = client.create_authorization_url(
-            document["authorization_endpoint"], state=state, code_verifier=verifier, nonce=nonce
-        )
+    state, browser = (secrets.token_urlsafe(32) for _ in range(2))
     now = utcnow()
     async with write_transaction(db):
-        db.add(
-            OidcLoginFlow(
+        if handoff:
+            prepared = await _claim_handoff(db, provider, handoff, state, browser)
+        else:
+            assert target is not None
+            prepared = OidcLoginFlow(
                 state_hash=hash_value(state),
                 browser_hash=hash_value(browser),
                 provider_id=provider.id,
-                nonce=nonce,
-                code_verifier=verifier,
+                nonce=secrets.token_urlsafe(32),
+                code_verifier=generate_token(64),
                 return_to=target,
                 created_at=now,
                 expires_at=now + timedelta(seconds=settings.oidc_flow_lifetime_seconds),
             )
+            db.add(prepared)
+    if prepared is None:
+        log.warning("federated login refused: hand-off", extra={"provider": provider.slug})
+        raise LoginRefused("oidc_state_invalid")
+    async with oauth_client(settings, provider) as client:
+        url, _ = client.create_authorization_url(
+            document["authorization_endpoint"],
+            state=state,
+            code_verifier=prepared.code_verifier,
+            nonce=prepared.nonce,
         )
     return StartedLogin(authorization_url=url, browser_secret=browser)
+
+
+async def _claim_handoff(
+    db: AsyncSession, provider: OidcProvider, handoff: str, state: str, browser: str
+) -> OidcLoginFlow | None:
+    """The flow prepared for an invitation, now bound to this state and browser; its
+    hand-off spent whether or not it is good (once: a replay finds none)."""
+    if len(handoff) > 200:
+        return None
+    flow = await db.scalar(
+        select(OidcLoginFlow).where(OidcLoginFlow.handoff_hash == hash_value(handoff))
+    )
+    if flow is None:
+        return None
+    claimed = await db.execute(
+        update(OidcLoginFlow)
+        .where(OidcLoginFlow.id == flow.id, OidcLoginFlow.handoff_hash.is_not(None))
+        .values(handoff_hash=None, state_hash=hash_value(state), browser_hash=hash_value(browser))
+    )
+    if (
+        getattr(claimed, "rowcount", 0) != 1
+        or flow.used_at is not None
+        or flow.expires_at <= utcnow()
+        or flow.provider_id != provider.id
+    ):
+        return None
+    return flow
 
 
 # --- Callback --------------------------------------------------------------------------------
@@ -128,8 +159,8 @@ async def _refuse(
     keys = _address_key(client_address)
     if keys:
         async with write_transaction(db):
-            rows = await _throttles(db, keys)
-            _record_failure(db, rows, keys[0], settings.login_max_failures_per_address, settings)
+            rows = await load_throttles(db, keys)
+            record_failure(db, rows, keys[0], settings.login_max_failures_per_address, settings)
     log.warning("federated login refused", extra={"reason": why, "address": client_address})
     return LoginRefused(why)
 
@@ -198,6 +229,11 @@ async def finish_login(
     subject = claims.get(provider.subject_claim)
     if not isinstance(subject, str) or not subject or len(subject) > 255:
         raise await _refuse(db, settings, client_address, "oidc_subject_missing")
+    if flow.invitation_token_hash is not None:
+        accepted = await accept_at_callback(db, settings, provider, flow, subject)
+        if accepted is None:
+            raise await _refuse(db, settings, client_address, "invitation_invalid")
+        return FinishedLogin(login_code=accepted[1], return_to=flow.return_to)
     async with write_transaction(db):
         user = await linked_user(db, provider, subject, claims)
         if user is not None:
