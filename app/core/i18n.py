@@ -788,6 +788,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{day} is not a public holiday.",
     },
     "institution_closing_day": {"da": "Lukkedag", "en": "Closing day"},
+    # Legal holds (issue 15).
+    "legal_hold_one_subject": {
+        "da": "Vælg enten et barn eller en tråd, der skal tilbageholdes (ikke begge).",
+        "en": "Choose either a child or a thread to hold (not both).",
+    },
+    "legal_hold_already_released": {
+        "da": "Tilbageholdelsen er allerede ophævet.",
+        "en": "The legal hold has already been released.",
+    },
 }
 
 

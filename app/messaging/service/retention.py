@@ -13,7 +13,14 @@ from app.files.service import uploads as files
 from app.institutions.service.settings import message_retention_cutoff
 from app.messaging.models import Thread
 from app.messaging.service import attachments
+from app.privacy.retention.service.holds import register_thread_institution
 from app.storage import ObjectStorage
+
+
+@register_thread_institution
+async def thread_institution(db: AsyncSession, thread_id: uuid.UUID) -> uuid.UUID | None:
+    """The institution of a thread in the caller's tenant scope (a legal hold's subject)."""
+    return await db.scalar(select(Thread.institution_id).where(Thread.id == thread_id))
 
 
 async def purge_expired_threads(
