@@ -30,7 +30,7 @@ from app.messaging.service.membership import departed_children_job
 from app.notifications.service.retention import purge_delivered_notifications
 from app.ops.jobs import JobContext, PeriodicJob, RetentionJob, run_retention
 from app.ops.retention import dry_run
-from app.privacy.accesslog.service.retention import access_log_retention
+from app.privacy.accesslog.service.retention import access_log_retention_report
 from app.privacy.retention.service.run import RetentionReport, run_retention_rules
 
 RETENTION_JOBS: list[tuple[str, RetentionJob]] = [
@@ -47,7 +47,7 @@ async def retention_report(context: JobContext) -> RetentionReport:
     )
     report.add_counts(await run_retention(context, RETENTION_JOBS))
     # Not per institution on PostgreSQL: its monthly partitions hold every institution's rows.
-    report.add_counts({"access log": await access_log_retention(context)})
+    report.kind("access log").add(await access_log_retention_report(context))
     return report
 
 
