@@ -31,6 +31,7 @@ from app.notifications.service.retention import purge_delivered_notifications
 from app.ops.jobs import JobContext, PeriodicJob, RetentionJob, run_retention
 from app.ops.retention import dry_run
 from app.privacy.accesslog.service.retention import access_log_retention_report
+from app.privacy.retention.service.accounts import unlinked_accounts
 from app.privacy.retention.service.run import RetentionReport, run_retention_rules
 
 RETENTION_JOBS: list[tuple[str, RetentionJob]] = [
@@ -48,6 +49,13 @@ async def retention_report(context: JobContext) -> RetentionReport:
     report.add_counts(await run_retention(context, RETENTION_JOBS))
     # Not per institution on PostgreSQL: its monthly partitions hold every institution's rows.
     report.kind("access log").add(await access_log_retention_report(context))
+    report.kind("unlinked accounts").add(
+        await unlinked_accounts(
+            sessions=context.sessions,
+            now=context.now,
+            grace=timedelta(days=context.settings.account_erasure_grace_days),
+        )
+    )
     return report
 
 

@@ -1,6 +1,7 @@
 """Legal holds and retention of every kind (issue 15): legal_holds (an admin's hold on a child
-or a thread, under row-level security in the form of 0071); presences and absences may lose
-their child (anonymised for the attendance statistics once the child's data are gone).
+or a thread, under row-level security in the form of 0071); account_erasure_notices (an
+account left without any link, told and later erased; no institution's); and the account
+mail's kind 'account_erasure'.
 
 Revision ID: 0092
 Revises: 0089
@@ -19,6 +20,19 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TENANT_ROWS = "institution_id = ANY ((SELECT seddel_tenants())::uuid[])"
+KINDS = "'password_reset', 'password_changed', 'email_change', 'email_changed'"
+KIND_CHECK = "ck_account_emails_kind"
+
+
+def _mail_kinds(allowed: str) -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_constraint(op.f(KIND_CHECK), "account_emails", type_="check")
+        op.create_check_constraint(op.f(KIND_CHECK), "account_emails", f"kind IN ({allowed})")
+        return
+    # SQLite cannot alter a constraint: batch mode copies the table with the new one.
+    with op.batch_alter_table("account_emails", recreate="always") as batch_op:
+        batch_op.drop_constraint(op.f(KIND_CHECK), type_="check")
+        batch_op.create_check_constraint(op.f(KIND_CHECK), f"kind IN ({allowed})")
 
 
 def upgrade() -> None:
@@ -58,9 +72,33 @@ def upgrade() -> None:
             "CREATE POLICY tenant_isolation ON legal_holds"
             f" USING ({TENANT_ROWS}) WITH CHECK ({TENANT_ROWS})"
         )
+    op.create_table(
+        "account_erasure_notices",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("told_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("erase_after", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_account_erasure_notices_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_account_erasure_notices")),
+    )
+    with op.batch_alter_table("account_erasure_notices", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_account_erasure_notices_erase_after"), ["erase_after"], unique=False
+        )
+    _mail_kinds(KINDS + ", 'account_erasure'")
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM account_emails WHERE kind = 'account_erasure'")
+    _mail_kinds(KINDS)
+    with op.batch_alter_table("account_erasure_notices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_account_erasure_notices_erase_after"))
+    op.drop_table("account_erasure_notices")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP POLICY IF EXISTS tenant_isolation ON legal_holds")
     with op.batch_alter_table("legal_holds", schema=None) as batch_op:

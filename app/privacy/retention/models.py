@@ -42,3 +42,18 @@ class LegalHold(TenantOwned, Base):
     @property
     def in_force(self) -> bool:
         return self.released_at is None
+
+
+class AccountErasureNotice(Base):
+    """An account left without any link, told so by e-mail (`told_at`) and erased at
+    `erase_after` unless a link comes back first (then the notice goes). Not tenant-owned:
+    such an account belongs to no institution any more."""
+
+    __tablename__ = "account_erasure_notices"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    told_at: Mapped[datetime]
+    erase_after: Mapped[datetime] = mapped_column(index=True)
+    erased_at: Mapped[datetime | None]

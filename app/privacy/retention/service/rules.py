@@ -39,12 +39,14 @@ class KindReport:
     anonymised: int = 0
     kept: list[Kept] = field(default_factory=list)
     failed: int = 0  # institutions where the rule failed (logged)
+    told: int = 0  # people told by e-mail that something of theirs will go
 
     def add(self, other: KindReport) -> None:
         self.deleted += other.deleted
         self.anonymised += other.anonymised
         self.kept.extend(other.kept)
         self.failed += other.failed
+        self.told += other.told
 
 
 @dataclass(frozen=True)

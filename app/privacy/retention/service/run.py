@@ -45,6 +45,8 @@ class RetentionReport:
             line = f"{name}: {would}deleted {report.deleted}"
             if report.anonymised:
                 line += f", {would}anonymised {report.anonymised}"
+            if report.told:
+                line += f", {'would tell' if dry_run else 'told'} {report.told}"
             if report.kept:
                 line += f", kept under legal hold {len(report.kept)}"
             if report.failed:
