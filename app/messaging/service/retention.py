@@ -128,6 +128,18 @@ async def purge_threads(
     return report
 
 
+async def purge_expired_threads(
+    *, db: AsyncSession, storage: ObjectStorage, institution_id: uuid.UUID, now: datetime
+) -> int:
+    """`purge_threads` with the institution's holds in force; returns how many threads went."""
+    async with write_transaction(db):
+        holds = await Holds.in_force(db, institution_id)
+    done = await purge_threads(
+        db=db, storage=storage, institution_id=institution_id, now=now, holds=holds
+    )
+    return done.deleted
+
+
 @register_retention_rule("messages")
 async def messages_rule(run: RuleRun) -> KindReport:
     return await purge_threads(
