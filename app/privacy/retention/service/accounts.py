@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import String, cast, delete, exists, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.events import AccountMailRequested
@@ -135,21 +135,20 @@ async def _erase(db: AsyncSession, now: datetime) -> int:
         async with write_transaction(db):
             for model in _PERSONAL:
                 await db.execute(delete(model).where(model.user_id.in_(batch)))
-            for user_id in batch:
-                # Unique per account, and no address anyone can receive mail at.
-                gone = f"erased-{user_id.hex}@invalid"
-                await db.execute(
-                    update(User)
-                    .where(User.id == user_id)
-                    .values(
-                        name=ERASED,
-                        email=gone,
-                        email_key=gone,
-                        phone=None,
-                        password_hash=None,
-                        is_active=False,
-                    )
+            # Unique per account (its id), and no address anyone can receive mail at.
+            gone = literal("erased-") + cast(User.id, String) + literal("@invalid")
+            await db.execute(
+                update(User)
+                .where(User.id.in_(batch))
+                .values(
+                    name=ERASED,
+                    email=gone,
+                    email_key=gone,
+                    phone=None,
+                    password_hash=None,
+                    is_active=False,
                 )
+            )
             await db.execute(
                 update(AccountErasureNotice)
                 .where(AccountErasureNotice.user_id.in_(batch))
