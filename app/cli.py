@@ -223,7 +223,7 @@ def write_schemas() -> tuple[Path, Path]:
     return graphql_path, openapi_path
 
 
-async def _jobs_async(command: str, once: bool) -> None:
+async def _jobs_async(command: str, once: bool, dry_run: bool = False) -> None:
     import signal
 
     from app.db import create_engine, session_factory
@@ -231,7 +231,7 @@ async def _jobs_async(command: str, once: bool) -> None:
     from app.notifications.service.worker import deliver_due
     from app.ops.jobs import JobContext, run_due_jobs, run_worker
     from app.realtime import Broker, create_broker
-    from app.root.jobs import PERIODIC_JOBS, retention
+    from app.root.jobs import PERIODIC_JOBS, retention_lines
     from app.storage import create_storage
 
     settings = get_settings()
@@ -250,8 +250,12 @@ async def _jobs_async(command: str, once: bool) -> None:
             context = JobContext(
                 sessions=sessions, storage=storage, settings=settings, now=utcnow()
             )
-            totals = await retention(context)
-            print("retention: " + ", ".join(f"{name} {count}" for name, count in totals.items()))
+            if dry_run:
+                async with engine.connect() as connection:
+                    lines = await retention_lines(context, dry_run_on=connection)
+            else:
+                lines = await retention_lines(context)
+            print("\n".join(lines))
         elif once:
             senders = create_senders(settings)
             report = await deliver_due(sessions=sessions, senders=senders, settings=settings)
@@ -294,7 +298,7 @@ def _retention(args: argparse.Namespace) -> None:
     from app.core.logs import configure_logging
 
     configure_logging(json_lines=get_settings().log_json)
-    asyncio.run(_jobs_async("retention", once=True))
+    asyncio.run(_jobs_async("retention", once=True, dry_run=args.dry_run))
 
 
 def _bench(args: argparse.Namespace) -> None:
@@ -343,9 +347,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     worker.add_argument("--once", action="store_true", help="one round, then exit")
     worker.set_defaults(handler=_worker)
-    commands.add_parser("retention", help="run the retention jobs once now").set_defaults(
-        handler=_retention
+    retention = commands.add_parser(
+        "retention",
+        help="run the retention rules and jobs once now; prints what went and what legal "
+        "holds kept",
     )
+    retention.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would go and what is kept under hold, changing nothing",
+    )
+    retention.set_defaults(handler=_retention)
     bench = commands.add_parser("bench", help="seed a realistic volume and measure operations")
     bench.add_argument("--requests", type=int, default=200)
     bench.add_argument(

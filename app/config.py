@@ -129,6 +129,9 @@ class Settings:
     access_log: bool = True
     # How long the access log is kept; never below ACCESS_LOG_MIN_RETENTION_MONTHS.
     access_log_retention_months: int = 6
+    # An account left without any link (a guardian whose children have all gone) is told by
+    # e-mail, then erased this many days later unless a link comes back.
+    account_erasure_grace_days: int = 30
 
     log_json: bool = True
     # Load balancers and reverse proxies whose X-Forwarded-For names the client (addresses or
@@ -247,6 +250,9 @@ def load_settings() -> Settings:
         access_log=_bool("SEDDEL_ACCESS_LOG", defaults.access_log),
         access_log_retention_months=_int(
             "SEDDEL_ACCESS_LOG_RETENTION_MONTHS", defaults.access_log_retention_months
+        ),
+        account_erasure_grace_days=_int(
+            "SEDDEL_ACCOUNT_ERASURE_GRACE_DAYS", defaults.account_erasure_grace_days
         ),
         argon2_time_cost=_int("SEDDEL_ARGON2_TIME_COST", defaults.argon2_time_cost),
         argon2_memory_cost_kib=_int("SEDDEL_ARGON2_MEMORY_KIB", defaults.argon2_memory_cost_kib),

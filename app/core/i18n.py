@@ -691,6 +691,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Your Seddel account now uses {new_email} instead of this address. If it was"
         " not you, contact the institution at once.",
     },
+    "mail_account_erasure_subject": {
+        "da": "Din Seddel-konto bliver slettet",
+        "en": "Your Seddel account will be deleted",
+    },
+    "mail_account_erasure_body": {
+        "da": "Din Seddel-konto er ikke længere knyttet til noget barn eller nogen institution."
+        " Den bliver derfor slettet {day}, med dit navn, din e-mailadresse og dit telefonnummer."
+        " Skal kontoen bestå, så bed institutionen knytte dig til dit barn igen inden da.",
+        "en": "Your Seddel account is no longer linked to any child or institution. It will"
+        " therefore be deleted on {day}, with your name, email address and phone number."
+        " To keep it, ask the institution to link you to your child again before then.",
+    },
     # Federated login (OpenID Connect).
     "oidc_state_invalid": {
         "da": "Login-forsøget er ukendt, udløbet, allerede brugt eller startet i en anden browser."
@@ -798,6 +810,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{day} is not a public holiday.",
     },
     "institution_closing_day": {"da": "Lukkedag", "en": "Closing day"},
+    # Legal holds (issue 15).
+    "legal_hold_one_subject": {
+        "da": "Vælg enten et barn eller en tråd, der skal tilbageholdes (ikke begge).",
+        "en": "Choose either a child or a thread to hold (not both).",
+    },
+    "legal_hold_already_released": {
+        "da": "Tilbageholdelsen er allerede ophævet.",
+        "en": "The legal hold has already been released.",
+    },
 }
 
 

@@ -198,6 +198,9 @@ class Reason(StrEnum):
     OIDC_TOKEN_INVALID = auto()
     PROVIDER_OF_ANOTHER_MUNICIPALITY = auto()
     RETURN_URI_NOT_ALLOWED = auto()
+    # Legal holds and retention (issue 15).
+    LEGAL_HOLD_ALREADY_RELEASED = auto()
+    LEGAL_HOLD_ONE_SUBJECT = auto()
 
 
 GENERIC = frozenset({Reason.INVALID, Reason.CONFLICT})

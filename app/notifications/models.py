@@ -96,7 +96,8 @@ class AccountEmail(Base):
     __tablename__ = "account_emails"
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('password_reset', 'password_changed', 'email_change', 'email_changed')",
+            "kind IN ('password_reset', 'password_changed', 'email_change', 'email_changed',"
+            " 'account_erasure')",
             name="kind",
         ),
         CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),

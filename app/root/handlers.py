@@ -13,5 +13,6 @@ import app.institutions.service.second_factor  # who must have a second factor (
 import app.messaging.service.badge  # the unread count -> the push badge
 import app.messaging.service.live  # ThreadActivity -> inbox and thread channels
 import app.messaging.service.membership  # GuardianReachChanged -> threads' participation
+import app.messaging.service.retention  # legal holds on threads; messages' retention rule
 import app.notifications.service.account_mail
 import app.notifications.service.personal  # noqa: F401  invitations, "you were added" -> outbox

@@ -1,41 +1,78 @@
 """The jobs every slice hands the worker: retention (daily, per institution) and the periodic
-jobs of `seddel worker`. One line per job; app.cli passes these lists to app.ops.jobs."""
+jobs of `seddel worker`. One line per job; app.cli passes these lists to app.ops.jobs.
+
+Retention of the kinds of personal data is the slices' rules, run by app.privacy.retention
+with legal holds honoured; importing the modules below registers them. The housekeeping
+jobs (delivered notifications, unclaimed uploads, idempotency keys) hold no one's data past
+its use and run as before."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+import app.announcements.service.retention
+import app.attendance.pickup.service.retention
+import app.attendance.service.retention
+import app.childrecord.service.retention
+import app.daybook.service.retention
+import app.gallery.service.retention
+import app.messaging.service.retention  # noqa: F401  the retention rules register themselves
 from app.accounts.federation.service.codes import sweep_federated_logins_job
 from app.accounts.service.idempotency import purge_expired_keys
 from app.accounts.service.recovery import sweep_account_tokens_job
 from app.accounts.service.second_factor import sweep_challenges_job
 from app.accounts.service.throttling import sweep_login_throttles_job
-from app.announcements.service.retention import purge_expired_announcements
 from app.attendance.presence.service.jobs import nightly as attendance_nightly
 from app.files.service.uploads import sweep_unclaimed
-from app.gallery.service.retention import purge_expired_photos
 from app.messaging.service.membership import departed_children_job
-from app.messaging.service.retention import purge_expired_threads
 from app.notifications.service.retention import purge_delivered_notifications
 from app.ops.jobs import JobContext, PeriodicJob, RetentionJob, run_retention
-from app.privacy.accesslog.service.retention import access_log_retention
+from app.ops.retention import dry_run
+from app.privacy.accesslog.service.retention import access_log_retention_report
+from app.privacy.retention.service.accounts import unlinked_accounts
+from app.privacy.retention.service.run import RetentionReport, run_retention_rules
 
 RETENTION_JOBS: list[tuple[str, RetentionJob]] = [
-    ("announcements", purge_expired_announcements),
-    ("messages", purge_expired_threads),
     ("notifications", purge_delivered_notifications),
     ("unclaimed uploads", sweep_unclaimed),
-    ("photos", purge_expired_photos),
     ("idempotency keys", purge_expired_keys),
 ]
 
 
-async def retention(context: JobContext) -> dict[str, int]:
-    """Every retention job for every institution (`seddel retention`, and daily in the worker)."""
-    totals = await run_retention(context, RETENTION_JOBS)
+async def retention_report(context: JobContext) -> RetentionReport:
+    """Every retention rule and job for every institution, with what each kept under hold."""
+    report = await run_retention_rules(
+        sessions=context.sessions, storage=context.storage, now=context.now
+    )
+    report.add_counts(await run_retention(context, RETENTION_JOBS))
     # Not per institution on PostgreSQL: its monthly partitions hold every institution's rows.
-    totals["access log"] = await access_log_retention(context)
-    return totals
+    report.kind("access log").add(await access_log_retention_report(context))
+    report.kind("unlinked accounts").add(
+        await unlinked_accounts(
+            sessions=context.sessions,
+            now=context.now,
+            grace=timedelta(days=context.settings.account_erasure_grace_days),
+        )
+    )
+    return report
+
+
+async def retention_lines(
+    context: JobContext, *, dry_run_on: AsyncConnection | None = None
+) -> list[str]:
+    """What `seddel retention` prints; with `dry_run_on` (a connection) the run is rolled
+    back there and no object is deleted (app.ops.retention)."""
+    if dry_run_on is None:
+        return (await retention_report(context)).lines()
+    report, _ = await dry_run(context, dry_run_on, retention_report)
+    return report.lines(dry_run=True)
+
+
+async def retention(context: JobContext) -> dict[str, int]:
+    """`seddel retention`, and daily in the worker: how much went, per kind."""
+    return (await retention_report(context)).totals()
 
 
 # The worker runs these when due. The attendance job is hourly because it is idempotent: the

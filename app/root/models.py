@@ -27,7 +27,8 @@ def load_all_models() -> None:
     import app.institutions.models
     import app.messaging.models
     import app.notifications.models
-    import app.privacy.accesslog.models  # noqa: F401
+    import app.privacy.accesslog.models
+    import app.privacy.retention.models  # noqa: F401
 
 
 def tenant_tables() -> list[Table]:

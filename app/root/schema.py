@@ -90,6 +90,7 @@ from app.messaging.api import (
 )
 from app.notifications.api import NotificationMutations, NotificationQueries
 from app.privacy.accesslog.api import AccessLogQueries
+from app.privacy.retention.api import LegalHoldMutations, LegalHoldQueries
 from app.root.context import session_alive
 
 IDEMPOTENCY_KEYS = IdempotencyKeys()
@@ -119,6 +120,7 @@ Query = merge_types(
         InvitationQueries,
         AccessLogQueries,
         CalendarQueries,
+        LegalHoldQueries,
     ),
 )
 Mutation = merge_types(
@@ -149,6 +151,7 @@ Mutation = merge_types(
         RecoveryMutations,
         ProfileMutations,
         CalendarMutations,
+        LegalHoldMutations,
     ),
 )
 Subscription = merge_types(

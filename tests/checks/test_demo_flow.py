@@ -102,14 +102,15 @@ def test_demo_on_postgres_with_an_owner_that_is_not_a_superuser(tmp_path):
     before scoping itself and stopped)."""
     import pytest
 
-    from tests.conftest import OWNER_URL
+    from tests.conftest import OWNER_URL, WORKER
 
     if not OWNER_URL:
         pytest.skip("PostgreSQL's row-level security")
     from sqlalchemy.engine import make_url
 
     owner = make_url(OWNER_URL)
-    database, role = "seddel_demo_check", "seddel_demo_owner"
+    # A database per test process: xdist workers and other checkouts share the cluster.
+    database, role = f"seddel_demo_check_{WORKER or os.getpid()}", "seddel_demo_owner"
     _psql_admin(OWNER_URL, f"DROP DATABASE IF EXISTS {database}")
     _psql_admin(
         OWNER_URL,

@@ -32,6 +32,7 @@ CREATING = {
     "openVacationSurvey",
     "addEmergencyContact",
     "signMedicationConsent",
+    "placeLegalHold",
 }
 
 IDEMPOTENT_BY_ITS_OWN_ID = "carries a client-made eventId: a retry is applied once already"
@@ -111,6 +112,7 @@ EXCLUDED = {
     "removeEmergencyContact": CHANGES_WHAT_EXISTS,
     "withdrawMedicationConsent": "withdrawing again changes nothing (the first time stays)",
     "setContactSharing": "one choice per guardian and child: a retry sets the same choice",
+    "releaseLegalHold": "a retry is refused as already released; the hold stays released",
     "correctDayEntry": "a retry with the same values changes nothing (no new version)",
     "deleteDayEntry": CHANGES_WHAT_EXISTS,
     "confirmIncident": CHANGES_WHAT_EXISTS,

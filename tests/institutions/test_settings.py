@@ -14,6 +14,11 @@ DEFAULTS = {
     "photoRetentionMonths": 6,
     "urgentSmsEnabled": False,
     "smsMonthlyCap": 200,
+    "dayEntryRetentionMonths": 12,
+    "attendanceRetentionMonths": 36,
+    "pickupRetentionMonths": 1,
+    "childRecordRetentionMonths": 12,
+    "accessLogRetentionMonths": 6,
 }
 
 
@@ -56,6 +61,33 @@ async def test_out_of_range_changes_nothing(client):
     assert "1" in bad["message"] and "120" in bad["message"]
     seen = (await client.gql("InstitutionSettings", {"id": iid}, as_=SOLSIKKEN_ADMIN))["node"]
     assert seen["settings"] == DEFAULTS
+
+
+async def test_retention_months_per_kind_are_bounded_and_the_access_log_keeps_its_floor(client):
+    iid = await institution_id(client, SOLSIKKEN_ADMIN)
+
+    async def update(**changes: int) -> dict:
+        data = await client.gql(
+            "UpdateInstitutionSettings", {"institution": iid, "input": changes}, as_=SOLSIKKEN_ADMIN
+        )
+        return data["updateInstitutionSettings"]
+
+    for field in (
+        "dayEntryRetentionMonths",
+        "attendanceRetentionMonths",
+        "pickupRetentionMonths",
+        "childRecordRetentionMonths",
+    ):
+        for bad in (0, 121):
+            refused = await update(**{field: bad})
+            assert (refused["code"], refused["field"]) == ("INVALID", field)
+    # Below the legal minimum of the access log (app.config.ACCESS_LOG_MIN_RETENTION_MONTHS).
+    refused = await update(accessLogRetentionMonths=5)
+    assert refused["field"] == "accessLogRetentionMonths"
+    assert refused["message"] == "Skal være mellem 6 og 120."
+    changed = await update(dayEntryRetentionMonths=24, accessLogRetentionMonths=12)
+    assert changed["settings"]["dayEntryRetentionMonths"] == 24
+    assert changed["settings"]["accessLogRetentionMonths"] == 12
 
 
 async def test_only_its_admins_change_settings(client):

@@ -85,6 +85,7 @@ CHILD_DATA: dict[str, AccessKind] = {
 # which the staff's every list shows and the log would drown in), and why where not obvious.
 NOT_CHILD_DATA = {
     "AccessLogDay", "ChildDataAccess",  # the log itself, read by custody holders and admins
+    "LegalHold",  # the admins' own decisions (whom or what they hold, why), admins only
     "Announcement", "AnnouncementConnection", "AnnouncementDeleted", "AnnouncementEdge",
     "AnnouncementReceipt", "AnnouncementStats", "AttendanceDone", "AutoReplyInfo", "Done",
     "AttendanceReportRow",  # counts per group and day

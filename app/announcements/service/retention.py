@@ -14,6 +14,7 @@ from app.announcements.service.posting import forget_attachments
 from app.db import write_transaction
 from app.files.service.uploads import delete_objects
 from app.institutions.service.settings import message_retention_cutoff
+from app.privacy.retention.service.rules import KindReport, RuleRun, register_retention_rule
 from app.storage import ObjectStorage
 
 
@@ -39,3 +40,13 @@ async def purge_expired_announcements(
             await db.execute(delete(Announcement).where(Announcement.id.in_(expired)))
     await delete_objects(storage, keys)
     return len(expired)
+
+
+@register_retention_rule("announcements")
+async def announcements_rule(run: RuleRun) -> KindReport:
+    """Announcements are to groups or everyone, never about one child or in a thread: no
+    legal hold reaches them."""
+    deleted = await purge_expired_announcements(
+        db=run.db, storage=run.storage, institution_id=run.institution_id, now=run.now
+    )
+    return KindReport(deleted=deleted)

@@ -94,6 +94,11 @@ class InstitutionSettingsInput:
     require_second_factor_for_admins: bool | None = None
     urgent_sms_enabled: bool | None = None
     sms_monthly_cap: int | None = None
+    day_entry_retention_months: int | None = None
+    attendance_retention_months: int | None = None
+    pickup_retention_months: int | None = None
+    child_record_retention_months: int | None = None
+    access_log_retention_months: int | None = None
 
     def changes(self) -> dict[str, object]:
         given = {k: v for k, v in vars(self).items() if v is not None}

@@ -92,6 +92,24 @@ class InstitutionSettings:
             " an SMS is not sent."
         )
     )
+    day_entry_retention_months: int = strawberry.field(
+        description="Months after a child's last day before its daily log goes."
+    )
+    attendance_retention_months: int = strawberry.field(
+        description="Months after a child's last day before its attendance and absences are "
+        "anonymised (the statistics keep their counts)."
+    )
+    pickup_retention_months: int = strawberry.field(
+        description="Months after a child's last day before its pickup persons (with their "
+        "photos) and pickup plans go."
+    )
+    child_record_retention_months: int = strawberry.field(
+        description="Months after a child's last day before its record (health data, "
+        "emergency contacts, medication consents), guardian links and name go."
+    )
+    access_log_retention_months: int = strawberry.field(
+        description="Months the access log is kept (never below the legal minimum)."
+    )
 
     @classmethod
     def of(cls, row: models.Institution | InstitutionRow) -> InstitutionSettings:
@@ -110,6 +128,11 @@ class InstitutionSettings:
             require_second_factor_for_admins=s.require_second_factor_for_admins,
             urgent_sms_enabled=s.urgent_sms_enabled,
             sms_monthly_cap=s.sms_monthly_cap,
+            day_entry_retention_months=s.day_entry_retention_months,
+            attendance_retention_months=s.attendance_retention_months,
+            pickup_retention_months=s.pickup_retention_months,
+            child_record_retention_months=s.child_record_retention_months,
+            access_log_retention_months=s.access_log_retention_months,
         )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import ACCESS_LOG_MIN_RETENTION_MONTHS
 from app.core.actor import Actor
 from app.core.errors import ValidationFailed
 from app.db import write_transaction
@@ -30,6 +31,12 @@ RANGES: dict[str, tuple[int, int]] = {
     "pickup_change_cutoff_minutes": (0, 24 * 60),
     "message_retention_months": (1, 120),
     "photo_retention_months": (1, 120),
+    "day_entry_retention_months": (1, 120),
+    "attendance_retention_months": (1, 120),
+    "pickup_retention_months": (1, 120),
+    "child_record_retention_months": (1, 120),
+    # Logs of the use of personal data are kept at least as long as the law asks.
+    "access_log_retention_months": (ACCESS_LOG_MIN_RETENTION_MONTHS, 120),
     "sms_monthly_cap": (0, 100_000),
 }
 
@@ -58,6 +65,16 @@ class InstitutionSettings:
     # At most this many SMS a calendar month (the institution's local month); over it an SMS
     # is given up ("monthly cap").
     sms_monthly_cap: int = 200
+    # Retention (app.privacy.retention): months after a child's last day (`active_until`)
+    # before its data of each kind go. Attendance is anonymised rather than deleted (the
+    # statistics keep their counts); the child record's months also end the child's name.
+    day_entry_retention_months: int = 12
+    attendance_retention_months: int = 36
+    pickup_retention_months: int = 1
+    child_record_retention_months: int = 12
+    # Months the access log of the institution is kept (never below the legal floor; the
+    # server's SEDDEL_ACCESS_LOG_RETENTION_MONTHS is the least any institution keeps).
+    access_log_retention_months: int = ACCESS_LOG_MIN_RETENTION_MONTHS
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(InstitutionSettings)}

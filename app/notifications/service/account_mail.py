@@ -97,6 +97,10 @@ def compose(
             hours=settings.email_change_ttl_seconds // 3600,
             link=base + LINK_PATHS["email_change"] + (token or ""),
         )
+    elif row.kind == "account_erasure":
+        to_address = user.email
+        erased_on = row.created_at + timedelta(days=settings.account_erasure_grace_days)
+        body = translate("mail_account_erasure_body", language, day=erased_on.date().isoformat())
     elif row.kind == "email_changed":
         to_address = row.to_address or user.email
         body = translate("mail_email_changed_body", language, new_email=user.email)
