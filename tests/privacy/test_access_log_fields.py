@@ -86,6 +86,10 @@ CHILD_DATA: dict[str, AccessKind] = {
 NOT_CHILD_DATA = {
     "AccessLogDay", "ChildDataAccess",  # the log itself, read by custody holders and admins
     "LegalHold",  # the admins' own decisions (whom or what they hold, why), admins only
+    # Signing in with the municipality's identity provider: providers and a start URL only.
+    "IdentityProvider",
+    "InvitationLoginStarted",
+    "InvitationSignInOptions",
     "Announcement", "AnnouncementConnection", "AnnouncementDeleted", "AnnouncementEdge",
     "AnnouncementReceipt", "AnnouncementStats", "AttendanceDone", "AutoReplyInfo", "Done",
     "AttendanceReportRow",  # counts per group and day
