@@ -176,6 +176,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Højst {max} vedhæftede filer.",
         "en": "At most {max} attachments.",
     },
+    "confirmation_needs_custody": {
+        "da": "Kun en forælder med forældremyndighed kan bekræfte opslaget for barnet.",
+        "en": "Only a guardian with custody can confirm this announcement for the child.",
+    },
     "confirmation_not_requested": {
         "da": "Opslaget skal ikke bekræftes.",
         "en": "This announcement does not ask for confirmation.",

@@ -196,6 +196,8 @@ class Reason(StrEnum):
     OIDC_SUBJECT_MISSING = auto()
     OIDC_TOKEN_INVALID = auto()
     RETURN_URI_NOT_ALLOWED = auto()
+    # Issue 16, gaps found in daily use.
+    CONFIRMATION_NEEDS_CUSTODY = auto()
 
 
 GENERIC = frozenset({Reason.INVALID, Reason.CONFLICT})

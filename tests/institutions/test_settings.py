@@ -14,6 +14,7 @@ DEFAULTS = {
     "photoRetentionMonths": 6,
     "urgentSmsEnabled": False,
     "smsMonthlyCap": 200,
+    "custodyLessGuardiansMayConfirm": False,
 }
 
 

@@ -162,7 +162,10 @@ class AnnouncementMutations:
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="A guardian confirms an announcement that asks for it.",
+        description="A guardian confirms an announcement that asks for it. Confirmations are "
+        "consent-like: a guardian without custody of any child it was for is refused "
+        "(CONFIRMATION_NEEDS_CUSTODY) unless the institution allows it "
+        "(settings.custodyLessGuardiansMayConfirm).",
     )
     @errors_as_data
     async def confirm_announcement(

@@ -94,6 +94,7 @@ class InstitutionSettingsInput:
     require_second_factor_for_admins: bool | None = None
     urgent_sms_enabled: bool | None = None
     sms_monthly_cap: int | None = None
+    custody_less_guardians_may_confirm: bool | None = None
 
     def changes(self) -> dict[str, object]:
         given = {k: v for k, v in vars(self).items() if v is not None}

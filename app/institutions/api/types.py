@@ -89,6 +89,10 @@ class InstitutionSettings:
     sms_monthly_cap: int = strawberry.field(
         description="At most this many SMS a calendar month; over it an SMS is not sent."
     )
+    custody_less_guardians_may_confirm: bool = strawberry.field(
+        description="Guardians without custody may confirm announcements for the child "
+        "(off by default: a confirmation is consent-like)."
+    )
 
     @classmethod
     def of(cls, row: models.Institution | InstitutionRow) -> InstitutionSettings:
@@ -107,6 +111,7 @@ class InstitutionSettings:
             require_second_factor_for_admins=s.require_second_factor_for_admins,
             urgent_sms_enabled=s.urgent_sms_enabled,
             sms_monthly_cap=s.sms_monthly_cap,
+            custody_less_guardians_may_confirm=s.custody_less_guardians_may_confirm,
         )
 
 

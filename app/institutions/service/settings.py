@@ -57,6 +57,9 @@ class InstitutionSettings:
     urgent_sms_enabled: bool = False
     # At most this many SMS a calendar month (UTC); over it an SMS is given up ("monthly cap").
     sms_monthly_cap: int = 200
+    # Announcements: a confirmation is consent-like, so a guardian without custody (right to
+    # information only) may not give it for the child unless the institution allows it.
+    custody_less_guardians_may_confirm: bool = False
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(InstitutionSettings)}
