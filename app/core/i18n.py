@@ -176,6 +176,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Højst {max} vedhæftede filer.",
         "en": "At most {max} attachments.",
     },
+    "children_refused": {
+        "da": "Det kunne ikke gøres for {count} af børnene; intet er gemt for nogen af dem.",
+        "en": "It could not be done for {count} of the children; nothing was saved for any.",
+    },
+    "one_child_or_siblings": {
+        "da": "Angiv enten ét barn eller en liste af søskende.",
+        "en": "Give either one child or a list of siblings.",
+    },
+    "too_many_siblings": {
+        "da": "Højst {max} børn på én gang.",
+        "en": "At most {max} children at once.",
+    },
     "confirmation_needs_custody": {
         "da": "Kun en forælder med forældremyndighed kan bekræfte opslaget for barnet.",
         "en": "Only a guardian with custody can confirm this announcement for the child.",

@@ -198,6 +198,9 @@ class Reason(StrEnum):
     RETURN_URI_NOT_ALLOWED = auto()
     # Issue 16, gaps found in daily use.
     CONFIRMATION_NEEDS_CUSTODY = auto()
+    CHILDREN_REFUSED = auto()
+    ONE_CHILD_OR_SIBLINGS = auto()
+    TOO_MANY_SIBLINGS = auto()
 
 
 GENERIC = frozenset({Reason.INVALID, Reason.CONFLICT})
