@@ -204,6 +204,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Nyt opslag fra {sender}",
         "en": "New announcement from {sender}",
     },
+    "push_title_announcement_reminder": {
+        "da": "Husk at bekræfte opslaget fra {sender} (frist i morgen)",
+        "en": "Please confirm the announcement from {sender} (due tomorrow)",
+    },
     "push_title_message": {"da": "Ny besked fra {sender}", "en": "New message from {sender}"},
     "push_title_incident": {
         "da": "Hændelse i dag: {sender} har skrevet",
@@ -234,6 +238,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "email_item_announcement": {
         "da": "- Opslag fra {sender}: {link}",
         "en": "- Announcement from {sender}: {link}",
+    },
+    "email_item_announcement_reminder": {
+        "da": "- Påmindelse: bekræft opslaget fra {sender}: {link}",
+        "en": "- Reminder: confirm the announcement from {sender}: {link}",
     },
     "email_item_message": {
         "da": "- Besked fra {sender}: {link}",
