@@ -100,6 +100,7 @@ EXCLUDED = {
     "markThreadSensitive": CHANGES_WHAT_EXISTS,
     "deleteThread": CHANGES_WHAT_EXISTS,
     "setAutoReply": CHANGES_WHAT_EXISTS,
+    "setInboxAutoReply": CHANGES_WHAT_EXISTS,
     "updateNotificationSettings": CHANGES_WHAT_EXISTS,
     # The child's record and the contact list.
     "setChildRecord": "one record per child: a retry writes the same texts again",
