@@ -101,6 +101,8 @@ class AnnouncementReceipt(TenantOwned, Base):
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
     confirmed_at: Mapped[datetime | None]
+    # When the reminder before the due date was enqueued: once per person and announcement.
+    reminded_at: Mapped[datetime | None]
 
 
 class AnnouncementAttachment(TenantOwned, Base):

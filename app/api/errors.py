@@ -17,6 +17,7 @@ from strawberry.types import Info
 
 from app.api.scalars import ScalarRefused, refused_field
 from app.core.errors import (
+    ChildrenRefused,
     Conflict,
     DomainError,
     IdempotencyKeyReused,
@@ -130,6 +131,21 @@ class InvalidTokenError(UserError):
     pass
 
 
+@strawberry.type(description="Why one child of a call for several children was refused.")
+class ChildRefusal:
+    index: int = strawberry.field(description="The child's position in the call's list (0-based).")
+    error: UserError
+
+
+@strawberry.type(
+    description="A call for several children (siblings) was refused for some of them: "
+    "`children` says which and why. Nothing was applied, for any child: resend without the "
+    "refused ones (or fixed)."
+)
+class ChildrenRefusedError(UserError):
+    children: list[ChildRefusal]
+
+
 def as_user_error(error: DomainError, language: str) -> UserError:
     """The one mapping of a domain error to its GraphQL error type, reason and retryability."""
     fields: dict[str, Any] = {
@@ -141,6 +157,12 @@ def as_user_error(error: DomainError, language: str) -> UserError:
     }
     if isinstance(error, TooManyAttempts):
         return TooManyAttemptsError(**fields, retry_after_seconds=error.retry_after_seconds)
+    if isinstance(error, ChildrenRefused):
+        children = [
+            ChildRefusal(index=index, error=as_user_error(refusal, language))
+            for index, refusal in error.refusals
+        ]
+        return ChildrenRefusedError(**fields, children=children)
     kinds: list[tuple[type[DomainError], type[UserError]]] = [
         (NotFound, NotFoundError),
         (IdempotencyKeyReused, IdempotencyKeyReusedError),

@@ -21,6 +21,20 @@ def decode(value: strawberry.ID | str, type_name: str, *, field: str) -> uuid.UU
         raise NotFound(field=field) from exc
 
 
+NOTHING = uuid.UUID(int=0)
+
+
+def decode_each(values: list[strawberry.ID], type_name: str) -> list[uuid.UUID]:
+    """The UUIDs inside a list of global IDs of `type_name`, in order; an ID that is not one
+    becomes an id nothing has, so that a call for several (siblings) refuses it per item as
+    not found instead of refusing the whole list for it."""
+    found = []
+    for value in values:
+        decoded = try_decode(value)
+        found.append(decoded[1] if decoded and decoded[0] == type_name else NOTHING)
+    return found
+
+
 def try_decode(value: strawberry.ID | str) -> tuple[str, uuid.UUID] | None:
     try:
         global_id = GlobalID.from_id(value)

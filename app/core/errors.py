@@ -50,6 +50,19 @@ class Conflict(DomainError):
     fallback_reason = Reason.CONFLICT
 
 
+class ChildrenRefused(DomainError):
+    """A call for several children (siblings) refused for some of them: `refusals` holds the
+    position in the call's list of each refused child and why. Such a call is atomic: nothing
+    of it was applied, for any child, so the client resends it without the refused ones (or
+    fixed) and loses nothing."""
+
+    code = "INVALID"
+
+    def __init__(self, refusals: list[tuple[int, DomainError]], *, field: str) -> None:
+        super().__init__("children_refused", field=field, count=len(refusals))
+        self.refusals = refusals
+
+
 class IdempotencyKeyReused(Conflict):
     """A retry's idempotency key was first used for another operation or other content: the
     client made one key for two different things, and no replay can answer both."""

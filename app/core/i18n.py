@@ -176,6 +176,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Højst {max} vedhæftede filer.",
         "en": "At most {max} attachments.",
     },
+    "children_refused": {
+        "da": "Det kunne ikke gøres for {count} af børnene; intet er gemt for nogen af dem.",
+        "en": "It could not be done for {count} of the children; nothing was saved for any.",
+    },
+    "one_child_or_siblings": {
+        "da": "Angiv enten ét barn eller en liste af søskende.",
+        "en": "Give either one child or a list of siblings.",
+    },
+    "too_many_siblings": {
+        "da": "Højst {max} børn på én gang.",
+        "en": "At most {max} children at once.",
+    },
+    "confirmation_needs_custody": {
+        "da": "Kun en forælder med forældremyndighed kan bekræfte opslaget for barnet.",
+        "en": "Only a guardian with custody can confirm this announcement for the child.",
+    },
     "confirmation_not_requested": {
         "da": "Opslaget skal ikke bekræftes.",
         "en": "This announcement does not ask for confirmation.",
@@ -187,6 +203,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "push_title_announcement": {
         "da": "Nyt opslag fra {sender}",
         "en": "New announcement from {sender}",
+    },
+    "push_title_announcement_reminder": {
+        "da": "Husk at bekræfte opslaget fra {sender} (frist i morgen)",
+        "en": "Please confirm the announcement from {sender} (due tomorrow)",
     },
     "push_title_message": {"da": "Ny besked fra {sender}", "en": "New message from {sender}"},
     "push_title_incident": {
@@ -218,6 +238,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "email_item_announcement": {
         "da": "- Opslag fra {sender}: {link}",
         "en": "- Announcement from {sender}: {link}",
+    },
+    "email_item_announcement_reminder": {
+        "da": "- Påmindelse: bekræft opslaget fra {sender}: {link}",
+        "en": "- Reminder: confirm the announcement from {sender}: {link}",
     },
     "email_item_message": {
         "da": "- Besked fra {sender}: {link}",

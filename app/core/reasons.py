@@ -201,6 +201,11 @@ class Reason(StrEnum):
     # Legal holds and retention (issue 15).
     LEGAL_HOLD_ALREADY_RELEASED = auto()
     LEGAL_HOLD_ONE_SUBJECT = auto()
+    # Issue 16, gaps found in daily use.
+    CONFIRMATION_NEEDS_CUSTODY = auto()
+    CHILDREN_REFUSED = auto()
+    ONE_CHILD_OR_SIBLINGS = auto()
+    TOO_MANY_SIBLINGS = auto()
 
 
 GENERIC = frozenset({Reason.INVALID, Reason.CONFLICT})

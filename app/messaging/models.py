@@ -262,3 +262,36 @@ class AutoReply(TenantOwned, Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class InboxAutoReply(TenantOwned, Base):
+    """The away message of a shared inbox: a group's (`group_id`) or the institution's (NULL),
+    set by its staff, sent once per thread and period as the inbox when a guardian writes."""
+
+    __tablename__ = "message_inbox_auto_replies"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["group_id", "institution_id"],
+            ["groups.id", "groups.institution_id"],
+            ondelete="CASCADE",
+        ),
+        UniqueConstraint("institution_id", "group_id"),
+        # NULLs are distinct in a unique constraint: the institution's inbox has its own.
+        Index(
+            "uq_message_inbox_auto_replies_institution",
+            "institution_id",
+            unique=True,
+            postgresql_where=text("group_id IS NULL"),
+            sqlite_where=text("group_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)
+    group_id: Mapped[uuid.UUID | None]
+    # Who set it: the automatic message is theirs, sent as the inbox.
+    set_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

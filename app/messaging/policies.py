@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
@@ -80,3 +81,19 @@ def unread_condition(actor: Actor) -> Any:
 
 def is_staff_in(actor: Actor, institution_id: object) -> bool:
     return institution_id in actor.employed_in
+
+
+def can_set_inbox_reply(
+    actor: Actor, institution_id: uuid.UUID, group_id: uuid.UUID | None
+) -> bool:
+    """A group inbox's away reply: the group's staff and the institution's admins; the
+    institution inbox's (which reaches the admins): its admins."""
+    if actor.is_bare_device:
+        return False
+    if actor.is_admin(institution_id):
+        return True
+    return (
+        group_id is not None
+        and actor.works_in(institution_id)
+        and group_id in actor.groups_staffed
+    )

@@ -24,6 +24,7 @@ from app.accounts.service.idempotency import purge_expired_keys
 from app.accounts.service.recovery import sweep_account_tokens_job
 from app.accounts.service.second_factor import sweep_challenges_job
 from app.accounts.service.throttling import sweep_login_throttles_job
+from app.announcements.service.reminders import announcement_reminders_job
 from app.attendance.presence.service.jobs import nightly as attendance_nightly
 from app.files.service.uploads import sweep_unclaimed
 from app.messaging.service.membership import departed_children_job
@@ -81,6 +82,7 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("retention", timedelta(days=1), retention),
     PeriodicJob("attendance-nightly", timedelta(hours=1), attendance_nightly),
     PeriodicJob("messaging-departed-children", timedelta(hours=1), departed_children_job),
+    PeriodicJob("announcement-reminders", timedelta(hours=1), announcement_reminders_job),
     PeriodicJob("login-throttles", timedelta(hours=1), sweep_login_throttles_job),
     PeriodicJob("account-tokens", timedelta(hours=1), sweep_account_tokens_job),
     PeriodicJob("second-factor-challenges", timedelta(hours=1), sweep_challenges_job),

@@ -190,3 +190,21 @@ async def test_recipients_get_an_inbox_event_with_ids_only(client, runtime):
     from strawberry.relay import GlobalID
 
     assert event["announcement_id"] == GlobalID.from_id(made["id"]).node_id
+
+
+async def test_a_guardian_without_custody_confirms_only_where_the_institution_allows_it(client):
+    made = await post(client, requiresConfirmation=True)
+    refused = await client.gql("ConfirmAnnouncement", {"announcementId": made["id"]}, as_=JONAS)
+    refused = refused["confirmAnnouncement"]
+    assert refused["code"] == "INVALID" and refused["reason"] == "CONFIRMATION_NEEDS_CUSTODY"
+    assert refused["message"].startswith("Kun en forælder med forældremyndighed")
+    assert (await listed(client, JONAS, unconfirmed=True))[0]["id"] == made["id"]  # unchanged
+    iid = await institution_id(client, SOLSIKKEN_ADMIN)
+    allowed = await client.gql(
+        "UpdateInstitutionSettings",
+        {"institution": iid, "input": {"custodyLessGuardiansMayConfirm": True}},
+        as_=SOLSIKKEN_ADMIN,
+    )
+    assert allowed["updateInstitutionSettings"]["settings"]["custodyLessGuardiansMayConfirm"]
+    confirmed = await client.gql("ConfirmAnnouncement", {"announcementId": made["id"]}, as_=JONAS)
+    assert confirmed["confirmAnnouncement"]["myReceipt"]["confirmedAt"] is not None

@@ -82,6 +82,7 @@ EXCLUDED = {
     "checkOut": IDEMPOTENT_BY_ITS_OWN_ID,
     "undoPresenceEvent": IDEMPOTENT_BY_ITS_OWN_ID,
     "kioskCheck": IDEMPOTENT_BY_ITS_OWN_ID,
+    "kioskSignIn": "a PIN step that lists the guardian's children and creates nothing",
     "confirmCheckout": CHANGES_WHAT_EXISTS,
     # Set, update, mark, remove: the same request twice leaves the same state.
     "updateAnnouncement": CHANGES_WHAT_EXISTS,
@@ -105,6 +106,7 @@ EXCLUDED = {
     "markThreadSensitive": CHANGES_WHAT_EXISTS,
     "deleteThread": CHANGES_WHAT_EXISTS,
     "setAutoReply": CHANGES_WHAT_EXISTS,
+    "setInboxAutoReply": CHANGES_WHAT_EXISTS,
     "updateNotificationSettings": CHANGES_WHAT_EXISTS,
     # The child's record and the contact list.
     "setChildRecord": "one record per child: a retry writes the same texts again",

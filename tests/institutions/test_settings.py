@@ -19,6 +19,7 @@ DEFAULTS = {
     "pickupRetentionMonths": 1,
     "childRecordRetentionMonths": 12,
     "accessLogRetentionMonths": 6,
+    "custodyLessGuardiansMayConfirm": False,
 }
 
 

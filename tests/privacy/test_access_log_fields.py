@@ -65,12 +65,14 @@ CHILD_DATA: dict[str, AccessKind] = {
     "GroupDay": K.PRESENCE,
     "PickedUpBy": K.PRESENCE,
     "Absence": K.ABSENCES,
+    "SiblingAbsences": K.ABSENCES,
     "VacationAnswer": K.ABSENCES,
     "VacationAnswers": K.ABSENCES,
     "PickupPerson": K.PICKUP,
     "PickupCodeword": K.PICKUP,
     "PlannedDay": K.PICKUP,
     "PickupPlanEntry": K.PICKUP,
+    "SiblingPickupPlans": K.PICKUP,
     "PickupPlanChange": K.PICKUP,
     "GoHomeAlonePermission": K.PICKUP,
     "Thread": K.MESSAGES,
@@ -118,6 +120,10 @@ NOT_CHILD_DATA = {
     "PushDeviceRegistered", "PushDeviceUnregistered", "RecoveryCodesRegenerated",
     "SecondFactorConfirmed", "SecondFactorDisabled", "SecondFactorEnrolment",
     "SecondFactorEnrolmentRequired", "SecondFactorRequired", "SecondFactorStatus",
+    # issue 16: errors of a call for siblings; the kiosk's "choose your child" (first name and
+    # group, to the child's own guardian); who has not confirmed (as ChildConfirmation)
+    "ChildRefusal", "ChildrenRefusedError", "KioskChild", "KioskChildren",
+    "OverdueAnnouncement", "OverdueChild",
 }  # fmt: skip
 
 # Fields that return a child's data and are not logged yet, each with the reason. The lead

@@ -32,6 +32,18 @@ def not_found(field: str) -> Check:
     return check
 
 
+def each_child_not_found(field: str) -> Check:
+    """A call for several children (siblings): refused, every child NOT_FOUND, nothing done."""
+
+    def check(payload: dict[str, Any]) -> None:
+        result = _data(payload)[field]
+        assert result.get("__typename") == "ChildrenRefusedError", result
+        assert result["children"], result
+        assert {c["error"]["code"] for c in result["children"]} == {"NOT_FOUND"}, result
+
+    return check
+
+
 def null(field: str) -> Check:
     def check(payload: dict[str, Any]) -> None:
         assert _data(payload)[field] is None, payload

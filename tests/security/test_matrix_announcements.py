@@ -80,9 +80,29 @@ async def test_every_announcement_mutation_needs_a_live_session(client):
             ("Announcements", {}),
             ("AnnouncementNode", {"id": made["id"]}),
             ("AnnouncementConfirmations", {"id": made["id"]}),
+            ("OverdueAnnouncementConfirmations", {"institutionId": await _solsikken(client)}),
         ):
             payload = await client.execute(operation, variables, token=token)
             assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED", operation
+
+
+async def _solsikken(client) -> str:
+    from tests.helpers import SOLSIKKEN_ADMIN, institution_id
+
+    return await institution_id(client, SOLSIKKEN_ADMIN)
+
+
+async def test_the_overdue_view_is_the_institutions_staffs(client):
+    """Another institution's admin and staff, and the institution's own guardians, get an
+    empty list (tests/announcements/test_reminders.py shows the staff's own view)."""
+    from tests.security.matrix import Case, assert_refused, empty
+
+    overdue = Case(
+        "OverdueAnnouncementConfirmations",
+        {"institutionId": await _solsikken(client)},
+        empty("overdueAnnouncementConfirmations"),
+    )
+    await assert_refused(client, [overdue], [STRANGER_ADMIN, STRANGER_STAFF, METTE, JONAS])
 
 
 async def test_confirmations_and_attachments_cross_no_wall(client):

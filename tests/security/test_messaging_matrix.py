@@ -52,6 +52,11 @@ async def test_thread_and_message_nodes_are_null_for_outsiders(client):
 def _mutations(f: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
     d = f["d"]
     return [
+        (
+            "SetInboxAutoReply",
+            {"institutionId": d.institution, "groupId": d.groups["Bjørnene"], "body": ""},
+            "setInboxAutoReply",
+        ),
         ("SendMessage", {"threadId": f["thread"], "body": "x"}, "sendMessage"),
         ("EditMessage", {"messageId": f["message"], "body": "x"}, "editMessage"),
         ("DeleteMessage", {"messageId": f["message"]}, "deleteMessage"),

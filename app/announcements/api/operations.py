@@ -12,9 +12,9 @@ from strawberry.types import Info
 
 from app.announcements import loaders as announcement_loaders
 from app.announcements import models
-from app.announcements.api.types import AnnouncementNode
+from app.announcements.api.types import AnnouncementNode, OverdueAnnouncement
 from app.announcements.service import posting as announcements
-from app.announcements.service import receipts
+from app.announcements.service import receipts, reminders
 from app.api.errors import (
     ConflictError,
     IdempotencyKeyReusedError,
@@ -99,6 +99,23 @@ class AnnouncementQueries:
         )
         return connection(page, AnnouncementNode.of)
 
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="For the institution's staff: announcements past their due date, each with "
+        "the children no guardian has confirmed for and whom it went to. Newest due date first; "
+        "empty for anyone else. (The day before the due date the worker reminds those who "
+        "have not confirmed, once.)",
+    )
+    async def overdue_announcement_confirmations(
+        self, info: Info, institution_id: strawberry.ID
+    ) -> list[OverdueAnnouncement]:
+        rows = await reminders.overdue_confirmations(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            institution_id=decode(institution_id, "Institution", field="institutionId"),
+        )
+        return [OverdueAnnouncement.of(row) for row in rows]
+
 
 @strawberry.type
 class AnnouncementMutations:
@@ -162,7 +179,10 @@ class AnnouncementMutations:
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="A guardian confirms an announcement that asks for it.",
+        description="A guardian confirms an announcement that asks for it. Confirmations are "
+        "consent-like: a guardian without custody of any child it was for is refused "
+        "(CONFIRMATION_NEEDS_CUSTODY) unless the institution allows it "
+        "(settings.custodyLessGuardiansMayConfirm).",
     )
     @errors_as_data
     async def confirm_announcement(

@@ -13,7 +13,7 @@ from strawberry.types import Info
 from app.announcements import loaders as announcement_loaders
 from app.announcements import models
 from app.announcements.policies import can_follow_up
-from app.announcements.service import receipts
+from app.announcements.service import receipts, reminders
 from app.api.node import load_nodes, node_of
 from app.api.reach import NotificationReach
 from app.institutions import loaders as institution_loaders
@@ -182,3 +182,38 @@ class AnnouncementNode(relay.Node):
             )
             for row in rows
         ]
+
+
+@strawberry.type(description="A child of an overdue announcement no guardian confirmed for.")
+class OverdueChild:
+    child_id: strawberry.ID
+    child_name: str
+    guardians: list[str] = strawberry.field(
+        description="The guardians it went to, none of whom confirmed; empty: nobody could."
+    )
+
+
+@strawberry.type(description="An announcement past its due date with children unconfirmed.")
+class OverdueAnnouncement:
+    announcement_id: strawberry.ID
+    title: str
+    due_on: dt.date
+    children: list[OverdueChild]
+
+    @classmethod
+    def of(cls, row: reminders.Overdue) -> OverdueAnnouncement:
+        return cls(
+            announcement_id=strawberry.ID(
+                str(relay.GlobalID("Announcement", str(row.announcement_id)))
+            ),
+            title=row.title,
+            due_on=row.due_on,
+            children=[
+                OverdueChild(
+                    child_id=strawberry.ID(str(relay.GlobalID("Child", str(c.child_id)))),
+                    child_name=c.child_name,
+                    guardians=c.guardians,
+                )
+                for c in row.children
+            ],
+        )

@@ -14,10 +14,11 @@ from app.accounts.models import User
 from app.announcements.models import Announcement, AnnouncementChild, AnnouncementReceipt
 from app.announcements.policies import can_follow_up, visible_announcements
 from app.core.actor import Actor
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.pagination import Page, paginate
 from app.db import utcnow, write_transaction
 from app.institutions.models import Child, GuardianLink
+from app.institutions.service.settings import institution_settings
 
 
 @dataclass
@@ -50,6 +51,25 @@ async def _receipt(
     return receipt
 
 
+async def _may_confirm(db: AsyncSession, actor: Actor, receipt: AnnouncementReceipt) -> bool:
+    """A confirmation is consent-like: given for a child of the audience the actor has custody
+    of, or by a guardian without custody only where the institution allows it."""
+    custody = [c.child_id for c in actor.children.values() if c.has_custody]
+    if custody:
+        found = await db.scalar(
+            select(AnnouncementChild.child_id)
+            .where(
+                AnnouncementChild.announcement_id == receipt.announcement_id,
+                AnnouncementChild.child_id.in_(custody),
+            )
+            .limit(1)
+        )
+        if found is not None:
+            return True
+    settings = await institution_settings(db, receipt.institution_id)
+    return settings.custody_less_guardians_may_confirm
+
+
 async def mark_read(
     *, db: AsyncSession, actor: Actor, announcement_id: uuid.UUID
 ) -> AnnouncementReceipt:
@@ -68,6 +88,8 @@ async def confirm(
         receipt = await _receipt(db, actor, announcement_id)
         if not receipt.needs_confirmation:
             raise Conflict("confirmation_not_requested", field="announcementId")
+        if receipt.confirmed_at is None and not await _may_confirm(db, actor, receipt):
+            raise ValidationFailed("confirmation_needs_custody", field="announcementId")
         now = utcnow()
         receipt.read_at = receipt.read_at or now
         receipt.confirmed_at = receipt.confirmed_at or now

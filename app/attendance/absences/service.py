@@ -5,6 +5,7 @@ which the tablets hear of after the commit."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,13 +16,15 @@ from app.attendance.absences.models import Absence
 from app.attendance.events import DayChanged
 from app.core import events
 from app.core.actor import Actor
-from app.core.errors import Conflict, NotFound, ValidationFailed
+from app.core.errors import ChildrenRefused, Conflict, DomainError, NotFound, ValidationFailed
 from app.db import write_transaction
 from app.institutions.models import Child, Institution
 
 KINDS = ("sick", "vacation", "other")
 # Guardians forget: a sickness may be registered a week back, not more.
 MAX_DAYS_BACK = 7
+# Siblings registered in one call: a family, not a group (staff use the group's tools).
+MAX_SIBLINGS = 10
 
 
 def can_register_for(actor: Actor, child: Child) -> bool:
@@ -36,13 +39,6 @@ async def _today(db: AsyncSession, child: Child) -> date:
     return datetime.now(ZoneInfo(institution.timezone)).date()
 
 
-async def _child(db: AsyncSession, actor: Actor, child_id: uuid.UUID) -> tuple[Child, date]:
-    child = await db.get(Child, child_id)
-    if child is None or not can_register_for(actor, child):
-        raise NotFound(field="childId")
-    return child, await _today(db, child)
-
-
 def _covers(from_day: date, until_day: date | None, day: date) -> bool:
     return from_day <= day and (until_day is None or day <= until_day)
 
@@ -53,15 +49,16 @@ async def _tell(db: AsyncSession, child: Child, touches_today: bool) -> None:
 
 
 async def _overlapping(
-    db: AsyncSession, child_id: uuid.UUID, start: date, end: date | None
-) -> bool:
-    statement = select(Absence.id).where(
-        Absence.child_id == child_id,
+    db: AsyncSession, child_ids: Sequence[uuid.UUID], start: date, end: date | None
+) -> set[uuid.UUID]:
+    """The children among `child_ids` with an absence touching [start, end]: one statement."""
+    statement = select(Absence.child_id).where(
+        Absence.child_id.in_(child_ids),
         or_(Absence.until_day.is_(None), Absence.until_day >= start),
     )
     if end is not None:
         statement = statement.where(Absence.from_day <= end)
-    return await db.scalar(statement.limit(1)) is not None
+    return set((await db.scalars(statement)).all())
 
 
 async def register_absence(
@@ -75,6 +72,35 @@ async def register_absence(
     note: str = "",
 ) -> Absence:
     """Register an absence; sickness may be left open until the child is reported well."""
+    try:
+        (absence,) = await register_absences(
+            db=db,
+            actor=actor,
+            child_ids=[child_id],
+            kind=kind,
+            from_day=from_day,
+            until_day=until_day,
+            note=note,
+        )
+    except ChildrenRefused as refused:
+        raise refused.refusals[0][1] from None  # one child: its own error, as always
+    return absence
+
+
+async def register_absences(
+    *,
+    db: AsyncSession,
+    actor: Actor,
+    child_ids: Sequence[uuid.UUID],
+    kind: str,
+    from_day: date,
+    until_day: date | None = None,
+    note: str = "",
+) -> list[Absence]:
+    """The same absence for several children (siblings), in one transaction and a fixed
+    number of statements. Atomic: if any child is refused, none is registered, and
+    `ChildrenRefused` says for each refused child why (so nothing is half-done and the
+    guardian resends without it, losing nothing)."""
     if kind not in KINDS:
         raise ValidationFailed("invalid_absence_kind", field="kind")
     if until_day is None and kind != "sick":
@@ -83,29 +109,79 @@ async def register_absence(
         raise ValidationFailed("period_order", field="untilDay")
     if len(note) > 1000:
         raise ValidationFailed("too_long", field="note", max=1000)
+    if not child_ids:
+        raise ValidationFailed("required", field="childIds")
+    if len(child_ids) > MAX_SIBLINGS:
+        raise ValidationFailed("too_many_siblings", field="childIds", max=MAX_SIBLINGS)
     async with write_transaction(db):
-        child, today = await _child(db, actor, child_id)
-        if from_day < today - timedelta(days=MAX_DAYS_BACK) and not actor.works_in(
-            child.institution_id
-        ):
-            raise ValidationFailed("absence_too_far_back", field="fromDay", days=MAX_DAYS_BACK)
         # Two registrations at once (both parents' phones) must not both pass the overlap
-        # check: the child's row is the lock, as check-in and check-out take it.
-        await db.execute(select(Child.id).where(Child.id == child.id).with_for_update())
-        if await _overlapping(db, child.id, from_day, until_day):
-            raise Conflict("absence_overlaps", field="fromDay")
-        absence = Absence(
-            institution_id=child.institution_id,
-            child_id=child.id,
-            kind=kind,
-            from_day=from_day,
-            until_day=until_day,
-            note=note.strip(),
-            registered_by=actor.user_id,
-        )
-        db.add(absence)
-        await _tell(db, child, _covers(from_day, until_day, today))
-    return absence
+        # check: the children's rows are the lock, as check-in and check-out take it; taken
+        # in id order so that two sibling calls cannot deadlock.
+        found = {
+            child.id: child
+            for child in (
+                await db.scalars(
+                    select(Child)
+                    .where(Child.id.in_(set(child_ids)))
+                    .order_by(Child.id)
+                    .with_for_update()
+                )
+            ).all()
+            if can_register_for(actor, child)
+        }
+        todays = await _todays(db, {child.institution_id for child in found.values()})
+        overlapping = await _overlapping(db, list(found), from_day, until_day)
+        refusals: list[tuple[int, DomainError]] = []
+        seen: set[uuid.UUID] = set()
+        for index, child_id in enumerate(child_ids):
+            child = found.get(child_id)
+            if child is None:
+                refusals.append((index, NotFound(field="childId")))
+            elif child_id in seen:
+                refusals.append((index, ValidationFailed("child_named_twice", field="childId")))
+            elif from_day < todays[child.institution_id] - timedelta(
+                days=MAX_DAYS_BACK
+            ) and not actor.works_in(child.institution_id):
+                refusals.append(
+                    (
+                        index,
+                        ValidationFailed(
+                            "absence_too_far_back", field="fromDay", days=MAX_DAYS_BACK
+                        ),
+                    )
+                )
+            elif child_id in overlapping:
+                refusals.append((index, Conflict("absence_overlaps", field="fromDay")))
+            seen.add(child_id)
+        if refusals:
+            raise ChildrenRefused(refusals, field="childIds")
+        created = [
+            Absence(
+                institution_id=found[child_id].institution_id,
+                child_id=child_id,
+                kind=kind,
+                from_day=from_day,
+                until_day=until_day,
+                note=note.strip(),
+                registered_by=actor.user_id,
+            )
+            for child_id in child_ids
+        ]
+        db.add_all(created)
+        for child_id in child_ids:
+            child = found[child_id]
+            await _tell(db, child, _covers(from_day, until_day, todays[child.institution_id]))
+    return created
+
+
+async def _todays(db: AsyncSession, institution_ids: set[uuid.UUID]) -> dict[uuid.UUID, date]:
+    """Today in each institution's own timezone."""
+    if not institution_ids:
+        return {}
+    rows = await db.execute(
+        select(Institution.id, Institution.timezone).where(Institution.id.in_(institution_ids))
+    )
+    return {iid: datetime.now(ZoneInfo(zone)).date() for iid, zone in rows.all()}
 
 
 async def _own_absence(

@@ -75,6 +75,9 @@ class InstitutionSettings:
     # Months the access log of the institution is kept (never below the legal floor; the
     # server's SEDDEL_ACCESS_LOG_RETENTION_MONTHS is the least any institution keeps).
     access_log_retention_months: int = ACCESS_LOG_MIN_RETENTION_MONTHS
+    # Announcements: a confirmation is consent-like, so a guardian without custody (right to
+    # information only) may not give it for the child unless the institution allows it.
+    custody_less_guardians_may_confirm: bool = False
 
 
 FIELDS = {f.name: f for f in dataclasses.fields(InstitutionSettings)}

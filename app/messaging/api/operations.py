@@ -33,6 +33,7 @@ from app.messaging.models import Message, Thread
 from app.messaging.service import (
     editing,
     inbox,
+    inbox_replies,
     participation,
     sending,
     starting,
@@ -314,6 +315,36 @@ class MessagingMutations:
             db=info.context.db,
             actor=await info.context.require_actor(),
             institution_id=decode(institution_id, "Institution", field="institutionId"),
+            body=body,
+            starts_at=starts_at,
+            ends_at=ends_at,
+        )
+        if row is None:
+            return MessagingDone()
+        return AutoReplyInfo(body=row.body, starts_at=row.starts_at, ends_at=row.ends_at)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="A shared inbox's away reply: a group's (`groupId`: its staff, the "
+        "institution's admins) or the institution's (no `groupId`: its admins). While the "
+        "period lasts, a guardian writing to the inbox gets it once per thread and period, "
+        "sent as the inbox. An empty body clears it.",
+    )
+    @errors_as_data
+    async def set_inbox_auto_reply(
+        self,
+        info: Info,
+        institution_id: strawberry.ID,
+        group_id: strawberry.ID | None = None,
+        body: str | None = None,
+        starts_at: dt.datetime | None = None,
+        ends_at: dt.datetime | None = None,
+    ) -> AutoReplyResult:
+        row = await inbox_replies.set_inbox_auto_reply(
+            db=info.context.db,
+            actor=await info.context.require_actor(),
+            institution_id=decode(institution_id, "Institution", field="institutionId"),
+            group_id=decode(group_id, "Group", field="groupId") if group_id else None,
             body=body,
             starts_at=starts_at,
             ends_at=ends_at,

@@ -13,14 +13,27 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, false, literal, select, true, union
+from sqlalchemy import Uuid, and_, cast, false, literal, null, or_, select, true, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.db import utcnow
-from app.institutions.models import AdminMembership, StaffGroup, StaffMembership
-from app.messaging.models import AutoReply, Message, Participant, Thread, ThreadState
+from app.institutions.models import (
+    AdminMembership,
+    Group,
+    Institution,
+    StaffGroup,
+    StaffMembership,
+)
+from app.messaging.models import (
+    AutoReply,
+    InboxAutoReply,
+    Message,
+    Participant,
+    Thread,
+    ThreadState,
+)
 from app.notifications.service.outbox import DeliveryFacts, delivery_columns, delivery_join
 
 
@@ -29,12 +42,17 @@ def _reached(thread_ids: Sequence[uuid.UUID], *, flagged: bool = False) -> Any:
     `flagged`: also the institution and whether they take part personally (one row each way
     they are reached)."""
 
-    def extra(personal: bool) -> list[Any]:
+    def extra(
+        personal: bool, inbox_group: Any = None, inbox_institution: bool = False
+    ) -> list[Any]:
         if not flagged:
             return []
         return [
             Participant.institution_id.label("institution_id"),
             (true() if personal else false()).label("personal"),
+            # Which shared inbox reaches them: its away reply is answered as that inbox.
+            (inbox_group if inbox_group is not None else cast(null(), Uuid)).label("inbox_group"),
+            (true() if inbox_institution else false()).label("inbox_institution"),
         ]
 
     personal = select(Participant.thread_id, Participant.user_id, *extra(True)).where(
@@ -44,7 +62,11 @@ def _reached(thread_ids: Sequence[uuid.UUID], *, flagged: bool = False) -> Any:
         Participant.left_at.is_(None),
     )
     group_staff = (
-        select(Participant.thread_id, StaffMembership.user_id, *extra(False))
+        select(
+            Participant.thread_id,
+            StaffMembership.user_id,
+            *extra(False, inbox_group=Participant.group_id),
+        )
         .join(StaffGroup, StaffGroup.group_id == Participant.group_id)
         .join(StaffMembership, StaffMembership.id == StaffGroup.staff_id)
         .where(
@@ -54,7 +76,11 @@ def _reached(thread_ids: Sequence[uuid.UUID], *, flagged: bool = False) -> Any:
         )
     )
     admins = (
-        select(Participant.thread_id, AdminMembership.user_id, *extra(False))
+        select(
+            Participant.thread_id,
+            AdminMembership.user_id,
+            *extra(False, inbox_institution=True),
+        )
         .join(
             AdminMembership,
             and_(
@@ -92,6 +118,20 @@ class Away:
 
 
 @dataclass(frozen=True)
+class InboxAway:
+    """A shared inbox's away reply due in a thread: the inbox takes part, its period is on
+    and it has not answered the thread since the period began. Posted by `set_by` as the
+    inbox (`group_id`, or the institution's for None) under the inbox's name."""
+
+    thread_id: uuid.UUID
+    reply_id: uuid.UUID
+    group_id: uuid.UUID | None
+    set_by: uuid.UUID
+    name: str
+    body: str
+
+
+@dataclass(frozen=True)
 class Audience:
     """Whom threads reach now, who of them muted which, how each wants to be notified, and
     whose away replies are due: all that a new message's notifications, away replies and live
@@ -101,6 +141,7 @@ class Audience:
     muted: dict[uuid.UUID, set[uuid.UUID]]
     delivery: DeliveryFacts = field(default_factory=DeliveryFacts)
     away: list[Away] = field(default_factory=list)
+    inbox_away: list[InboxAway] = field(default_factory=list)
 
 
 async def audience_and_muted(
@@ -109,9 +150,11 @@ async def audience_and_muted(
     *,
     sender_id: uuid.UUID | None = None,
     now: datetime | None = None,
+    to_inboxes: bool = False,
 ) -> Audience:
     """`audience` with each person's muted flag, notification preferences and waiting digest,
-    and (given the sender of a new message) the away replies it sets off: one statement."""
+    and (given the sender of a new message) the away replies it sets off: one statement.
+    `to_inboxes` (a guardian writes): also the shared inboxes' away replies it sets off."""
     found = Audience(defaultdict(set), defaultdict(set))
     if not thread_ids:
         return found
@@ -169,6 +212,11 @@ async def audience_and_muted(
         )
     else:
         statement = statement.add_columns(literal(None).label("away_id"))
+    if sender_id is not None and to_inboxes:
+        statement = _with_inbox_replies(statement, reached, now)
+    else:
+        statement = statement.add_columns(literal(None).label("inbox_reply_id"))
+    inbox_away: dict[tuple[uuid.UUID, uuid.UUID], InboxAway] = {}
     away: dict[tuple[uuid.UUID, uuid.UUID], tuple[uuid.UUID, Away]] = {}
     rows: Any = await db.execute(statement)
     for row in rows.all():
@@ -181,8 +229,72 @@ async def audience_and_muted(
                 row.away_id,
                 Away(row.thread_id, row.user_id, row.away_name or "", row.away_body),
             )
+        if row.inbox_reply_id is not None and not row.inbox_answered:
+            inbox_away[(row.thread_id, row.inbox_reply_id)] = InboxAway(
+                row.thread_id,
+                row.inbox_reply_id,
+                row.inbox_reply_group,
+                row.inbox_reply_set_by,
+                row.inbox_group_name or row.inbox_institution_name or "",
+                row.inbox_reply_body,
+            )
     found.away.extend(reply for _, reply in sorted(away.values(), key=lambda pair: pair[0]))
+    found.inbox_away.extend(inbox_away[key] for key in sorted(inbox_away))
     return found
+
+
+def _with_inbox_replies(statement: Any, reached: Any, now: datetime) -> Any:
+    """The audience statement joined with the away reply of the shared inbox each staff row
+    is reached through (a row per staff member: deduplicated by the caller), whether the
+    inbox answered the thread in this period already, and the inbox's name."""
+    answered = (
+        select(Message.id)
+        .where(
+            Message.thread_id == reached.c.thread_id,
+            Message.is_auto_reply.is_(True),
+            Message.created_at >= InboxAutoReply.starts_at,
+            or_(
+                and_(
+                    InboxAutoReply.group_id.is_not(None),
+                    Message.sent_as_group_id == InboxAutoReply.group_id,
+                ),
+                and_(InboxAutoReply.group_id.is_(None), Message.sent_as_institution.is_(True)),
+            ),
+        )
+        .exists()
+    )
+    return (
+        statement.add_columns(
+            InboxAutoReply.id.label("inbox_reply_id"),
+            InboxAutoReply.group_id.label("inbox_reply_group"),
+            InboxAutoReply.set_by.label("inbox_reply_set_by"),
+            InboxAutoReply.body.label("inbox_reply_body"),
+            Group.name.label("inbox_group_name"),
+            Institution.name.label("inbox_institution_name"),
+            answered.label("inbox_answered"),
+        )
+        .outerjoin(
+            InboxAutoReply,
+            and_(
+                reached.c.personal.is_(False),
+                InboxAutoReply.institution_id == reached.c.institution_id,
+                or_(
+                    InboxAutoReply.group_id == reached.c.inbox_group,
+                    and_(reached.c.inbox_institution, InboxAutoReply.group_id.is_(None)),
+                ),
+                InboxAutoReply.starts_at <= now,
+                InboxAutoReply.ends_at > now,
+            ),
+        )
+        .outerjoin(Group, Group.id == InboxAutoReply.group_id)
+        .outerjoin(
+            Institution,
+            and_(
+                InboxAutoReply.group_id.is_(None),
+                Institution.id == InboxAutoReply.institution_id,
+            ),
+        )
+    )
 
 
 @dataclass(frozen=True)

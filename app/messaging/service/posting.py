@@ -393,8 +393,9 @@ async def send_auto_replies(
     *,
     timezone: str | None = None,
 ) -> Message | None:
-    """Away staff who take part personally answer once per thread and absence (whose replies
-    are due was read with the audience: audience_and_muted given the sender)."""
+    """Away staff who take part personally answer once per thread and absence, and shared
+    inboxes with an away reply once per thread and period, as the inbox (whose replies are
+    due was read with the audience: audience_and_muted given the sender)."""
     last: Message | None = None
     for reply in audience.away:
         if reply.thread_id != thread.id or reply.user_id == message.sender_id:
@@ -404,5 +405,21 @@ async def send_auto_replies(
         )
         await enqueue_notifications(
             db, thread, last, reply.name, audience=audience, timezone=timezone
+        )
+    for inbox in audience.inbox_away:
+        if inbox.thread_id != thread.id:
+            continue
+        last = await post_message(
+            db,
+            thread,
+            sender_id=inbox.set_by,
+            role="staff",
+            body=inbox.body,
+            as_group=inbox.group_id,
+            as_institution=inbox.group_id is None,
+            auto=True,
+        )
+        await enqueue_notifications(
+            db, thread, last, inbox.name, audience=audience, timezone=timezone
         )
     return last

@@ -90,7 +90,9 @@ async def send_message(
             )
             attachments.attach(db, message, stored)
         as_group = message.sent_as_group_id
-        reached = await audience_and_muted(db, [thread.id], sender_id=actor.user_id)
+        reached = await audience_and_muted(
+            db, [thread.id], sender_id=actor.user_id, to_inboxes=role == "guardian"
+        )
         await enqueue_notifications(
             db,
             thread,

@@ -145,7 +145,9 @@ async def start_thread(
             reported=[outcome.threads, messages],
         )
         thread_ids = [t.id for t in outcome.threads]
-        reached = await audience_and_muted(db, thread_ids, sender_id=actor.user_id, now=now)
+        reached = await audience_and_muted(
+            db, thread_ids, sender_id=actor.user_id, now=now, to_inboxes=role == "guardian"
+        )
         zone = institution.timezone if institution is not None else None
         outbox: list[dict[str, object]] = []
         for thread, message in zip(outcome.threads, messages, strict=True):

@@ -9,6 +9,7 @@ from typing import Annotated, Union
 import strawberry
 
 from app.api.errors import (
+    ChildrenRefusedError,
     ConflictError,
     IdempotencyKeyReusedError,
     NotFoundError,
@@ -44,7 +45,28 @@ class Absence:
         )
 
 
+@strawberry.type(description="The absences registered for several children in one call.")
+class SiblingAbsences:
+    absences: list[Absence] = strawberry.field(description="In the order the children were given.")
+
+    @classmethod
+    def of(cls, rows: list[models.Absence]) -> SiblingAbsences:
+        return cls(absences=[Absence.of(row) for row in rows])
+
+
 AbsenceResult = Annotated[
-    Union[Absence, ValidationError, NotFoundError, ConflictError, IdempotencyKeyReusedError],
-    strawberry.union("AbsenceResult"),
+    Union[
+        Absence,
+        SiblingAbsences,
+        ValidationError,
+        NotFoundError,
+        ConflictError,
+        IdempotencyKeyReusedError,
+        ChildrenRefusedError,
+    ],
+    strawberry.union(
+        "AbsenceResult",
+        description="`SiblingAbsences` and `ChildrenRefusedError` only answer `registerAbsence` "
+        "called with `childIds`.",
+    ),
 ]

@@ -13,8 +13,14 @@ import strawberry
 from strawberry.types import Info
 
 from app.api.access import operation_name
-from app.api.errors import ConflictError, NotFoundError, ValidationError, errors_as_data
-from app.api.ids import decode
+from app.api.errors import (
+    ChildrenRefusedError,
+    ConflictError,
+    NotFoundError,
+    ValidationError,
+    errors_as_data,
+)
+from app.api.ids import decode, decode_each
 from app.api.permissions import IsAuthenticated
 from app.attendance.api.types import AttendanceDone, AttendanceDoneResult
 from app.attendance.plans.api.types import (
@@ -23,18 +29,32 @@ from app.attendance.plans.api.types import (
     PickupPlanEntryNode,
     PickupPlanInput,
     PlannedDay,
+    SiblingPickupPlans,
+    SiblingPlanInput,
 )
 from app.attendance.plans.service import entries as plans
 from app.attendance.plans.service import leaving as plan_leaving
 from app.attendance.plans.service import reads
 from app.core.actor import Actor
+from app.core.errors import ChildrenRefused, DomainError, ValidationFailed
 from app.institutions import loaders as institution_loaders
 from app.privacy.accesslog.models import AccessKind
 from app.privacy.accesslog.service.recording import record_access
 
 PickupPlanResult = Annotated[
-    Union[PickupPlanEntryNode, ValidationError, NotFoundError, ConflictError],
-    strawberry.union("PickupPlanResult"),
+    Union[
+        PickupPlanEntryNode,
+        SiblingPickupPlans,
+        ValidationError,
+        NotFoundError,
+        ConflictError,
+        ChildrenRefusedError,
+    ],
+    strawberry.union(
+        "PickupPlanResult",
+        description="`SiblingPickupPlans` and `ChildrenRefusedError` only answer "
+        "`setPickupPlan` called with `children`.",
+    ),
 ]
 GoHomeAloneResult = Annotated[
     Union[GoHomeAlonePermission, ValidationError, NotFoundError],
@@ -118,19 +138,37 @@ class PickupPlanQueries:
 class PlanMutations:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="Set a date's plan or a weekday's default (custody guardians, staff).",
+        description="Set a date's plan or a weekday's default (custody guardians, staff): for "
+        "one child (`childId`: answers `PickupPlanEntry`) or the same plan for several "
+        "children at once (`children`, siblings, each naming its own pickup person or "
+        "guardian: answers `SiblingPickupPlans`). The list form is one transaction and "
+        "atomic: if any child is refused, no plan is set and `ChildrenRefusedError` lists each "
+        "refused child (its position in `children`) with its own error; resend without it.",
     )
     @errors_as_data
     async def set_pickup_plan(
-        self, info: Info, child_id: strawberry.ID, input: PickupPlanInput
+        self,
+        info: Info,
+        input: PickupPlanInput,
+        child_id: strawberry.ID | None = None,
+        children: Annotated[
+            list[SiblingPlanInput] | None,
+            strawberry.argument(description="Several children (at most 10) instead of `childId`."),
+        ] = None,
     ) -> PickupPlanResult:
-        row = await plans.set_plan(
-            db=info.context.db,
-            actor=await info.context.require_actor(),
-            child_id=_child(child_id),
-            plan=input.to_domain(),
+        actor = await info.context.require_actor()
+        if (child_id is None) == (children is None):
+            raise ValidationFailed("one_child_or_siblings", field="children")
+        if children is None:
+            assert child_id is not None
+            row = await plans.set_plan(
+                db=info.context.db, actor=actor, child_id=_child(child_id), plan=input.to_domain()
+            )
+            return PickupPlanEntryNode.of(row)
+        rows = await plans.set_plans(
+            db=info.context.db, actor=actor, plans=_sibling_plans(input, children)
         )
-        return PickupPlanEntryNode.of(row)
+        return SiblingPickupPlans(entries=[PickupPlanEntryNode.of(row) for row in rows])
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
@@ -193,6 +231,24 @@ class PlanMutations:
             reason=reason,
         )
         return PickupPlanEntryNode.of(row)
+
+
+def _sibling_plans(
+    shared: PickupPlanInput, children: list[SiblingPlanInput]
+) -> list[tuple[uuid.UUID, plans.PlanInput]]:
+    """Each child's plan; an unreadable id of one child is that child's refusal (the others
+    are still checked by the service, which then refuses the call)."""
+    child_ids = decode_each([c.child_id for c in children], "Child")
+    found: list[tuple[uuid.UUID, plans.PlanInput]] = []
+    refusals: list[tuple[int, DomainError]] = []
+    for index, (child_id, child) in enumerate(zip(child_ids, children, strict=True)):
+        try:
+            found.append((child_id, child.plan(shared)))
+        except DomainError as refused:
+            refusals.append((index, refused))
+    if refusals:
+        raise ChildrenRefused(refusals, field="children")
+    return found
 
 
 def _logged(info: Info, actor: Actor, rows: Iterable[Any], kind: AccessKind) -> None:

@@ -3,6 +3,7 @@ history, the go-home-alone permission, and the plan's input."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterable
@@ -318,3 +319,35 @@ class PickupPlanInput:
             else None,
             note=self.note,
         )
+
+
+@strawberry.input(
+    description="One child of a plan for siblings: the people named are that child's own."
+)
+class SiblingPlanInput:
+    child_id: strawberry.ID
+    pickup_person_id: strawberry.ID | None = strawberry.field(
+        default=None, description="This child's pickup person (PICKUP_PERSON)."
+    )
+    guardian_link_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Which of this child's guardians (GUARDIAN), if one."
+    )
+
+    def plan(self, shared: PickupPlanInput) -> plans.PlanInput:
+        base = shared.to_domain()
+        return dataclasses.replace(
+            base,
+            pickup_person_id=decode(self.pickup_person_id, "PickupPerson", field="pickupPersonId")
+            if self.pickup_person_id
+            else None,
+            guardian_link_id=decode(self.guardian_link_id, "GuardianLink", field="guardianLinkId")
+            if self.guardian_link_id
+            else None,
+        )
+
+
+@strawberry.type(description="The plans set for several children in one call.")
+class SiblingPickupPlans:
+    entries: list[PickupPlanEntryNode] = strawberry.field(
+        description="In the order the children were given."
+    )

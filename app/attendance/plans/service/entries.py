@@ -6,6 +6,7 @@ going home alone and "sent home" in leaving.py. Reads live in reads.py."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
@@ -38,12 +39,14 @@ from app.attendance.service.hours import (
 )
 from app.core import events
 from app.core.actor import Actor
-from app.core.errors import NotFound, ValidationFailed
+from app.core.errors import ChildrenRefused, DomainError, NotFound, ValidationFailed
 from app.db import write_transaction
 from app.institutions.models import Child, GuardianLink
 
 # Modes a guardian or staff member plans; "sent_home" only comes from send_child_home.
 PLANNED_MODES = ("guardian", "pickup_person", "alone", "with_child")
+# Siblings planned in one call: a family, not a group.
+MAX_SIBLINGS = 10
 
 
 @dataclass(frozen=True)
@@ -147,55 +150,95 @@ async def set_plan(
     """Set a date's plan or a weekday's default (custody guardians; staff of the child).
     A new "goes home with" request tells the other child's custody guardians; a change of
     today's plan, the tablets (after the commit)."""
+    note = _note(plan)
+    async with write_transaction(db):
+        return await _set_one(db, actor, child_id, plan, note)
+
+
+async def set_plans(
+    *, db: AsyncSession, actor: Actor, plans: Sequence[tuple[uuid.UUID, PlanInput]]
+) -> list[PickupPlan]:
+    """The same plan for several children (siblings), each with its own people, in one
+    transaction. Atomic: if any child is refused, no plan is set and `ChildrenRefused` says
+    for each refused child (its position) why. Every check of a child comes before its
+    writes, so a refused child leaves nothing behind while the others are checked."""
+    if not plans:
+        raise ValidationFailed("required", field="children")
+    if len(plans) > MAX_SIBLINGS:
+        raise ValidationFailed("too_many_siblings", field="children", max=MAX_SIBLINGS)
+    notes = [_note(plan) for _, plan in plans]
+    async with write_transaction(db):
+        rows: list[PickupPlan] = []
+        refusals: list[tuple[int, DomainError]] = []
+        seen: set[uuid.UUID] = set()
+        for index, ((child_id, plan), note) in enumerate(zip(plans, notes, strict=True)):
+            if child_id in seen:
+                refusals.append((index, ValidationFailed("child_named_twice", field="childId")))
+                continue
+            seen.add(child_id)
+            try:
+                rows.append(await _set_one(db, actor, child_id, plan, note))
+            except DomainError as refused:
+                refusals.append((index, refused))
+        if refusals:
+            raise ChildrenRefused(refusals, field="children")
+    return rows
+
+
+def _note(plan: PlanInput) -> str:
     note = plan.note.strip()
     if len(note) > MAX_NOTE:
         raise ValidationFailed("too_long", field="note", max=MAX_NOTE)
-    async with write_transaction(db):
-        place = await place_of(db, actor, child_id)
-        span = await _check_when(db, place, plan)
-        check_times(span, [(plan.arrival, "arrival"), (plan.pickup, "pickup")])
-        if plan.leave_mode == "alone":
-            check_times(span, [(plan.pickup, "pickup"), (plan.alone_until, "aloneUntil")])
-        how = await _how(db, place, plan)
-        row = await _existing(db, place.child.id, plan)
-        affects_today = await applies_today(db, place, day=plan.day, weekday=plan.weekday)
-        late = await guard_today(db, place, affects_today=affects_today, new_pickup=plan.pickup)
-        if row is None:
-            row = PickupPlan(
-                institution_id=place.child.institution_id,
-                child_id=place.child.id,
-                day=plan.day,
-                weekday=plan.weekday,
-            )
-            db.add(row)
-        keep_answer = (
-            row.companion_status is not None
-            and row.companion_child_id == how["companion_child_id"]
-            and row.pickup == plan.pickup
+    return note
+
+
+async def _set_one(
+    db: AsyncSession, actor: Actor, child_id: uuid.UUID, plan: PlanInput, note: str
+) -> PickupPlan:
+    """One child's plan, inside the caller's transaction; every refusal before any write."""
+    place = await place_of(db, actor, child_id)
+    span = await _check_when(db, place, plan)
+    check_times(span, [(plan.arrival, "arrival"), (plan.pickup, "pickup")])
+    if plan.leave_mode == "alone":
+        check_times(span, [(plan.pickup, "pickup"), (plan.alone_until, "aloneUntil")])
+    how = await _how(db, place, plan)
+    row = await _existing(db, place.child.id, plan)
+    affects_today = await applies_today(db, place, day=plan.day, weekday=plan.weekday)
+    late = await guard_today(db, place, affects_today=affects_today, new_pickup=plan.pickup)
+    if row is None:
+        row = PickupPlan(
+            institution_id=place.child.institution_id,
+            child_id=place.child.id,
+            day=plan.day,
+            weekday=plan.weekday,
         )
-        row.leave_mode, row.arrival, row.pickup, row.note = (
-            plan.leave_mode,
-            plan.arrival,
-            plan.pickup,
-            note,
-        )
-        for key, value in how.items():
-            setattr(row, key, value)
-        if row.companion_child_id is None:
-            row.companion_status = None
-        elif not keep_answer:
-            row.companion_status = "pending"
-        if not keep_answer:
-            row.companion_answered_by = row.companion_answered_at = None
-        row.updated_by = actor.user_id
-        await db.flush()
-        change = log_change(
-            db, actor.user_id, row, "set", await snapshot(db, row), after_cutoff=late
-        )
-        if row.companion_child_id is not None and not keep_answer:
-            await plan_notices.notify_companion_request(db, actor, row, change)
-        if affects_today:
-            await tell_today(db, place)
+        db.add(row)
+    keep_answer = (
+        row.companion_status is not None
+        and row.companion_child_id == how["companion_child_id"]
+        and row.pickup == plan.pickup
+    )
+    row.leave_mode, row.arrival, row.pickup, row.note = (
+        plan.leave_mode,
+        plan.arrival,
+        plan.pickup,
+        note,
+    )
+    for key, value in how.items():
+        setattr(row, key, value)
+    if row.companion_child_id is None:
+        row.companion_status = None
+    elif not keep_answer:
+        row.companion_status = "pending"
+    if not keep_answer:
+        row.companion_answered_by = row.companion_answered_at = None
+    row.updated_by = actor.user_id
+    await db.flush()
+    change = log_change(db, actor.user_id, row, "set", await snapshot(db, row), after_cutoff=late)
+    if row.companion_child_id is not None and not keep_answer:
+        await plan_notices.notify_companion_request(db, actor, row, change)
+    if affects_today:
+        await tell_today(db, place)
     return row
 
 

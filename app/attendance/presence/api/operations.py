@@ -23,7 +23,7 @@ from app.api.errors import (
     ValidationError,
     errors_as_data,
 )
-from app.api.ids import decode, plain_uuid
+from app.api.ids import decode, encode, plain_uuid
 from app.api.loaders import later
 from app.api.node import node_of
 from app.api.permissions import IsAuthenticated
@@ -257,6 +257,22 @@ class KioskCode:
     expires_in_seconds: int
 
 
+@strawberry.type(description="A child on the kiosk's \"choose your child\" screen.")
+class KioskChild:
+    id: strawberry.ID = strawberry.field(description="The child's ID, for `kioskCheck`.")
+    first_name: str
+    group_name: str | None
+
+
+@strawberry.type(description="The children the guardian who signed in may check in or out here.")
+class KioskChildren:
+    children: list[KioskChild]
+
+
+KioskChildrenResult = Annotated[
+    Union[KioskChildren, NotFoundError, InvalidCredentialsError, TooManyAttemptsError],
+    strawberry.union("KioskChildrenResult"),
+]
 KioskCodeResult = Annotated[Union[KioskCode, NotFoundError], strawberry.union("KioskCodeResult")]
 
 
@@ -369,6 +385,34 @@ class PresenceMutations:
             qr_token=input.qr_token,
         )
         return PresenceChanged.of(change)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="On the kiosk: a guardian signs in with their phone number and personal PIN "
+        "and gets the children of this institution they may check in or out here (first name "
+        "and group only; their own children, so a protected child only to its own guardians). "
+        "The kiosk then sends `kioskCheck` with the chosen child and the same PIN. Throttled "
+        "per kiosk and number; an unknown number is refused as a wrong PIN.",
+    )
+    @errors_as_data
+    async def kiosk_sign_in(self, info: Info, phone: str, pin: str) -> KioskChildrenResult:
+        rows = await kiosk_service.kiosk_children(
+            db=info.context.db,
+            settings=info.context.settings,
+            actor=await info.context.require_actor(),
+            phone=phone,
+            pin=pin,
+        )
+        return KioskChildren(
+            children=[
+                KioskChild(
+                    id=strawberry.ID(encode("Child", row.child_id)),
+                    first_name=row.first_name,
+                    group_name=row.group_name,
+                )
+                for row in rows
+            ]
+        )
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],

@@ -7,20 +7,23 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.models import User
 from app.accounts.service.devices import verify_pin
+from app.accounts.service.phones import e164
 from app.attendance.presence.models import KioskTokenUse, PresenceEvent
 from app.attendance.presence.service import checkin as presence_service
 from app.config import Settings
 from app.core.actor import Actor
-from app.core.errors import InvalidCredentials, NotFound
+from app.core.errors import DomainError, InvalidCredentials, NotFound
 from app.db import write_transaction
-from app.institutions.models import Child, GuardianLink
+from app.institutions.models import Child, Group, GuardianLink, Institution
 
 QR_TTL_SECONDS = 120
 KIOSK_CHILD_MAX_FAILURES = 5
@@ -129,3 +132,84 @@ async def kiosk_record(
         at=at,
         now=now,
     )
+
+
+@dataclass(frozen=True)
+class KioskChild:
+    """What the kiosk's "choose your child" screen shows: no more."""
+
+    child_id: uuid.UUID
+    first_name: str
+    group_name: str | None
+
+
+async def kiosk_children(
+    *, db: AsyncSession, settings: Settings, actor: Actor, phone: str, pin: str
+) -> list[KioskChild]:
+    """A guardian signs in at the kiosk with their phone number and PIN: the children of the
+    kiosk's institution they may check in or out there (full access, enrolled today), first
+    name and group only. The phone narrows the PIN to a person: a PIN alone would have to be
+    tried against every guardian's hash, and short PINs collide. Every failure (an unknown
+    number too, in the same words) counts against the kiosk and the number."""
+    device = actor.device
+    if device is None or not actor.is_kiosk_of(device.institution_id):
+        raise NotFound(field="phone")
+    try:
+        number = e164(phone) or ""
+    except DomainError:
+        number = ""  # told apart from a wrong PIN nowhere: the same refusal
+    # Numbers are compared in E.164; a stored one in another form (a profile's, as typed) is
+    # normalised here too, so the institution's guardians with a number are read (two short
+    # columns, one statement) rather than matched by text in SQL.
+    with_phones = (
+        await db.execute(
+            select(User.id, User.phone)
+            .join(GuardianLink, GuardianLink.user_id == User.id)
+            .join(Child, Child.id == GuardianLink.child_id)
+            .where(
+                User.phone.is_not(None),
+                User.is_active.is_(True),
+                GuardianLink.access == "full",
+                Child.institution_id == device.institution_id,
+            )
+            .distinct()
+        )
+    ).all()
+    candidates = {user_id for user_id, stored in with_phones if number and _same(stored, number)}
+    guardian = await verify_pin(
+        db=db,
+        settings=settings,
+        candidates=sorted(candidates),
+        pin=pin,
+        throttle_keys=[
+            (f"kiosk:{device.device_id}:phone:{number or phone[:32]}", KIOSK_CHILD_MAX_FAILURES),
+            (f"kiosk:{device.device_id}", KIOSK_MAX_FAILURES),
+        ],
+    )
+    zone = await db.scalar(
+        select(Institution.timezone).where(Institution.id == device.institution_id)
+    )
+    today = datetime.now(ZoneInfo(zone or "Europe/Copenhagen")).date()
+    rows = await db.execute(
+        select(Child.id, Child.first_name, Group.name)
+        .join(GuardianLink, GuardianLink.child_id == Child.id)
+        .outerjoin(Group, Group.id == Child.group_id)
+        .where(
+            GuardianLink.user_id == guardian,
+            GuardianLink.access == "full",
+            Child.institution_id == device.institution_id,
+            Child.active_from <= today,
+            or_(Child.active_until.is_(None), Child.active_until >= today),
+        )
+        .order_by(Child.first_name, Child.id)
+    )
+    # Only the guardian's own children are listed (the kiosk checks no one else's), so a
+    # child with name and address protection is shown to its own guardians only.
+    return [KioskChild(child_id=c, first_name=f, group_name=g) for c, f, g in rows.all()]
+
+
+def _same(stored: str | None, number: str) -> bool:
+    try:
+        return e164(stored) == number
+    except DomainError:
+        return False
