@@ -144,3 +144,16 @@ async def test_a_guardian_gets_a_full_session_either_way(client, db, oidc, count
     assert session["session"]["kind"] == "user"
     me = (await client.gql("Me", token=session["token"]))["me"]
     assert me["email"] == GUARDIAN
+
+
+async def test_a_stepped_up_exchange_runs_a_bounded_number_of_statements(
+    client, db, runtime, oidc, assert_max_queries
+):
+    await _enrolled_leader(client, runtime)
+    await _linked(db, oidc, LEADER, counts=False)
+    code = login_code(await sign_in(client))
+    # The throttles; the code with its user and its provider's setting (one join); spending
+    # the code; the factor; the challenge.
+    with assert_max_queries(5):
+        data = await client.gql("ExchangeLoginCodeWithSecondFactor", {"code": code})
+    assert data["exchangeLoginCode"]["__typename"] == "SecondFactorRequired"
