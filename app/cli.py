@@ -102,6 +102,7 @@ def _oidc_provider(args: argparse.Namespace) -> None:
                 scopes=args.scopes,
                 subject_claim=args.subject_claim,
                 trusts_email=args.trusts_email,
+                counts_as_second_factor=args.counts_as_second_factor,
             )
             lines = asyncio.run(
                 oidc_providers.add_provider(
@@ -148,6 +149,13 @@ def _oidc_provider_commands(commands: Any) -> None:
         "--trusts-email",
         action="store_true",
         help="its verified e-mail may link to an existing account",
+    )
+    add.add_argument(
+        "--counts-as-second-factor",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="its own login is multi-factor (MitID, an Entra ID enforcing MFA), so staff and"
+        " admins who must use a second factor are not asked for Seddel's (default: they are)",
     )
     add.add_argument(
         "--allow-insecure-issuer", action="store_true", help="allow http on localhost (tests)"

@@ -55,7 +55,8 @@ async def add_provider(
 
 
 async def list_providers(settings: Settings) -> list[str]:
-    """One line per provider: slug, state, municipality, issuer, client and secret's variable."""
+    """One line per provider: slug, state, municipality, issuer, client, secret's variable,
+    whether its verified e-mail links and whether its login counts as the second factor."""
     engine = create_engine(settings.owner_database_url)
     try:
         async with session_factory(engine)() as db:
@@ -71,6 +72,7 @@ async def list_providers(settings: Settings) -> list[str]:
                         row.client_id,
                         row.client_secret_env or "-",
                         "trusts e-mail" if row.trusts_email else "-",
+                        "second factor" if row.counts_as_second_factor else "-",
                     )
                 )
                 for row in await providers.providers(db)

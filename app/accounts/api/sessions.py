@@ -61,8 +61,9 @@ class LoginSuccess:
 
 
 @strawberry.type(
-    description="The password was right; the person has an authenticator. Send a code of it"
-    " (or a recovery code) with `challenge` to `verifySecondFactor` before `expiresAt`."
+    description="The password (or the identity provider's login) was right; the person has an"
+    " authenticator. Send a code of it (or a recovery code) with `challenge` to"
+    " `verifySecondFactor` before `expiresAt`."
 )
 class SecondFactorRequired:
     challenge: str = strawberry.field(description="Single-use; only for verifySecondFactor.")
@@ -70,7 +71,8 @@ class SecondFactorRequired:
 
 
 @strawberry.type(
-    description="The password was right, but the person must set up a second factor first:"
+    description="The password (or the identity provider's login) was right, but the person"
+    " must set up a second factor first:"
     " the session only admits `enrolSecondFactor`, `confirmSecondFactor`, `mySecondFactor`"
     " and `logout`, for a short while; confirming makes it an ordinary session."
 )

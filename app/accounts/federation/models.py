@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Timestamped, new_id, utcnow
@@ -34,6 +34,10 @@ class OidcProvider(Timestamped, Base):
     subject_claim: Mapped[str] = mapped_column(String(100), default="sub")
     # Whether this provider's `email` with `email_verified: true` may link to an existing user.
     trusts_email: Mapped[bool] = mapped_column(default=False)
+    # Whether this provider's own login is multi-factor (MitID, an Entra ID enforcing MFA) and
+    # so stands for Seddel's second factor. Off unless the operator says so: a single-factor
+    # login (UNI-login) must not let staff and admins skip the step-up their institution asks.
+    counts_as_second_factor: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_active: Mapped[bool] = mapped_column(default=True)
 
 

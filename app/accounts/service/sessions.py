@@ -81,9 +81,9 @@ async def start_session(
     when they have an authenticator, a challenge that `verifySecondFactor` turns into the
     session. A person who must have one and has none gets a session that may only enrol.
 
-    `second_factor_by_provider`: a federated login, whose identity provider's own login
-    stands for the second factor, so neither is asked for (as it always was; whether every
-    provider deserves that trust is a question the issue-13 report raises)."""
+    `second_factor_by_provider`: a federated login at an identity provider whose own login
+    is multi-factor and which the operator marked so (OidcProvider.counts_as_second_factor),
+    so neither is asked for. Any other federated login decides as a password does."""
     second = (
         step_up.SecondStep.NONE
         if second_factor_by_provider

@@ -124,9 +124,37 @@ def test_add_is_idempotent_and_says_what_changed(database, capsys):
                 "seddel",
                 "SEDDEL_VEJLE_SECRET",
                 "trusts e-mail",
+                "-",
             )
         )
     ]
+
+
+async def _counts(url: str) -> list[bool]:
+    engine = create_engine(url)
+    async with session_factory(engine)() as db:
+        found = (await db.scalars(select(OidcProvider.counts_as_second_factor))).all()
+    await engine.dispose()
+    return list(found)
+
+
+def test_a_provider_counts_as_the_second_factor_only_when_told(database, capsys):
+    cli.main(_add())
+    capsys.readouterr()
+    assert asyncio.run(_counts(database)) == [False]  # secure by default
+    cli.main(_add("--counts-as-second-factor"))
+    assert "updated provider 'vejle-entra': counts_as_second_factor" in capsys.readouterr().out
+    cli.main(_add("--counts-as-second-factor"))
+    assert "provider 'vejle-entra' exists, unchanged" in capsys.readouterr().out
+    assert asyncio.run(_counts(database)) == [True]
+    cli.main(["oidc-provider", "list"])
+    assert capsys.readouterr().out.rstrip("\n").split("\t")[-2:] == ["-", "second factor"]
+    # The command states the whole configuration, as --trusts-email does: left out is off.
+    cli.main(_add("--no-counts-as-second-factor"))
+    assert "updated provider 'vejle-entra': counts_as_second_factor" in capsys.readouterr().out
+    cli.main(_add())
+    assert "provider 'vejle-entra' exists, unchanged" in capsys.readouterr().out
+    assert asyncio.run(_counts(database)) == [False]
 
 
 def test_remove_deactivates_keeping_identities_and_add_brings_it_back(database, capsys):

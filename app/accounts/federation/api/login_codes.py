@@ -9,7 +9,12 @@ from typing import Annotated, Union
 import strawberry
 from strawberry.types import Info
 
-from app.accounts.api.sessions import LoginSuccess, SessionType
+from app.accounts.api.sessions import (
+    LoginSuccess,
+    SecondFactorEnrolmentRequired,
+    SecondFactorRequired,
+    session_started,
+)
 from app.accounts.federation import service as federation
 from app.api.errors import (
     InvalidCredentialsError,
@@ -20,7 +25,13 @@ from app.api.errors import (
 )
 
 ExchangeLoginCodeResult = Annotated[
-    Union[LoginSuccess, InvalidCredentialsError, TooManyAttemptsError],
+    Union[
+        LoginSuccess,
+        SecondFactorRequired,
+        SecondFactorEnrolmentRequired,
+        InvalidCredentialsError,
+        TooManyAttemptsError,
+    ],
     strawberry.union("ExchangeLoginCodeResult"),
 ]
 
@@ -123,7 +134,9 @@ class FederatedLoginMutations:
         description=(
             "Trade the one-time `code` that `/auth/oidc/{provider}/callback` sent the app back "
             "with for a session. Single-use and short-lived (a minute by default); an unknown, "
-            "used or expired code gets one answer, `LOGIN_CODE_INVALID`."
+            "used or expired code gets one answer, `LOGIN_CODE_INVALID`. The second factor is "
+            "asked for as at `login` (`SecondFactorRequired`, `SecondFactorEnrolmentRequired`) "
+            "unless the provider's own login is multi-factor and configured to count as it."
         )
     )
     @errors_as_data
@@ -138,6 +151,4 @@ class FederatedLoginMutations:
             device_label=device_label,
             user_agent=info.context.user_agent,
         )
-        return LoginSuccess(
-            token=result.token, session=SessionType.of(result.session, result.session.id)
-        )
+        return session_started(result)

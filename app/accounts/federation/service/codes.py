@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.federation.models import LoginCode, OidcLoginFlow, OidcProvider
 from app.accounts.models import User
+from app.accounts.service import step_up
 from app.accounts.service.sessions import LoginResult, hash_token, start_session
 from app.accounts.service.throttling import check_not_locked, record_failure
 from app.config import Settings
@@ -47,23 +48,27 @@ async def exchange_login_code(
     client_address: str | None,
     device_label: str | None = None,
     user_agent: str | None = None,
-) -> LoginResult:
+) -> LoginResult | step_up.Challenge:
     """The app trades the one-time code of the callback for a session (once, within
-    SEDDEL_LOGIN_CODE_LIFETIME). Failures are throttled per address."""
+    SEDDEL_LOGIN_CODE_LIFETIME), decided as `login` decides (start_session): a challenge for
+    `verifySecondFactor` when the person has an authenticator, a session that may only enrol
+    when they must have one and have none; unless the code's provider counts as the second
+    factor. Failures are throttled per address."""
     keys = [f"login-code:ip:{client_address}"] if client_address else []
     now = utcnow()
     async with write_transaction(db):
         rows = await check_not_locked(db, keys)
         row = (
             await db.execute(
-                select(LoginCode, User)
+                select(LoginCode, User, OidcProvider.counts_as_second_factor)
                 .join(User, User.id == LoginCode.user_id)
+                .join(OidcProvider, OidcProvider.id == LoginCode.provider_id)
                 .where(LoginCode.code_hash == hash_token(code[:200]))
             )
         ).first()
-        result: LoginResult | None = None
+        result: LoginResult | step_up.Challenge | None = None
         if row is not None:
-            login_code, user = row
+            login_code, user, provider_is_second_factor = row
             claimed = await db.execute(
                 update(LoginCode)
                 .where(LoginCode.id == login_code.id, LoginCode.used_at.is_(None))
@@ -74,17 +79,17 @@ async def exchange_login_code(
                 and login_code.expires_at > now
                 and (user.is_active)
             ):
-                started = await start_session(
+                # The provider's login stands for the second factor only where the operator
+                # said it is multi-factor; otherwise the step-up is `login`'s.
+                result = await start_session(
                     db,
                     settings,
                     user,
                     label=device_label,
                     address=client_address,
                     user_agent=user_agent,
-                    second_factor_by_provider=True,
+                    second_factor_by_provider=provider_is_second_factor,
                 )
-                assert isinstance(started, LoginResult)  # no step-up: never a challenge
-                result = started
         if result is None and keys:
             record_failure(db, rows, keys[0], settings.login_max_failures_per_address, settings)
     if result is None:

@@ -49,6 +49,7 @@ class ProviderSettings:
     scopes: str = "openid email"
     subject_claim: str = "sub"
     trusts_email: bool = False
+    counts_as_second_factor: bool = False
 
 
 def _checked(
@@ -81,6 +82,7 @@ async def register_provider(
     scopes: str = "openid email",
     subject_claim: str = "sub",
     trusts_email: bool = False,
+    counts_as_second_factor: bool = False,
     allow_insecure_issuer: bool = False,
 ) -> OidcProvider:
     """Configure a municipality's identity provider (an operator's step). Call inside the
@@ -95,6 +97,7 @@ async def register_provider(
             scopes=scopes,
             subject_claim=subject_claim,
             trusts_email=trusts_email,
+            counts_as_second_factor=counts_as_second_factor,
         ),
         allow_insecure_issuer=allow_insecure_issuer,
     )
