@@ -4,7 +4,7 @@ that performs MFA itself (`seddel oidc-provider add --counts-as-second-factor`).
 every federated login skipped the step-up; from here on only such a provider's do.
 
 Revision ID: 0094
-Revises: 0092
+Revises: 0093
 Create Date: 2026-12-04 17:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0094"
-down_revision: str | None = "0092"
+down_revision: str | None = "0093"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
