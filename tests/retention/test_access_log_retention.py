@@ -23,7 +23,10 @@ async def test_the_institutions_own_months_decide_how_long_its_log_is_kept(clien
     world = await solsikken(client)
     institution = await institution_id(client, SOLSIKKEN_ADMIN)
     await day_of(client, world["liva"], as_=PERNILLE)
-    rows = select(func.count()).select_from(AccessLogEntry)
+    # Liva's rows only: servers started by other tests commit rows of their own in this
+    # database, and those are not under this test's hold.
+    liva = uuid_of(world["liva"])
+    rows = select(func.count()).select_from(AccessLogEntry).where(AccessLogEntry.child_id == liva)
     logged = await count(runtime, institution, rows)
     assert logged >= 1
     done = await client.gql(
@@ -41,7 +44,7 @@ async def test_the_institutions_own_months_decide_how_long_its_log_is_kept(clien
     later = context(runtime, later=timedelta(days=13 * 31))
     report = await access_log_retention_report(later)
     assert await count(runtime, institution, rows) == logged
-    assert [(k.subject_id, k.reason) for k in report.kept] == [(uuid_of(world["liva"]), "Sag")]
+    assert [(k.subject_id, k.reason) for k in report.kept] == [(liva, "Sag")]
     hold = placed["placeLegalHold"]["id"]
     await client.gql("ReleaseLegalHold", {"legalHoldId": hold}, as_=SOLSIKKEN_ADMIN)
     assert await access_log_retention(later) >= logged
