@@ -109,7 +109,9 @@ class ParamSet:
         )
         return bindparam(name, expanding=True)
 
-    __iter__ = __len__ = __contains__ = __hash__ = __and__ = __sub__ = _value_dependent  # type: ignore[assignment]
+    # Comparing two sets in Python would be a value's answer too (never a silent False).
+    __iter__ = __len__ = __contains__ = __and__ = __sub__ = _value_dependent  # type: ignore[assignment]
+    __eq__ = __ne__ = __hash__ = _value_dependent  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"<ParamSet {self._name}>"
@@ -128,16 +130,39 @@ class ParamValue:
     def __clause_element__(self) -> BindParameter[Any]:
         return self.bind()  # type: ignore[no-any-return]
 
-    def __eq__(self, other: object) -> Any:  # a SQL comparison, never a Python bool
-        return self.__clause_element__() == other
+    # A SQL comparison, never a Python bool: SQLAlchemy's own `==` answers bool() by comparing
+    # hashes, which would quietly be False for `some_id == actor.user_id` in Python.
+    def __eq__(self, other: object) -> Any:
+        return _Comparison(self.__clause_element__() == other)
 
     def __ne__(self, other: object) -> Any:
-        return self.__clause_element__() != other
+        return _Comparison(self.__clause_element__() != other)
 
     __hash__ = __str__ = __format__ = __bool__ = __lt__ = __gt__ = _value_dependent  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"<ParamValue {self._name}>"
+
+
+class _Comparison:
+    """A comparison with an actor's value: usable in SQL, refused as a Python bool."""
+
+    def __init__(self, expression: Any) -> None:
+        self._expression = expression
+
+    def __clause_element__(self) -> Any:
+        return self._expression
+
+    def __and__(self, other: object) -> Any:
+        return self._expression & other
+
+    def __or__(self, other: object) -> Any:
+        return self._expression | other
+
+    def __invert__(self) -> Any:
+        return ~self._expression
+
+    __bool__ = _value_dependent
 
 
 class _ShapedDevice:

@@ -1,0 +1,89 @@
+"""A ShapedActor (app/api/shapes.py) gives builders parameters, never values: whatever would
+make a statement depend on a value of the actor raises, so a statement built for one actor is
+never silently reused for another."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql
+
+from app.api.shapes import ShapedActor, ValueDependent, shape_of
+from app.core.actor import Actor
+from app.institutions.models import Child
+
+
+def _staff(institution: uuid.UUID | None = None) -> Actor:
+    return Actor(
+        user_id=uuid.uuid4(),
+        name="Pernille",
+        email="p@example.com",
+        language="da",
+        staff_of=frozenset({institution or uuid.uuid4()}),
+        groups_staffed=frozenset({uuid.uuid4()}),
+    )
+
+
+def test_two_actors_of_one_shape_bind_their_own_values() -> None:
+    first, second = _staff(), _staff()
+    assert shape_of(first) == shape_of(second)
+    shaped = ShapedActor(first)
+    statement = select(Child.id).where(
+        Child.institution_id.in_(shaped.employed_in), Child.id != shaped.user_id
+    )
+    sql = str(statement.compile(dialect=postgresql.dialect()))
+    assert str(next(iter(first.staff_of))) not in sql and str(first.user_id) not in sql
+    values = shaped.parameters.values_for(second)
+    assert values["actor_admin_of_or_staff_of"] == sorted(second.staff_of)
+    assert values["actor_user_id"] == second.user_id
+
+
+def test_an_admin_is_another_shape_than_staff() -> None:
+    staff = _staff()
+    admin = Actor(
+        user_id=uuid.uuid4(),
+        name="A",
+        email="a@example.com",
+        language="da",
+        admin_of=frozenset({uuid.uuid4()}),
+    )
+    assert shape_of(staff) != shape_of(admin)
+
+
+@pytest.mark.parametrize(
+    "look",
+    [
+        lambda a: list(a.staff_of),
+        lambda a: len(a.staff_of),
+        lambda a: uuid.uuid4() in a.employed_in,
+        lambda a: a.staff_of == a.admin_of,
+        lambda a: {a.staff_of},
+        lambda a: str(a.user_id),
+        lambda a: f"{a.name}",
+        lambda a: {a.user_id: 1},
+        lambda a: a.children,
+        lambda a: a.works_in(uuid.uuid4()),
+        lambda a: a.tenant_ids,
+    ],
+)
+def test_looking_at_a_value_raises(look: object) -> None:
+    shaped = ShapedActor(_staff())
+    with pytest.raises((ValueDependent, TypeError)):
+        look(shaped)  # type: ignore[operator]
+
+
+def test_a_sql_comparison_is_never_a_python_bool() -> None:
+    shaped = ShapedActor(_staff())
+    someone = uuid.uuid4()
+    for comparison in (
+        shaped.user_id == someone,
+        someone == shaped.user_id,
+        someone != shaped.user_id,
+    ):
+        with pytest.raises((ValueDependent, TypeError)):
+            bool(comparison)
+    # In SQL it is a comparison with the parameter, from either side.
+    sql = str(select(Child.id).where(shaped.user_id == Child.id).compile())
+    assert ":actor_user_id" in sql
