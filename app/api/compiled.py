@@ -50,9 +50,9 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.expression import Select
 from strawberry.extensions import SchemaExtension
 
-from app.api.shapes import ShapedActor, shape_of
 from app.api.trusted import TrustedDocuments, _requested_hash
 from app.core.actor import Actor
+from app.core.shapes import ShapedActor, shape_of
 
 log = logging.getLogger("seddel.graphql.compiled")
 
@@ -343,7 +343,7 @@ class CompiledDocument(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class _Built:
-    """A statement built from a ShapedActor (app.api.shapes): reused for every actor of its
+    """A statement built from a ShapedActor (app.core.shapes): reused for every actor of its
     shape asking the same document with the same variables, its actor's values bound afresh.
     `statement` None: the form looks at the actor's values and is built per request."""
 

@@ -1,4 +1,4 @@
-"""A ShapedActor (app/api/shapes.py) gives builders parameters, never values: whatever would
+"""A ShapedActor (app/core/shapes.py) gives builders parameters, never values: whatever would
 make a statement depend on a value of the actor raises, so a statement built for one actor is
 never silently reused for another."""
 
@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 
-from app.api.shapes import ShapedActor, ValueDependent, shape_of
 from app.core.actor import Actor
+from app.core.shapes import ShapedActor, ValueDependent, shape_of
 from app.institutions.models import Child
 
 

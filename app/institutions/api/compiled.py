@@ -19,8 +19,8 @@ from app.api.compiled import (
     global_id,
     json_list,
 )
-from app.api.shapes import bound
 from app.core.actor import Actor
+from app.core.shapes import bound
 from app.institutions.models import Child, Group, Institution
 from app.institutions.policies import visible_groups, visible_institutions
 from app.institutions.reads import my_children, my_groups, my_institutions

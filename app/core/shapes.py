@@ -15,8 +15,8 @@ import uuid
 from collections.abc import Callable, Hashable
 from typing import Any, NoReturn
 
-from sqlalchemy import bindparam
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy import Text, Uuid, bindparam, func, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import TypeEngine
 
 from app.core.actor import Actor
@@ -50,6 +50,18 @@ VALUES: dict[str, Derive] = {
 }
 
 
+VALUE_TYPES: dict[str, Any] = {
+    "user_id": Uuid,
+    "name": Text,
+    "email": Text,
+    "language": Text,
+    "phone": Text,
+    "session_id": Uuid,
+    "device_id": Uuid,
+    "device_institution_id": Uuid,
+}
+
+
 def shape_of(actor: Actor) -> Hashable:
     """What a statement built from a `ShapedActor` depends on besides its parameters."""
     return (
@@ -61,17 +73,34 @@ def shape_of(actor: Actor) -> Hashable:
 
 
 class _Parameters:
-    """The parameters a build used, by name, with how to read each from an actor."""
+    """The parameters a build used, by name, with how to read each from an actor.
 
-    def __init__(self) -> None:
+    `rows`: instead of bind parameters, the columns of a row source of that name, one row per
+    actor (`SELECT … FROM (VALUES …) AS rows`): one statement then answers many actors of one
+    shape (app.messaging.service.badge)."""
+
+    def __init__(self, rows: str | None = None) -> None:
+        self.rows = rows
         self.derive: dict[str, Derive] = {}
+        self.types: dict[str, Any] = {}
 
-    def use(self, name: str, derive: Derive) -> str:
+    def use(self, name: str, derive: Derive, type_: Any) -> str:
         self.derive.setdefault(name, derive)
+        self.types.setdefault(name, type_)
         return name
 
     def values_for(self, actor: Actor) -> dict[str, Any]:
         return {name: derive(actor) for name, derive in self.derive.items()}
+
+    def set_sql(self, name: str) -> Any:
+        if self.rows is None:
+            return bindparam(name, expanding=True)
+        return select(func.unnest(literal_column(f"{self.rows}.{name}"))).scalar_subquery()
+
+    def value_sql(self, name: str, type_: Any) -> Any:
+        if self.rows is None:
+            return bindparam(name, type_=type_)
+        return literal_column(f"{self.rows}.{name}", type_)
 
 
 def _value_dependent(*_: Any) -> NoReturn:
@@ -102,12 +131,12 @@ class ParamSet:
 
     __ror__ = __or__
 
-    def __clause_element__(self) -> BindParameter[Any]:
+    def __clause_element__(self) -> Any:
         derive = self._derive
         name = self._parameters.use(
-            "actor_" + self._name.replace("|", "_or_"), lambda a: sorted(derive(a))
+            "actor_" + self._name.replace("|", "_or_"), lambda a: sorted(derive(a)), ARRAY(Uuid)
         )
-        return bindparam(name, expanding=True)
+        return self._parameters.set_sql(name)
 
     # Comparing two sets in Python would be a value's answer too (never a silent False).
     __iter__ = __len__ = __contains__ = __and__ = __sub__ = _value_dependent  # type: ignore[assignment]
@@ -124,11 +153,11 @@ class ParamValue:
         self._parameters, self._name, self._derive = parameters, name, derive
 
     def bind(self, type_: TypeEngine[Any] | type[TypeEngine[Any]] | None = None) -> Any:
-        name = self._parameters.use("actor_" + self._name, self._derive)
-        return bindparam(name, type_=type_)
+        name = self._parameters.use("actor_" + self._name, self._derive, VALUE_TYPES[self._name])
+        return self._parameters.value_sql(name, type_ or VALUE_TYPES[self._name])
 
-    def __clause_element__(self) -> BindParameter[Any]:
-        return self.bind()  # type: ignore[no-any-return]
+    def __clause_element__(self) -> Any:
+        return self.bind()
 
     # A SQL comparison, never a Python bool: SQLAlchemy's own `==` answers bool() by comparing
     # hashes, which would quietly be False for `some_id == actor.user_id` in Python.
@@ -173,8 +202,8 @@ class _ShapedDevice:
 class ShapedActor:
     """Stands in for `Actor` while a compiled document's statement is built (see the module)."""
 
-    def __init__(self, actor: Actor) -> None:
-        self.parameters = _Parameters()
+    def __init__(self, actor: Actor, *, rows: str | None = None) -> None:
+        self.parameters = _Parameters(rows)
         self.session_kind = actor.session_kind
         self.may_only_enrol = actor.may_only_enrol
         self.is_bare_device = actor.is_bare_device
