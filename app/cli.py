@@ -40,6 +40,7 @@ def _migrate(_: argparse.Namespace) -> None:
 async def _demo_async(force: bool) -> bool:
     from app.db import create_engine, session_factory
     from app.ops.demo import is_seeded, seed_demo
+    from app.storage import create_storage
 
     settings = get_settings()
     engine = create_engine(settings.owner_database_url)
@@ -48,7 +49,7 @@ async def _demo_async(force: bool) -> bool:
             if await is_seeded(db) and not force:
                 return False
             await db.rollback()
-            await seed_demo(db, settings)
+            await seed_demo(db, settings, create_storage(settings))
             return True
     finally:
         await engine.dispose()

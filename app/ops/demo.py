@@ -23,6 +23,8 @@ from app.institutions.service import groups as institution_groups
 from app.institutions.service import institution_admin, people
 from app.institutions.service import settings as institution_settings
 from app.ops import demo_daybook as daybook_demo
+from app.ops import demo_life
+from app.storage import ObjectStorage
 
 DEMO_PASSWORD = "seddel-demo"
 WEEKDAY_HOURS = {d: ["06:30", "17:00"] for d in ("mon", "tue", "wed", "thu")} | {
@@ -293,8 +295,15 @@ class DemoBuilder:
         )
 
 
-async def seed_demo(db: AsyncSession, settings: Settings) -> None:
-    """Create the demo; call on an empty database."""
+async def seed_demo(
+    db: AsyncSession,
+    settings: Settings,
+    storage: ObjectStorage | None = None,
+    *,
+    first_day: bool = True,
+) -> None:
+    """Create the demo; call on an empty database. `first_day`: also the threads, plans,
+    photos (only with `storage`) and the rest a newcomer looks at (app.ops.demo_life)."""
     # One hash for every demo user: argon2 is slow by design, and these are demo accounts.
     password_hash = await accounts.hash_password(settings, DEMO_PASSWORD)
     scope(db, institution_ids=(), user_id=None)
@@ -303,3 +312,5 @@ async def seed_demo(db: AsyncSession, settings: Settings) -> None:
     for name in GROUPS:
         await builder.institution(municipality.id, name)
     await daybook_demo.seed_day(db)
+    if first_day:
+        await demo_life.seed_life(db, settings, storage)

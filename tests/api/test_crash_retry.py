@@ -87,7 +87,7 @@ async def crash_database() -> AsyncIterator[Settings]:
         await _admin(f"ALTER ROLE {APP_ROLE} LOGIN")
         engine = create_engine(owner_url)
         async with session_factory(engine)() as db:
-            await seed_demo(db, settings)
+            await seed_demo(db, settings, first_day=False)
         await engine.dispose()
         yield settings
     finally:

@@ -22,6 +22,7 @@ async def test_demo_flow_on_sqlite(tmp_path):
     env = {
         **os.environ,
         "SEDDEL_DATABASE_URL": url,
+        "SEDDEL_MEDIA_ROOT": str(tmp_path / "media"),
         "SEDDEL_ARGON2_TIME_COST": "1",
         "SEDDEL_ARGON2_MEMORY_KIB": "1024",
         "SEDDEL_ARGON2_PARALLELISM": "1",
