@@ -6,19 +6,14 @@ Retry-After, 503). Refused requests are kept with the reason."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import re
-import socket
-import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypercorn.asyncio import serve
-from hypercorn.config import Config
+from app.bench.served import ServedInThread, free_port
 
 USERNAME = "seddel"
 PASSWORD = "sms-test-password"
@@ -124,46 +119,13 @@ class SmsGateway:
         await send({"type": "http.response.body", "body": json.dumps(answer.body).encode()})
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class ServedGateway:
-    """hypercorn in a thread of its own, with its own event loop."""
+class ServedGateway(ServedInThread[SmsGateway]):
+    """The gateway served on a free port of its own."""
 
     def __init__(self) -> None:
-        self.gateway = SmsGateway(port=_free_port())
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        port = free_port()
+        super().__init__(SmsGateway(port=port), port, "SMS gateway")
 
-    def _run(self) -> None:
-        async def main() -> None:
-            self._loop = asyncio.get_running_loop()
-            self._stop = asyncio.Event()
-            config = Config()
-            config.bind = [f"127.0.0.1:{self.gateway.port}"]
-            config.accesslog = None
-            config.errorlog = None
-            await serve(self.gateway, config, shutdown_trigger=self._stop.wait)  # type: ignore[arg-type]
-
-        asyncio.run(main())
-
-    def start(self) -> SmsGateway:
-        self._thread.start()
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.gateway.port), timeout=0.2):
-                    return self.gateway
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("SMS gateway did not start")
-
-    def stop(self) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
+    @property
+    def gateway(self) -> SmsGateway:
+        return self.app

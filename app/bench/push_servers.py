@@ -17,8 +17,6 @@ import asyncio
 import base64
 import json
 import secrets
-import socket
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -29,10 +27,9 @@ import http_ece
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from hypercorn.asyncio import serve
-from hypercorn.config import Config
 
 from app.bench.push_keys import BrowserKeys, b64url
+from app.bench.served import ServedInThread, free_port
 
 APNS_KEY_ID = "TESTKEY123"
 APNS_TEAM_ID = "TEAM123456"
@@ -286,49 +283,13 @@ class PushProviders:
         return 201, {}, {"location": f"{self.base}/messages/{len(self.received)}"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-class Served:
-    """hypercorn in a thread of its own, with its own event loop."""
+class Served(ServedInThread[PushProviders]):
+    """The push providers served on a free port of their own."""
 
     def __init__(self) -> None:
-        self.providers = PushProviders(port=_free_port())
-        self._ready = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        port = free_port()
+        super().__init__(PushProviders(port=port), port, "push providers")
 
-    def _run(self) -> None:
-        async def main() -> None:
-            self._loop = asyncio.get_running_loop()
-            self._stop = asyncio.Event()
-            config = Config()
-            config.bind = [f"127.0.0.1:{self.providers.port}"]
-            config.accesslog = None
-            config.errorlog = None
-            self._ready.set()
-            await serve(self.providers, config, shutdown_trigger=self._stop.wait)  # type: ignore[arg-type]
-
-        asyncio.run(main())
-
-    def start(self) -> PushProviders:
-        self._thread.start()
-        self._ready.wait(10)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.providers.port), timeout=0.2):
-                    return self.providers
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("push providers did not start")
-
-    def stop(self) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
+    @property
+    def providers(self) -> PushProviders:
+        return self.app

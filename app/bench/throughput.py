@@ -13,7 +13,6 @@ import json
 import os
 import resource
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.bench.gallery import remove_day_photos, seed_day_photos
+from app.bench.served import free_port
 from app.bench.subjects import Subjects, find_subjects
 from app.config import Settings
 from app.ops.demo import DEMO_PASSWORD
@@ -128,13 +128,6 @@ def _cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 async def _wait_ready(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
         for _ in range(240):
@@ -203,7 +196,7 @@ async def run_throughput(
     subjects = await find_subjects(owner)
     storage = create_storage(Settings(database_url=app_url))
     photos = await seed_day_photos(owner, storage, [subjects.child_id], date.today())
-    port = _free_port()
+    port = free_port()
     log = Path(tempfile.mkstemp(prefix="seddel-bench-server-", suffix=".log")[1])
     command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "1"]
     with log.open("wb") as log_file:
