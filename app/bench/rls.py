@@ -4,11 +4,19 @@ actor's tenant settings, as a request's does (app.db._apply_scope). Timed by Pos
 (EXPLAIN ANALYZE without per-node timing: planning plus execution), so that the figure is the
 statement's and not the client's, and the two sides take turns sample by sample, so that a busy
 machine slows both alike. The ratio of the medians is the price of the policies; both sides
-must return the same rows."""
+must return the same rows.
+
+Each statement is measured twice. "Planned" sends it as text, so PostgreSQL plans it every time
+(and with the policies' quals, planning is most of the difference). "Prepared" is how a request
+runs it: asyncpg prepares every statement and keeps it per connection (SQLAlchemy's asyncpg
+dialect, `prepared_statement_cache_size`), so after the first executions PostgreSQL reuses the
+plan, and what is left is the policy's filter at execution."""
 
 from __future__ import annotations
 
+import re
 import statistics
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -53,13 +61,36 @@ def cases(subjects: Subjects) -> list[Case]:
     ]
 
 
-async def _sample(connection: AsyncConnection, case: Case, scoped: bool) -> tuple[float, int]:
+def _positional(case: Case) -> tuple[str, str, list[Any]]:
+    """The case as a prepared statement: (its parameter types, its SQL with $n, the values)."""
+    names = list(dict.fromkeys(re.findall(r":(\w+)", case.sql)))
+    types = ", ".join("uuid" if isinstance(case.params[n], uuid.UUID) else "date" for n in names)
+    sql = re.sub(r":(\w+)", lambda m: f"${names.index(m.group(1)) + 1}", case.sql)
+    return types, sql, [case.params[n] for n in names]
+
+
+def _literal(value: Any) -> str:
+    return f"'{value}'"  # a uuid or a date from the seeded database, never user input
+
+
+async def _prepare(connection: AsyncConnection, case: Case) -> None:
+    types, sql, _ = _positional(case)
+    await connection.exec_driver_sql(f"PREPARE rls_{case.name} ({types}) AS {sql}")
+    await connection.commit()
+
+
+async def _sample(
+    connection: AsyncConnection, case: Case, scoped: bool, prepared: bool
+) -> tuple[float, int]:
     """One statement in a transaction of its own: (planning + execution seconds, rows)."""
     if scoped:
         await connection.execute(text(SCOPE_SQL), case.scope)
-    explained = await connection.execute(
-        text(f"EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) {case.sql}"), case.params
-    )
+    explain = "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON)"
+    if prepared:
+        values = ", ".join(_literal(v) for v in _positional(case)[2])
+        explained = await connection.exec_driver_sql(f"{explain} EXECUTE rls_{case.name}({values})")
+    else:
+        explained = await connection.execute(text(f"{explain} {case.sql}"), case.params)
     report = explained.scalar_one()[0]
     await connection.rollback()
     seconds = (report["Planning Time"] + report["Execution Time"]) / 1000
@@ -77,47 +108,55 @@ async def measure_rls(
             await connection.execute(text("ANALYZE"))
         async with owner.connect() as as_owner, app.connect() as as_app:
             for case in cases(subjects):
-                owner_timings, app_timings = [], []
-                owner_rows = app_rows = 0
-                for n in range(10 + samples):  # the first ten cache both sides' plans
-                    owner_time, owner_rows = await _sample(as_owner, case, scoped=False)
-                    app_time, app_rows = await _sample(as_app, case, scoped=True)
-                    if n >= 10:
-                        owner_timings.append(owner_time)
-                        app_timings.append(app_time)
-                if owner_rows != app_rows:
-                    raise AssertionError(
-                        f"{case.name}: {app_rows} rows under RLS, {owner_rows} as owner"
-                    )
-                owner_ms = statistics.median(owner_timings) * 1000
-                app_ms = statistics.median(app_timings) * 1000
-                results.append(
-                    {
-                        "statement": case.name,
-                        "rows": owner_rows,
-                        "owner_ms": owner_ms,
-                        "app_ms": app_ms,
-                        "ratio": app_ms / owner_ms,
-                    }
-                )
+                await _prepare(as_owner, case)
+                await _prepare(as_app, case)
+                for prepared in (False, True):
+                    results.append(await _compare(as_owner, as_app, case, prepared, samples))
     finally:
         await owner.dispose()
         await app.dispose()
     return results
 
 
+async def _compare(
+    as_owner: AsyncConnection, as_app: AsyncConnection, case: Case, prepared: bool, samples: int
+) -> dict[str, Any]:
+    owner_timings, app_timings = [], []
+    owner_rows = app_rows = 0
+    # The first ten cache both sides' plans (and, prepared, let PostgreSQL settle on one).
+    for n in range(10 + samples):
+        owner_time, owner_rows = await _sample(as_owner, case, False, prepared)
+        app_time, app_rows = await _sample(as_app, case, True, prepared)
+        if n >= 10:
+            owner_timings.append(owner_time)
+            app_timings.append(app_time)
+    if owner_rows != app_rows:
+        raise AssertionError(f"{case.name}: {app_rows} rows under RLS, {owner_rows} as owner")
+    owner_ms = statistics.median(owner_timings) * 1000
+    app_ms = statistics.median(app_timings) * 1000
+    return {
+        "statement": case.name,
+        "how": "prepared" if prepared else "planned",
+        "rows": owner_rows,
+        "owner_ms": owner_ms,
+        "app_ms": app_ms,
+        "ratio": app_ms / owner_ms,
+    }
+
+
 def print_rls(results: list[dict[str, Any]]) -> None:
     print(
         "RLS: the raw statement as the app role with the tenant settings vs as the owner"
-        " (server time: planning + execution, median)"
+        " (server time: planning + execution, median); planned: sent as text, planned every"
+        " time; prepared: as a request runs it (asyncpg prepares and keeps its statements)"
     )
     print(
-        "{:<16}{:>6}{:>11}{:>13}{:>7}".format(
-            "statement", "rows", "owner ms", "app role ms", "ratio"
+        "{:<16}{:>10}{:>6}{:>11}{:>13}{:>7}".format(
+            "statement", "how", "rows", "owner ms", "app role ms", "ratio"
         )
     )
     for r in results:
         print(
-            f"{r['statement']:<16}{r['rows']:>6}{r['owner_ms']:>11.3f}{r['app_ms']:>13.3f}"
-            f"{r['ratio']:>7.2f}"
+            f"{r['statement']:<16}{r['how']:>10}{r['rows']:>6}{r['owner_ms']:>11.3f}"
+            f"{r['app_ms']:>13.3f}{r['ratio']:>7.2f}"
         )
