@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from litestar import Controller
+from litestar import Controller, Response
+from litestar.background_tasks import BackgroundTasks
+from litestar.di import Provide
 from litestar.serialization import encode_json
 from litestar.types import Scope
 from strawberry.litestar import make_graphql_controller
@@ -34,6 +36,12 @@ def graphql_controller(runtime: Runtime, settings: Settings) -> type[Controller]
     # Accept, and extensions over graphql-transport-ws (app/api/persisted.py).
     class GraphQLController(PersistedDocumentsView, strawberry_controller):  # type: ignore[misc,valid-type]
         graphql_transport_ws_handler_class = PersistedDocumentsTransportWSHandler
+        # Strawberry provides the (empty) response with sync_to_thread=True: a hop to the
+        # thread pool and back on every request, which under load waits for the GIL.
+        dependencies = {
+            **strawberry_controller.dependencies,
+            "response": Provide(_empty_response, sync_to_thread=False),
+        }
 
         def encode_json(self, data: object) -> bytes:
             # Litestar's encoder (msgspec), ~8x faster than Strawberry's default json.dumps
@@ -42,6 +50,10 @@ def graphql_controller(runtime: Runtime, settings: Settings) -> type[Controller]
 
     GraphQLController.include_in_schema = False
     return GraphQLController
+
+
+def _empty_response() -> Response[Any]:
+    return Response({}, background=BackgroundTasks([]))
 
 
 def _context_getter(runtime: Runtime) -> Any:
