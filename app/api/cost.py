@@ -49,12 +49,16 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from app.api.operation_memo import OperationMemo
 from app.core.reasons import Reason
 
 SLICING_ARGUMENTS = ("first", "last")
 # A list field that takes neither a page size nor a list of keys (`Child.guardians`,
 # `Institution.groups`) returns a few rows of one parent: it is charged as this many.
 DEFAULT_ASSUMED_LIST_SIZE = 10
+# The cost is a function of the document, the operation, the variables, the page size and the
+# schema: a repeated request is priced once.
+_PRICED = OperationMemo()
 
 
 def query_cost(
@@ -279,14 +283,23 @@ class QueryCostLimiter(SchemaExtension):
         # over-cost document is refused without paying for its validation. A document
         # already refused (invalid, untrusted) is not priced.
         if context.graphql_document is not None and not context.pre_execution_errors:
-            self.cost = query_cost(
-                context.graphql_document,
-                context.variables,
+            # Strawberry exposes the graphql-core schema only as `_schema`; its own
+            # extensions (ValidationCache) read it the same way.
+            schema = context.schema._schema
+            document = context.graphql_document
+            self.cost = _PRICED.answer(
+                document,
                 context.operation_name,
+                context.variables,
+                lambda: query_cost(
+                    document,
+                    context.variables,
+                    context.operation_name,
+                    self.default_page_size,
+                    schema=schema,
+                ),
                 self.default_page_size,
-                # Strawberry exposes the graphql-core schema only as `_schema`; its own
-                # extensions (ValidationCache) read it the same way.
-                schema=context.schema._schema,
+                id(schema),
             )
             if self._too_costly():
                 # Strawberry skips validation when errors are already set and returns

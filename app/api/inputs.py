@@ -38,11 +38,14 @@ from graphql import (
 from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 
+from app.api.operation_memo import OperationMemo
 from app.core.i18n import translate
 from app.core.reasons import Reason
 from app.core.values import allowed_text
 
 INPUT_ARGUMENT = "input"
+# Where the text breaks the rule depends only on the document, the operation and the variables.
+_CHECKED = OperationMemo()
 
 
 def forbidden_text_at(
@@ -155,7 +158,12 @@ class TextInputRule(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None:
-            field = forbidden_text_at(document, context.variables, context.operation_name)
+            field = _CHECKED.answer(
+                document,
+                context.operation_name,
+                context.variables,
+                lambda: forbidden_text_at(document, context.variables, context.operation_name),
+            )
             if field is not None:
                 language = getattr(context.context, "language", "da")
                 # Strawberry turns an error raised here into the operation's only answer.
