@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -60,6 +60,9 @@ class ClosedDay(TenantOwned, Base):
     institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)
     day: Mapped[date]
     reason: Mapped[str] = mapped_column(String(200), default="")
+    # Closed from this time of day on (Grundlovsdag afternoon: 12:00); None: the whole day.
+    # A day that closes early is an open day, with shorter hours.
+    closes_at: Mapped[time | None]
 
 
 class Group(TenantOwned, Timestamped, Base):

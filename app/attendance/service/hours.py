@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.attendance.service import clock
 from app.core.errors import ValidationFailed
 from app.core.values import WEEKDAYS
-from app.institutions.calendar.service.days import closed_dates
+from app.institutions.calendar.service.days import closures
 from app.institutions.models import Institution
 
 
@@ -43,11 +43,23 @@ def opening_span(institution: Institution, weekday: int) -> tuple[time, time] | 
 async def open_span_on(
     db: AsyncSession, institution: Institution, day: date, *, field: str
 ) -> tuple[time, time]:
-    """The opening hours of a day; a closed weekday, a public holiday the institution keeps
-    closed or one of its own closing days is a DayClosed error."""
+    """The opening hours of a day, ending early on a day it closes early (Grundlovsdag
+    afternoon); a closed weekday, a public holiday the institution keeps closed or one of its
+    own closing days is a DayClosed error."""
     span = opening_span(institution, day.weekday())
-    if span is None or day in await closed_dates(db, institution.id, day, day):
+    closure = (
+        None
+        if span is None
+        else (await closures(db, [institution.id], day, day, part_days=True))[institution.id].get(
+            day
+        )
+    )
+    if span is None or (
+        closure is not None and (closure.closes_at is None or closure.closes_at <= span[0])
+    ):
         raise DayClosed("plan_day_closed", field=field, day=day.isoformat())
+    if closure is not None and closure.closes_at is not None:
+        span = (span[0], min(span[1], closure.closes_at))
     return span
 
 

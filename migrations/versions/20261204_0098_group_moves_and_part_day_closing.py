@@ -3,6 +3,9 @@ move of a child to another group (or, with no to_group_id, out of the institutio
 applied by the worker on that date in the institution's time zone; one plan per child and
 date. Under row-level security in the form of 0071 (the tenant scope read once per statement).
 
+closed_days.closes_at: an institution's own closing day may close from a time of day on
+(Grundlovsdag afternoon, 12:00): an open day with shorter hours; NULL is the whole day closed.
+
 Revision ID: 0098
 Revises: 0094
 Create Date: 2026-12-04 18:30:00.000000
@@ -23,6 +26,8 @@ TENANT_ROWS = "institution_id = ANY ((SELECT seddel_tenants())::uuid[])"
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("closed_days", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("closes_at", sa.Time(), nullable=True))
     op.create_table(
         TABLE,
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -97,3 +102,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_planned_group_moves_institution_id_state_effective_on")
         batch_op.drop_index(batch_op.f("ix_planned_group_moves_institution_id"))
     op.drop_table(TABLE)
+    with op.batch_alter_table("closed_days", schema=None) as batch_op:
+        batch_op.drop_column("closes_at")
