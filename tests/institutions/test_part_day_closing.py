@@ -109,3 +109,39 @@ async def test_the_nightly_close_estimates_at_the_early_closing_time(client, run
         ended = row.checked_out_at.astimezone(COPENHAGEN)
     assert (ended.date().isoformat(), ended.hour, ended.minute) == (day(0), 12, 0)
     assert ended - datetime(2030, 1, 7, 8, 0, tzinfo=COPENHAGEN) == timedelta(hours=4)
+
+
+async def test_a_vacation_answer_after_the_closing_time_is_refused(client, plan_clock):
+    f = await family(client)
+    await _close(client, f["institution"], day(15), "12:00")
+    opened = await client.gql(
+        "OpenVacationSurvey",
+        {
+            "input": {
+                "institutionId": f["institution"],
+                "title": "Vinterferie",
+                "firstDay": day(14),
+                "lastDay": day(16),
+                "deadline": day(7),
+            }
+        },
+        as_=SOLSIKKEN_ADMIN,
+    )
+    survey = opened["openVacationSurvey"]["id"]
+
+    async def answer(pickup: str) -> dict:
+        data = await client.gql(
+            "AnswerVacationSurvey",
+            {
+                "surveyId": survey,
+                "childId": f["liva"],
+                "days": [{"day": day(15), "coming": True, "pickup": pickup}],
+            },
+            as_=METTE,
+        )
+        result: dict = data["answerVacationSurvey"]
+        return result
+
+    late = await answer("15:00")
+    assert (late["code"], late["field"]) == ("OUTSIDE_OPENING_HOURS", "pickup")
+    assert "answers" in await answer("11:45")
