@@ -145,3 +145,14 @@ async def test_a_vacation_answer_after_the_closing_time_is_refused(client, plan_
     late = await answer("15:00")
     assert (late["code"], late["field"]) == ("OUTSIDE_OPENING_HOURS", "pickup")
     assert "answers" in await answer("11:45")
+
+
+async def test_todays_cut_off_counts_from_the_early_closing_time(client, plan_clock):
+    f = await family(client)
+    await _close(client, f["institution"], day(0), "12:00")
+    plan_clock.at_local(10, 30)  # before 12:00 less the hour's cut-off: may still change
+    made = await set_plan(client, f["liva"], day=day(0), leaveMode="GUARDIAN")
+    assert made["__typename"] == "PickupPlanEntry", made
+    plan_clock.at_local(11, 30)  # past it, though 17:00 less an hour is far off
+    late = await set_plan(client, f["liva"], day=day(0), leaveMode="GUARDIAN", note="x")
+    assert (late["code"], late["field"]) == ("AFTER_CUTOFF", "day")
