@@ -8,9 +8,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from app.api.ids import decode
+from app.core.errors import ValidationFailed
 from app.db import utcnow
 from app.institutions.models import Child
+from app.institutions.service.moves import cut_off_date
 from app.ops.jobs import JobContext
 from app.root.jobs import PERIODIC_JOBS
 from tests.helpers import REGNBUEN_ADMIN, SOLSIKKEN_ADMIN
@@ -283,3 +287,25 @@ async def test_the_list_of_plans_is_bounded(client, assert_max_queries):
         rows = await _plans(client, d.institution)
     assert len(rows) == len(children) > 1
     assert {r["toGroup"]["name"] for r in rows} == {"Myrerne"}
+
+
+def test_the_cut_off_of_turning_an_age_before_a_day():
+    def by_age(age: int, before: date) -> date:
+        return cut_off_date(born_before=None, turning_age=age, turning_before=before)
+
+    assert by_age(3, date(2027, 8, 1)) == date(2024, 8, 1)
+    # Turning 3 before 29 February 2028: 29 February 2025 does not exist, so born before
+    # 1 March 2025 (someone born 28 February 2025 turns 3 on 28 February 2028).
+    assert by_age(3, date(2028, 2, 29)) == date(2025, 3, 1)
+    assert cut_off_date(born_before=date(2024, 1, 1), turning_age=None, turning_before=None) == (
+        date(2024, 1, 1)
+    )
+    for wrong in (
+        {"born_before": None, "turning_age": None, "turning_before": None},
+        {"born_before": date(2024, 1, 1), "turning_age": 3, "turning_before": None},
+        {"born_before": None, "turning_age": 3, "turning_before": None},
+        {"born_before": None, "turning_age": 3, "turning_before": date(2, 1, 1)},
+        {"born_before": None, "turning_age": 40, "turning_before": date(2027, 1, 1)},
+    ):
+        with pytest.raises(ValidationFailed):
+            cut_off_date(**wrong)  # type: ignore[arg-type]

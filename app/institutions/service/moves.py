@@ -78,6 +78,8 @@ def cut_off_date(
     if not 0 <= turning_age <= 18:
         raise ValidationFailed("setting_out_of_range", field="turningAge", low=0, high=18)
     year = turning_before.year - turning_age
+    if year < 1:
+        raise ValidationFailed("move_one_cut_off", field="turningBefore")
     try:
         return turning_before.replace(year=year)
     except ValueError:  # 29 February in a year without one
