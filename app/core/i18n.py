@@ -79,6 +79,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Gruppen har stadig {count} børn. Flyt dem først.",
         "en": "The group still has {count} children. Move them first.",
     },
+    # The yearly move-up and leaving (issue 16).
+    "move_date_not_future": {
+        "da": "Datoen skal ligge efter i dag.",
+        "en": "The date must be after today.",
+    },
+    "move_already_in_group": {
+        "da": "Barnet går allerede i den gruppe.",
+        "en": "The child is already in that group.",
+    },
+    "move_already_planned": {
+        "da": "Barnet har allerede en anden plan den dag. Fortryd den først.",
+        "en": "The child already has another plan on that day. Undo it first.",
+    },
+    "move_child_twice": {
+        "da": "Barnet står der to gange.",
+        "en": "The child is listed twice.",
+    },
+    "move_no_longer_cancellable": {
+        "da": "Planen kan kun fortrydes før dagen.",
+        "en": "A plan can only be undone before its day.",
+    },
+    "move_one_cut_off": {
+        "da": "Angiv enten en fødselsdato eller en alder og en dato.",
+        "en": "Give either a birth date or an age and a date.",
+    },
     "duplicate_name": {"da": "Navnet er allerede i brug.", "en": "The name is already in use."},
     "already_member": {
         "da": "Personen er allerede tilknyttet.",

@@ -206,6 +206,13 @@ class Reason(StrEnum):
     CHILDREN_REFUSED = auto()
     ONE_CHILD_OR_SIBLINGS = auto()
     TOO_MANY_SIBLINGS = auto()
+    # Issue 16, the yearly move-up and leaving.
+    MOVE_ALREADY_IN_GROUP = auto()
+    MOVE_ALREADY_PLANNED = auto()
+    MOVE_CHILD_TWICE = auto()
+    MOVE_DATE_NOT_FUTURE = auto()
+    MOVE_NO_LONGER_CANCELLABLE = auto()
+    MOVE_ONE_CUT_OFF = auto()
 
 
 GENERIC = frozenset({Reason.INVALID, Reason.CONFLICT})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -60,6 +60,9 @@ class ClosedDay(TenantOwned, Base):
     institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)
     day: Mapped[date]
     reason: Mapped[str] = mapped_column(String(200), default="")
+    # Closed from this time of day on (Grundlovsdag afternoon: 12:00); None: the whole day.
+    # A day that closes early is an open day, with shorter hours.
+    closes_at: Mapped[time | None]
 
 
 class Group(TenantOwned, Timestamped, Base):
@@ -163,3 +166,50 @@ class AdminMembership(TenantOwned, Timestamped, Base):
     institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+
+
+MOVE_STATES = ("approved", "applied", "skipped")
+
+
+class PlannedGroupMove(TenantOwned, Timestamped, Base):
+    """A child's move to another group (or, with no `to_group_id`, out of the institution) on
+    `effective_on`, planned and approved by an admin and applied by the worker on that date in
+    the institution's time zone (app.institutions.service.moves). One plan per child and date.
+    `skipped`: the child or the group was no longer there when the date came."""
+
+    __tablename__ = "planned_group_moves"
+    __table_args__ = (
+        UniqueConstraint("child_id", "effective_on"),
+        ForeignKeyConstraint(
+            ["child_id", "institution_id"],
+            ["children.id", "children.institution_id"],
+            ondelete="CASCADE",
+        ),
+        ForeignKeyConstraint(
+            ["to_group_id", "institution_id"], ["groups.id", "groups.institution_id"]
+        ),
+        ForeignKeyConstraint(
+            ["from_group_id", "institution_id"], ["groups.id", "groups.institution_id"]
+        ),
+        Index(
+            "ix_planned_group_moves_institution_id_state_effective_on",
+            "institution_id",
+            "state",
+            "effective_on",
+        ),
+        CheckConstraint("state IN ('approved', 'applied', 'skipped')", name="move_state"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    institution_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("institutions.id"), index=True)
+    child_id: Mapped[uuid.UUID]
+    # Where the child was when planned; None: no group.
+    from_group_id: Mapped[uuid.UUID | None]
+    # None: the child leaves the institution (its last day is the day before).
+    to_group_id: Mapped[uuid.UUID | None]
+    effective_on: Mapped[date]
+    state: Mapped[str] = mapped_column(String(16), default="approved")
+    planned_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    applied_at: Mapped[datetime | None]

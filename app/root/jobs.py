@@ -27,6 +27,7 @@ from app.accounts.service.throttling import sweep_login_throttles_job
 from app.announcements.service.reminders import announcement_reminders_job
 from app.attendance.presence.service.jobs import nightly as attendance_nightly
 from app.files.service.uploads import sweep_unclaimed
+from app.institutions.service.moves import group_moves_job
 from app.messaging.service.membership import departed_children_job
 from app.notifications.service.retention import purge_delivered_notifications
 from app.ops.jobs import JobContext, PeriodicJob, RetentionJob, run_retention
@@ -83,6 +84,8 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("attendance-nightly", timedelta(hours=1), attendance_nightly),
     PeriodicJob("messaging-departed-children", timedelta(hours=1), departed_children_job),
     PeriodicJob("announcement-reminders", timedelta(hours=1), announcement_reminders_job),
+    # Planned group moves and leavings: the first run of an institution's day applies them.
+    PeriodicJob("group-moves", timedelta(hours=1), group_moves_job),
     PeriodicJob("login-throttles", timedelta(hours=1), sweep_login_throttles_job),
     PeriodicJob("account-tokens", timedelta(hours=1), sweep_account_tokens_job),
     PeriodicJob("second-factor-challenges", timedelta(hours=1), sweep_challenges_job),

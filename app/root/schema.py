@@ -74,6 +74,8 @@ from app.institutions.api import (
     CompiledMe,
     DeviceMutations,
     DeviceQueries,
+    GroupMoveMutations,
+    GroupMoveQueries,
     InstitutionMutations,
     MeQueries,
     SetupMutations,
@@ -120,6 +122,7 @@ Query = merge_types(
         InvitationQueries,
         AccessLogQueries,
         CalendarQueries,
+        GroupMoveQueries,
         LegalHoldQueries,
     ),
 )
@@ -151,6 +154,7 @@ Mutation = merge_types(
         RecoveryMutations,
         ProfileMutations,
         CalendarMutations,
+        GroupMoveMutations,
         LegalHoldMutations,
     ),
 )

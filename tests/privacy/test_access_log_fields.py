@@ -124,6 +124,8 @@ NOT_CHILD_DATA = {
     # group, to the child's own guardian); who has not confirmed (as ChildConfirmation)
     "ChildRefusal", "ChildrenRefusedError", "KioskChild", "KioskChildren",
     "OverdueAnnouncement", "OverdueChild",
+    # issue 16: the yearly move-up, roster entries (name, group, date) for the admins
+    "GroupMoveProposal", "GroupMovesCancelled", "PlannedGroupMove", "PlannedGroupMoves",
 }  # fmt: skip
 
 # Fields that return a child's data and are not logged yet, each with the reason. The lead

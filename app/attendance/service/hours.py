@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.attendance.service import clock
 from app.core.errors import ValidationFailed
 from app.core.values import WEEKDAYS
-from app.institutions.calendar.service.days import closed_dates
+from app.institutions.calendar.service.days import Closure, closures
 from app.institutions.models import Institution
 
 
@@ -40,13 +40,30 @@ def opening_span(institution: Institution, weekday: int) -> tuple[time, time] | 
     return time.fromisoformat(span[0]), time.fromisoformat(span[1])
 
 
+def span_on(
+    institution: Institution, day: date, closure: Closure | None
+) -> tuple[time, time] | None:
+    """The opening hours of a date given its closure in the calendar (if any): None when the
+    weekday or the date is closed; ending early on a day it closes early (Grundlovsdag
+    afternoon), and closed if that is before it opens."""
+    span = opening_span(institution, day.weekday())
+    if span is None or closure is None:
+        return span
+    if closure.closes_at is None or closure.closes_at <= span[0]:
+        return None
+    return span[0], min(span[1], closure.closes_at)
+
+
 async def open_span_on(
     db: AsyncSession, institution: Institution, day: date, *, field: str
 ) -> tuple[time, time]:
-    """The opening hours of a day; a closed weekday, a public holiday the institution keeps
-    closed or one of its own closing days is a DayClosed error."""
+    """The opening hours of a day (`span_on`); a closed weekday, a public holiday the
+    institution keeps closed or one of its own closing days is a DayClosed error."""
     span = opening_span(institution, day.weekday())
-    if span is None or day in await closed_dates(db, institution.id, day, day):
+    if span is not None:
+        found = await closures(db, [institution.id], day, day, part_days=True)
+        span = span_on(institution, day, found[institution.id].get(day))
+    if span is None:
         raise DayClosed("plan_day_closed", field=field, day=day.isoformat())
     return span
 

@@ -14,14 +14,21 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attendance.events import DayChanged
-from app.attendance.service.hours import DayClosed, DayInPast, check_times, local_now, opening_span
+from app.attendance.service.hours import (
+    DayClosed,
+    DayInPast,
+    check_times,
+    local_now,
+    opening_span,
+    span_on,
+)
 from app.attendance.surveys.models import VacationAnswer, VacationSurvey
 from app.core import events
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
 from app.core.values import clean_name
 from app.db import write_transaction
-from app.institutions.calendar.service.days import closed_dates
+from app.institutions.calendar.service.days import closed_dates, closures
 from app.institutions.models import Child, Institution
 from app.institutions.policies import require_admin
 
@@ -157,12 +164,14 @@ async def answer(
         institution = await _institution(db, survey.institution_id)
         if not is_open(survey, institution) and not actor.works_in(institution.id):
             raise AfterDeadline("survey_closed", field="surveyId")
-        closed = await closed_dates(db, institution.id, survey.first_day, survey.last_day)
+        closed = (
+            await closures(db, [institution.id], survey.first_day, survey.last_day, part_days=True)
+        )[institution.id]
         for given in days:
             if not survey.first_day <= given.day <= survey.last_day:
                 raise ValidationFailed("survey_day_outside", field="days")
-            span = opening_span(institution, given.day.weekday())
-            if span is None or given.day in closed:
+            span = span_on(institution, given.day, closed.get(given.day))
+            if span is None:
                 raise DayClosed("plan_day_closed", field="days", day=given.day.isoformat())
             if given.coming:
                 check_times(span, [(given.arrival, "arrival"), (given.pickup, "pickup")])

@@ -3,6 +3,7 @@
 from app.institutions.api.compiled import CompiledMe
 from app.institutions.api.devices import DeviceMutations, DeviceQueries, TabletMutations
 from app.institutions.api.me import MeQueries
+from app.institutions.api.moves import GroupMoveMutations, GroupMoveQueries
 from app.institutions.api.mutations import InstitutionMutations
 from app.institutions.api.setup import SetupMutations
 
@@ -10,6 +11,8 @@ __all__ = [
     "CompiledMe",
     "DeviceMutations",
     "DeviceQueries",
+    "GroupMoveMutations",
+    "GroupMoveQueries",
     "InstitutionMutations",
     "MeQueries",
     "SetupMutations",

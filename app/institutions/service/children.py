@@ -114,10 +114,26 @@ async def move_child(
     async with write_transaction(db):
         child = await admin_child(db, actor, child_id)
         await active_group_in(db, child.institution_id, group_id, "groupId")
-        if child.group_id != group_id:
-            child.group_id = group_id
+        if place_in_group(child, group_id):
             await guardian_reach_changed(db, child.institution_id, [child.id])
     return child
+
+
+def place_in_group(child: Child, group_id: uuid.UUID) -> bool:
+    """The one move of a child (an admin's now, or a planned one the worker applies on its
+    date, app.institutions.service.moves): whether it changed. The caller then records
+    `guardian_reach_changed`, and the guardians' threads and the group inboxes follow."""
+    if child.group_id == group_id:
+        return False
+    child.group_id = group_id
+    return True
+
+
+def end_enrolment(child: Child, last_day: date) -> None:
+    """The one end of a child's enrolment (the history stays, retention counts from it)."""
+    if last_day < child.active_from:
+        raise ValidationFailed("period_order", field="lastDay")
+    child.active_until = last_day
 
 
 async def deactivate_child(
@@ -126,9 +142,7 @@ async def deactivate_child(
     """End a child's enrolment on `last_day` (the history stays)."""
     async with write_transaction(db):
         child = await admin_child(db, actor, child_id)
-        if last_day < child.active_from:
-            raise ValidationFailed("period_order", field="lastDay")
-        child.active_until = last_day
+        end_enrolment(child, last_day)
         # A last day already past ends now; a later one is ended by the hourly job.
         await guardian_reach_changed(db, child.institution_id, [child.id])
     return child

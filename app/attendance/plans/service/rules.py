@@ -18,6 +18,7 @@ from app.attendance.service.hours import local_now, opening_span
 from app.core import events
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
+from app.institutions.calendar.service.days import early_closings
 from app.institutions.models import Child, Institution
 from app.institutions.service.settings import settings_of
 
@@ -113,12 +114,16 @@ async def _cutoff_passed(db: AsyncSession, place: Place, new_pickup: time | None
     (closing time when neither is known)."""
     rows = await _today_rows(db, place)
     current = next((r for r in rows if r.day is not None), None) or next(iter(rows), None)
-    span = opening_span(place.institution, place.today.weekday())
     times = [t for t in (current.pickup if current else None, new_pickup) if t is not None]
     if not times:
+        span = opening_span(place.institution, place.today.weekday())
         if span is None:
             return False
         times = [span[1]]
+        # A day it closes early (Grundlovsdag afternoon) ends there.
+        early = await early_closings(db, place.institution.id, place.today, place.today)
+        if place.today in early:
+            times = [min(span[1], early[place.today])]
     deadline = datetime.combine(place.today, min(times), place.now.tzinfo) - timedelta(
         minutes=cutoff_minutes(place.institution)
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -193,7 +193,19 @@ async def _estimated_end(db: AsyncSession, child: Child, at: datetime) -> dateti
 
     institution = await db.get(Institution, child.institution_id)
     assert institution is not None
-    return estimated_end(at, institution)
+    return estimated_end(at, institution, await _early_closing(db, institution, at))
+
+
+async def _early_closing(
+    db: AsyncSession, institution: Institution, at: datetime
+) -> dict[date, time]:
+    """The day of `at` and its early closing time, if the institution closes early then."""
+    from zoneinfo import ZoneInfo
+
+    from app.institutions.calendar.service.days import early_closings
+
+    day = at.astimezone(ZoneInfo(institution.timezone)).date()
+    return await early_closings(db, institution.id, day, day)
 
 
 async def _close_forgotten(db: AsyncSession, stay: Presence, at: datetime) -> None:
@@ -208,7 +220,8 @@ async def _close_forgotten(db: AsyncSession, stay: Presence, at: datetime) -> No
     zone = ZoneInfo(institution.timezone)
     if stay.checked_in_at.astimezone(zone).date() >= at.astimezone(zone).date():
         return
-    stay.checked_out_at = min(estimated_end(stay.checked_in_at, institution), at)
+    early = await _early_closing(db, institution, stay.checked_in_at)
+    stay.checked_out_at = min(estimated_end(stay.checked_in_at, institution, early), at)
     stay.checkout_estimated = True
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, time, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from app.core import events
 from app.core.actor import Actor
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.db import new_id, rescope, utcnow, write_transaction
+from app.institutions.calendar.service.days import early_closings
 from app.institutions.models import Institution
 
 log = logging.getLogger("seddel.presence")
@@ -26,12 +28,20 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_CLOSING = time(17, 0)
 
 
-def estimated_end(checked_in_at: datetime, institution: Institution) -> datetime:
-    """Closing time of the day the child came (or the end of that day, if it came later)."""
+def estimated_end(
+    checked_in_at: datetime,
+    institution: Institution,
+    closes_early: Mapping[date, time] | None = None,
+) -> datetime:
+    """Closing time of the day the child came (or the end of that day, if it came later): on
+    a day it closes early (`closes_early`, app.institutions.calendar), that time."""
     zone = ZoneInfo(institution.timezone)
     local = checked_in_at.astimezone(zone)
     hours = (institution.opening_hours or {}).get(WEEKDAYS[local.weekday()])
     closing = time.fromisoformat(hours[1]) if hours else DEFAULT_CLOSING
+    early = (closes_early or {}).get(local.date())
+    if early is not None:
+        closing = min(closing, early)
     end = datetime.combine(local.date(), closing, tzinfo=zone)
     if end <= local:
         end = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=zone)
@@ -65,8 +75,10 @@ async def close_forgotten_checkouts(
                 .with_for_update()
             )
         ).all()
+        days = [p.checked_in_at.astimezone(zone).date() for p in rows]
+        early = await early_closings(db, institution_id, min(days), max(days)) if days else {}
         for presence in rows:
-            presence.checked_out_at = estimated_end(presence.checked_in_at, institution)
+            presence.checked_out_at = estimated_end(presence.checked_in_at, institution, early)
             presence.checkout_estimated = True
             db.add(
                 PresenceEvent(

@@ -57,8 +57,10 @@ class CalendarMutations:
         from_: Annotated[dt.date, strawberry.argument(name="from")],
         to: dt.date,
         label: str = "",
+        closes_at: dt.time | None = None,
     ) -> CalendarDaysResult:
-        """Close the institution's own days from `from` to `to` (e.g. 27–31 December)."""
+        """Close the institution's own days from `from` to `to` (e.g. 27–31 December); with
+        `closesAt`, only from that time of day on (Grundlovsdag afternoon: 12:00)."""
         rows = await calendar.close_days(
             db=info.context.db,
             actor=await info.context.require_actor(),
@@ -66,6 +68,7 @@ class CalendarMutations:
             start=from_,
             end=to,
             label=label,
+            closes_at=closes_at,
         )
         return CalendarDays.of(rows)
 

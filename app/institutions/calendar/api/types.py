@@ -27,6 +27,11 @@ class CalendarClosedDay:
         description="The institution's own closing day (removeClosedDay takes it); null for a"
         " public holiday."
     )
+    closes_at: dt.time | None = strawberry.field(
+        default=None,
+        description="Closed from this time of day on (e.g. Grundlovsdag afternoon, 12:00): an"
+        " open day until then. Null: closed the whole day.",
+    )
 
     @classmethod
     def of(cls, closure: Closure) -> CalendarClosedDay:
@@ -39,6 +44,7 @@ class CalendarClosedDay:
             closed_day_id=strawberry.ID(str(closure.closed_day_id))
             if closure.closed_day_id
             else None,
+            closes_at=closure.closes_at,
         )
 
 

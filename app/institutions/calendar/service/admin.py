@@ -1,10 +1,11 @@
 """The admin's calendar: closing the institution's own days (one day or a range, with a
-label), opening them again, and keeping a public holiday open (or closed again) for a year."""
+label, the whole day or from a time of day on), opening them again, and keeping a public
+holiday open (or closed again) for a year."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,7 +45,7 @@ async def closed_days(
     _check_range(start, end)
     if not can_see_calendar(actor, institution_id):
         return []
-    found = await closures(db, [institution_id], start, end, actor.language)
+    found = await closures(db, [institution_id], start, end, actor.language, part_days=True)
     return sorted(found[institution_id].values(), key=lambda c: c.day)
 
 
@@ -56,9 +57,11 @@ async def close_days(
     start: date,
     end: date,
     label: str = "",
+    closes_at: time | None = None,
 ) -> list[Closure]:
     """Close the institution's own days from `start` to `end` (e.g. 27–31 December) with a
-    label. Days already closed take the new label: a retry sets the same state again."""
+    label, from `closes_at` on (Grundlovsdag afternoon: 12:00) or the whole day. Days already
+    closed take the new label and time: a retry sets the same state again."""
     _check_range(start, end)
     _require_keeper(actor, institution_id)
     label = clean_name(label, "label", MAX_LABEL) if label.strip() else ""
@@ -78,9 +81,14 @@ async def close_days(
         while day <= end:
             row = existing.get(day)
             if row is None:
-                db.add(ClosedDay(institution_id=institution_id, day=day, reason=label))
+                db.add(
+                    ClosedDay(
+                        institution_id=institution_id, day=day, reason=label, closes_at=closes_at
+                    )
+                )
             else:
                 row.reason = label
+                row.closes_at = closes_at
             day += timedelta(days=1)
     return await closed_days(
         db=db, actor=actor, institution_id=institution_id, start=start, end=end

@@ -2,18 +2,20 @@
 library (country DK; it knows the moving feasts and that Store bededag ended in 2024) and count
 as closed unless the admin keeps one open that year; the institution's own closing days are
 rows of closed_days. 24 December, 31 December and Grundlovsdag are not public holidays: an
-institution closes them as its own days."""
+institution closes them as its own days. An own day may close from a time of day on
+(`closes_at`, Grundlovsdag afternoon): that is an open day with shorter hours, so it is not a
+closed date for plans, surveys and reports, but their times end there (`early_closings`)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from functools import lru_cache
 
 import holidays
-from sqlalchemy import String, and_, exists, literal, not_, or_, select
+from sqlalchemy import String, Time, and_, exists, literal, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -37,6 +39,8 @@ class Closure:
     kind: str
     label: str
     closed_day_id: uuid.UUID | None = None
+    # Closed from this time of day on; None: the whole day.
+    closes_at: time | None = None
 
 
 @lru_cache(maxsize=64)
@@ -65,9 +69,12 @@ async def closures(
     start: date,
     end: date,
     language: str = "da",
+    *,
+    part_days: bool = False,
 ) -> dict[uuid.UUID, dict[date, Closure]]:
-    """Per institution, its closed days between two dates (inclusive). One statement: the
-    own closing days and the public holidays kept open, together."""
+    """Per institution, its closed days between two dates (inclusive); with `part_days` also
+    the days it closes early (which are open days otherwise). One statement: the own closing
+    days and the public holidays kept open, together."""
     result: dict[uuid.UUID, dict[date, Closure]] = {i: {} for i in institution_ids}
     if not institution_ids or end < start:
         return result
@@ -77,13 +84,17 @@ async def closures(
         ClosedDay.reason.label("label"),
         ClosedDay.id,
         literal("closed", String).label("what"),
+        ClosedDay.closes_at,
     ).where(ClosedDay.institution_id.in_(institution_ids), ClosedDay.day.between(start, end))
+    if not part_days:
+        own = own.where(ClosedDay.closes_at.is_(None))
     kept_open = select(
         HolidayKeptOpen.institution_id,
         HolidayKeptOpen.day,
         literal("", String).label("label"),
         HolidayKeptOpen.id,
         literal("open", String).label("what"),
+        literal(None, Time).label("closes_at"),
     ).where(
         HolidayKeptOpen.institution_id.in_(institution_ids),
         HolidayKeptOpen.day.between(start, end),
@@ -99,11 +110,30 @@ async def closures(
         if row.what != "closed":
             continue
         holiday = result[row.institution_id].get(row.day)
+        if holiday is not None and row.closes_at is not None:
+            continue  # a public holiday kept closed stays closed the whole day
         label = row.label or (
             holiday.label if holiday else translate("institution_closing_day", language)
         )
-        result[row.institution_id][row.day] = Closure(row.day, INSTITUTION, label, row.id)
+        result[row.institution_id][row.day] = Closure(
+            row.day, INSTITUTION, label, row.id, row.closes_at
+        )
     return result
+
+
+async def early_closings(
+    db: AsyncSession, institution_id: uuid.UUID, start: date, end: date
+) -> dict[date, time]:
+    """The days between two dates (inclusive) the institution closes early, and when: its
+    own closing days with a time of day. One statement."""
+    rows = await db.execute(
+        select(ClosedDay.day, ClosedDay.closes_at).where(
+            ClosedDay.institution_id == institution_id,
+            ClosedDay.day.between(start, end),
+            ClosedDay.closes_at.is_not(None),
+        )
+    )
+    return {day: closes for day, closes in rows.all() if closes is not None}
 
 
 async def closed_dates(
@@ -119,7 +149,11 @@ def closed_on(
     """SQL: the institution in `institution_id` is closed on `day` (for statements that read
     many institutions' children at once)."""
     own = exists(
-        select(literal(1)).where(ClosedDay.institution_id == institution_id, ClosedDay.day == day)
+        select(literal(1)).where(
+            ClosedDay.institution_id == institution_id,
+            ClosedDay.day == day,
+            ClosedDay.closes_at.is_(None),
+        )
     )
     if not is_public_holiday(day):
         return own
