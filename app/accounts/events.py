@@ -30,6 +30,8 @@ class MembershipGranted(DomainEvent):
     role: str
     granted_by: uuid.UUID | None
     grant_id: uuid.UUID
+
+
 # password_reset: the reset link (to the account's address; `user_id` None when no account
 #   has the address asked for: the row is written all the same, and never sent).
 # password_changed: the password was set (by reset or by the person).

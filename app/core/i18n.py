@@ -885,8 +885,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The file is not valid CSV.",
     },
     "roster_not_utf8": {
-        "da": "Filen er ikke UTF-8: gem den som \"CSV UTF-8\".",
-        "en": "The file is not UTF-8: save it as \"CSV UTF-8\".",
+        "da": 'Filen er ikke UTF-8: gem den som "CSV UTF-8".',
+        "en": 'The file is not UTF-8: save it as "CSV UTF-8".',
     },
     "roster_too_many_rows": {
         "da": "Filen har mere end {max} rækker.",

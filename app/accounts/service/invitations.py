@@ -19,9 +19,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.events import (
@@ -182,7 +182,9 @@ async def welcome_many(
             if user_id not in open_
         ]
         if fresh:
-            await db.execute(insert(Invitation).values(fresh))
+            # One cached compilation, sent as multi-row INSERTs ("insertmanyvalues").
+            table = cast(Table, Invitation.__table__)
+            await db.execute(insert(table).returning(table.c.id), fresh)
         sent += [(invitation_id, user_id) for user_id, invitation_id in open_.items()]
         sent += [(row["id"], row["user_id"]) for row in fresh]
     if sent:

@@ -30,7 +30,7 @@ from app.core.events import on
 from app.core.i18n import translate
 from app.db import new_id, utcnow, write_transaction
 from app.institutions.models import Institution
-from app.notifications.service.outbox import write_rows
+from app.notifications.service.outbox import write_many_rows, write_rows
 from app.notifications.service.senders import DigestEmail
 
 INVITATION = "invitation"
@@ -118,7 +118,7 @@ async def membership_mail_due(db: AsyncSession, granted: MembershipGranted) -> N
 async def invitation_mails_due(db: AsyncSession, sent: InvitationsSent) -> None:
     """One mail per invitation of a roster import, written in bulk."""
     sender = await _who(db, sent.invited_by)
-    await write_rows(
+    await write_many_rows(
         db,
         [
             _row(
@@ -137,7 +137,7 @@ async def invitation_mails_due(db: AsyncSession, sent: InvitationsSent) -> None:
 @on(MembershipsGranted)
 async def membership_mails_due(db: AsyncSession, granted: MembershipsGranted) -> None:
     sender = await _who(db, granted.granted_by)
-    await write_rows(
+    await write_many_rows(
         db,
         [
             _row(
