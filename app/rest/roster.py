@@ -313,7 +313,8 @@ def _csv_lines(children: list[Any], links: dict[Any, list[Any]], delimiter: str)
         "The children on the roster today or later (alphabetically) with their group and "
         "guardians, one row per child, in the columns `POST /admin/roster/import` reads: "
         "imported again, it changes nothing (a child typed in by hand has an empty "
-        "`child_external_id`, to be filled in before it is imported). UTF-8 with a BOM (Excel), comma-separated or, with "
+        "`child_external_id`, to be filled in before it is imported). UTF-8 with a BOM "
+        "(Excel), comma-separated or, with "
         "`delimiter=semicolon`, as Excel in Danish writes it. Errors: 401 without a valid "
         "session, 404 for an institution you do not administer."
     ),

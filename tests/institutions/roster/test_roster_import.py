@@ -15,6 +15,7 @@ from app.core.runtime import Runtime
 from app.db import scope, utcnow
 from app.institutions.models import Child, GuardianLink
 from app.institutions.roster.models import RosterImport
+from app.institutions.roster.service.imports import purge_expired_imports
 from app.notifications.models import OutboxEntry
 from tests.helpers import SOLSIKKEN_ADMIN, institution_id
 from tests.institutions.roster.common import (
@@ -203,6 +204,14 @@ async def test_an_expired_plan_is_refused(client, runtime):
     refused = await commit_response(client, as_=SOLSIKKEN_ADMIN, plan_id=planned["id"])
     assert refused.status_code == 409
     assert refused.json()["reason"] == "ROSTER_IMPORT_EXPIRED"
+    # The daily retention run removes it, with the names and addresses it held.
+    async with runtime.sessions() as db:
+        scope(db, institution_ids=[decode(iid, "Institution", field="i")], user_id=None)
+        removed = await purge_expired_imports(
+            db=db, storage=None, institution_id=decode(iid, "Institution", field="i"), now=utcnow()
+        )
+        assert removed == 1
+        assert await db.scalar(select(func.count()).select_from(RosterImport)) == 0
 
 
 async def test_a_full_roster_ends_the_children_it_leaves_out_and_deletes_none(client, runtime):

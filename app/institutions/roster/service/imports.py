@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import IO, Any
 
 from sqlalchemy import delete, insert, select, update
@@ -210,6 +210,20 @@ async def _apply(
         )
     if plan.reach_changed:
         await guardian_reach_changed(db, institution_id, sorted(plan.reach_changed))
+
+
+async def purge_expired_imports(
+    *, db: AsyncSession, storage: Any, institution_id: uuid.UUID, now: datetime
+) -> int:
+    """Dry runs past their 24 hours go (they hold the file's names and addresses), committed
+    ones too: what they did is in the roster itself."""
+    async with write_transaction(db):
+        result = await db.execute(
+            delete(RosterImport).where(
+                RosterImport.institution_id == institution_id, RosterImport.expires_at <= now
+            )
+        )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def export_rows(
