@@ -17,6 +17,7 @@ import hmac
 import logging
 import secrets
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -121,9 +122,11 @@ async def welcome_many(
     users: dict[uuid.UUID, bool],
     role: str,
     invited_by: uuid.UUID | None,
+    created: Collection[uuid.UUID] = (),
 ) -> int:
     """`welcome` for many people at once (user id -> has a password), in statements bounded
-    by chunks of WELCOME_CHUNK rather than a few per person. Returns the invitations sent."""
+    by chunks of WELCOME_CHUNK rather than a few per person; `created`: people made in this
+    transaction, who cannot have an invitation yet. Returns the invitations sent."""
     now = utcnow()
     expires_at = now + timedelta(seconds=settings.invitation_lifetime_seconds)
     told = [user_id for user_id, known in users.items() if known]
@@ -138,23 +141,30 @@ async def welcome_many(
             ),
         )
     invited = [user_id for user_id, known in users.items() if not known]
+    new = set(created)
+    invited.sort(key=lambda user_id: user_id in new)  # the others first, then the new
     sent: list[tuple[uuid.UUID, uuid.UUID]] = []
     for start in range(0, len(invited), WELCOME_CHUNK):
         chunk = invited[start : start + WELCOME_CHUNK]
         # One open invitation per person and institution: an open one is sent again.
-        open_ = dict(
-            (
-                await db.execute(
-                    select(Invitation.user_id, Invitation.id).where(
-                        Invitation.institution_id == institution_id,
-                        Invitation.user_id.in_(chunk),
-                        Invitation.accepted_at.is_(None),
-                        Invitation.revoked_at.is_(None),
+        looked_up = [user_id for user_id in chunk if user_id not in new]
+        open_ = (
+            {}
+            if not looked_up
+            else dict(
+                (
+                    await db.execute(
+                        select(Invitation.user_id, Invitation.id).where(
+                            Invitation.institution_id == institution_id,
+                            Invitation.user_id.in_(looked_up),
+                            Invitation.accepted_at.is_(None),
+                            Invitation.revoked_at.is_(None),
+                        )
                     )
                 )
+                .tuples()
+                .all()
             )
-            .tuples()
-            .all()
         )
         if open_:
             await db.execute(

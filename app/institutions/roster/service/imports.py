@@ -207,6 +207,7 @@ async def _apply(
             },
             role="guardian",
             invited_by=actor.user_id,
+            created=user_ids.values(),
         )
     if plan.reach_changed:
         await guardian_reach_changed(db, institution_id, sorted(plan.reach_changed))
