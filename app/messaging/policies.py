@@ -93,5 +93,7 @@ def can_set_inbox_reply(
     if actor.is_admin(institution_id):
         return True
     return (
-        group_id is not None and actor.works_in(institution_id) and group_id in actor.groups_staffed
+        group_id is not None
+        and actor.works_in(institution_id)
+        and group_id in actor.groups_staffed
     )

@@ -10,9 +10,7 @@ from tests.helpers import SOLSIKKEN_ADMIN, institution_id
 
 async def _upload(client, as_: str, filename: str, data: bytes) -> str:
     iid = await institution_id(client, SOLSIKKEN_ADMIN)
-    made = await upload(
-        client, as_=as_, institution=iid, purpose="attachment", filename=filename, data=data
-    )
+    made = await upload(client, as_=as_, institution=iid, purpose="attachment", filename=filename, data=data)
     return str(made["id"])
 
 
@@ -32,11 +30,7 @@ async def test_attachments_are_shown_to_recipients_and_deleted_with_it(client, r
     deleted = await client.gql("DeleteAnnouncement", {"announcementId": made["id"]}, as_=PERNILLE)
     assert deleted["deleteAnnouncement"]["__typename"] == "AnnouncementDeleted"
     root = runtime.storage.root
-    left = [
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not {".meta", ".tmp"} & set(p.relative_to(root).parts)
-    ]
+    left = [p for p in root.rglob("*") if p.is_file() and not {".meta", ".tmp"} & set(p.relative_to(root).parts)]
     assert left == []
 
 

@@ -386,11 +386,7 @@ async def test_an_unknown_hash_alone_is_apollos_persisted_query_not_found(
     [error] = result.errors
     assert (error.message, error.extensions) == (
         "PersistedQueryNotFound",
-        {
-            "code": "PERSISTED_QUERY_NOT_FOUND",
-            "reason": "PERSISTED_QUERY_NOT_FOUND",
-            "retryable": False,
-        },
+        {"code": "PERSISTED_QUERY_NOT_FOUND", "reason": "PERSISTED_QUERY_NOT_FOUND", "retryable": False},
     )
     assert calls == []
 

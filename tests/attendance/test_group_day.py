@@ -67,9 +67,7 @@ async def test_group_day_statements_do_not_grow_with_children(client, assert_max
     for child in await _bjornene(client):
         await check_in(client, child["id"], at=ago(20))
     await client.gql("GroupDay", {"groupId": gid}, as_=STAFF)  # the actor's login is cached
-    with assert_max_queries(
-        10
-    ) as few:  # signing in (6 on PostgreSQL) and the day view's 3, + its scope
+    with assert_max_queries(10) as few:  # signing in (6 on PostgreSQL) and the day view's 3, + its scope
         await client.gql("GroupDay", {"groupId": gid, "day": today()}, as_=STAFF)
     frogs = await group_id(client, SOLSIKKEN_ADMIN, "Frøerne")
     with assert_max_queries(few.count) as other:
@@ -200,7 +198,9 @@ async def test_group_day_shows_the_pickup_plan(client):
         )
     )["setPickupPlan"]
     assert planned["__typename"] == "PickupPlanEntry", planned
-    day = (await client.gql("GroupDay", {"groupId": gid, "day": tomorrow}, as_=STAFF))["groupDay"]
+    day = (await client.gql("GroupDay", {"groupId": gid, "day": tomorrow}, as_=STAFF))[
+        "groupDay"
+    ]
     row = next(c for c in day["children"] if c["child"]["id"] == child["id"])
     assert row["plan"]["arrivesAt"] == "08:00:00" and row["plan"]["pickedUpAt"] == "15:30:00"
     assert row["plan"]["pickupPerson"] == "Jonas Jensen"

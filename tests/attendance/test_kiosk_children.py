@@ -71,8 +71,6 @@ async def test_kiosk_sign_in_is_throttled_per_number(client):
     kiosk = (await pair(client, "KIOSK"))["token"]
     await _with_phone(client, MOTHER)
     await set_pin(client, MOTHER, "2468")
-    answers = [
-        (await _sign_in(client, kiosk, PHONE, f"{1000 + n}"))["__typename"] for n in range(6)
-    ]
+    answers = [(await _sign_in(client, kiosk, PHONE, f"{1000 + n}"))["__typename"] for n in range(6)]
     assert answers == ["InvalidCredentialsError"] * 5 + ["TooManyAttemptsError"]
     assert (await _sign_in(client, kiosk, PHONE, "2468"))["__typename"] == "TooManyAttemptsError"

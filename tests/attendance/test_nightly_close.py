@@ -53,10 +53,14 @@ async def test_forgotten_checkouts_are_closed_estimated_and_confirmed(client, ru
     async with admin_session(runtime) as db:
         institution = (await db.get(Presence, presence_id)).institution_id
     async with runtime.sessions() as db:
-        closed = await close_forgotten_checkouts(db=db, institution_id=institution, now=clock.now())
+        closed = await close_forgotten_checkouts(
+            db=db, institution_id=institution, now=clock.now()
+        )
     assert closed == 1
     async with runtime.sessions() as db:
-        again = await close_forgotten_checkouts(db=db, institution_id=institution, now=clock.now())
+        again = await close_forgotten_checkouts(
+            db=db, institution_id=institution, now=clock.now()
+        )
     assert again == 0
     listed = (await client.gql("UnconfirmedCheckouts", {"institutionId": iid}, as_=STAFF))[
         "unconfirmedCheckouts"

@@ -38,20 +38,11 @@ async def _gone(runtime: Runtime, keys: list[str]) -> None:
 
 
 async def _photo(client, f, as_=METTE, name="inge.jpg"):
-    return await upload(
-        client,
-        as_=as_,
-        institution=f["institution"],
-        purpose="pickup_photo",
-        filename=name,
-        data=jpeg_bytes(1600, 1200),
-    )
+    return await upload(client, as_=as_, institution=f["institution"], purpose="pickup_photo", filename=name, data=jpeg_bytes(1600, 1200))
 
 
 async def _set(client, person, file_id, as_=METTE):
-    data = await client.gql(
-        "SetPickupPersonPhoto", {"pickupPersonId": person, "fileId": file_id}, as_=as_
-    )
+    data = await client.gql("SetPickupPersonPhoto", {"pickupPersonId": person, "fileId": file_id}, as_=as_)
     return data["setPickupPersonPhoto"]
 
 
@@ -61,20 +52,13 @@ async def test_the_photo_is_set_seen_replaced_and_removed_with_its_objects(clien
     first = await _photo(client, f)
     first_keys = await _keys(runtime, f["institution"], first["id"])
     made = await _set(client, person, first["id"])
-    assert made["photo"]["id"] == first["id"] and made["photo"]["variants"] == [
-        "display",
-        "thumbnail",
-    ]
+    assert made["photo"]["id"] == first["id"] and made["photo"]["variants"] == ["display", "thumbnail"]
     assert made["photo"]["thumbnail"]
     for viewer in (METTE, JONAS, PERNILLE, SOLSIKKEN_ADMIN):
-        listed = (await client.gql("PickupPersonPhotos", {"childId": f["liva"]}, as_=viewer))[
-            "pickupPersons"
-        ]
+        listed = (await client.gql("PickupPersonPhotos", {"childId": f["liva"]}, as_=viewer))["pickupPersons"]
         assert listed[0]["photo"]["id"] == first["id"], viewer
     for outsider in (REGNBUEN_ADMIN, LARS, f["friend_parent"]):
-        assert (await client.gql("PickupPersonPhotos", {"childId": f["liva"]}, as_=outsider))[
-            "pickupPersons"
-        ] == []
+        assert (await client.gql("PickupPersonPhotos", {"childId": f["liva"]}, as_=outsider))["pickupPersons"] == []
     # A claimed upload cannot be used twice.
     again = await add_pickup_person(client, f["liva"], name="Morfar")
     assert (await _set(client, again, first["id"]))["code"] == "NOT_FOUND"
@@ -102,24 +86,13 @@ async def test_only_custody_guardians_and_staff_set_photos_from_their_own_upload
     person = await add_pickup_person(client, f["liva"])
     mine = await _photo(client, f)
     for outsider in (JONAS, REGNBUEN_ADMIN, LARS, f["friend_parent"]):
-        assert (await _set(client, person, mine["id"], as_=outsider))["code"] == "NOT_FOUND", (
-            outsider
-        )
+        assert (await _set(client, person, mine["id"], as_=outsider))["code"] == "NOT_FOUND", outsider
     # Pernille may set photos, but not with Mette's upload; a photo of another purpose is refused.
     assert (await _set(client, person, mine["id"], as_=PERNILLE))["field"] == "fileId"
-    attachment = await upload(
-        client,
-        as_=METTE,
-        institution=f["institution"],
-        purpose="attachment",
-        filename="a.jpg",
-        data=jpeg_bytes(),
-    )
+    attachment = await upload(client, as_=METTE, institution=f["institution"], purpose="attachment", filename="a.jpg", data=jpeg_bytes())
     assert (await _set(client, person, attachment["id"]))["field"] == "fileId"
     assert (await _set(client, person, "nonsense"))["field"] == "fileId"
-    listed = (await client.gql("PickupPersonPhotos", {"childId": f["liva"]}, as_=METTE))[
-        "pickupPersons"
-    ]
+    listed = (await client.gql("PickupPersonPhotos", {"childId": f["liva"]}, as_=METTE))["pickupPersons"]
     assert listed[0]["photo"] is None
     # The upload is still unclaimed, so Mette can still use it.
     assert (await _set(client, person, mine["id"]))["photo"]["id"] == mine["id"]
@@ -132,7 +105,5 @@ async def test_photos_load_in_bounded_statements(client, runtime, assert_max_que
         await _set(client, person, (await _photo(client, f))["id"])
     await client.token_for(PERNILLE)
     with assert_max_queries(5):
-        listed = (await client.gql("PickupPersonPhotos", {"childId": f["liva"]}, as_=PERNILLE))[
-            "pickupPersons"
-        ]
+        listed = (await client.gql("PickupPersonPhotos", {"childId": f["liva"]}, as_=PERNILLE))["pickupPersons"]
     assert len(listed) == 3 and all(p["photo"] for p in listed)

@@ -468,36 +468,16 @@ async def test_the_cutoff_is_the_institutions_setting(client, plan_clock):
     assert late["code"] == "AFTER_CUTOFF" and "120" in late["message"]
 
 
-async def test_removing_a_pickup_person_clears_the_plans_naming_them_with_a_trace(
-    client, plan_clock
-):
+async def test_removing_a_pickup_person_clears_the_plans_naming_them_with_a_trace(client, plan_clock):
     f = await family(client)
     grandma = await add_pickup_person(client, f["liva"])
-    await set_plan(
-        client,
-        f["liva"],
-        weekday="FRI",
-        leaveMode="PICKUP_PERSON",
-        pickup="14:00",
-        pickupPersonId=grandma,
-    )
-    await set_plan(
-        client,
-        f["liva"],
-        day=day(1),
-        leaveMode="PICKUP_PERSON",
-        pickup="14:00",
-        pickupPersonId=grandma,
-    )
+    await set_plan(client, f["liva"], weekday="FRI", leaveMode="PICKUP_PERSON", pickup="14:00", pickupPersonId=grandma)
+    await set_plan(client, f["liva"], day=day(1), leaveMode="PICKUP_PERSON", pickup="14:00", pickupPersonId=grandma)
     done = await client.gql("RemovePickupPerson", {"pickupPersonId": grandma}, as_=METTE)
     assert done["removePickupPerson"]["__typename"] == "AttendanceDone"
-    assert (await client.gql("PickupPlanDefaults", {"childId": f["liva"]}, as_=METTE))[
-        "pickupPlanDefaults"
-    ] == []
+    assert (await client.gql("PickupPlanDefaults", {"childId": f["liva"]}, as_=METTE))["pickupPlanDefaults"] == []
     assert (await plan(client, f["liva"], day(1), day(1)))[0]["source"] == "NONE"
-    history = (
-        await client.gql("PickupPlanHistory", {"childId": f["liva"], "day": day(4)}, as_=PERNILLE)
-    )["pickupPlanHistory"]
+    history = (await client.gql("PickupPlanHistory", {"childId": f["liva"], "day": day(4)}, as_=PERNILLE))["pickupPlanHistory"]
     assert [(h["action"], h["pickupPerson"], h["reason"]) for h in history] == [
         ("set", "Inge Holm", None),
         ("cleared", "Inge Holm", "pickup_person_removed"),

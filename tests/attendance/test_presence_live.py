@@ -69,16 +69,14 @@ def two_servers(settings) -> Iterator[tuple[str, str]]:
 
 async def _post(http: httpx.AsyncClient, query: str, variables: dict, token: str | None = None):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = await http.post(
-        "/graphql", json={"query": query, "variables": variables}, headers=headers
-    )
+    response = await http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
     return response.json()
 
 
 async def _login(http: httpx.AsyncClient, email: str) -> str:
     data = await _post(
         http,
-        'mutation ($e: String!) { login(email: $e, password: "seddel-demo") {'
+        "mutation ($e: String!) { login(email: $e, password: \"seddel-demo\") {"
         " ... on LoginSuccess { token } } }",
         {"e": email},
     )
@@ -87,9 +85,7 @@ async def _login(http: httpx.AsyncClient, email: str) -> str:
 
 async def _subscribe(server: str, token: str, query: str, variables: dict):
     ws = await websockets.connect(f"ws://{server}/graphql", subprotocols=["graphql-transport-ws"])
-    await ws.send(
-        json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
-    )
+    await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
     assert json.loads(await asyncio.wait_for(ws.recv(), timeout=10))["type"] == "connection_ack"
     await ws.send(
         json.dumps(

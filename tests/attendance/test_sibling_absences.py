@@ -43,7 +43,9 @@ async def test_siblings_in_one_call_with_one_key(client, assert_max_queries):
         await client.gql("RegisterSiblingAbsence", one, as_=METTE)
     # Two children cost what one does (plus the key's look-up and row): no statement per child.
     with assert_max_queries(alone.count + 2):
-        made = (await client.gql("RegisterSiblingAbsence", variables, as_=METTE))["registerAbsence"]
+        made = (await client.gql("RegisterSiblingAbsence", variables, as_=METTE))[
+            "registerAbsence"
+        ]
     assert made["__typename"] == "SiblingAbsences", made
     assert [a["note"] for a in made["absences"]] == ["Sommerhus", "Sommerhus"]
     assert made["absences"][0]["id"] in [a["id"] for a in await _absences(client, liva)]
@@ -63,9 +65,7 @@ async def test_one_refused_child_refuses_the_call_and_says_which(client):
     assert first["registerAbsence"]["__typename"] == "Absence"  # the old form still works
     node = await overview(client, SOLSIKKEN_ADMIN)
     other_family = next(
-        e["node"]["id"]
-        for e in node["children"]["edges"]
-        if e["node"]["group"]["name"] == "Myrerne"
+        e["node"]["id"] for e in node["children"]["edges"] if e["node"]["group"]["name"] == "Myrerne"
     )
     refused = (
         await client.gql(

@@ -84,19 +84,8 @@ async def test_bad_input_is_a_typed_error_and_writes_nothing(client):
     cases = [
         ({"sleep": {"endsAt": at(12, 0)}}, {"at": at(13, 0)}, "details.sleep.endsAt"),
         (LUNCH_WELL, {"at": at(11, 0, yesterday() - timedelta(days=1))}, "at"),
-        (
-            {"sleep": {"endsAt": at(1, 0, yesterday() + timedelta(days=1))}},
-            {"at": at(13, 0)},
-            "details.sleep.endsAt",
-        ),
-        (
-            LUNCH_WELL,
-            {
-                "day": yesterday() + timedelta(days=2),
-                "at": at(11, 0, yesterday() + timedelta(days=2)),
-            },
-            "day",
-        ),
+        ({"sleep": {"endsAt": at(1, 0, yesterday() + timedelta(days=1))}}, {"at": at(13, 0)}, "details.sleep.endsAt"),
+        (LUNCH_WELL, {"day": yesterday() + timedelta(days=2), "at": at(11, 0, yesterday() + timedelta(days=2))}, "day"),
         ({"note": {"text": "   "}}, {}, "details.note.text"),
         ({"incident": {"description": ""}}, {}, "details.incident.description"),
         ({"medication": {"medicine": "Panodil", "dose": ""}}, {}, "details.medication.dose"),
@@ -110,13 +99,7 @@ async def test_bad_input_is_a_typed_error_and_writes_nothing(client):
     lars = await record(
         client,
         liva,
-        {
-            "medication": {
-                "medicine": "P",
-                "dose": "1",
-                "givenBy": "U3RhZmZNZW1iZXI6MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAw",
-            }
-        },
+        {"medication": {"medicine": "P", "dose": "1", "givenBy": "U3RhZmZNZW1iZXI6MDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAw"}},
     )
     assert (lars["code"], lars["field"]) == ("NOT_FOUND", "details.medication.givenBy")
     # A child of another institution: not found, as if it did not exist.
@@ -129,14 +112,7 @@ async def test_bad_input_is_a_typed_error_and_writes_nothing(client):
     ):
         payload = await client.execute(
             "RecordDayEntry",
-            {
-                "input": {
-                    "childId": liva,
-                    "day": yesterday().isoformat(),
-                    "at": at(9),
-                    "details": details,
-                }
-            },
+            {"input": {"childId": liva, "day": yesterday().isoformat(), "at": at(9), "details": details}},
             as_=PERNILLE,
         )
         assert payload["errors"] and payload.get("data") is None, payload
@@ -188,13 +164,7 @@ async def test_corrections_keep_every_version(client):
     wrong = (
         await client.gql(
             "CorrectDayEntry",
-            {
-                "input": {
-                    "entryId": meal["id"],
-                    "at": at(11, 45),
-                    "details": {"mood": {"mood": "SAD"}},
-                }
-            },
+            {"input": {"entryId": meal["id"], "at": at(11, 45), "details": {"mood": {"mood": "SAD"}}}},
             as_=PERNILLE,
         )
     )["correctDayEntry"]
@@ -209,7 +179,7 @@ async def test_corrections_keep_every_version(client):
             )
         )["correctDayEntry"]
         assert refused["code"] == "NOT_FOUND"
-        gone = await client.gql("DeleteDayEntry", {"entryId": meal["id"]}, as_=outsider)
+        gone = (await client.gql("DeleteDayEntry", {"entryId": meal["id"]}, as_=outsider))
         assert gone["deleteDayEntry"]["code"] == "NOT_FOUND"
     deleted = (await client.gql("DeleteDayEntry", {"entryId": meal["id"]}, as_=PERNILLE))[
         "deleteDayEntry"
@@ -222,7 +192,7 @@ async def test_corrections_keep_every_version(client):
     assert (await day_of(client, liva, as_=METTE, includeDeleted=True))["entries"] == []
     history = (await client.gql("DayEntryHistory", {"id": meal["id"]}, as_=PERNILLE))["node"]
     assert [v["change"] for v in history["history"]] == ["CREATED", "CORRECTED", "DELETED"]
-    again = await client.gql("DeleteDayEntry", {"entryId": meal["id"]}, as_=PERNILLE)
+    again = (await client.gql("DeleteDayEntry", {"entryId": meal["id"]}, as_=PERNILLE))
     assert again["deleteDayEntry"]["code"] == "NOT_FOUND"
 
 
@@ -242,11 +212,7 @@ async def test_a_range_of_days_and_its_limit(client):
     assert [len(d["entries"]) for d in days] == [1, 0, 1]
     too_long = await client.execute(
         "ChildDays",
-        {
-            "child": liva,
-            "start": (before - timedelta(days=40)).isoformat(),
-            "end": before.isoformat(),
-        },
+        {"child": liva, "start": (before - timedelta(days=40)).isoformat(), "end": before.isoformat()},
         as_=METTE,
     )
     assert too_long["errors"][0]["extensions"]["field"] == "to"
@@ -256,20 +222,13 @@ async def test_the_day_costs_the_same_statements_for_3_and_12_entries(client, as
     ids = await solsikken(client)
     liva = ids["liva"]
     for minute in range(3):
-        await record(
-            client, liva, {"incident": {"description": f"Faldt {minute}"}}, at=at(9, minute)
-        )
+        await record(client, liva, {"incident": {"description": f"Faldt {minute}"}}, at=at(9, minute))
     await client.token_for(METTE)
     with assert_max_queries(10) as few:  # signing in (6 on PostgreSQL), its scope, the day's 3
         day = await day_of(client, liva, as_=METTE)
     assert len(day["entries"]) == 3
     for minute in range(9):
-        await record(
-            client,
-            liva,
-            LUNCH_WELL if minute % 2 else {"medication": {"medicine": "P", "dose": "1"}},
-            at=at(10, minute),
-        )
+        await record(client, liva, LUNCH_WELL if minute % 2 else {"medication": {"medicine": "P", "dose": "1"}}, at=at(10, minute))
     with assert_max_queries(few.count) as many:
         day = await day_of(client, liva, as_=METTE)
     assert len(day["entries"]) == 12

@@ -17,9 +17,7 @@ from tests.daybook.helpers import (
 )
 from tests.helpers import REGNBUEN_ADMIN, SOLSIKKEN_ADMIN
 
-FALL = {
-    "incident": {"description": "Faldt på legepladsen, slog knæet", "firstAid": "Plaster og is"}
-}
+FALL = {"incident": {"description": "Faldt på legepladsen, slog knæet", "firstAid": "Plaster og is"}}
 
 
 def _confirmations(entry):
@@ -51,7 +49,7 @@ async def test_guardians_are_notified_and_each_confirms_the_current_version(clie
         ("Mette Holm-Jensen", 1, True),
     ]
     # Jonas (information only) is told too and confirms.
-    jonas = await client.gql("ConfirmIncident", {"entryId": incident["id"]}, as_=JONAS)
+    jonas = (await client.gql("ConfirmIncident", {"entryId": incident["id"]}, as_=JONAS))
     assert jonas["confirmIncident"]["__typename"] == "DayEntry"
     # A correction asks for a new confirmation.
     await client.gql(
@@ -60,9 +58,7 @@ async def test_guardians_are_notified_and_each_confirms_the_current_version(clie
             "input": {
                 "entryId": incident["id"],
                 "at": at(10, 15),
-                "details": {
-                    "incident": {"description": "Faldt, slog knæ og albue", "firstAid": "Plaster"}
-                },
+                "details": {"incident": {"description": "Faldt, slog knæ og albue", "firstAid": "Plaster"}},
             }
         },
         as_=PERNILLE,
@@ -75,7 +71,7 @@ async def test_guardians_are_notified_and_each_confirms_the_current_version(clie
         ("Mette Holm-Jensen", 1, False),
     ]
     # Only the child's guardians confirm; to anyone else it does not exist.
-    staff = await client.gql("ConfirmIncident", {"entryId": incident["id"]}, as_=PERNILLE)
+    staff = (await client.gql("ConfirmIncident", {"entryId": incident["id"]}, as_=PERNILLE))
     assert staff["confirmIncident"]["field"] == "entryId"
     for outsider in (ids["other_guardian"], REGNBUEN_ADMIN):
         refused = await client.gql("ConfirmIncident", {"entryId": incident["id"]}, as_=outsider)
@@ -137,9 +133,7 @@ async def _bulk(client, ids, details, *, as_=PERNILLE, **extra):
     return data["recordGroupEntries"]
 
 
-async def test_lunch_for_the_group_with_exceptions_exclusions_and_absences(
-    client, assert_max_queries
-):
+async def test_lunch_for_the_group_with_exceptions_exclusions_and_absences(client, assert_max_queries):
     ids = await solsikken(client)
     bears = ids["bears"]
     names = sorted(n for n in bears if n != "Liva Holm-Jensen")
@@ -158,11 +152,7 @@ async def test_lunch_for_the_group_with_exceptions_exclusions_and_absences(
             {"meal": {"meal": "LUNCH", "amount": "WELL"}},
             note="Fiskefrikadeller",
             exceptions=[
-                {
-                    "childId": ids["liva"],
-                    "details": {"meal": {"meal": "LUNCH", "amount": "LITTLE"}},
-                    "note": "Ville hellere lege",
-                }
+                {"childId": ids["liva"], "details": {"meal": {"meal": "LUNCH", "amount": "LITTLE"}}, "note": "Ville hellere lege"}
             ],
             excluded=[left_out["id"]],
         )
@@ -173,12 +163,8 @@ async def test_lunch_for_the_group_with_exceptions_exclusions_and_absences(
     assert len(by_child) == len(bears) - 2
     assert by_child["Liva Holm-Jensen"]["details"]["amount"] == "LITTLE"
     assert by_child["Liva Holm-Jensen"]["note"] == "Ville hellere lege"
-    assert {e["details"]["amount"] for n, e in by_child.items() if n != "Liva Holm-Jensen"} == {
-        "WELL"
-    }
-    assert {e["note"] for n, e in by_child.items() if n != "Liva Holm-Jensen"} == {
-        "Fiskefrikadeller"
-    }
+    assert {e["details"]["amount"] for n, e in by_child.items() if n != "Liva Holm-Jensen"} == {"WELL"}
+    assert {e["note"] for n, e in by_child.items() if n != "Liva Holm-Jensen"} == {"Fiskefrikadeller"}
     [liva_meal] = (await day_of(client, ids["liva"], as_=METTE))["entries"]
     assert liva_meal["details"]["amount"] == "LITTLE"
     assert (await day_of(client, absent["id"], as_=PERNILLE))["entries"] == []
@@ -190,32 +176,20 @@ async def test_bulk_bad_input_writes_nothing(client):
     cases = [
         ({"exceptions": [{"childId": ids["ant"]}]}, "exceptions.0.childId"),
         ({"excluded": [ids["ant"]]}, "excluded.0"),
-        (
-            {"exceptions": [{"childId": ids["liva"], "details": {"mood": {"mood": "SAD"}}}]},
-            "exceptions.0.details",
-        ),
-        (
-            {"exceptions": [{"childId": ids["liva"]}], "excluded": [ids["liva"]]},
-            "exceptions.0.childId",
-        ),
+        ({"exceptions": [{"childId": ids["liva"], "details": {"mood": {"mood": "SAD"}}}]}, "exceptions.0.details"),
+        ({"exceptions": [{"childId": ids["liva"]}], "excluded": [ids["liva"]]}, "exceptions.0.childId"),
         ({"at": at(11, 0, yesterday() - timedelta(days=1))}, "at"),
     ]
     for extra, field in cases:
         result = await _bulk(client, ids, lunch, **extra)
-        assert (result["__typename"], result["field"]) == ("ValidationError", field), (
-            extra,
-            result,
-        )
+        assert (result["__typename"], result["field"]) == ("ValidationError", field), (extra, result)
     sleep = await _bulk(
         client,
         ids,
         {"sleep": {"endsAt": at(13, 0)}},
         exceptions=[{"childId": ids["liva"], "details": {"sleep": {"endsAt": at(11, 0)}}}],
     )
-    assert (sleep["__typename"], sleep["field"]) == (
-        "ValidationError",
-        "exceptions.0.details.sleep.endsAt",
-    )
+    assert (sleep["__typename"], sleep["field"]) == ("ValidationError", "exceptions.0.details.sleep.endsAt")
     for outsider in (METTE, REGNBUEN_ADMIN, "lars@regnbuen.example"):
         refused = await _bulk(client, ids, lunch, as_=outsider)
         assert (refused["code"], refused["field"]) == ("NOT_FOUND", "groupId"), outsider

@@ -132,9 +132,7 @@ class Socket:
 
     async def subscribe(self, child: str, operation_id: str = "1") -> None:
         payload = {"query": SUBSCRIBE, "variables": {"child": child}}
-        await self.ws.send(
-            json.dumps({"id": operation_id, "type": "subscribe", "payload": payload})
-        )
+        await self.ws.send(json.dumps({"id": operation_id, "type": "subscribe", "payload": payload}))
         await asyncio.sleep(0.5)  # listening before anything is published
 
     async def next(self, timeout: float = 10) -> dict:

@@ -62,26 +62,12 @@ async def upload_photo(client, institution: str, *, as_: str = PERNILLE, size=(6
 
 
 async def add_photo(
-    client,
-    node: dict[str, Any],
-    children: list[str],
-    *,
-    as_: str = PERNILLE,
-    group_name="Bjørnene",
-    size=(64, 48),
-    **extra,
+    client, node: dict[str, Any], children: list[str], *, as_: str = PERNILLE, group_name="Bjørnene", size=(64, 48), **extra
 ) -> dict[str, Any]:
     file_id = await upload_photo(client, node["id"], as_=as_, size=size)
     data = await client.gql(
         "AddPhoto",
-        {
-            "input": {
-                "groupId": group(node, group_name),
-                "fileId": file_id,
-                "childIds": children,
-                **extra,
-            }
-        },
+        {"input": {"groupId": group(node, group_name), "fileId": file_id, "childIds": children, **extra}},
         as_=as_,
     )
     result: dict[str, Any] = data["addPhoto"]

@@ -59,9 +59,7 @@ async def test_signed_urls_serve_clean_renditions_to_those_who_may_see(client, r
         sizes[variant] = image.size
     assert sizes == {"FULL": (1200, 2400), "DISPLAY": (800, 1600), "THUMBNAIL": (160, 320)}
     other = next(c for c in children_of(node, "Bjørnene") if c["name"] != "Liva Holm-Jensen")
-    hidden = await client.gql(
-        "PhotoDownload", {"id": photo["id"], "variant": "FULL"}, as_=other["guardians"][0]["email"]
-    )
+    hidden = await client.gql("PhotoDownload", {"id": photo["id"], "variant": "FULL"}, as_=other["guardians"][0]["email"])
     assert hidden["node"] is None
 
 
@@ -115,14 +113,8 @@ async def test_deleting_a_photo_removes_its_objects_from_the_store(client, runti
     photo = await add_photo(client, node, [])
     async with runtime.sessions() as db:
         scope(db, institution_ids=[decode(node["id"], "Institution", field="i")], user_id=None)
-        keys = [
-            m["key"]
-            for row in (await db.scalars(select(StoredFile))).all()
-            for m in row.variants.values()
-        ]
+        keys = [m["key"] for row in (await db.scalars(select(StoredFile))).all() for m in row.variants.values()]
     assert len(keys) == 3 and all([await runtime.storage.exists(k) for k in keys])
-    deleted = (await client.gql("DeletePhoto", {"photoId": photo["id"]}, as_=PERNILLE))[
-        "deletePhoto"
-    ]
+    deleted = (await client.gql("DeletePhoto", {"photoId": photo["id"]}, as_=PERNILLE))["deletePhoto"]
     assert deleted["__typename"] == "PhotoDeleted"
     assert not any([await runtime.storage.exists(k) for k in keys])

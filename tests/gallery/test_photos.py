@@ -39,9 +39,9 @@ def _family(node, group_name: str, index: int) -> tuple[dict, str]:
 
 
 async def _protected(client, node) -> tuple[dict, str]:
-    listed = (
-        await client.gql("GroupPhotoConsents", {"groupId": group(node, "Bjørnene")}, as_=PERNILLE)
-    )["groupPhotoConsents"]
+    listed = (await client.gql("GroupPhotoConsents", {"groupId": group(node, "Bjørnene")}, as_=PERNILLE))[
+        "groupPhotoConsents"
+    ]
     name = next(c["child"]["name"] for c in listed if c["isProtected"])
     kid = child(node, name)
     return kid, kid["guardians"][0]["email"]
@@ -118,19 +118,13 @@ async def test_withdrawing_consent_hides_photos_already_shared_at_once(client):
     await set_consent(client, METTE, liva["id"], "NONE")
     for guardian in (METTE, JONAS, bystander):
         assert not await sees(client, guardian, photo["id"]), guardian
-        url = await client.gql(
-            "PhotoDownload", {"id": photo["id"], "variant": "FULL"}, as_=guardian
-        )
+        url = (await client.gql("PhotoDownload", {"id": photo["id"], "variant": "FULL"}, as_=guardian))
         assert url["node"] is None
     assert await sees(client, PERNILLE, photo["id"])
     # Staff see the consent where they look at the photo.
     staff = (await client.gql("PhotoWithConsents", {"id": photo["id"]}, as_=PERNILLE))["node"]
     assert staff["consents"] == [
-        {
-            "child": {"id": liva["id"], "name": "Liva Holm-Jensen"},
-            "effective": "NONE",
-            "isProtected": False,
-        }
+        {"child": {"id": liva["id"], "name": "Liva Holm-Jensen"}, "effective": "NONE", "isProtected": False}
     ]
 
 
@@ -139,26 +133,18 @@ async def test_tagging_a_child_without_consent_is_refused_and_nothing_is_written
     liva = child(node, "Liva Holm-Jensen")
     await set_consent(client, METTE, liva["id"], "NONE")
     file_id = await upload_photo(client, node["id"])
-    variables = {
-        "input": {"groupId": group(node, "Bjørnene"), "fileId": file_id, "childIds": [liva["id"]]}
-    }
+    variables = {"input": {"groupId": group(node, "Bjørnene"), "fileId": file_id, "childIds": [liva["id"]]}}
     refused = (await client.gql("AddPhoto", variables, as_=PERNILLE))["addPhoto"]
     assert refused["code"] == "NO_PHOTO_CONSENT" and refused["field"] == "childIds"
     assert "Liva Holm-Jensen" in refused["message"]
-    albums = (await client.gql("PhotoAlbums", {"groupId": group(node, "Bjørnene")}, as_=PERNILLE))[
-        "photoAlbums"
-    ]
+    albums = (await client.gql("PhotoAlbums", {"groupId": group(node, "Bjørnene")}, as_=PERNILLE))["photoAlbums"]
     assert albums["edges"] == []
     # The upload was not used up: the same file can still become an untagged photo.
     variables["input"]["childIds"] = []
-    assert (await client.gql("AddPhoto", variables, as_=PERNILLE))["addPhoto"][
-        "__typename"
-    ] == "Photo"
+    assert (await client.gql("AddPhoto", variables, as_=PERNILLE))["addPhoto"]["__typename"] == "Photo"
     # Re-tagging an existing photo is held to the same rule.
     other = await add_photo(client, node, [])
-    retag = await client.gql(
-        "UpdatePhoto", {"input": {"photoId": other["id"], "childIds": [liva["id"]]}}, as_=PERNILLE
-    )
+    retag = await client.gql("UpdatePhoto", {"input": {"photoId": other["id"], "childIds": [liva["id"]]}}, as_=PERNILLE)
     assert retag["updatePhoto"]["code"] == "NO_PHOTO_CONSENT"
 
 
@@ -176,23 +162,13 @@ async def test_bad_input_gives_typed_errors_and_writes_nothing(client):
         ({"groupId": group(node, "Myrerne")}, "INVALID", "childIds"),
     ]
     for change, code, field in cases:
-        variables = {
-            "input": {"groupId": bjornene, "fileId": file_id, "childIds": [liva["id"]], **change}
-        }
-        result = (
-            await client.gql(
-                "AddPhoto", variables, as_=SOLSIKKEN_ADMIN if "groupId" in change else PERNILLE
-            )
-        )["addPhoto"]
+        variables = {"input": {"groupId": bjornene, "fileId": file_id, "childIds": [liva["id"]], **change}}
+        result = (await client.gql("AddPhoto", variables, as_=SOLSIKKEN_ADMIN if "groupId" in change else PERNILLE))["addPhoto"]
         assert (result.get("code"), result.get("field")) == (code, field), (change, result)
     # Someone else's upload, or one already used, cannot be claimed.
     variables = {"input": {"groupId": bjornene, "fileId": file_id, "childIds": []}}
-    assert (await client.gql("AddPhoto", variables, as_=SOLSIKKEN_ADMIN))["addPhoto"][
-        "code"
-    ] == "NOT_FOUND"
-    assert (await client.gql("AddPhoto", variables, as_=PERNILLE))["addPhoto"][
-        "__typename"
-    ] == "Photo"
+    assert (await client.gql("AddPhoto", variables, as_=SOLSIKKEN_ADMIN))["addPhoto"]["code"] == "NOT_FOUND"
+    assert (await client.gql("AddPhoto", variables, as_=PERNILLE))["addPhoto"]["__typename"] == "Photo"
     assert (await client.gql("AddPhoto", variables, as_=PERNILLE))["addPhoto"]["field"] == "fileId"
     albums = (await client.gql("PhotoAlbums", {"groupId": bjornene}, as_=PERNILLE))["photoAlbums"]
     assert [e["node"]["photoCount"] for e in albums["edges"]] == [1]
@@ -200,24 +176,14 @@ async def test_bad_input_gives_typed_errors_and_writes_nothing(client):
 
 async def test_a_child_of_another_institution_is_not_found(client):
     node = await solsikken(client)
-    regnbuen = (
-        await client.gql("InstitutionOverview", {"id": node["id"], "first": 1}, as_=REGNBUEN_ADMIN)
-    )["node"]
+    regnbuen = (await client.gql("InstitutionOverview", {"id": node["id"], "first": 1}, as_=REGNBUEN_ADMIN))["node"]
     assert regnbuen is None
     me = (await client.gql("Me", as_=METTE))["me"]
-    regnbuen_id = next(
-        m["institution"]["id"] for m in me["institutions"] if m["institution"]["name"] == "Regnbuen"
-    )
-    other = (
-        await client.gql(
-            "InstitutionOverview", {"id": regnbuen_id, "first": 40}, as_=REGNBUEN_ADMIN
-        )
-    )["node"]
+    regnbuen_id = next(m["institution"]["id"] for m in me["institutions"] if m["institution"]["name"] == "Regnbuen")
+    other = (await client.gql("InstitutionOverview", {"id": regnbuen_id, "first": 40}, as_=REGNBUEN_ADMIN))["node"]
     oscar = child(other, "Oscar Holm-Jensen")
     file_id = await upload_photo(client, node["id"])
-    variables = {
-        "input": {"groupId": group(node, "Bjørnene"), "fileId": file_id, "childIds": [oscar["id"]]}
-    }
+    variables = {"input": {"groupId": group(node, "Bjørnene"), "fileId": file_id, "childIds": [oscar["id"]]}}
     result = (await client.gql("AddPhoto", variables, as_=PERNILLE))["addPhoto"]
     assert (result["code"], result["field"]) == ("NOT_FOUND", "childIds")
 
@@ -227,24 +193,16 @@ async def test_only_staff_of_the_group_and_admins_add_and_delete(client):
     liva = child(node, "Liva Holm-Jensen")
     photo = await add_photo(client, node, [liva["id"]])
     for actor in (KARSTEN, METTE, JONAS, REGNBUEN_ADMIN, LARS):
-        deleted = (await client.gql("DeletePhoto", {"photoId": photo["id"]}, as_=actor))[
-            "deletePhoto"
-        ]
+        deleted = (await client.gql("DeletePhoto", {"photoId": photo["id"]}, as_=actor))["deletePhoto"]
         assert deleted["code"] == "NOT_FOUND", actor
-        changed = await client.gql(
-            "UpdatePhoto", {"input": {"photoId": photo["id"], "caption": "x"}}, as_=actor
-        )
+        changed = (await client.gql("UpdatePhoto", {"input": {"photoId": photo["id"], "caption": "x"}}, as_=actor))
         assert changed["updatePhoto"]["code"] == "NOT_FOUND", actor
     file_id = await upload_photo(client, node["id"], as_=KARSTEN)
     variables = {"input": {"groupId": group(node, "Bjørnene"), "fileId": file_id, "childIds": []}}
     assert (await client.gql("AddPhoto", variables, as_=KARSTEN))["addPhoto"]["code"] == "NOT_FOUND"
-    updated = await client.gql(
-        "UpdatePhoto", {"input": {"photoId": photo["id"], "caption": "Ny"}}, as_=SOLSIKKEN_ADMIN
-    )
+    updated = (await client.gql("UpdatePhoto", {"input": {"photoId": photo["id"], "caption": "Ny"}}, as_=SOLSIKKEN_ADMIN))
     assert updated["updatePhoto"]["caption"] == "Ny"
-    deleted = (await client.gql("DeletePhoto", {"photoId": photo["id"]}, as_=SOLSIKKEN_ADMIN))[
-        "deletePhoto"
-    ]
+    deleted = (await client.gql("DeletePhoto", {"photoId": photo["id"]}, as_=SOLSIKKEN_ADMIN))["deletePhoto"]
     assert deleted["__typename"] == "PhotoDeleted"
     assert not await sees(client, PERNILLE, photo["id"])
 
@@ -282,28 +240,18 @@ async def test_albums_per_group_and_day_for_staff_and_guardians(client, assert_m
     _, bystander = _family(node, "Bjørnene", 0)
     theirs = (await client.gql("PhotoAlbums", {"groupId": bjornene}, as_=bystander))["photoAlbums"]
     assert [e["node"]["photoCount"] for e in theirs["edges"]] == [3, 1]
-    page = (await client.gql("PhotoAlbums", {"groupId": bjornene, "first": 1}, as_=METTE))[
-        "photoAlbums"
-    ]
+    page = (await client.gql("PhotoAlbums", {"groupId": bjornene, "first": 1}, as_=METTE))["photoAlbums"]
     assert page["pageInfo"]["hasNextPage"]
-    rest = await client.gql(
-        "PhotoAlbums",
-        {"groupId": bjornene, "first": 1, "after": page["pageInfo"]["endCursor"]},
-        as_=METTE,
-    )
+    rest = (await client.gql("PhotoAlbums", {"groupId": bjornene, "first": 1, "after": page["pageInfo"]["endCursor"]}, as_=METTE))
     assert [e["node"]["day"] for e in rest["photoAlbums"]["edges"]] == ["2026-01-05"]
     await client.token_for(PERNILLE)
     with assert_max_queries(10):
-        today = (await client.gql("PhotoAlbum", {"groupId": bjornene, "first": 50}, as_=PERNILLE))[
-            "photoAlbum"
-        ]
+        today = (await client.gql("PhotoAlbum", {"groupId": bjornene, "first": 50}, as_=PERNILLE))["photoAlbum"]
     assert today["photoCount"] == 6 and len(today["photos"]["edges"]) == 6
     guardian = (await client.gql("PhotoAlbum", {"groupId": bjornene}, as_=bystander))["photoAlbum"]
     assert guardian["photoCount"] == 3
     assert all(e["node"]["children"] == [] for e in guardian["photos"]["edges"])
-    stranger = (await client.gql("PhotoAlbum", {"groupId": bjornene}, as_=REGNBUEN_ADMIN))[
-        "photoAlbum"
-    ]
+    stranger = (await client.gql("PhotoAlbum", {"groupId": bjornene}, as_=REGNBUEN_ADMIN))["photoAlbum"]
     assert stranger is None
 
 
@@ -312,14 +260,10 @@ async def test_child_photos_lists_what_the_guardian_may_see(client):
     liva = child(node, "Liva Holm-Jensen")
     for _ in range(3):
         await add_photo(client, node, [liva["id"]])
-    page = (await client.gql("ChildPhotos", {"childId": liva["id"], "first": 2}, as_=METTE))[
-        "childPhotos"
-    ]
+    page = (await client.gql("ChildPhotos", {"childId": liva["id"], "first": 2}, as_=METTE))["childPhotos"]
     assert len(page["edges"]) == 2 and page["pageInfo"]["hasNextPage"]
     _, bystander = _family(node, "Bjørnene", 1)
-    assert (await client.gql("ChildPhotos", {"childId": liva["id"]}, as_=bystander))["childPhotos"][
-        "edges"
-    ] == []
+    assert (await client.gql("ChildPhotos", {"childId": liva["id"]}, as_=bystander))["childPhotos"]["edges"] == []
 
 
 async def test_information_only_guardians_see_and_guardians_without_access_do_not(client):
@@ -329,15 +273,11 @@ async def test_information_only_guardians_see_and_guardians_without_access_do_no
     assert await sees(client, JONAS, photo["id"])  # access "information only"
     link = next(g for g in liva["guardians"] if g["email"] == JONAS)
     done = await client.gql(
-        "UpdateGuardianLink",
-        {"input": {"guardianLinkId": link["id"], "access": "NONE"}},
-        as_=SOLSIKKEN_ADMIN,
+        "UpdateGuardianLink", {"input": {"guardianLinkId": link["id"], "access": "NONE"}}, as_=SOLSIKKEN_ADMIN
     )
     assert done["updateGuardianLink"]["__typename"] == "GuardianLink"
     assert not await sees(client, JONAS, photo["id"])
-    assert (await client.gql("ChildPhotos", {"childId": liva["id"]}, as_=JONAS))["childPhotos"][
-        "edges"
-    ] == []
+    assert (await client.gql("ChildPhotos", {"childId": liva["id"]}, as_=JONAS))["childPhotos"]["edges"] == []
 
 
 async def test_album_statements_do_not_grow_with_the_number_of_photos(client, assert_max_queries):
@@ -349,19 +289,13 @@ async def test_album_statements_do_not_grow_with_the_number_of_photos(client, as
     _, bystander = _family(node, "Bjørnene", 0)
     counts = {}
     for total in (1, 8):
-        existing = (await client.gql("PhotoAlbum", {"groupId": bjornene}, as_=PERNILLE))[
-            "photoAlbum"
-        ]["photoCount"]
+        existing = (await client.gql("PhotoAlbum", {"groupId": bjornene}, as_=PERNILLE))["photoAlbum"]["photoCount"]
         for index in range(existing, total):
-            await add_photo(
-                client, node, [liva["id"], kids[index % 4]["id"]] if index % 2 else [liva["id"]]
-            )
+            await add_photo(client, node, [liva["id"], kids[index % 4]["id"]] if index % 2 else [liva["id"]])
         for who in (PERNILLE, bystander, METTE):
             await client.token_for(who)
             with assert_max_queries(10) as counter:
-                album = (
-                    await client.gql("PhotoAlbum", {"groupId": bjornene, "first": 50}, as_=who)
-                )["photoAlbum"]
+                album = (await client.gql("PhotoAlbum", {"groupId": bjornene, "first": 50}, as_=who))["photoAlbum"]
             counts[(who, total)] = counter.count
             assert album["photoCount"] >= 1
     for who in (PERNILLE, bystander, METTE):

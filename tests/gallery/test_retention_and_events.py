@@ -115,9 +115,7 @@ async def test_seddel_retention_runs_the_photo_job_for_every_institution(client,
     await add_photo(client, node, [liva["id"]])
     keys = await _objects(runtime, node)
     later = JobContext(
-        sessions=runtime.sessions,
-        storage=runtime.storage,
-        settings=settings,
+        sessions=runtime.sessions, storage=runtime.storage, settings=settings,
         now=utcnow() + timedelta(days=190),
     )
     assert (await run_retention(later))["photos"] == 1

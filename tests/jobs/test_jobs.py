@@ -29,39 +29,24 @@ async def _age(runtime, announcement_global_id: str, days: int) -> None:
         )
 
 
-async def test_retention_deletes_announcements_older_than_the_institutions_setting(
-    client, runtime, settings
-):
+async def test_retention_deletes_announcements_older_than_the_institutions_setting(client, runtime, settings):
     from tests.announcements.helpers import PERNILLE
     from tests.files import pdf_bytes, upload
     from tests.helpers import institution_id
 
     iid = await institution_id(client, SOLSIKKEN_ADMIN)
-    file = await upload(
-        client,
-        as_=PERNILLE,
-        institution=iid,
-        purpose="attachment",
-        filename="plan.pdf",
-        data=pdf_bytes(),
-    )
+    file = await upload(client, as_=PERNILLE, institution=iid, purpose="attachment", filename="plan.pdf", data=pdf_bytes())
     old = await post(client, title="Gammelt", attachmentIds=[file["id"]])
     recent = await post(client, title="Nyt")
     await _age(runtime, old["id"], days=2 * 365 + 30)  # older than the default 24 months
     await _age(runtime, recent["id"], days=300)
-    context = JobContext(
-        sessions=runtime.sessions, storage=runtime.storage, settings=settings, now=utcnow()
-    )
+    context = JobContext(sessions=runtime.sessions, storage=runtime.storage, settings=settings, now=utcnow())
     totals = await run_retention(context)
     assert totals["announcements"] == 1
     assert [a["title"] for a in await listed(client, SOLSIKKEN_ADMIN)] == ["Nyt"]
     assert [a["title"] for a in await listed(client, METTE)] == ["Nyt"]
     root = runtime.storage.root
-    left = [
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not {".meta", ".tmp"} & set(p.relative_to(root).parts)
-    ]
+    left = [p for p in root.rglob("*") if p.is_file() and not {".meta", ".tmp"} & set(p.relative_to(root).parts)]
     assert left == []  # the attachment's stored objects went with it
     # Running again removes nothing more.
     assert (await run_retention(context))["announcements"] == 0
@@ -82,29 +67,11 @@ async def test_a_periodic_job_runs_once_per_period_whatever_the_workers(runtime,
     jobs = [PeriodicJob("test-nightly", timedelta(days=1), job)]
     now = utcnow()
     for worker in range(3):  # three workers in the same minute
-        await run_due_jobs(
-            sessions=runtime.sessions,
-            storage=runtime.storage,
-            settings=settings,
-            now=now + timedelta(seconds=worker),
-            jobs=jobs,
-        )
+        await run_due_jobs(sessions=runtime.sessions, storage=runtime.storage, settings=settings, now=now + timedelta(seconds=worker), jobs=jobs)
     assert runs == [now]
-    await run_due_jobs(
-        sessions=runtime.sessions,
-        storage=runtime.storage,
-        settings=settings,
-        now=now + timedelta(hours=23),
-        jobs=jobs,
-    )
+    await run_due_jobs(sessions=runtime.sessions, storage=runtime.storage, settings=settings, now=now + timedelta(hours=23), jobs=jobs)
     assert len(runs) == 1
-    await run_due_jobs(
-        sessions=runtime.sessions,
-        storage=runtime.storage,
-        settings=settings,
-        now=now + timedelta(days=1),
-        jobs=jobs,
-    )
+    await run_due_jobs(sessions=runtime.sessions, storage=runtime.storage, settings=settings, now=now + timedelta(days=1), jobs=jobs)
     assert len(runs) == 2
 
 

@@ -27,10 +27,7 @@ MEDICINE = "Fenistil-7Q"
 
 
 async def test_no_part_of_the_record_is_in_any_notification_text(
-    client,
-    runtime,
-    settings,
-    smtp_server,  # noqa: F811 (the fixture imported above)
+    client, runtime, settings, smtp_server  # noqa: F811 (the fixture imported above)
 ):
     inbox, port = smtp_server
     settings = dataclasses.replace(

@@ -125,20 +125,12 @@ def _mutations(f: dict[str, Any]) -> list[Case]:
         ),
         Case(
             "RegisterSiblingAbsence",
-            {
-                "childIds": [f["liva"]],
-                "kind": "OTHER",
-                "fromDay": _today(20),
-                "untilDay": _today(21),
-            },
+            {"childIds": [f["liva"]], "kind": "OTHER", "fromDay": _today(20), "untilDay": _today(21)},
             each_child_not_found("registerAbsence"),
         ),
         Case(
             "SetSiblingPickupPlan",
-            {
-                "children": [{"childId": f["liva"]}],
-                "input": {"day": day(3), "leaveMode": "GUARDIAN"},
-            },
+            {"children": [{"childId": f["liva"]}], "input": {"day": day(3), "leaveMode": "GUARDIAN"}},
             each_child_not_found("setPickupPlan"),
         ),
         Case("ReportWell", {"absenceId": f["absence"], "backOn": day(12)}, not_found("reportWell")),

@@ -207,20 +207,14 @@ async def test_gallery_reads_of_another_institution_or_family_are_empty(client):
     for outsider in outsiders:
         assert (await client.gql("PhotoNode", {"id": ids["photo"]}, as_=outsider))["node"] is None
         assert (await client.gql("Nodes", {"ids": [ids["photo"]]}, as_=outsider))["nodes"] == [None]
-        download = await client.gql(
-            "PhotoDownload", {"id": ids["photo"], "variant": "FULL"}, as_=outsider
-        )
+        download = await client.gql("PhotoDownload", {"id": ids["photo"], "variant": "FULL"}, as_=outsider)
         assert download["node"] is None
-        assert (await client.gql("PhotoConsent", {"childId": ids["liva"]}, as_=outsider))[
-            "photoConsent"
-        ] is None
+        assert (await client.gql("PhotoConsent", {"childId": ids["liva"]}, as_=outsider))["photoConsent"] is None
         consents = await client.gql("GroupPhotoConsents", {"groupId": ids["group"]}, as_=outsider)
         assert consents["groupPhotoConsents"] == []
         albums = await client.gql("PhotoAlbums", {"groupId": ids["group"]}, as_=outsider)
         assert albums["photoAlbums"]["edges"] == []
-        album = (await client.gql("PhotoAlbum", {"groupId": ids["group"]}, as_=outsider))[
-            "photoAlbum"
-        ]
+        album = (await client.gql("PhotoAlbum", {"groupId": ids["group"]}, as_=outsider))["photoAlbum"]
         assert album is None or album["photoCount"] == 0
         photos = await client.gql("ChildPhotos", {"childId": ids["liva"]}, as_=outsider)
         assert photos["childPhotos"]["edges"] == []
@@ -241,12 +235,7 @@ async def test_gallery_mutations_are_not_found_for_strangers(client):
         ("UpdatePhoto", {"input": {"photoId": ids["photo"], "caption": "X"}}, "updatePhoto"),
         ("DeletePhoto", {"photoId": ids["photo"]}, "deletePhoto"),
     ]
-    actors = (
-        STRANGER_ADMIN,
-        STRANGER_STAFF,
-        await _other_family_guardian(client),
-        "jonas@example.com",
-    )
+    actors = (STRANGER_ADMIN, STRANGER_STAFF, await _other_family_guardian(client), "jonas@example.com")
     for actor in actors:
         for operation, variables, field in mutations:
             result = (await client.gql(operation, variables, as_=actor))[field]
@@ -259,12 +248,8 @@ async def test_gallery_mutations_are_not_found_for_strangers(client):
         payload = await client.execute("PhotoNode", {"id": ids["photo"]}, token=token)
         assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     # Nothing changed.
-    still = (await client.gql("PhotoNode", {"id": ids["photo"]}, as_="pernille@solsikken.example"))[
-        "node"
-    ]
+    still = (await client.gql("PhotoNode", {"id": ids["photo"]}, as_="pernille@solsikken.example"))["node"]
     assert still["caption"] == ""
-
-
 # --- the daily log ---------------------------------------------------------------------------
 
 
@@ -357,9 +342,9 @@ async def test_day_entries_are_null_for_strangers_and_other_families(client):
         assert (await client.gql("Node", {"id": ids["liva_entry"]}, as_=stranger))["node"] is None
         history = await client.gql("DayEntryHistory", {"id": ids["liva_entry"]}, as_=stranger)
         assert history["node"] is None
-    assert (await client.gql("Node", {"id": ids["liva_entry"]}, as_="mette@example.com"))["node"][
-        "__typename"
-    ] == "DayEntry"
+    assert (await client.gql("Node", {"id": ids["liva_entry"]}, as_="mette@example.com"))[
+        "node"
+    ]["__typename"] == "DayEntry"
     for token in (None, await _revoked_token(client)):
         payload = await client.execute("Node", {"id": ids["liva_entry"]}, token=token)
         assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -257,7 +257,7 @@ class KioskCode:
     expires_in_seconds: int
 
 
-@strawberry.type(description='A child on the kiosk\'s "choose your child" screen.')
+@strawberry.type(description="A child on the kiosk's \"choose your child\" screen.")
 class KioskChild:
     id: strawberry.ID = strawberry.field(description="The child's ID, for `kioskCheck`.")
     first_name: str
