@@ -366,3 +366,64 @@ async def test_the_export_has_the_import_columns_and_imports_back_unchanged(clie
     )
     assert again["summary"]["rows"] == 3
     assert again["summary"]["unchanged"] == 3, again["rows"]
+
+
+async def test_a_mixed_plan_is_what_the_commit_does_and_then_there_is_nothing_left(client, runtime):
+    iid = await institution_id(client, SOLSIKKEN_ADMIN)
+    first = [
+        "K-1,Ida,Berg,2022-02-03,Bjørnene,,Åse Berg,aase@example.dk,,mor,ja,,,,,,,",
+        "K-2,Otto,Berg,2021-04-05,Bjørnene,,Åse Berg,aase@example.dk,,mor,ja,,,,,,,",
+        "K-3,Eva,Holm,2021-06-07,Myrerne,,Ib Holm,ib@example.dk,,far,ja,,,,,,,",
+    ]
+    plan = await dry_run(client, as_=SOLSIKKEN_ADMIN, institution=iid, data=csv_of(*first))
+    await commit(client, as_=SOLSIKKEN_ADMIN, plan_id=plan["id"])
+    before = await state(runtime, iid)
+    second = [
+        # renamed and moved; Åse loses custody (information only); a new guardian
+        "K-1,Ida Marie,Berg,2022-02-03,Myrerne,,Åse Berg,aase@example.dk,,mor,nej,information,"
+        "Bo Berg,bo@example.dk,,far,ja,",
+        # unchanged
+        "K-2,Otto,Berg,2021-04-05,Bjørnene,,Åse Berg,aase@example.dk,,mor,ja,,,,,,,",
+        # K-3 is left out of a full roster: it ends
+        "K-4,Ny,Dreng,2023-01-01,Frøerne,2025-08-01,Ib Holm,ib@example.dk,,far,ja,,,,,,,",
+    ]
+    planned = await dry_run(
+        client, as_=SOLSIKKEN_ADMIN, institution=iid, data=csv_of(*second), mode="full"
+    )
+    rows = {r["externalId"]: r for r in planned["rows"]}
+    assert rows["K-1"]["action"] == "update"
+    assert rows["K-1"]["changes"] == ["child_first_name", "group"]
+    assert rows["K-1"]["guardians"] == [
+        {"slot": 1, "action": "update", "changes": ["guardian1_custody", "guardian1_access"]},
+        {"slot": 2, "action": "invite", "changes": []},
+    ]
+    assert rows["K-2"]["action"] == "unchanged"
+    assert rows["K-4"]["action"] == "create"
+    assert rows["K-4"]["guardians"] == [{"slot": 1, "action": "link", "changes": []}]
+    assert [e["externalId"] for e in planned["ends"]] == ["K-3"]
+    summary = planned["summary"]
+    assert (summary["create"], summary["update"], summary["unchanged"], summary["end"]) == (
+        1,
+        1,
+        1,
+        1,
+    )
+    await commit(client, as_=SOLSIKKEN_ADMIN, plan_id=planned["id"])
+    after = await state(runtime, iid)
+    # Exactly what the plan said, and nothing else.
+    changed = {
+        key for key in after["children"] if after["children"][key] != before["children"].get(key)
+    }
+    assert changed == {"K-1", "K-3", "K-4"}
+    assert after["children"]["K-1"][0] == "Ida Marie"
+    assert after["children"]["K-1"][3] != before["children"]["K-1"][3]  # another group
+    assert after["children"]["K-3"][5] == planned["ends"][0]["lastDay"]
+    assert after["invitations"] - before["invitations"] == 1  # Bo; Ib is invited already
+    # Åse: information only for Ida, custody of Otto as before.
+    aase = sorted(link[2:] for link in after["links"] if link[1] == "aase@example.dk")
+    assert aase == [("mor", False, "information"), ("mor", True, "full")]
+    again = await dry_run(
+        client, as_=SOLSIKKEN_ADMIN, institution=iid, data=csv_of(*second), mode="full"
+    )
+    assert again["summary"]["unchanged"] == 3
+    assert again["summary"]["end"] == again["summary"]["newPeople"] == 0
