@@ -380,6 +380,10 @@ def main(argv: list[str] | None = None) -> None:
     bench.add_argument(
         "--no-push", action="store_true", help="skip the notification worker's throughput"
     )
+    bench.add_argument(
+        "--roster", action="store_true", help="only the 10,000-row roster import's time and memory"
+    )
+    bench.add_argument("--no-roster", action="store_true", help="skip the roster import")
     bench.add_argument("--seconds", type=float, default=8, help="HTTP: seconds per operation")
     bench.set_defaults(handler=_bench)
     args = parser.parse_args(argv)

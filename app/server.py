@@ -29,6 +29,7 @@ from app.rest.health import HEALTH_ROUTES
 from app.rest.metrics import METRICS_ROUTES
 from app.rest.oidc import OIDC_ROUTES
 from app.rest.reports import REPORT_ROUTES
+from app.rest.roster import ROSTER_ROUTES
 from app.rest.uploads import UPLOAD_ROUTES
 from app.root.graphql import graphql_controller
 from app.storage import create_storage
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             *FILE_ROUTES,
             *UPLOAD_ROUTES,
             *REPORT_ROUTES,
+            *ROSTER_ROUTES,
             *GALLERY_ROUTES,
             *METRICS_ROUTES,
             *OIDC_ROUTES,

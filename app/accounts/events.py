@@ -30,6 +30,8 @@ class MembershipGranted(DomainEvent):
     role: str
     granted_by: uuid.UUID | None
     grant_id: uuid.UUID
+
+
 # password_reset: the reset link (to the account's address; `user_id` None when no account
 #   has the address asked for: the row is written all the same, and never sent).
 # password_changed: the password was set (by reset or by the person).
@@ -49,3 +51,24 @@ class AccountMailRequested(DomainEvent):
     user_id: uuid.UUID | None
     token_id: uuid.UUID | None = None
     to_address: str | None = None
+
+
+@dataclass(frozen=True)
+class InvitationsSent(DomainEvent):
+    """Many invitations of one institution were made or are to be sent again at once (a
+    roster import): one mail each is due, as for InvitationSent."""
+
+    institution_id: uuid.UUID
+    invited_by: uuid.UUID | None
+    invitations: tuple[tuple[uuid.UUID, uuid.UUID], ...]  # (invitation id, user id)
+    sent_at_key: str
+
+
+@dataclass(frozen=True)
+class MembershipsGranted(DomainEvent):
+    """Many people with a password already were added to one institution at once as `role`."""
+
+    institution_id: uuid.UUID
+    role: str
+    granted_by: uuid.UUID | None
+    grants: tuple[tuple[uuid.UUID, uuid.UUID], ...]  # (user id, grant id)

@@ -4,7 +4,8 @@ latency, and the ratio to the raw SQL that fetches the same data; then what row-
 costs the hot statements, and the hot reads' throughput over HTTP against the real server.
 The volume is seeded in seed.py, measured with measure.py (counts: wire.py); the operations of
 presence, announcements, the gallery and messaging are in <domain>.py; RLS in rls.py; the HTTP
-mode in throughput.py; the notification worker's throughput in push.py."""
+mode in throughput.py; the notification worker's throughput in push.py; the roster import's
+time and memory in roster.py."""
 
 from __future__ import annotations
 
@@ -365,6 +366,11 @@ async def _after_table(args: argparse.Namespace) -> None:
             print_throughput(
                 await run_throughput(owner, owner_url, app_url, args.seconds), args.seconds
             )
+        if not args.no_roster:
+            from app.bench.roster import print_roster, run_roster
+
+            print()
+            print_roster(await run_roster(owner_url, app_url))
     finally:
         await owner.dispose()
 
@@ -385,6 +391,11 @@ async def _seeded(owner: Any, owner_url: str, settings: Settings) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
+    if args.roster:
+        from app.bench.roster import print_roster, run_roster
+
+        print_roster(asyncio.run(run_roster(*urls())))
+        return
     if args.http or args.rls or args.push:
         asyncio.run(_standalone(args))
         return

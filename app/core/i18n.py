@@ -868,6 +868,56 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Tilbageholdelsen er allerede ophævet.",
         "en": "The legal hold has already been released.",
     },
+    "roster_columns_missing": {
+        "da": "Filen mangler kolonnerne: {columns}.",
+        "en": "The file lacks the columns: {columns}.",
+    },
+    "roster_date_invalid": {
+        "da": "Ugyldig dato: skriv 2021-03-04 eller 04-03-2021.",
+        "en": "Invalid date: write 2021-03-04 or 04-03-2021.",
+    },
+    "roster_empty": {"da": "Filen har ingen rækker.", "en": "The file has no rows."},
+    "roster_external_id_twice": {
+        "da": "Barnets id står allerede i en tidligere række.",
+        "en": "The child's id is already in an earlier row.",
+    },
+    "roster_group_unknown": {
+        "da": "Institutionen har ingen gruppe med det navn.",
+        "en": "The institution has no group by that name.",
+    },
+    "roster_guardian_twice": {
+        "da": "Samme e-mailadresse står to gange i rækken.",
+        "en": "The same e-mail address is twice in the row.",
+    },
+    "roster_import_expired": {
+        "da": "Prøvekørslen er udløbet: lav en ny.",
+        "en": "The dry run has expired: make a new one.",
+    },
+    "roster_import_has_errors": {
+        "da": "Prøvekørslen har {count} rækker med fejl: ret filen og prøv igen.",
+        "en": "The dry run has {count} rows in error: fix the file and try again.",
+    },
+    "roster_import_stale": {
+        "da": "Børnelisten er ændret siden prøvekørslen: lav en ny prøvekørsel.",
+        "en": "The roster changed since the dry run: make a new dry run.",
+    },
+    "roster_mode_invalid": {
+        "da": "Vælg full eller partial.",
+        "en": "Choose full or partial.",
+    },
+    "roster_not_csv": {
+        "da": "Filen er ikke en gyldig CSV-fil.",
+        "en": "The file is not valid CSV.",
+    },
+    "roster_not_utf8": {
+        "da": 'Filen er ikke UTF-8: gem den som "CSV UTF-8".',
+        "en": 'The file is not UTF-8: save it as "CSV UTF-8".',
+    },
+    "roster_too_many_rows": {
+        "da": "Filen har mere end {max} rækker.",
+        "en": "The file has more than {max} rows.",
+    },
+    "roster_yes_no_invalid": {"da": "Skriv ja eller nej.", "en": "Write yes or no."},
 }
 
 

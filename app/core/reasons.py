@@ -213,6 +213,21 @@ class Reason(StrEnum):
     MOVE_DATE_NOT_FUTURE = auto()
     MOVE_NO_LONGER_CANCELLABLE = auto()
     MOVE_ONE_CUT_OFF = auto()
+    # Roster import (issue 16).
+    ROSTER_COLUMNS_MISSING = auto()
+    ROSTER_DATE_INVALID = auto()
+    ROSTER_EMPTY = auto()
+    ROSTER_EXTERNAL_ID_TWICE = auto()
+    ROSTER_GROUP_UNKNOWN = auto()
+    ROSTER_GUARDIAN_TWICE = auto()
+    ROSTER_IMPORT_EXPIRED = auto()
+    ROSTER_IMPORT_HAS_ERRORS = auto()
+    ROSTER_IMPORT_STALE = auto()
+    ROSTER_MODE_INVALID = auto()
+    ROSTER_NOT_CSV = auto()
+    ROSTER_NOT_UTF8 = auto()
+    ROSTER_TOO_MANY_ROWS = auto()
+    ROSTER_YES_NO_INVALID = auto()
 
 
 GENERIC = frozenset({Reason.INVALID, Reason.CONFLICT})

@@ -87,6 +87,8 @@ class Child(TenantOwned, Timestamped, Base):
         CheckConstraint(
             "active_until IS NULL OR active_until >= active_from", name="active_period"
         ),
+        # The municipality's or the roster system's own id (a roster import matches by it).
+        UniqueConstraint("institution_id", "external_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -99,6 +101,7 @@ class Child(TenantOwned, Timestamped, Base):
     active_until: Mapped[date | None]
     # Navne- og adressebeskyttelse: hidden from everything other guardians see.
     is_protected: Mapped[bool] = mapped_column(default=False)
+    external_id: Mapped[str | None] = mapped_column(String(100))
 
 
 class GuardianLink(TenantOwned, Timestamped, Base):

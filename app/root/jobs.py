@@ -27,6 +27,7 @@ from app.accounts.service.throttling import sweep_login_throttles_job
 from app.announcements.service.reminders import announcement_reminders_job
 from app.attendance.presence.service.jobs import nightly as attendance_nightly
 from app.files.service.uploads import sweep_unclaimed
+from app.institutions.roster.service.imports import purge_expired_imports
 from app.institutions.service.moves import group_moves_job
 from app.messaging.service.membership import departed_children_job
 from app.notifications.service.retention import purge_delivered_notifications
@@ -40,6 +41,7 @@ RETENTION_JOBS: list[tuple[str, RetentionJob]] = [
     ("notifications", purge_delivered_notifications),
     ("unclaimed uploads", sweep_unclaimed),
     ("idempotency keys", purge_expired_keys),
+    ("roster dry runs", purge_expired_imports),
 ]
 
 

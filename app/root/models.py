@@ -25,6 +25,7 @@ def load_all_models() -> None:
     import app.institutions.calendar.models
     import app.institutions.contacts.models
     import app.institutions.models
+    import app.institutions.roster.models
     import app.messaging.models
     import app.notifications.models
     import app.privacy.accesslog.models

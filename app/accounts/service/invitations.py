@@ -17,13 +17,20 @@ import hmac
 import logging
 import secrets
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.events import InvitationSent, MembershipGranted
+from app.accounts.events import (
+    InvitationSent,
+    InvitationsSent,
+    MembershipGranted,
+    MembershipsGranted,
+)
 from app.accounts.models import Invitation, InvitationToken, User
 from app.accounts.service import step_up
 from app.accounts.service.auth import hash_password, validate_new_password
@@ -102,6 +109,105 @@ async def welcome(
         role=role,
         invited_by=invited_by,
     )
+
+
+WELCOME_CHUNK = 1000
+
+
+async def welcome_many(
+    *,
+    db: AsyncSession,
+    settings: Settings,
+    institution_id: uuid.UUID,
+    users: dict[uuid.UUID, bool],
+    role: str,
+    invited_by: uuid.UUID | None,
+    created: Collection[uuid.UUID] = (),
+) -> int:
+    """`welcome` for many people at once (user id -> has a password), in statements bounded
+    by chunks of WELCOME_CHUNK rather than a few per person; `created`: people made in this
+    transaction, who cannot have an invitation yet. Returns the invitations sent."""
+    now = utcnow()
+    expires_at = now + timedelta(seconds=settings.invitation_lifetime_seconds)
+    told = [user_id for user_id, known in users.items() if known]
+    if told:
+        await record(
+            db,
+            MembershipsGranted(
+                institution_id=institution_id,
+                role=role,
+                granted_by=invited_by,
+                grants=tuple((user_id, new_id()) for user_id in told),
+            ),
+        )
+    invited = [user_id for user_id, known in users.items() if not known]
+    new = set(created)
+    invited.sort(key=lambda user_id: user_id in new)  # the others first, then the new
+    sent: list[tuple[uuid.UUID, uuid.UUID]] = []
+    for start in range(0, len(invited), WELCOME_CHUNK):
+        chunk = invited[start : start + WELCOME_CHUNK]
+        # One open invitation per person and institution: an open one is sent again.
+        looked_up = [user_id for user_id in chunk if user_id not in new]
+        open_ = (
+            {}
+            if not looked_up
+            else dict(
+                (
+                    await db.execute(
+                        select(Invitation.user_id, Invitation.id).where(
+                            Invitation.institution_id == institution_id,
+                            Invitation.user_id.in_(looked_up),
+                            Invitation.accepted_at.is_(None),
+                            Invitation.revoked_at.is_(None),
+                        )
+                    )
+                )
+                .tuples()
+                .all()
+            )
+        )
+        if open_:
+            await db.execute(
+                update(Invitation)
+                .where(Invitation.id.in_(list(open_.values())))
+                .values(expires_at=expires_at, last_sent_at=now)
+            )
+            await db.execute(
+                delete(InvitationToken).where(
+                    InvitationToken.invitation_id.in_(list(open_.values()))
+                )
+            )
+        fresh: list[dict[str, Any]] = [
+            {
+                "id": new_id(),
+                "institution_id": institution_id,
+                "user_id": user_id,
+                "role": role,
+                "invited_by": invited_by,
+                "created_at": now,
+                "expires_at": expires_at,
+                "last_sent_at": now,
+            }
+            for user_id in chunk
+            if user_id not in open_
+        ]
+        if fresh:
+            # One cached compilation, sent as multi-row INSERTs ("insertmanyvalues").
+            table = cast(Table, Invitation.__table__)
+            await db.execute(insert(table).returning(table.c.id), fresh)
+        sent += [(invitation_id, user_id) for user_id, invitation_id in open_.items()]
+        sent += [(row["id"], row["user_id"]) for row in fresh]
+    if sent:
+        await record(
+            db,
+            InvitationsSent(
+                institution_id=institution_id,
+                invited_by=invited_by,
+                invitations=tuple(sent),
+                sent_at_key=now.isoformat(),
+            ),
+        )
+    return len(sent)
 
 
 async def invite(

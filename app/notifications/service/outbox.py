@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, cast, func, literal, null, select, union_all
+from sqlalchemy import ColumnElement, Table, and_, cast, func, literal, null, select, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -264,6 +264,23 @@ async def write_rows(db: AsyncSession, rows: list[dict[str, object]]) -> None:
             .values(chunk)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
         )
+
+
+async def write_many_rows(db: AsyncSession, rows: list[dict[str, object]]) -> None:
+    """Thousands of outbox rows of one shape (a roster import's invitations): the same
+    multi-row INSERTs as `write_rows`, built by SQLAlchemy's "insertmanyvalues" from one
+    cached compilation rather than compiling a statement of a thousand VALUES per chunk."""
+    if not rows:
+        return
+    dialect = db.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table: Table = OutboxEntry.__table__  # type: ignore[assignment]
+    await db.execute(
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(table.c.id),
+        rows,
+    )
 
 
 async def _preferences_and_digests(

@@ -17,7 +17,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.events import InvitationSent, MembershipGranted
+from app.accounts.events import (
+    InvitationSent,
+    InvitationsSent,
+    MembershipGranted,
+    MembershipsGranted,
+)
 from app.accounts.models import Invitation, User
 from app.accounts.service.invitations import mint_token
 from app.config import Settings
@@ -25,7 +30,7 @@ from app.core.events import on
 from app.core.i18n import translate
 from app.db import new_id, utcnow, write_transaction
 from app.institutions.models import Institution
-from app.notifications.service.outbox import write_rows
+from app.notifications.service.outbox import write_many_rows, write_rows
 from app.notifications.service.senders import DigestEmail
 
 INVITATION = "invitation"
@@ -50,8 +55,19 @@ async def _enqueue(
     sender_name: str,
     key: str,
 ) -> None:
+    await write_rows(db, [_row(institution_id, user_id, kind, subject_id, sender_name, key)])
+
+
+def _row(
+    institution_id: uuid.UUID,
+    user_id: uuid.UUID,
+    kind: str,
+    subject_id: uuid.UUID,
+    sender_name: str,
+    key: str,
+) -> dict[str, object]:
     now = utcnow()
-    row = {
+    return {
         "id": new_id(),
         "institution_id": institution_id,
         "user_id": user_id,
@@ -67,7 +83,6 @@ async def _enqueue(
         "due_at": now,  # at once: no digest window
         "idempotency_key": key[:200],
     }
-    await write_rows(db, [row])
 
 
 @on(InvitationSent)
@@ -96,6 +111,45 @@ async def membership_mail_due(db: AsyncSession, granted: MembershipGranted) -> N
         subject_id=granted.grant_id,
         sender_name=await _who(db, granted.granted_by),
         key=f"{MEMBERSHIP_GRANTED}:{granted.grant_id}:email",
+    )
+
+
+@on(InvitationsSent)
+async def invitation_mails_due(db: AsyncSession, sent: InvitationsSent) -> None:
+    """One mail per invitation of a roster import, written in bulk."""
+    sender = await _who(db, sent.invited_by)
+    await write_many_rows(
+        db,
+        [
+            _row(
+                sent.institution_id,
+                user_id,
+                INVITATION,
+                invitation_id,
+                sender,
+                f"{INVITATION}:{invitation_id}:{sent.sent_at_key}:email",
+            )
+            for invitation_id, user_id in sent.invitations
+        ],
+    )
+
+
+@on(MembershipsGranted)
+async def membership_mails_due(db: AsyncSession, granted: MembershipsGranted) -> None:
+    sender = await _who(db, granted.granted_by)
+    await write_many_rows(
+        db,
+        [
+            _row(
+                granted.institution_id,
+                user_id,
+                MEMBERSHIP_GRANTED,
+                grant_id,
+                sender,
+                f"{MEMBERSHIP_GRANTED}:{grant_id}:email",
+            )
+            for user_id, grant_id in granted.grants
+        ],
     )
 
 

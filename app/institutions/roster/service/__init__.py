@@ -1,0 +1,1 @@
+"""The roster import's use cases: reading a file, planning it, applying and exporting."""

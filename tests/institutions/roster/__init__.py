@@ -1,0 +1,1 @@
+"""Roster import and export (issue 16)."""
