@@ -7,7 +7,7 @@ closed_days.closes_at: an institution's own closing day may close from a time of
 (Grundlovsdag afternoon, 12:00): an open day with shorter hours; NULL is the whole day closed.
 
 Revision ID: 0098
-Revises: 0094
+Revises: 0097
 Create Date: 2026-12-04 18:30:00.000000
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0098"
-down_revision: str | None = "0094"
+down_revision: str | None = "0097"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

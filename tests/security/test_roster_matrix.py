@@ -40,6 +40,9 @@ async def _calls(client, iid: str, plan_id: str, token: str | None) -> list[http
         await client.http.get(
             "/admin/roster/export.csv", params={"institution": iid}, headers=headers
         ),
+        await client.http.get(
+            "/admin/roster/export.xlsx", params={"institution": iid}, headers=headers
+        ),
     ]
 
 

@@ -3,10 +3,13 @@ the dry run said (or nothing), idempotent by external id; full rosters end who l
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import timedelta
 from typing import Any
 
+import openpyxl
 from sqlalchemy import func, select, update
 
 from app.accounts.models import Invitation, User
@@ -25,6 +28,7 @@ from tests.institutions.roster.common import (
     dry_run,
     dry_run_response,
     export_response,
+    headers,
 )
 
 GOLDEN = HERE / "solsikken_semicolon_bom.csv"
@@ -366,6 +370,33 @@ async def test_the_export_has_the_import_columns_and_imports_back_unchanged(clie
     )
     assert again["summary"]["rows"] == 3
     assert again["summary"]["unchanged"] == 3, again["rows"]
+
+
+async def test_the_xlsx_export_holds_the_csv_rows_as_text_cells(client):
+    iid = await institution_id(client, SOLSIKKEN_ADMIN)
+    planned = await dry_run(client, as_=SOLSIKKEN_ADMIN, institution=iid, data=good_rows())
+    await commit(client, as_=SOLSIKKEN_ADMIN, plan_id=planned["id"])
+    auth = await headers(client, SOLSIKKEN_ADMIN)
+    csv_rows = list(
+        csv.reader(
+            io.StringIO(
+                (
+                    await export_response(client, as_=SOLSIKKEN_ADMIN, institution=iid)
+                ).content.decode("utf-8-sig")
+            )
+        )
+    )
+    response = await client.http.get(
+        "/admin/roster/export.xlsx", params={"institution": iid}, headers=auth
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert "no-store" in response.headers["cache-control"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True).active
+    cells = [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
+    assert cells == csv_rows
+    assert next(r[:3] for r in cells if r[0] == "K-1001") == ["K-1001", "Søren", "Ærø"]
+    assert all(isinstance(v, str) for row in cells for v in row)
 
 
 async def test_a_mixed_plan_is_what_the_commit_does_and_then_there_is_nothing_left(client, runtime):
