@@ -90,6 +90,7 @@ from app.messaging.api import (
 )
 from app.notifications.api import NotificationMutations, NotificationQueries
 from app.privacy.accesslog.api import AccessLogQueries
+from app.privacy.export.api import DataExportMutations, DataExportQueries
 from app.privacy.retention.api import LegalHoldMutations, LegalHoldQueries
 from app.root.context import session_alive
 
@@ -121,6 +122,7 @@ Query = merge_types(
         AccessLogQueries,
         CalendarQueries,
         LegalHoldQueries,
+        DataExportQueries,
     ),
 )
 Mutation = merge_types(
@@ -152,6 +154,7 @@ Mutation = merge_types(
         ProfileMutations,
         CalendarMutations,
         LegalHoldMutations,
+        DataExportMutations,
     ),
 )
 Subscription = merge_types(
