@@ -28,7 +28,7 @@ from app.root.jobs import data_export_expiry, data_exports
 from app.storage import LocalStorage, StorageError
 from tests.attendance.plan_helpers import add_pickup_person
 from tests.daybook.helpers import record
-from tests.files import jpeg_bytes, upload
+from tests.files import upload
 from tests.gallery.common import JONAS, METTE, PERNILLE, add_photo, child, children_of, solsikken
 from tests.messaging.util import started
 from tests.privacy.helpers import fill_record
@@ -66,7 +66,9 @@ async def _request(client: Any, who: str, **variables: Any) -> dict[str, Any]:
 
 
 async def _mine(client: Any, who: str) -> list[dict[str, Any]]:
-    exports: list[dict[str, Any]] = (await client.gql("MyDataExports", {}, as_=who))["myDataExports"]
+    exports: list[dict[str, Any]] = (await client.gql("MyDataExports", {}, as_=who))[
+        "myDataExports"
+    ]
     return exports
 
 
@@ -101,7 +103,12 @@ async def _world(client: Any) -> dict[str, Any]:
         data=b"%PDF-1.4 madplan",
     )
     (thread,) = await started(
-        client, PERNILLE, node["id"], {"children": [liva["id"]]}, body="Se bilag", fileIds=[pdf["id"]]
+        client,
+        PERNILLE,
+        node["id"],
+        {"children": [liva["id"]]},
+        body="Se bilag",
+        fileIds=[pdf["id"]],
     )
     return {
         "node": node,
@@ -137,9 +144,14 @@ async def test_the_export_holds_exactly_what_the_api_shows_the_custody_holder(cl
     assert _json(archive, "me.json") == (await api("Me"))["me"]
     (folder,) = {n.split("/")[1] for n in names if n.startswith("children/Liva-Holm-Jensen-")}
     base = f"children/{folder}"
-    assert _json(archive, f"{base}/record.json") == (await api("ChildRecord", childId=liva))["childRecord"]
+    assert (
+        _json(archive, f"{base}/record.json")
+        == (await api("ChildRecord", childId=liva))["childRecord"]
+    )
     pickup = _json(archive, f"{base}/pickup.json")
-    assert {k: pickup[k] for k in ("pickupPersons", "pickupCodeword")} == await api("PickupPersons", childId=liva)
+    assert {k: pickup[k] for k in ("pickupPersons", "pickupCodeword")} == await api(
+        "PickupPersons", childId=liva
+    )
     assert [p["name"] for p in pickup["pickupPersons"]] == ["Inge Holm"]
     photos = _json(archive, f"{base}/photos.json")
     listed = await api("ChildPhotos", childId=liva, first=100)
@@ -158,17 +170,26 @@ async def test_the_export_holds_exactly_what_the_api_shows_the_custody_holder(cl
     (attachment,) = [n for n in names if n.startswith("messages/files/")]
     assert attachment.endswith("-madplan.pdf") and archive.read(attachment) == b"%PDF-1.4 madplan"
     # Her own reads leave nothing in the log; it is in the export, as the API shows it.
-    assert _json(archive, f"{base}/access_log.json") == (
-        await api("ChildAccessLog", childId=liva, since="2000-01-01T00:00:00+00:00")
-    )["childAccessLog"]
+    assert (
+        _json(archive, f"{base}/access_log.json")
+        == (await api("ChildAccessLog", childId=liva, since="2000-01-01T00:00:00+00:00"))[
+            "childAccessLog"
+        ]
+    )
 
     # Announced in the outbox, to her only, with nothing of the export in it.
     async with runtime.sessions() as db:
         from app.db import scope
 
         scope(db, institution_ids=[_institution(w)], user_id=None)
-        rows = (await db.scalars(select(OutboxEntry).where(OutboxEntry.kind == "data_export_ready"))).all()
-    assert rows and {r.channel for r in rows} <= {"push", "email"} and all(r.preview is None for r in rows)
+        rows = (
+            await db.scalars(select(OutboxEntry).where(OutboxEntry.kind == "data_export_ready"))
+        ).all()
+    assert (
+        rows
+        and {r.channel for r in rows} <= {"push", "email"}
+        and all(r.preview is None for r in rows)
+    )
 
 
 def _institution(w: dict[str, Any]) -> Any:
@@ -267,7 +288,9 @@ async def test_progress_is_visible_while_it_builds(client, runtime):
 
         return parts()
 
-    await build.build_queued_exports(sessions=context.sessions, storage=context.storage, gather=watching)
+    await build.build_queued_exports(
+        sessions=context.sessions, storage=context.storage, gather=watching
+    )
     assert {state for state, _ in seen} == {"building"}
     progress = [p for _, p in seen]
     assert progress == sorted(progress) and progress[0] >= 1 and 30 <= progress[-1] < 100

@@ -9,7 +9,7 @@ from typing import Annotated, Union
 import strawberry
 from strawberry.types import Info
 
-from app.api.errors import ConflictError, IdempotencyKeyReusedError
+from app.api.errors import ConflictError, IdempotencyKeyReusedError, NotFoundError
 from app.api.ids import encode
 from app.core.i18n import translate
 from app.privacy.export import models
@@ -67,6 +67,6 @@ class DataExport:
 
 
 RequestMyDataExportResult = Annotated[
-    Union[DataExport, ConflictError, IdempotencyKeyReusedError],
+    Union[DataExport, ConflictError, NotFoundError, IdempotencyKeyReusedError],
     strawberry.union("RequestMyDataExportResult"),
 ]
