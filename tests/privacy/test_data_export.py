@@ -255,13 +255,12 @@ async def test_a_failed_build_says_why_and_leaves_nothing(client, runtime):
     assert failed["failureReason"] == "Udtrækningen kunne ikke gemmes. Prøv igen senere."
     # A build a dead worker left behind fails too, so she may ask again.
     await _request(client, METTE)
-    async with runtime.sessions() as db:
-        async with db.begin():
-            await db.execute(
-                update(DataExport)
-                .where(DataExport.state == "queued")
-                .values(state="building", started_at=datetime(2020, 1, 1, tzinfo=UTC))
-            )
+    async with runtime.sessions() as db, db.begin():
+        await db.execute(
+            update(DataExport)
+            .where(DataExport.state == "queued")
+            .values(state="building", started_at=datetime(2020, 1, 1, tzinfo=UTC))
+        )
     await data_export_expiry(_context(runtime))
     states = [e["state"] for e in await _mine(client, METTE)]
     assert states == ["FAILED", "FAILED"]
