@@ -384,7 +384,12 @@ async def _seeded(owner: Any, owner_url: str, settings: Settings) -> None:
     await seed(owner_url, await accounts.hash_password(settings, DEMO_PASSWORD))
 
 
-def main(args: argparse.Namespace) -> None:
+def main(args: argparse.Namespace, *, export_gatherer: Any = None) -> None:
+    if getattr(args, "export", False):
+        from app.bench.export import print_export, run_export_bench
+
+        print_export(asyncio.run(run_export_bench(export_gatherer, args.export_photos)))
+        return
     if args.http or args.rls or args.push:
         asyncio.run(_standalone(args))
         return
