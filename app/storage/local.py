@@ -10,7 +10,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -118,6 +118,31 @@ class LocalStorage:
         """The bytes and the content type given at ``put`` (for the download route)."""
         path, meta = self._path(key), self._meta_path(key)
         return await asyncio.to_thread(self._fetch_sync, key, path, meta)
+
+    async def open_stream(
+        self, key: str, *, chunk_size: int = 1024 * 1024
+    ) -> tuple[str, int, AsyncIterator[bytes]]:
+        """The content type, size and bytes (chunk by chunk) of an object, for the download
+        route: a large object (an export's ZIP) is sent without being held in memory."""
+        path, meta = self._path(key), self._meta_path(key)
+        try:
+            file = await asyncio.to_thread(path.open, "rb")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise ObjectNotFound(key) from None
+        size = os.fstat(file.fileno()).st_size
+        try:
+            content_type = str(json.loads(await asyncio.to_thread(meta.read_bytes))["content_type"])
+        except (OSError, ValueError, KeyError):
+            content_type = DEFAULT_CONTENT_TYPE
+
+        async def chunks() -> AsyncIterator[bytes]:
+            try:
+                while data := await asyncio.to_thread(file.read, chunk_size):
+                    yield data
+            finally:
+                file.close()
+
+        return content_type, size, chunks()
 
     def _fetch_sync(self, key: str, path: Path, meta: Path) -> StoredObject:
         try:
