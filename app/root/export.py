@@ -11,6 +11,7 @@ they point at are in the archive itself. Connections become plain lists."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -118,10 +119,16 @@ def _schema_for(settings: Any) -> SeddelSchema:
     return cached[1]
 
 
+@functools.cache
+def _documents() -> TrustedDocuments:
+    """Read once per process: the worker asks for a gatherer every round."""
+    return TrustedDocuments()
+
+
 def export_gatherer(context: JobContext) -> Gatherer:
     """The gatherer the worker's export job hands app.privacy.export."""
     schema = _schema_for(context.settings)
-    documents = TrustedDocuments()
+    documents = _documents()
     # A factory of its own: binding a Runtime to it must not rebind the job's sessions.
     sessions = async_sessionmaker(class_=context.sessions.class_, **dict(context.sessions.kw))
     runtime = Runtime(

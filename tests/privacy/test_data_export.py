@@ -21,10 +21,10 @@ from sqlalchemy import select, update
 from app.core.runtime import Runtime
 from app.db import utcnow
 from app.notifications.models import OutboxEntry
-from app.ops.jobs import JobContext
+from app.ops.jobs import JobContext, run_due_jobs
 from app.privacy.export.models import DataExport
 from app.root.export import clean
-from app.root.jobs import data_export_expiry, data_exports
+from app.root.jobs import PERIODIC_JOBS, data_export_expiry, data_exports
 from app.storage import LocalStorage, StorageError
 from tests.attendance.plan_helpers import add_pickup_person
 from tests.daybook.helpers import record
@@ -228,7 +228,17 @@ async def test_after_seven_days_the_zip_is_deleted_and_the_export_expired(client
         key = await db.scalar(select(DataExport.object_key))
     assert key and await runtime.storage.exists(key)
     assert await data_export_expiry(_context(runtime, timedelta(days=6))) == 0
-    assert await data_export_expiry(_context(runtime, timedelta(days=7, minutes=1))) == 1
+    assert await runtime.storage.exists(key)
+    # The worker runs it (hourly) like every periodic job.
+    (job,) = [j for j in PERIODIC_JOBS if j.name == "data-export-expiry"]
+    ran = await run_due_jobs(
+        sessions=runtime.sessions,
+        storage=runtime.storage,
+        settings=runtime.settings,
+        jobs=[job],
+        now=utcnow() + timedelta(days=7, minutes=1),
+    )
+    assert ran == ["data-export-expiry"]
     assert not await runtime.storage.exists(key)
     (gone,) = await _mine(client, METTE)
     assert (gone["state"], gone["downloadUrl"]) == ("EXPIRED", None)
@@ -294,3 +304,15 @@ async def test_progress_is_visible_while_it_builds(client, runtime):
     progress = [p for _, p in seen]
     assert progress == sorted(progress) and progress[0] >= 1 and 30 <= progress[-1] < 100
     assert [(e["state"], e["progress"]) for e in await _mine(client, METTE)] == [("READY", 100)]
+
+
+async def test_listing_exports_costs_the_same_for_one_or_many(client, runtime, assert_max_queries):
+    await client.token_for(METTE)
+    await _request(client, METTE)
+    with assert_max_queries(6) as one:
+        assert len(await _mine(client, METTE)) == 1
+    for _ in range(3):
+        await data_exports(_context(runtime))
+        await _request(client, METTE)
+    with assert_max_queries(one.count):
+        assert len(await _mine(client, METTE)) == 4
