@@ -18,13 +18,15 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.api.ids import encode, try_decode
 from app.api.trusted import TrustedDocuments
+from app.attendance.presence.models import Presence
 from app.core.actor import Actor
 from app.core.runtime import Runtime
+from app.daybook.models import DayEntry
 from app.db import RequestSession
 from app.files.models import StoredFile
 from app.files.service.uploads import main_variant
@@ -223,7 +225,7 @@ async def _child(
         return
     gid = encode("Child", child_id)
     folder = f"children/{_safe(f'{child.first_name}-{child.last_name}')}-{child_id.hex[-8:]}"
-    since = min(child.created_at.date(), today) - BEFORE_JOINING
+    since = await _first_day(db, child, today)
     yield JsonPart(
         f"{folder}/record.json", clean((await api.run("ChildRecord", childId=gid))["childRecord"])
     )
@@ -235,7 +237,10 @@ async def _child(
     plans = await api.run("PickupPlanDefaults", childId=gid)
     yield JsonPart(f"{folder}/pickup.json", clean({**pickup, **plans}))
     absences = await api.run(
-        "Absences", childId=gid, start=since.isoformat(), end=(today + timedelta(366)).isoformat()
+        "Absences",
+        childId=gid,
+        start=EPOCH.date().isoformat(),
+        end=(today + timedelta(366)).isoformat(),
     )
     yield JsonPart(f"{folder}/absences.json", clean(absences["absences"]))
     days: list[Any] = []
@@ -262,6 +267,29 @@ async def _child(
         )
     log = await api.run("ChildAccessLog", childId=gid, since=EPOCH.isoformat())
     yield JsonPart(f"{folder}/access_log.json", clean(log["childAccessLog"]))
+
+
+async def _first_day(db: RequestSession, child: Child, today: date) -> date:
+    """Where the day log's and attendance's windows start: the child's first entry or stay,
+    or when it joined. A bound on the windows only: what is in them is the API's answer."""
+    first_entry, first_stay = (
+        await db.execute(
+            select(
+                select(func.min(DayEntry.day))
+                .where(DayEntry.child_id == child.id)
+                .scalar_subquery(),
+                select(func.min(Presence.checked_in_at))
+                .where(Presence.child_id == child.id)
+                .scalar_subquery(),
+            )
+        )
+    ).one()
+    days = [child.created_at.date() - BEFORE_JOINING, today]
+    if first_entry is not None:
+        days.append(first_entry)
+    if first_stay is not None:
+        days.append(first_stay.date() - timedelta(days=1))
+    return min(days)
 
 
 def _windows(start: date, end: date, days: int) -> list[tuple[date, date]]:
