@@ -217,6 +217,7 @@ async def test_one_running_export_at_a_time_and_a_retry_gets_the_same(client, ru
     refused = await _request(client, METTE)
     assert refused["__typename"] == "ConflictError" and refused["code"] == "CONFLICT", refused
     assert "ikke færdig" in refused["message"]
+    assert (refused["reason"], refused["retryable"]) == ("DATA_EXPORT_RUNNING", True)
     await data_exports(_context(runtime))
     assert (await _request(client, METTE))["__typename"] == "DataExport"  # done: a new one
 
