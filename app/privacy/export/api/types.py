@@ -9,7 +9,12 @@ from typing import Annotated, Union
 import strawberry
 from strawberry.types import Info
 
-from app.api.errors import ConflictError, IdempotencyKeyReusedError, NotFoundError
+from app.api.errors import (
+    ConflictError,
+    IdempotencyKeyReusedError,
+    NotFoundError,
+    ValidationError,
+)
 from app.api.ids import encode
 from app.core.i18n import translate
 from app.privacy.export import models
@@ -67,6 +72,6 @@ class DataExport:
 
 
 RequestMyDataExportResult = Annotated[
-    Union[DataExport, ConflictError, NotFoundError, IdempotencyKeyReusedError],
+    Union[DataExport, ValidationError, ConflictError, NotFoundError, IdempotencyKeyReusedError],
     strawberry.union("RequestMyDataExportResult"),
 ]
