@@ -317,3 +317,30 @@ async def test_listing_exports_costs_the_same_for_one_or_many(client, runtime, a
         await _request(client, METTE)
     with assert_max_queries(one.count):
         assert len(await _mine(client, METTE)) == 4
+
+
+async def test_an_admins_export_holds_their_own_reads_as_the_api_shows_them(client, runtime):
+    from tests.helpers import SOLSIKKEN_ADMIN
+
+    w = await _world(client)
+    read = await client.gql("ChildRecord", {"childId": w["liva"]["id"]}, as_=SOLSIKKEN_ADMIN)
+    assert read["childRecord"] is not None
+    await _request(client, SOLSIKKEN_ADMIN)
+    await data_exports(_context(runtime))
+    archive = await _download(client, runtime, SOLSIKKEN_ADMIN)
+    (name,) = [n for n in archive.namelist() if n.startswith("my_reads/")]
+    me = (await client.gql("Me", {}, as_=SOLSIKKEN_ADMIN))["me"]
+    person = _json(archive, "me.json")["id"]
+    answer = await client.gql(
+        "InstitutionAccessLog",
+        {
+            "institutionId": w["node"]["id"],
+            "since": "2000-01-01T00:00:00+00:00",
+            "personId": person,
+        },
+        as_=SOLSIKKEN_ADMIN,
+    )
+    reads = _json(archive, name)
+    assert reads == clean(answer)["institutionAccessLog"] and reads
+    assert {a["kind"] for day in reads for a in day["accesses"]} >= {"CHILD_RECORD"}
+    assert me["id"] == person
