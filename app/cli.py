@@ -312,8 +312,9 @@ def _retention(args: argparse.Namespace) -> None:
 
 def _bench(args: argparse.Namespace) -> None:
     from app.bench.run import main as bench_main
+    from app.root.export import export_gatherer
 
-    bench_main(args)
+    bench_main(args, export_gatherer=export_gatherer)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -385,6 +386,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     bench.add_argument("--no-roster", action="store_true", help="skip the roster import")
     bench.add_argument("--seconds", type=float, default=8, help="HTTP: seconds per operation")
+    bench.add_argument(
+        "--export",
+        action="store_true",
+        help="only the Art. 15 export of one child with 200 photos (SQLite, on its own)",
+    )
+    bench.add_argument("--export-photos", type=int, default=200, help="--export: photos")
+    bench.add_argument("--no-export", action="store_true", help="skip the Art. 15 export")
     bench.set_defaults(handler=_bench)
     args = parser.parse_args(argv)
     import app.root.handlers  # noqa: F401  what one slice records reaches the others

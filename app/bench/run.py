@@ -390,11 +390,16 @@ async def _seeded(owner: Any, owner_url: str, settings: Settings) -> None:
     await seed(owner_url, await accounts.hash_password(settings, DEMO_PASSWORD))
 
 
-def main(args: argparse.Namespace) -> None:
+def main(args: argparse.Namespace, *, export_gatherer: Any = None) -> None:
     if args.roster:
         from app.bench.roster import print_roster, run_roster
 
         print_roster(asyncio.run(run_roster(*urls())))
+        return
+    if getattr(args, "export", False):
+        from app.bench.export import print_export, run_export_bench
+
+        print_export(asyncio.run(run_export_bench(export_gatherer, args.export_photos)))
         return
     if args.http or args.rls or args.push:
         asyncio.run(_standalone(args))
@@ -402,6 +407,11 @@ def main(args: argparse.Namespace) -> None:
     results = asyncio.run(run(args.requests))
     print_table(results)
     asyncio.run(_after_table(args))
+    if export_gatherer is not None and not getattr(args, "no_export", False):
+        from app.bench.export import print_export, run_export_bench
+
+        print()
+        print_export(asyncio.run(run_export_bench(export_gatherer, args.export_photos)))
 
 
 def print_table(results: list[dict[str, Any]]) -> None:

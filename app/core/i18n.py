@@ -918,6 +918,75 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The file has more than {max} rows.",
     },
     "roster_yes_no_invalid": {"da": "Skriv ja eller nej.", "en": "Write yes or no."},
+    # The Art. 15 export (issue 15).
+    "data_export_running": {
+        "da": "Din forrige udtrækning af data er ikke færdig endnu. Vent, til den er klar.",
+        "en": "Your previous data export is not finished yet. Wait until it is ready.",
+    },
+    "data_export_build_failed": {
+        "da": "Udtrækningen kunne ikke laves. Prøv igen senere.",
+        "en": "The export could not be made. Please try again later.",
+    },
+    "data_export_storage_failed": {
+        "da": "Udtrækningen kunne ikke gemmes. Prøv igen senere.",
+        "en": "The export could not be stored. Please try again later.",
+    },
+    "data_export_interrupted": {
+        "da": "Udtrækningen blev afbrudt. Bed om en ny.",
+        "en": "The export was interrupted. Please ask for a new one.",
+    },
+    "push_title_data_export_ready": {
+        "da": "Din udtrækning af data er klar ({sender})",
+        "en": "Your data export is ready ({sender})",
+    },
+    "email_item_data_export_ready": {
+        "da": "- Din udtrækning af data er klar i 7 dage: {link}",
+        "en": "- Your data export is ready for 7 days: {link}",
+    },
+    "data_export_readme": {
+        "da": (
+            "Dine data fra Seddel\n"
+            "====================\n\n"
+            "Udtrækket er lavet {made} til {name} efter databeskyttelsesforordningens\n"
+            "artikel 15 (indsigtsretten). Det indeholder præcis det, du selv kan se i Seddel.\n\n"
+            "Indhold:\n"
+            "- me.json: din profil, dine roller og institutioner\n"
+            "- notification_settings.json: dine indstillinger for notifikationer\n"
+            "- messages/threads.json: de tråde, du kan læse, med alle beskeder\n"
+            "- messages/files/: bilag i dine tråde\n"
+            "- announcements.json: opslag, du har fået\n"
+            "- my_reads/: for ledere: dine egne opslag i børnenes data (adgangsloggen)\n"
+            "- children/<barn>/: for hvert barn, du har forældremyndighed over: barnets\n"
+            "  stamkort (record.json), dagbog (days.json), fremmøde (presence.json),\n"
+            "  fravær (absences.json), hentetilladelser (pickup.json), fotosamtykke\n"
+            "  (photo_consent.json), fotos (photos.json og photos/ i fuld opløsning; kun\n"
+            "  dem, du må se efter de andre børns samtykker) og adgangsloggen\n"
+            "  (access_log.json: hvem der har læst barnets data).\n\n"
+            "Filerne er JSON (UTF-8). Tidspunkter er i UTC (ISO 8601).\n"
+            "Linket til udtrækket virker i 7 dage; derefter slettes det.\n"
+        ),
+        "en": (
+            "Your data from Seddel\n"
+            "=====================\n\n"
+            "This export was made {made} for {name} under Article 15 of the GDPR (the\n"
+            "right of access). It holds exactly what you can see in Seddel yourself.\n\n"
+            "Contents:\n"
+            "- me.json: your profile, your roles and institutions\n"
+            "- notification_settings.json: your notification settings\n"
+            "- messages/threads.json: the threads you may read, with every message\n"
+            "- messages/files/: the attachments of your threads\n"
+            "- announcements.json: announcements you received\n"
+            "- my_reads/: for administrators: your own reads of children's data (access log)\n"
+            "- children/<child>/: for each child you have custody of: the child's record\n"
+            "  (record.json), day log (days.json), attendance (presence.json), absences\n"
+            "  (absences.json), pickup permissions (pickup.json), photo consent\n"
+            "  (photo_consent.json), photos (photos.json and photos/ at full resolution;\n"
+            "  only those you may see under the other children's consents) and the access\n"
+            "  log (access_log.json: who read the child's data).\n\n"
+            "The files are JSON (UTF-8). Times are in UTC (ISO 8601).\n"
+            "The link to the export works for 7 days; after that it is deleted.\n"
+        ),
+    },
 }
 
 

@@ -201,6 +201,7 @@ class Reason(StrEnum):
     # Legal holds and retention (issue 15).
     LEGAL_HOLD_ALREADY_RELEASED = auto()
     LEGAL_HOLD_ONE_SUBJECT = auto()
+    DATA_EXPORT_RUNNING = auto()
     # Issue 16, gaps found in daily use.
     CONFIRMATION_NEEDS_CUSTODY = auto()
     CHILDREN_REFUSED = auto()
@@ -247,6 +248,8 @@ RETRYABLE = frozenset(
         Reason.INTERNAL_ERROR,
         # The identity provider could not be reached or answered out of the protocol.
         Reason.OIDC_PROVIDER_UNAVAILABLE,
+        # Another export of the person's is still being built: ask again once it is ready.
+        Reason.DATA_EXPORT_RUNNING,
     }
 )
 

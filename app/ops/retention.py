@@ -5,7 +5,7 @@ at that moment, and nothing changes (not a row, not an object)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,6 +25,9 @@ class KeepingStorage:
         self.would_delete: list[str] = []
 
     async def put(self, key: str, data: bytes, *, content_type: str) -> None:
+        raise RuntimeError("a dry run stores nothing")
+
+    async def put_stream(self, key: str, chunks: AsyncIterable[bytes], *, content_type: str) -> int:
         raise RuntimeError("a dry run stores nothing")
 
     async def get(self, key: str) -> bytes:

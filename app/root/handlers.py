@@ -15,4 +15,5 @@ import app.messaging.service.live  # ThreadActivity -> inbox and thread channels
 import app.messaging.service.membership  # GuardianReachChanged -> threads' participation
 import app.messaging.service.retention  # legal holds on threads; messages' retention rule
 import app.notifications.service.account_mail
+import app.notifications.service.exports  # DataExportReady -> the person's push and e-mail
 import app.notifications.service.personal  # noqa: F401  invitations, "you were added" -> outbox

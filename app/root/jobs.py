@@ -34,8 +34,11 @@ from app.notifications.service.retention import purge_delivered_notifications
 from app.ops.jobs import JobContext, PeriodicJob, RetentionJob, run_retention
 from app.ops.retention import dry_run
 from app.privacy.accesslog.service.retention import access_log_retention_report
+from app.privacy.export.service.build import build_queued_exports
+from app.privacy.export.service.expiry import expire_data_exports
 from app.privacy.retention.service.accounts import unlinked_accounts
 from app.privacy.retention.service.run import RetentionReport, run_retention_rules
+from app.root.export import export_gatherer
 
 RETENTION_JOBS: list[tuple[str, RetentionJob]] = [
     ("notifications", purge_delivered_notifications),
@@ -79,10 +82,32 @@ async def retention(context: JobContext) -> dict[str, int]:
     return (await retention_report(context)).totals()
 
 
+async def data_exports(context: JobContext) -> list[object]:
+    """The queued Art. 15 exports, built and announced (a few per worker round)."""
+    return list(
+        await build_queued_exports(
+            sessions=context.sessions,
+            storage=context.storage,
+            gather=export_gatherer(context),
+            now=context.now,
+        )
+    )
+
+
+async def data_export_expiry(context: JobContext) -> int:
+    """Exports past their seven days: the ZIP deleted, the row marked expired."""
+    return await expire_data_exports(
+        sessions=context.sessions, storage=context.storage, now=context.now
+    )
+
+
 # The worker runs these when due. The attendance job is hourly because it is idempotent: the
 # first run after each institution's local midnight closes the day before.
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("retention", timedelta(days=1), retention),
+    # Every round: a person waits for their export.
+    PeriodicJob("data-exports", timedelta(0), data_exports),
+    PeriodicJob("data-export-expiry", timedelta(hours=1), data_export_expiry),
     PeriodicJob("attendance-nightly", timedelta(hours=1), attendance_nightly),
     PeriodicJob("messaging-departed-children", timedelta(hours=1), departed_children_job),
     PeriodicJob("announcement-reminders", timedelta(hours=1), announcement_reminders_job),

@@ -92,6 +92,7 @@ from app.messaging.api import (
 )
 from app.notifications.api import NotificationMutations, NotificationQueries
 from app.privacy.accesslog.api import AccessLogQueries
+from app.privacy.export.api import DataExportMutations, DataExportQueries
 from app.privacy.retention.api import LegalHoldMutations, LegalHoldQueries
 from app.root.context import session_alive
 
@@ -124,6 +125,7 @@ Query = merge_types(
         CalendarQueries,
         GroupMoveQueries,
         LegalHoldQueries,
+        DataExportQueries,
     ),
 )
 Mutation = merge_types(
@@ -156,6 +158,7 @@ Mutation = merge_types(
         CalendarMutations,
         GroupMoveMutations,
         LegalHoldMutations,
+        DataExportMutations,
     ),
 )
 Subscription = merge_types(

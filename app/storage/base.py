@@ -4,6 +4,7 @@ content types, download names and link lifetimes."""
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import quote
@@ -40,6 +41,11 @@ class ObjectStorage(Protocol):
 
     async def put(self, key: str, data: bytes, *, content_type: str) -> None:
         """Store ``data`` under ``key``, replacing any earlier object."""
+
+    async def put_stream(self, key: str, chunks: AsyncIterable[bytes], *, content_type: str) -> int:
+        """Store what ``chunks`` yields under ``key`` without holding it all in memory (a
+        file written piece by piece; an S3 multipart upload); return its size in bytes.
+        Nothing is stored under ``key`` if the iteration fails."""
 
     async def get(self, key: str) -> bytes:
         """Return the object's bytes; raise ``ObjectNotFound`` if there is none."""

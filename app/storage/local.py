@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -61,6 +62,35 @@ class LocalStorage:
             # A full disk, or "a/b" stored as a file when "a/b/c" comes.
             raise StorageError(f"cannot store {key!r}: {exc}") from exc
 
+    async def put_stream(self, key: str, chunks: AsyncIterable[bytes], *, content_type: str) -> int:
+        path, meta = self._path(key), self._meta_path(key)
+        sidecar = json.dumps({"content_type": validate_content_type(content_type)}).encode()
+        try:
+            self._tmp_root.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self._tmp_root)  # mode 0600: private files
+        except OSError as exc:
+            raise StorageError(f"cannot store {key!r}: {exc}") from exc
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as file:
+                async for chunk in chunks:
+                    await asyncio.to_thread(file.write, chunk)
+                    size += len(chunk)
+                file.flush()
+                await asyncio.to_thread(os.fsync, file.fileno())
+            await asyncio.to_thread(self._place, tmp, path, meta, sidecar)
+        except OSError as exc:
+            raise StorageError(f"cannot store {key!r}: {exc}") from exc
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+        return size
+
+    def _place(self, tmp: str, path: Path, meta: Path, sidecar: bytes) -> None:
+        self._write_atomic(meta, sidecar)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, path)
+
     def _put_sync(self, path: Path, meta: Path, data: bytes, sidecar: bytes) -> None:
         # The sidecar first: an object is only visible once its content type is known.
         self._write_atomic(meta, sidecar)
@@ -88,6 +118,31 @@ class LocalStorage:
         """The bytes and the content type given at ``put`` (for the download route)."""
         path, meta = self._path(key), self._meta_path(key)
         return await asyncio.to_thread(self._fetch_sync, key, path, meta)
+
+    async def open_stream(
+        self, key: str, *, chunk_size: int = 1024 * 1024
+    ) -> tuple[str, int, AsyncIterator[bytes]]:
+        """The content type, size and bytes (chunk by chunk) of an object, for the download
+        route: a large object (an export's ZIP) is sent without being held in memory."""
+        path, meta = self._path(key), self._meta_path(key)
+        try:
+            file = await asyncio.to_thread(path.open, "rb")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise ObjectNotFound(key) from None
+        size = os.fstat(file.fileno()).st_size
+        try:
+            content_type = str(json.loads(await asyncio.to_thread(meta.read_bytes))["content_type"])
+        except (OSError, ValueError, KeyError):
+            content_type = DEFAULT_CONTENT_TYPE
+
+        async def chunks() -> AsyncIterator[bytes]:
+            try:
+                while data := await asyncio.to_thread(file.read, chunk_size):
+                    yield data
+            finally:
+                file.close()
+
+        return content_type, size, chunks()
 
     def _fetch_sync(self, key: str, path: Path, meta: Path) -> StoredObject:
         try:

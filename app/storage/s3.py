@@ -5,8 +5,10 @@ calls run in worker threads (``asyncio.to_thread``)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import threading
+from collections.abc import AsyncIterable
 from typing import TYPE_CHECKING
 
 import boto3
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
 
 _BOTO_SESSION_LOCK = threading.Lock()
+# S3 wants every part of a multipart upload but the last to be at least 5 MiB: what a
+# streamed upload holds in memory at most is one part.
+PART_SIZE = 8 * 1024 * 1024
 
 
 @functools.cache
@@ -94,6 +99,67 @@ class S3Storage:
             )
         except (BotoCoreError, ClientError) as exc:
             raise StorageError(f"cannot store {key!r}: {exc}") from exc
+
+    async def put_stream(self, key: str, chunks: AsyncIterable[bytes], *, content_type: str) -> int:
+        """A multipart upload, one part per 8 MiB gathered; aborted if anything fails, so
+        no part is left behind (and billed)."""
+        validate_key(key)
+        validate_content_type(content_type)
+        client = self._client
+        try:
+            created = await asyncio.to_thread(
+                client.create_multipart_upload,
+                Bucket=self.bucket,
+                Key=key,
+                ContentType=content_type,
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageError(f"cannot store {key!r}: {exc}") from exc
+        upload_id = created["UploadId"]
+        parts: list[dict[str, object]] = []
+        buffer = bytearray()
+        size = 0
+
+        async def send(data: bytes) -> None:
+            number = len(parts) + 1
+            answer = await asyncio.to_thread(
+                client.upload_part,
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload_id,
+                PartNumber=number,
+                Body=data,
+            )
+            parts.append({"ETag": answer["ETag"], "PartNumber": number})
+
+        try:
+            async for chunk in chunks:
+                buffer += chunk
+                size += len(chunk)
+                while len(buffer) >= PART_SIZE:
+                    await send(bytes(buffer[:PART_SIZE]))
+                    del buffer[:PART_SIZE]
+            if buffer or not parts:
+                await send(bytes(buffer))
+            await asyncio.to_thread(
+                client.complete_multipart_upload,
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": parts},  # type: ignore[typeddict-item]
+            )
+        except BaseException as exc:
+            with contextlib.suppress(BotoCoreError, ClientError):
+                await asyncio.to_thread(
+                    client.abort_multipart_upload,
+                    Bucket=self.bucket,
+                    Key=key,
+                    UploadId=upload_id,
+                )
+            if isinstance(exc, BotoCoreError | ClientError):
+                raise StorageError(f"cannot store {key!r}: {exc}") from exc
+            raise
+        return size
 
     async def get(self, key: str) -> bytes:
         validate_key(key)

@@ -3,7 +3,7 @@ unique per institution; what an import matches by), and the kept dry runs of ros
 (`roster_imports`, expiring), under row-level security in the form of 0071.
 
 Revision ID: 0097
-Revises: 0094
+Revises: 0096
 Create Date: 2026-12-04 18:40:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0097"
-down_revision: str | None = "0094"
+down_revision: str | None = "0096"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -33,6 +33,7 @@ CREATING = {
     "addEmergencyContact",
     "signMedicationConsent",
     "placeLegalHold",
+    "requestMyDataExport",
 }
 
 IDEMPOTENT_BY_ITS_OWN_ID = "carries a client-made eventId: a retry is applied once already"

@@ -88,6 +88,9 @@ CHILD_DATA: dict[str, AccessKind] = {
 NOT_CHILD_DATA = {
     "AccessLogDay", "ChildDataAccess",  # the log itself, read by custody holders and admins
     "LegalHold",  # the admins' own decisions (whom or what they hold, why), admins only
+    # a person's own Art. 15 export: its state and link, only ever its person's; what the ZIP
+    # holds was read through the API as that person (and logged as such)
+    "DataExport",
     # Signing in with the municipality's identity provider: providers and a start URL only.
     "IdentityProvider",
     "InvitationLoginStarted",

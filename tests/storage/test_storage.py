@@ -179,6 +179,49 @@ async def test_ping_succeeds_on_a_working_store(storage: ObjectStorage) -> None:
 # -- S3 ---------------------------------------------------------------------------------
 
 
+async def _chunks(count: int, size: int, *, fail_after: int | None = None):
+    for number in range(count):
+        if fail_after is not None and number == fail_after:
+            raise RuntimeError("the producer failed")
+        yield bytes([number % 251]) * size
+
+
+async def test_put_stream_stores_what_the_chunks_yield(storage: ObjectStorage) -> None:
+    key = new_key("export.zip")
+    # 9 MiB in 1 MiB chunks: two parts of an S3 multipart upload (8 MiB and the rest).
+    size = await storage.put_stream(
+        key, _chunks(9, 1024 * 1024), content_type="application/zip"
+    )
+    assert size == 9 * 1024 * 1024
+    data = await storage.get(key)
+    assert len(data) == size and data[:1] == b"\x00" and data[-1:] == b"\x08"
+    small = new_key("small.zip")
+    assert await storage.put_stream(small, _chunks(1, 10), content_type="application/zip") == 10
+    assert await storage.get(small) == b"\x00" * 10
+
+
+async def test_a_failed_put_stream_stores_nothing(storage: ObjectStorage) -> None:
+    key = new_key("export.zip")
+    with pytest.raises(RuntimeError):
+        await storage.put_stream(
+            key, _chunks(3, 1024, fail_after=2), content_type="application/zip"
+        )
+    assert not await storage.exists(key)
+    if isinstance(storage, LocalStorage):
+        assert list((storage.root / ".tmp").iterdir()) == []
+
+
+async def test_s3_a_failed_put_stream_leaves_no_upload_behind(
+    s3_storage: S3Storage, s3_client: S3Client
+) -> None:
+    with pytest.raises(RuntimeError):
+        await s3_storage.put_stream(
+            new_key("x.zip"), _chunks(3, 1024, fail_after=1), content_type="application/zip"
+        )
+    uploads = s3_client.list_multipart_uploads(Bucket=s3_storage.bucket)
+    assert uploads.get("Uploads", []) == []
+
+
 async def test_s3_signed_url_downloads_the_bytes_over_http(s3_storage: S3Storage) -> None:
     key = new_key()
     await s3_storage.put(key, b"\xff\xd8 a photo", content_type="image/jpeg")

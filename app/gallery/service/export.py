@@ -4,16 +4,16 @@ re-encoded rendition, without metadata), as one ZIP written while it is sent."""
 from __future__ import annotations
 
 import uuid
-import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.core.errors import NotFound
+from app.core.zipstream import ZipEntry, stream_zip_entries
 from app.files.models import StoredFile
 from app.gallery.models import Photo, PhotoChild
 from app.gallery.policies import visible_photos
@@ -60,40 +60,17 @@ async def plan_export(*, db: AsyncSession, actor: Actor, child_id: uuid.UUID) ->
     return Export(filename=f"photos-{stem}.zip", items=items)
 
 
-class _Sink:
-    """A write-only stream zipfile writes into; what it wrote is taken out piece by piece."""
-
-    def __init__(self) -> None:
-        self._chunks: list[bytes] = []
-
-    def write(self, data: bytes) -> int:
-        self._chunks.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        return None
-
-    def close(self) -> None:
-        return None
-
-    def take(self) -> bytes:
-        data = b"".join(self._chunks)
-        self._chunks.clear()
-        return data
-
-
 async def stream_zip(storage: ObjectStorage, export: Export) -> AsyncIterator[bytes]:
     """The ZIP, one photo at a time: memory stays at about one photo whatever the count.
     JPEGs do not compress further, so entries are stored."""
-    sink = _Sink()
-    # An unseekable target: zipfile writes data descriptors after each entry.
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
-        for item in export.items:
-            try:
-                data = await storage.get(item.key)
-            except ObjectNotFound:
-                continue  # deleted while the export ran
-            info = zipfile.ZipInfo(item.name, date_time=(*item.taken_on.timetuple()[:3], 12, 0, 0))
-            archive.writestr(info, data)
-            yield sink.take()
-    yield sink.take()
+    async for chunk in stream_zip_entries(_entries(storage, export)):
+        yield chunk
+
+
+async def _entries(storage: ObjectStorage, export: Export) -> AsyncIterator[ZipEntry]:
+    for item in export.items:
+        try:
+            data = await storage.get(item.key)
+        except ObjectNotFound:
+            continue  # deleted while the export ran
+        yield ZipEntry(item.name, data, datetime.combine(item.taken_on, time(12)))
