@@ -380,6 +380,11 @@ def main(argv: list[str] | None = None) -> None:
     bench.add_argument(
         "--no-push", action="store_true", help="skip the notification worker's throughput"
     )
+    bench.add_argument(
+        "--access-log",
+        action="store_true",
+        help="only the access log's cost (on vs off) as staff, on a small database of its own",
+    )
     bench.add_argument("--seconds", type=float, default=8, help="HTTP: seconds per operation")
     bench.set_defaults(handler=_bench)
     args = parser.parse_args(argv)

@@ -385,6 +385,11 @@ async def _seeded(owner: Any, owner_url: str, settings: Settings) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
+    if getattr(args, "access_log", False):
+        from app.bench.accesslog import main_alone
+
+        main_alone(args.requests)
+        return
     if args.http or args.rls or args.push:
         asyncio.run(_standalone(args))
         return

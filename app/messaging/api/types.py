@@ -199,11 +199,11 @@ async def _sender_line(info: Info, actor: Actor, row: MessageRow) -> SenderLine:
 async def _thread_node(info: Info, thread_id: uuid.UUID | None) -> ThreadNode | None:
     if thread_id is None:
         return None
+    # Not logged here: Message.thread is the thread of a message whose read was logged (by
+    # searchMessages, node), a mutation's answer is the writer's own, and a broadcast (a
+    # parentThread) is about no child.
     row = await info.context.loaders.get(messaging_loaders.thread_by_id).load(thread_id)
-    if row is None:
-        return None
-    await logged_threads(info, [row.id])
-    return ThreadNode.of(row)
+    return ThreadNode.of(row) if row else None
 
 
 @strawberry.type(name="Message")
