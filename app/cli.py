@@ -385,6 +385,11 @@ def main(argv: list[str] | None = None) -> None:
         "--roster", action="store_true", help="only the 10,000-row roster import's time and memory"
     )
     bench.add_argument("--no-roster", action="store_true", help="skip the roster import")
+    bench.add_argument(
+        "--access-log",
+        action="store_true",
+        help="only the access log's cost (on vs off) as staff, on a small database of its own",
+    )
     bench.add_argument("--seconds", type=float, default=8, help="HTTP: seconds per operation")
     bench.add_argument(
         "--export",

@@ -50,6 +50,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.expression import Select
 from strawberry.extensions import SchemaExtension
 
+from app.api.ids import try_decode
 from app.api.trusted import TrustedDocuments, _requested_hash
 from app.core.actor import Actor
 from app.core.shapes import ShapedActor, shape_of
@@ -340,6 +341,43 @@ class CompiledDocument(Protocol):
         """One statement selecting one row: the operation's `data` as JSON. Raises
         NotCompilable for what it does not answer."""
 
+    def record(self, answered: CompiledAnswer) -> None:
+        """Note in the access log the children whose data the answer holds, exactly as the
+        resolvers would (no statement: the request's end writes them). A form whose answer
+        holds no child's data does nothing; every form must say so (a test compares the
+        log's rows of both paths, tests/api/test_compiled_access_log.py)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledAnswer:
+    """What a compiled form's `record` gets: the request's session, the actor, the operation's
+    name and variables, and the answer as decoded (`data`)."""
+
+    db: Any
+    actor: Actor
+    operation: str
+    variables: Mapping[str, Any]
+    data: Mapping[str, Any]
+
+
+def global_ids(data: Any, type_name: str) -> set[Any]:
+    """Every `id` in an answer that is a global ID of this type (a compiled form's `record`
+    finds what its answer holds with it)."""
+    found: set[Any] = set()
+    todo = [data]
+    while todo:
+        value = todo.pop()
+        if isinstance(value, dict):
+            raw = value.get("id")
+            if isinstance(raw, str):
+                decoded = try_decode(raw)
+                if decoded is not None and decoded[0] == type_name:
+                    found.add(decoded[1])
+            todo.extend(value.values())
+        elif isinstance(value, list):
+            todo.extend(value)
+    return found
+
 
 @dataclass(frozen=True, slots=True)
 class _Built:
@@ -454,6 +492,15 @@ class CompiledDocumentsExtension(SchemaExtension):
             await db.rollback()
             context.begin_operation()
             return None
+        form.record(
+            CompiledAnswer(
+                db=db,
+                actor=actor,
+                operation=form.name,
+                variables=execution.variables or {},
+                data=data,
+            )
+        )
         COMPILED.labels(form.name, "compiled").inc()
         return data
 

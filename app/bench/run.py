@@ -396,6 +396,11 @@ def main(args: argparse.Namespace, *, export_gatherer: Any = None) -> None:
 
         print_roster(asyncio.run(run_roster(*urls())))
         return
+    if getattr(args, "access_log", False):
+        from app.bench.accesslog import main_alone
+
+        main_alone(args.requests)
+        return
     if getattr(args, "export", False):
         from app.bench.export import print_export, run_export_bench
 

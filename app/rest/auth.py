@@ -17,6 +17,7 @@ from app.core.errors import DomainError, NotFound
 from app.core.runtime import Runtime
 from app.db import RequestSession, write_transaction
 from app.institutions.service import actor as institutions
+from app.privacy.accesslog.service import recording as access_log
 
 _NO_STORE = {"Cache-Control": "private, no-store"}
 # The OpenAPI security requirement of the routes that take the GraphQL API's bearer token.
@@ -99,7 +100,9 @@ def json_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 async def signed_in(
     request: Request[Any, Any, Any],
 ) -> AsyncIterator[tuple[RequestSession, Actor]]:
-    """A database session scoped to the caller's tenants, and the caller; 401 otherwise."""
+    """A database session scoped to the caller's tenants, and the caller; 401 otherwise. What
+    the route noted for the access log (record_access) is written and committed when its
+    block ends without an error: before the response (a stream too) starts."""
     runtime: Runtime = request.app.state.runtime
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
@@ -111,3 +114,7 @@ async def signed_in(
         if actor is None:
             raise NotAuthorizedException(detail="Sign in: send Authorization: Bearer <token>.")
         yield db, actor
+        if not runtime.settings.access_log:
+            access_log.discard(db)
+        elif await access_log.flush(db):
+            await db.commit()

@@ -14,6 +14,8 @@ from app.api.ids import decode
 from app.core.errors import DomainError
 from app.core.runtime import Runtime
 from app.gallery.service import export
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import record_access
 from app.rest.auth import BEARER, as_http, error_responses, json_error, language_of, signed_in
 from app.storage import attachment_disposition
 
@@ -58,6 +60,11 @@ async def export_child_photos(
             plan = await export.plan_export(db=db, actor=actor, child_id=child_id)
         except DomainError as error:
             raise as_http(error, actor.language or language) from None
+        # Only the child's own guardians get here today (no row); logged all the same, so
+        # that a wider rule one day cannot export without a trace.
+        record_access(
+            db, actor, child_ids=[child_id], kind=AccessKind.EXPORT, operation="exportChildPhotos"
+        )
     return Stream(
         export.stream_zip(runtime.storage, plan),
         media_type="application/zip",

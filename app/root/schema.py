@@ -94,6 +94,7 @@ from app.notifications.api import NotificationMutations, NotificationQueries
 from app.privacy.accesslog.api import AccessLogQueries
 from app.privacy.export.api import DataExportMutations, DataExportQueries
 from app.privacy.retention.api import LegalHoldMutations, LegalHoldQueries
+from app.root.access_log import AccessLogPerResult
 from app.root.context import session_alive
 
 IDEMPOTENCY_KEYS = IdempotencyKeys()
@@ -255,6 +256,8 @@ def build_schema(settings: Settings) -> SeddelSchema:
         ErrorPolicy,
         # Every subscription checks its session again before each event it sends.
         lambda: SessionRecheck(session_alive),
+        # Then each result a websocket sends writes its access-log rows first.
+        AccessLogPerResult,
         lambda: IdempotencyReport(IDEMPOTENCY_KEYS),
         lambda: OperationMetrics(known=known_operations),
     ]

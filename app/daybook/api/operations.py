@@ -40,8 +40,9 @@ from app.daybook.service import bulk, incidents
 from app.daybook.service import entries as daybook
 from app.daybook.service.live import channel, recheck
 from app.db import end_read_transaction
+from app.gallery.models import PhotoChild
 from app.privacy.accesslog.models import AccessKind
-from app.privacy.accesslog.service.recording import record_access
+from app.privacy.accesslog.service.recording import record_access, record_access_through
 
 
 @strawberry.input
@@ -419,6 +420,31 @@ class DaybookMutations:
         )
 
 
+def _log_change(info: Info, actor: Any, child_id: uuid.UUID, seen: Any) -> None:
+    """An event of the child's day is a read of it: the entry (the child's day entries) or the
+    photo (every child on it, as `node` of a Photo notes them). Written before the event is
+    sent (app.root.access_log.AccessLogPerResult)."""
+    operation = operation_name(info)
+    if seen.entry is not None:
+        record_access(
+            info.context.db,
+            actor,
+            child_ids=[child_id],
+            kind=AccessKind.DAY_ENTRIES,
+            operation=operation,
+        )
+    if seen.photo is not None:
+        record_access_through(
+            info.context.db,
+            actor,
+            keys=[seen.photo.id],
+            child=PhotoChild.child_id,
+            key=PhotoChild.photo_id,
+            kind=AccessKind.PHOTOS,
+            operation=operation,
+        )
+
+
 @strawberry.type
 class DaybookSubscriptions:
     @strawberry.subscription(
@@ -450,6 +476,7 @@ class DaybookSubscriptions:
                 # Each event is read afresh: nested fields must not answer from the loaders'
                 # cache of an earlier event.
                 info.context.reset_loaders()
+                _log_change(info, actor, child_id, seen)
                 yield ChildDayChange(
                     kind=ChildDayChangeKind(seen.kind),
                     id=strawberry.ID(str(GlobalID(_TYPE_OF[seen.kind], str(seen.id)))),

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.sql.expression import Select
 
 from app.api.compiled import (
+    CompiledAnswer,
     CompiledRequest,
     Fields,
     Selection,
@@ -160,6 +161,9 @@ class CompiledMe:
 
     def accepts(self, variables: Mapping[str, Any]) -> bool:
         return not variables
+
+    def record(self, answered: CompiledAnswer) -> None:
+        """`me` holds the roster entries of one's children (no child data of the log)."""
 
     def statement(self, request: CompiledRequest) -> Select[Any]:
         actor = request.actor

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.expression import Select
 
 from app.api.compiled import (
+    CompiledAnswer,
     CompiledRequest,
     Fields,
     NotCompilable,
@@ -32,6 +33,7 @@ from app.api.compiled import (
     as_text,
     connection,
     global_id,
+    global_ids,
     iso_datetime,
     json_list,
     keyset_cursor,
@@ -45,6 +47,7 @@ from app.core.pagination import keyset_page
 from app.institutions.models import Child
 from app.institutions.policies import visible_children
 from app.institutions.service.settings import InstitutionSettings
+from app.messaging.api.types import log_threads
 from app.messaging.models import MessageAttachment, ThreadChild
 from app.messaging.reads import (
     INBOX_ORDER,
@@ -284,6 +287,10 @@ class CompiledInbox:
         }
         return as_text(request.compiler.root("Query", root))
 
+    def record(self, answered: CompiledAnswer) -> None:
+        """The threads of the page, as the `inbox` resolver notes them."""
+        _log_threads(answered)
+
 
 def _thread_node(request: CompiledRequest) -> Any:
     """`node(id:)` of a Thread: its loader's rows (reads.threads_select), null when not
@@ -340,3 +347,15 @@ class CompiledThreadMessagesPage:
 
     def statement(self, request: CompiledRequest) -> Select[Any]:
         return as_text(request.compiler.root("Query", {"node": _thread_node(request)}))
+
+    def record(self, answered: CompiledAnswer) -> None:
+        """The thread, when it is visible (`node` is not null), as ThreadNode.resolve_nodes."""
+        _log_threads(answered)
+
+
+def _log_threads(answered: CompiledAnswer) -> None:
+    """Every thread the answer holds (by its global ID; the trusted documents select `id`):
+    messages about its children, noted as the resolvers note them (app.messaging.api.types)."""
+    log_threads(
+        answered.db, answered.actor, global_ids(answered.data, "Thread"), answered.operation
+    )

@@ -28,7 +28,7 @@ from app.messaging.api.payloads import (
     ThreadsStarted,
 )
 from app.messaging.api.priming import prime
-from app.messaging.api.types import MessageNode, ThreadNode
+from app.messaging.api.types import MessageNode, ThreadNode, logged_threads
 from app.messaging.models import Message, Thread
 from app.messaging.service import (
     editing,
@@ -76,6 +76,7 @@ class MessagingQueries:
             unread=unread,
             archived=archived,
         )
+        await logged_threads(info, [row.id for row in page.items])
         return connection(page, ThreadNode.of)
 
     @strawberry.field(permission_classes=[IsAuthenticated])
@@ -102,6 +103,7 @@ class MessagingQueries:
             first=first,
             after=after,
         )
+        await logged_threads(info, [row.thread_id for row in page.items])
         return connection(page, MessageNode.of)
 
 

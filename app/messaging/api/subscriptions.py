@@ -12,6 +12,7 @@ from graphql import GraphQLError
 from strawberry.relay import GlobalID
 from strawberry.types import Info
 
+from app.api.access import operation_name
 from app.api.errors import reason_extensions
 from app.api.ids import decode
 from app.api.permissions import IsAuthenticated
@@ -19,7 +20,7 @@ from app.core.i18n import translate
 from app.core.reasons import Reason
 from app.db import end_read_transaction
 from app.messaging import events as kinds
-from app.messaging.api.types import MessageNode, ThreadNode
+from app.messaging.api.types import MessageNode, ThreadNode, log_threads
 from app.messaging.loaders import message_by_id, thread_by_id
 from app.messaging.service import live
 
@@ -69,6 +70,10 @@ class MessagingSubscriptions:
                     continue
                 thread = (await thread_by_id(db, actor, [thread_id]))[0]
                 message = (await message_by_id(db, actor, [message_id]))[0] if message_id else None
+                # Written before the event is sent (app.root.access_log.AccessLogPerResult).
+                shown = [row.id for row in (thread,) if row is not None]
+                shown += [row.thread_id for row in (message,) if row is not None]
+                log_threads(db, actor, shown, operation_name(info))
                 yield InboxEvent(
                     kind=InboxEventKind(event.get("kind")),
                     thread_id=strawberry.ID(str(GlobalID("Thread", str(thread_id)))),
@@ -107,5 +112,6 @@ class MessagingSubscriptions:
                     continue
                 message = (await message_by_id(db, actor, [message_id]))[0]
                 if message is not None:
+                    log_threads(db, actor, [message.thread_id], operation_name(info))
                     yield MessageNode.of(message)
                     await end_read_transaction(db)

@@ -6,12 +6,13 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from app.api.access import operation_name
 from app.api.node import load_nodes, node_of
 from app.api.pagination import Connection, connection
 from app.core.actor import Actor
@@ -30,6 +31,8 @@ from app.messaging.reads import (
     ThreadView,
 )
 from app.messaging.service.editing import EDIT_WINDOW
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import record_access_through
 
 if TYPE_CHECKING:
     from app.files.api.types import File
@@ -63,6 +66,26 @@ class SenderRole(Enum):
 
 async def _actor(info: Info) -> Actor:
     return await info.context.require_actor()
+
+
+def log_threads(db: Any, actor: Actor, thread_ids: Iterable[uuid.UUID], operation: str) -> None:
+    """Note the children these threads are about (message_thread_children) as read: their
+    messages are messages about the child (app/privacy/accesslog). A thread about no child
+    (a broadcast, a staff thread) leaves no row; the request's one INSERT finds the children."""
+    record_access_through(
+        db,
+        actor,
+        keys=thread_ids,
+        child=models.ThreadChild.child_id,
+        key=models.ThreadChild.thread_id,
+        kind=AccessKind.MESSAGES,
+        operation=operation,
+    )
+
+
+async def logged_threads(info: Info, thread_ids: Iterable[uuid.UUID]) -> None:
+    """`log_threads` for a resolver."""
+    log_threads(info.context.db, await _actor(info), thread_ids, operation_name(info))
 
 
 def _recipients_hidden(actor: Actor, thread: ThreadRow) -> bool:
@@ -176,6 +199,9 @@ async def _sender_line(info: Info, actor: Actor, row: MessageRow) -> SenderLine:
 async def _thread_node(info: Info, thread_id: uuid.UUID | None) -> ThreadNode | None:
     if thread_id is None:
         return None
+    # Not logged here: Message.thread is the thread of a message whose read was logged (by
+    # searchMessages, node), a mutation's answer is the writer's own, and a broadcast (a
+    # parentThread) is about no child.
     row = await info.context.loaders.get(messaging_loaders.thread_by_id).load(thread_id)
     return ThreadNode.of(row) if row else None
 
@@ -204,7 +230,9 @@ class MessageNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[MessageNode | None]:
-        return await load_nodes(info, messaging_loaders.message_by_id, node_ids, cls.of)
+        nodes = await load_nodes(info, messaging_loaders.message_by_id, node_ids, cls.of)
+        await logged_threads(info, [n.row.thread_id for n in nodes if n is not None])
+        return nodes
 
     @strawberry.field(description="Attachments; download links only for those who may read.")
     async def files(self, info: Info) -> list[LazyFile]:
@@ -309,7 +337,9 @@ class ThreadNode(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[ThreadNode | None]:
-        return await load_nodes(info, messaging_loaders.thread_by_id, node_ids, cls.of)
+        nodes = await load_nodes(info, messaging_loaders.thread_by_id, node_ids, cls.of)
+        await logged_threads(info, [n.row.id for n in nodes if n is not None])
+        return nodes
 
     @strawberry.field
     async def institution(self, info: Info) -> LazyInstitution | None:

@@ -318,6 +318,7 @@ class PresenceSubscriptions:
                         return
                 for row in group.children:
                     if row.child.id == child_id:
+                        _logged(info, actor, [row])  # written before it is sent
                         yield ChildDay.of(info, row)
                         # Resumed once the row was sent: its fields read through the
                         # request's session; an idle subscriber holds no transaction.
@@ -354,6 +355,7 @@ class PresenceSubscriptions:
                     rows = await days.my_children_today(db=db, actor=fresh)
                 for row in rows:
                     if row.child.id == child_id:
+                        _logged(info, actor, [row])  # a guardian's own child: no row
                         yield ChildDay.of(info, row)
                         await end_read_transaction(info.context.db)  # as above
         finally:

@@ -1,0 +1,81 @@
+"""A compiled trusted document (app/api/compiled.py) leaves in the access log exactly the rows the
+resolvers leave for the same request: every compiled form has a case here, read by staff (the
+rows) and by the child's own guardian (none), once with compiled documents on and once off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.core.runtime import Runtime
+from app.root.schema import COMPILED_DOCUMENTS
+from tests.client import GraphQLClient
+from tests.compiled_pair import compiled_count, compiled_pair
+from tests.conftest import is_postgres
+from tests.helpers import SOLSIKKEN_ADMIN
+from tests.messaging.util import METTE, PERNILLE, demo, send, started
+from tests.privacy.common import LogWatch
+
+pytestmark = pytest.mark.skipif(not is_postgres(), reason="compiled documents run on PostgreSQL")
+
+# operation -> the variables of the fixture's read
+CASES: dict[str, Any] = {
+    "Me": lambda f: {},
+    "Inbox": lambda f: {"first": 20},
+    "ThreadMessagesPage": lambda f: {"id": f["thread"], "first": 20},
+}
+
+
+def test_every_compiled_document_has_a_case() -> None:
+    assert {form.name for form in COMPILED_DOCUMENTS} == set(CASES)
+
+
+async def _fixture(client: GraphQLClient) -> dict[str, Any]:
+    """A thread about Liva, a broadcast about no child, and a thread about another family."""
+    d = await demo(client)
+    (family,) = await started(
+        client, PERNILLE, d.institution, {"children": [d.child("Liva Holm-Jensen")]}
+    )
+    await send(client, METTE, family["id"], "Tak")
+    await started(client, SOLSIKKEN_ADMIN, d.institution, {"groups": [d.groups["Bjørnene"]]})
+    other = d.other_bjornene_family()
+    await started(client, PERNILLE, d.institution, {"children": [other["id"]]}, subject="Andet")
+    return {"thread": family["id"]}
+
+
+async def _rows(
+    runtime: Runtime, client: GraphQLClient, request: Any, operation: str
+) -> tuple[list[tuple[Any, ...]], float]:
+    """The rows one request (a coroutine, run here) leaves, and how often it was compiled."""
+    async with LogWatch(runtime, client) as watch:
+        before = compiled_count(operation)
+        await request
+        compiled = compiled_count(operation) - before
+    return sorted(watch.rows), compiled
+
+
+@pytest.mark.parametrize("operation", sorted(CASES))
+async def test_compiled_and_resolvers_leave_the_same_rows(
+    client: GraphQLClient, runtime: Runtime, operation: str
+) -> None:
+    f = await _fixture(client)
+    variables = CASES[operation](f)
+    async with compiled_pair(client, runtime) as pair:
+        for who in (PERNILLE, SOLSIKKEN_ADMIN, METTE):
+            token = await client.token_for(who)
+            body = {"operationName": operation, "variables": variables}
+            headers = {"Authorization": f"Bearer {token}"}
+            compiled, times = await _rows(
+                runtime, client, client.http.post("/graphql", json=body, headers=headers), operation
+            )
+            assert times == 1, "the compiled path answered"
+            resolved, times = await _rows(
+                runtime, client, pair.off.post("/graphql", json=body, headers=headers), operation
+            )
+            assert times == 0, "the resolvers answered"
+            assert compiled == resolved, (who, compiled, resolved)
+            if operation != "Me" and who == PERNILLE:
+                assert compiled, "staff in the thread read messages about Liva: rows"
+            if who == METTE:
+                assert compiled == [], "the own guardian leaves none"
