@@ -90,6 +90,7 @@ from app.messaging.api import (
 )
 from app.notifications.api import NotificationMutations, NotificationQueries
 from app.privacy.accesslog.api import AccessLogQueries
+from app.privacy.audit.api import AuditTrailQueries
 from app.privacy.retention.api import LegalHoldMutations, LegalHoldQueries
 from app.root.context import session_alive
 
@@ -119,6 +120,7 @@ Query = merge_types(
         ContactListQueries,
         InvitationQueries,
         AccessLogQueries,
+        AuditTrailQueries,
         CalendarQueries,
         LegalHoldQueries,
     ),
