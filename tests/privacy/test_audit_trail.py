@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, update
 from app.api.ids import decode
 from app.attendance.pickup.models import PickupCodeword
 from app.core.audit import REDACTED
+from app.core.errors import ValidationFailed
 from app.core.runtime import Runtime
 from app.db import Base, scope
 from app.institutions.models import Child
@@ -30,7 +31,7 @@ from tests.attendance.presence_support import check_in, check_out
 from tests.client import GraphQLClient
 from tests.daybook.helpers import at, record
 from tests.helpers import SOLSIKKEN_ADMIN
-from tests.privacy.common import tenants
+from tests.privacy.common import LogWatch, tenants
 from tests.privacy.helpers import METTE, PERNILLE, RECORD
 
 SINCE = (datetime.now(UTC) - timedelta(days=1)).isoformat()
@@ -498,3 +499,63 @@ async def _actor(db: Any, actors: Any, client: GraphQLClient) -> Any:
     actor = await actors.sign_in(db=db, token=token)
     assert actor is not None
     return actor
+
+
+async def test_admins_page_through_the_trail_by_child_and_person_and_their_read_is_logged(
+    client, runtime
+):
+    f = await family(client)
+    await _entry(client, f)
+    await _correct(client, f)
+    await _codeword(client, f)
+    await _rename(client, f)
+    variables = {"institutionId": f["institution"], "since": SINCE, "childId": f["liva"]}
+    async with LogWatch(runtime, client) as log:
+        first = await client.gql("AuditTrail", {**variables, "first": 2}, as_=ADMIN)
+    page = first["auditTrail"]
+    assert page["pageInfo"]["hasNextPage"]
+    newest = [edge["node"] for edge in page["edges"]]
+    # Newest first: the rename (the roster, not logged on read), then the codeword.
+    assert [(n["kind"], n["action"], n["entityType"]) for n in newest] == [
+        ("ROSTER", "UPDATE", "children"),
+        ("PICKUP", "CREATE", "pickup_codewords"),
+    ]
+    assert {c["field"]: (c["before"], c["after"]) for c in newest[0]["changes"]} == {
+        "first_name": ('"Liva"', '"Livia"')
+    }
+    codeword = {c["field"]: c["after"] for c in newest[1]["changes"]}
+    assert codeword["codeword"] == f'"{REDACTED}"'
+    assert "Blåbær" not in str(first)
+    assert newest[0]["personName"] and newest[0]["role"] == "ADMIN"
+    assert newest[0]["operation"] == "UpdateChild" and newest[0]["requestId"]
+    assert [(email, kind, role) for email, _, kind, role, _ in log.rows] == [
+        (ADMIN, "pickup", "ADMIN")
+    ]
+    rest = await client.gql(
+        "AuditTrail", {**variables, "first": 100, "after": page["pageInfo"]["endCursor"]}, as_=ADMIN
+    )
+    older = [edge["node"] for edge in rest["auditTrail"]["edges"]]
+    assert [(n["kind"], n["action"]) for n in older[:2]] == [
+        ("DAY_ENTRIES", "UPDATE"),
+        ("DAY_ENTRIES", "CREATE"),
+    ]
+    assert not {n["id"] for n in older} & {n["id"] for n in newest}
+    # By person: Pernille wrote the day entries, nothing else of these.
+    pernille = next(n["personId"] for n in older if n["kind"] == "DAY_ENTRIES")
+    hers = await client.gql("AuditTrail", {**variables, "personId": pernille}, as_=ADMIN)
+    assert {e["node"]["kind"] for e in hers["auditTrail"]["edges"]} == {"DAY_ENTRIES"}
+    # Since: nothing after now.
+    later = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+    none = await client.gql("AuditTrail", {**variables, "since": later}, as_=ADMIN)
+    assert none["auditTrail"]["edges"] == []
+
+
+async def test_a_bad_page_size_is_refused_with_a_reason_in_danish_and_english(client):
+    f = await family(client)
+    variables = {"institutionId": f["institution"], "since": SINCE, "first": -1}
+    payload = await client.execute("AuditTrail", variables, as_=ADMIN)
+    (refused,) = payload["errors"]
+    assert refused["extensions"]["reason"] == "INVALID_PAGE_SIZE", refused
+    assert refused["message"] == "first skal være mellem 0 og 100.", refused
+    english = ValidationFailed("invalid_page_size", field="first", max=100).message("en")
+    assert english == "first must be between 0 and 100."

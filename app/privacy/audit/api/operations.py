@@ -10,12 +10,26 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from app.api.access import operation_name
 from app.api.ids import decode, encode, plain_uuid
 from app.api.pagination import Connection, connection
 from app.api.permissions import IsAuthenticated
 from app.core.errors import NotFound
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import record_access
 from app.privacy.audit.models import AuditAction, AuditKind
 from app.privacy.audit.service import reading
+
+# What an admin's read of the trail shows of a child, as the access log names it. Custody and
+# the roster are the child's roster entry (guardians, name, group): not logged on any read.
+READ_AS: dict[str, AccessKind] = {
+    AuditKind.DAY_ENTRIES: AccessKind.DAY_ENTRIES,
+    AuditKind.PRESENCE: AccessKind.PRESENCE,
+    AuditKind.ABSENCES: AccessKind.ABSENCES,
+    AuditKind.PICKUP: AccessKind.PICKUP,
+    AuditKind.CONSENT: AccessKind.CONSENT,
+    AuditKind.CHILD_RECORD: AccessKind.CHILD_RECORD,
+}
 
 
 @strawberry.enum(description="What kind of a child's data was written.")
@@ -122,10 +136,11 @@ class AuditTrailQueries:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[AuditTrailEntry] | None:
+        actor = await info.context.require_actor()
         try:
             page = await reading.audit_trail(
                 db=info.context.db,
-                actor=await info.context.require_actor(),
+                actor=actor,
                 institution_id=decode(institution_id, "Institution", field="institutionId"),
                 since=since,
                 child_id=decode(child_id, "Child", field="childId") if child_id else None,
@@ -135,4 +150,15 @@ class AuditTrailQueries:
             )
         except NotFound:
             return None
+        # The before and after values are the child's data: the admin's read is logged.
+        for kind, access in READ_AS.items():
+            children = [row.child_id for row in page.items if row.kind == kind]
+            if children:
+                record_access(
+                    info.context.db,
+                    actor,
+                    child_ids=children,
+                    kind=access,
+                    operation=operation_name(info),
+                )
         return connection(page, AuditTrailEntry.of)
