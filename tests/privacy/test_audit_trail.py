@@ -29,7 +29,7 @@ from app.root.models import load_all_models
 from tests.attendance.plan_helpers import add_pickup_person, family
 from tests.attendance.presence_support import check_in, check_out
 from tests.client import GraphQLClient
-from tests.daybook.helpers import at, record
+from tests.daybook.helpers import at, record, yesterday
 from tests.helpers import SOLSIKKEN_ADMIN
 from tests.privacy.common import LogWatch, tenants
 from tests.privacy.helpers import METTE, PERNILLE, RECORD
@@ -559,3 +559,60 @@ async def test_a_bad_page_size_is_refused_with_a_reason_in_danish_and_english(cl
     assert refused["message"] == "first skal være mellem 0 og 100.", refused
     english = ValidationFailed("invalid_page_size", field="first", max=100).message("en")
     assert english == "first must be between 0 and 100."
+
+
+# --- the statement budget: one INSERT per mutation request ---------------------------------
+
+
+async def _group_lunch(client: GraphQLClient, f: Fixture, hour: int) -> None:
+    done = await client.gql(
+        "RecordGroupEntries",
+        {
+            "input": {
+                "groupId": f["bears_group"],
+                "day": yesterday().isoformat(),
+                "at": at(hour, 0),
+                "details": {"meal": {"meal": "LUNCH", "amount": "WELL"}},
+            }
+        },
+        as_=PERNILLE,
+    )
+    assert done["recordGroupEntries"]["__typename"] == "GroupEntries", done
+
+
+async def _rename_to(client: GraphQLClient, f: Fixture, hour: int) -> None:
+    done = await client.gql(
+        "UpdateChild", {"input": {"childId": f["liva"], "firstName": f"Liva {hour}"}}, as_=ADMIN
+    )
+    assert done["updateChild"]["__typename"] == "Child", done
+
+
+# Statements besides the audit INSERT, which is counted apart (SQLite; PostgreSQL runs one fewer:
+# no separate BEGIN). The same with the trail switched off: the trail adds nothing else.
+BUDGET: dict[str, tuple[Callable[[GraphQLClient, Fixture, int], Awaitable[None]], int]] = {
+    "group lunch": (_group_lunch, 10),
+    "rename": (_rename_to, 5),
+}
+
+
+@pytest.mark.parametrize("step", sorted(BUDGET))
+async def test_a_mutation_pays_one_insert_for_its_whole_trail(
+    client, runtime, assert_max_queries, monkeypatch, step
+):
+    f = await family(client)
+    write, limit = BUDGET[step]
+    await client.token_for(PERNILLE)
+    await client.token_for(ADMIN)
+    async with Watch(runtime, client) as new:
+        with assert_max_queries(limit) as audited:
+            await write(client, f, 12)
+    assert len(audited.audit_writes) == 1, audited.audit_writes
+    # Every child of the group gets an entry: one row each, in that one INSERT.
+    assert len(new.rows) == (len(f["bears"]) if step == "group lunch" else 1)
+    assert len({row.operation for row in new.rows}) == 1
+    # The same write without the trail (no audit scope on the request's session).
+    monkeypatch.setattr(recording, "begin", lambda *args, **kwargs: None)
+    with assert_max_queries(limit) as plain:
+        await write(client, f, 13)
+    assert plain.audit_writes == []
+    assert audited.count == plain.count, (audited.statements, plain.statements)
