@@ -60,7 +60,12 @@ class Context(BaseContext, kw_only=True):
             if self._actor is not None:
                 self.language = self._actor.language
                 # Every write this operation makes to a child's data is in the audit trail.
-                audit.begin(self.db, actor=self._actor, operation=self.operation_name)
+                audit.begin(
+                    self.db,
+                    actor=self._actor,
+                    operation=self.operation_name,
+                    request_id=self.request_id,
+                )
         return self._actor
 
     async def _load_actor(self) -> Actor | None:

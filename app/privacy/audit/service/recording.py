@@ -54,9 +54,12 @@ class Pending:
     rows: list[tuple[SessionTransaction | None, dict[str, Any]]] = field(default_factory=list)
 
 
-def begin(db: AsyncSession | Session, *, actor: Actor, operation: str = "") -> AuditScope:
+def begin(
+    db: AsyncSession | Session, *, actor: Actor, operation: str = "", request_id: str | None = None
+) -> AuditScope:
     """Audit the writes this session makes from now on, as `actor`'s."""
-    scope = AuditScope(actor=actor, operation=operation[:100], request_id=request_id_var.get())
+    request = request_id if request_id is not None else request_id_var.get()
+    scope = AuditScope(actor=actor, operation=operation[:100], request_id=request[:100])
     db.info[SCOPE] = scope
     return scope
 
