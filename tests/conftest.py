@@ -172,7 +172,7 @@ class QueryCounter:
         # bounds here are about what a read costs, and the log is tested in tests/privacy.
         self.access_log_writes: list[str] = []
         # The audit trail's one INSERT per mutation (app.privacy.audit) likewise: its budget is
-        # held by tests/privacy/test_audit_trail.py.
+        # held by tests/privacy/test_audit_trail_reads.py.
         self.audit_writes: list[str] = []
 
     @property

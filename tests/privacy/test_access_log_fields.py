@@ -164,7 +164,7 @@ def _none(_: Fixture) -> set[tuple[str, AccessKind]]:
 # field (or "Query.node:Type") -> (document, variables, the rows Pernille's read leaves)
 CASES: dict[str, tuple[str, Callable[[Fixture], dict[str, Any]], Expected]] = {
     # Admins of the institution only: staff are refused (null) and leave no row. An admin's
-    # read leaves one row per (child, kind) shown: tests/privacy/test_audit_trail.py.
+    # read leaves one row per (child, kind) shown: tests/privacy/test_audit_trail_reads.py.
     "Query.auditTrail": (
         'query Probe($i: ID!) { auditTrail(institutionId: $i, since: "2020-01-01T00:00:00Z")'
         " { edges { node { id } } } }",
