@@ -574,6 +574,16 @@ async def test_a_core_update_and_delete_on_the_session_are_audited(client, runti
     assert [(r.action, r.entity_type, r.before and r.before["codeword"]) for r in new.rows] == [
         ("delete", "pickup_codewords", REDACTED)
     ]
+    # An ORM bulk UPDATE by primary key: the rows it names, not the whole table.
+    async with Watch(runtime, client) as new, runtime.sessions() as db:
+        scope(db, institution_ids=ids, user_id=None)
+        admin = await _actor(db, actors, client)
+        recording.begin(db, actor=admin, operation="Test")
+        await db.execute(update(Child), [{"id": liva, "first_name": "Bulk"}])
+        await db.commit()
+    assert [(r.action, r.child_id, r.before, r.after) for r in new.rows] == [
+        ("update", liva, {"first_name": "Kerne"}, {"first_name": "Bulk"})
+    ]
 
 
 async def _actor(db: Any, actors: Any, client: GraphQLClient) -> Any:

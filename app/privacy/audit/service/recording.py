@@ -266,6 +266,15 @@ def _updated_or_deleted(
     query = select(*columns)
     if where is not None:
         query = query.where(where)
+    keys = [mapper.get_property_by_column(column).key for column in mapper.primary_key]
+    params: Any = state.parameters
+    if params and isinstance(params, Sequence) and all(k in params[0] for k in keys):
+        # An ORM bulk UPDATE by primary key (`db.execute(update(Model), [rows])`): its rows.
+        query = query.where(
+            tuple_(*(mapper.columns[key] for key in keys)).in_(
+                [tuple(values[key] for key in keys) for values in params]
+            )
+        )
     # Executed on the connection: no ORM event, no autoflush inside this one.
     connection = session.connection()
     before_rows = [dict(row._mapping) for row in connection.execute(query)]
@@ -281,7 +290,6 @@ def _updated_or_deleted(
         return result
     if not before_rows:
         return result
-    keys = [mapper.get_property_by_column(column).key for column in mapper.primary_key]
     again = select(*columns).where(
         tuple_(*(mapper.columns[key] for key in keys)).in_(
             [tuple(row[key] for key in keys) for row in before_rows]
