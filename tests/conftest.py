@@ -171,6 +171,9 @@ class QueryCounter:
         # The access log's one INSERT per request (app.privacy.accesslog) is counted apart: the
         # bounds here are about what a read costs, and the log is tested in tests/privacy.
         self.access_log_writes: list[str] = []
+        # The audit trail's one INSERT per mutation (app.privacy.audit) likewise: its budget is
+        # held by tests/privacy/test_audit_trail_reads.py.
+        self.audit_writes: list[str] = []
 
     @property
     def count(self) -> int:
@@ -179,6 +182,7 @@ class QueryCounter:
 
 SAVEPOINT_NOISE = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
 ACCESS_LOG_WRITE = "INSERT INTO child_access_log"
+AUDIT_WRITE = "INSERT INTO audit_trail"
 
 
 @pytest.fixture
@@ -193,6 +197,8 @@ def assert_max_queries(connection: AsyncConnection) -> Any:
             head = statement.lstrip()
             if head.startswith(ACCESS_LOG_WRITE):
                 counter.access_log_writes.append(statement)
+            elif head.startswith(AUDIT_WRITE):
+                counter.audit_writes.append(statement)
             elif not head.upper().startswith(SAVEPOINT_NOISE):
                 counter.statements.append(statement)
 

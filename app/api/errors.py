@@ -203,6 +203,13 @@ class FreshActorPerOperation(SchemaExtension):
             begin()
         yield
 
+    def on_execute(self) -> Iterator[None]:
+        # Parsed by now: the operation's name is known (the audit trail names it).
+        name = getattr(self.execution_context.context, "name_operation", None)
+        if name is not None:
+            name(self.execution_context.operation_name)
+        yield
+
 
 class ErrorPolicy(SchemaExtension):
     """Domain errors outside mutations become coded errors; anything unexpected is masked

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     CheckConstraint,
@@ -15,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.audit import Audited
 from app.db import Base, TenantOwned, Timestamped, new_id
 
 
@@ -22,6 +24,7 @@ class ChildRecord(TenantOwned, Timestamped, Base):
     """One per child, made on the first edit: allergies, diet, doctor and notes for staff."""
 
     __tablename__ = "child_records"
+    __audit__: ClassVar[Audited] = Audited(kind="child_record")
     __table_args__ = (
         ForeignKeyConstraint(
             ["child_id", "institution_id"],
@@ -44,6 +47,7 @@ class EmergencyContact(TenantOwned, Timestamped, Base):
     """Someone to call when the guardians cannot be reached (the guardians are not listed)."""
 
     __tablename__ = "emergency_contacts"
+    __audit__: ClassVar[Audited] = Audited(kind="child_record")
     __table_args__ = (
         ForeignKeyConstraint(
             ["child_id", "institution_id"],
@@ -67,6 +71,7 @@ class MedicationConsent(TenantOwned, Timestamped, Base):
     naming it keep their meaning."""
 
     __tablename__ = "medication_consents"
+    __audit__: ClassVar[Audited] = Audited(kind="consent")
     __table_args__ = (
         ForeignKeyConstraint(
             ["child_id", "institution_id"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.audit import Audited
 from app.db import Base, TenantOwned, new_id, utcnow
 
 KINDS = ("meal", "sleep", "diaper", "medication", "incident", "activity", "mood", "note")
@@ -29,6 +30,7 @@ class DayEntry(TenantOwned, Base):
     `at` (and `ends_at` for sleep) are UTC. Deleted entries stay, with `deleted_at` set."""
 
     __tablename__ = "day_entries"
+    __audit__: ClassVar[Audited] = Audited(kind="day_entries")
     __table_args__ = (
         UniqueConstraint("id", "institution_id"),
         ForeignKeyConstraint(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     CheckConstraint,
@@ -15,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.audit import Audited
 from app.db import Base, TenantOwned, Timestamped, new_id, utcnow
 
 # Ordered from the most restrictive; a child's effective consent is the lowest answer.
@@ -26,6 +28,7 @@ class PhotoConsent(TenantOwned, Timestamped, Base):
     """One custody guardian's current answer for one child (absent: the institution default)."""
 
     __tablename__ = "photo_consents"
+    __audit__: ClassVar[Audited] = Audited(kind="consent")
     __table_args__ = (
         UniqueConstraint("child_id", "user_id"),
         ForeignKeyConstraint(

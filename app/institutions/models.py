@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.audit import Audited
 from app.db import Base, TenantOwned, Timestamped, new_id
 
 ACCESS_LEVELS = ("full", "information", "none")
@@ -78,6 +79,7 @@ class Group(TenantOwned, Timestamped, Base):
 
 class Child(TenantOwned, Timestamped, Base):
     __tablename__ = "children"
+    __audit__: ClassVar[Audited] = Audited(kind="roster", child="id")
     __table_args__ = (
         UniqueConstraint("id", "institution_id"),
         ForeignKeyConstraint(
@@ -106,6 +108,7 @@ class Child(TenantOwned, Timestamped, Base):
 
 class GuardianLink(TenantOwned, Timestamped, Base):
     __tablename__ = "guardian_links"
+    __audit__: ClassVar[Audited] = Audited(kind="custody")
     __table_args__ = (
         UniqueConstraint("child_id", "user_id"),
         ForeignKeyConstraint(

@@ -14,6 +14,7 @@ from app.core.actor import Actor
 from app.core.runtime import Runtime
 from app.db import RequestSession, end_read_transaction, end_request
 from app.institutions.service import actor as institutions
+from app.privacy.audit.service import recording as audit
 
 ANONYMOUS = Actor(user_id=uuid.UUID(int=0), name="", email="", language="da")
 
@@ -32,6 +33,8 @@ class Context(BaseContext, kw_only=True):
     _actor_loaded: bool = False
     _actor_task: asyncio.Task[Actor | None] | None = None
     _loaders: Loaders | None = None
+    # The GraphQL operation being run (named in the audit trail of the writes it makes).
+    operation_name: str = ""
 
     @property
     def settings(self) -> Settings:
@@ -56,6 +59,13 @@ class Context(BaseContext, kw_only=True):
             self._actor_loaded = True
             if self._actor is not None:
                 self.language = self._actor.language
+                # Every write this operation makes to a child's data is in the audit trail.
+                audit.begin(
+                    self.db,
+                    actor=self._actor,
+                    operation=self.operation_name,
+                    request_id=self.request_id,
+                )
         return self._actor
 
     async def _load_actor(self) -> Actor | None:
@@ -84,6 +94,12 @@ class Context(BaseContext, kw_only=True):
         self._actor_loaded = False
         self._actor_task = None
         self._loaders = None
+        audit.end(self.db)
+
+    def name_operation(self, name: str | None) -> None:
+        """The operation's name, once the document is parsed (the audit trail names it)."""
+        self.operation_name = name or ""
+        audit.name_operation(self.db, self.operation_name)
 
     def reset_loaders(self) -> None:
         """Forget what the loaders cached: a subscription re-reads fresh rows per event."""

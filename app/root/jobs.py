@@ -18,7 +18,8 @@ import app.attendance.service.retention
 import app.childrecord.service.retention
 import app.daybook.service.retention
 import app.gallery.service.retention
-import app.messaging.service.retention  # noqa: F401  the retention rules register themselves
+import app.messaging.service.retention
+import app.privacy.audit.service.retention  # noqa: F401  the retention rules register themselves
 from app.accounts.federation.service.codes import sweep_federated_logins_job
 from app.accounts.service.idempotency import purge_expired_keys
 from app.accounts.service.recovery import sweep_account_tokens_job

@@ -29,6 +29,7 @@ def load_all_models() -> None:
     import app.messaging.models
     import app.notifications.models
     import app.privacy.accesslog.models
+    import app.privacy.audit.models
     import app.privacy.export.models
     import app.privacy.retention.models  # noqa: F401
 

@@ -92,6 +92,7 @@ from app.messaging.api import (
 )
 from app.notifications.api import NotificationMutations, NotificationQueries
 from app.privacy.accesslog.api import AccessLogQueries
+from app.privacy.audit.api import AuditTrailQueries
 from app.privacy.export.api import DataExportMutations, DataExportQueries
 from app.privacy.retention.api import LegalHoldMutations, LegalHoldQueries
 from app.root.access_log import AccessLogPerResult
@@ -123,6 +124,7 @@ Query = merge_types(
         ContactListQueries,
         InvitationQueries,
         AccessLogQueries,
+        AuditTrailQueries,
         CalendarQueries,
         GroupMoveQueries,
         LegalHoldQueries,

@@ -3,7 +3,7 @@ progress, the ZIP's key while it may be downloaded). A person's own, across inst
 institution_id and so no row-level security, as sessions and idempotency keys.
 
 Revision ID: 0096
-Revises: 0094
+Revises: 0095
 Create Date: 2026-12-04 19:00:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0096"
-down_revision: str | None = "0094"
+down_revision: str | None = "0095"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -82,6 +82,13 @@ CHILD_DATA: dict[str, AccessKind] = {
     "Message": K.MESSAGES,
     "MessageConnection": K.MESSAGES,
     "MessageEdge": K.MESSAGES,
+    # The audit trail's before and after values are a child's data of the row's kind (day
+    # entries, presence, ...): an admin's read is logged under each row's kind; the one kind
+    # named here is only a label.
+    "AuditTrailEntry": K.DAY_ENTRIES,
+    "AuditTrailEntryConnection": K.DAY_ENTRIES,
+    "AuditTrailEntryEdge": K.DAY_ENTRIES,
+    "AuditChange": K.DAY_ENTRIES,
 }
 
 # Object types that are not a child's personal data (or only its roster entry: name, group,
@@ -155,6 +162,14 @@ def _none(_: Fixture) -> set[tuple[str, AccessKind]]:
 
 # field (or "Query.node:Type") -> (document, variables, the rows Pernille's read leaves)
 CASES: dict[str, tuple[str, Callable[[Fixture], dict[str, Any]], Expected]] = {
+    # Admins of the institution only: staff are refused (null) and leave no row. An admin's
+    # read leaves one row per (child, kind) shown: tests/privacy/test_audit_trail_reads.py.
+    "Query.auditTrail": (
+        'query Probe($i: ID!) { auditTrail(institutionId: $i, since: "2020-01-01T00:00:00Z")'
+        " { edges { node { id } } } }",
+        lambda f: {"i": f["institution"]},
+        _none,
+    ),
     "Query.childRecord": (
         "query Probe($c: ID!) { childRecord(childId: $c) { allergies } }",
         lambda f: {"c": f["liva"]},

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.audit import Audited
 from app.db import Base, TenantOwned, Timestamped, new_id
 
 
@@ -16,6 +18,7 @@ class Absence(TenantOwned, Timestamped, Base):
     the child is reported well: it is never reset overnight."""
 
     __tablename__ = "absences"
+    __audit__: ClassVar[Audited] = Audited(kind="absences")
     __table_args__ = (
         ForeignKeyConstraint(
             ["child_id", "institution_id"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import ClassVar
 
 from sqlalchemy import (
     CheckConstraint,
@@ -15,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.audit import Audited
 from app.db import Base, TenantOwned, Timestamped, new_id
 
 
@@ -22,6 +24,7 @@ class PickupPerson(TenantOwned, Timestamped, Base):
     """Someone a guardian with custody allowed to pick the child up."""
 
     __tablename__ = "pickup_persons"
+    __audit__: ClassVar[Audited] = Audited(kind="pickup")
     __table_args__ = (
         ForeignKeyConstraint(
             ["child_id", "institution_id"],
@@ -58,6 +61,7 @@ class PickupCodeword(TenantOwned, Timestamped, Base):
     """A word a stranger says at the door; set by a guardian with custody, read only by staff."""
 
     __tablename__ = "pickup_codewords"
+    __audit__: ClassVar[Audited] = Audited(kind="pickup", redact=frozenset({"codeword"}))
     __table_args__ = (
         ForeignKeyConstraint(
             ["child_id", "institution_id"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.audit import Audited
 from app.db import Base, TenantOwned, Timestamped, new_id, utcnow
 
 LEAVE_MODES = ("guardian", "pickup_person", "alone", "with_child", "sent_home")
@@ -28,6 +29,7 @@ class PickupPlan(TenantOwned, Timestamped, Base):
     (day set). A companion child's guardian answers "with_child" plans (companion_status)."""
 
     __tablename__ = "pickup_plans"
+    __audit__: ClassVar[Audited] = Audited(kind="pickup")
     __table_args__ = (
         ForeignKeyConstraint(
             ["child_id", "institution_id"],
@@ -109,6 +111,7 @@ class GoHomeAlonePermission(TenantOwned, Timestamped, Base):
     """A custody guardian's standing permission for the child to go home alone."""
 
     __tablename__ = "go_home_alone_permissions"
+    __audit__: ClassVar[Audited] = Audited(kind="pickup")
     __table_args__ = (
         ForeignKeyConstraint(
             ["child_id", "institution_id"],

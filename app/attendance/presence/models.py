@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.audit import Audited
 from app.db import Base, TenantOwned, new_id, utcnow
 
 
@@ -16,6 +18,7 @@ class Presence(TenantOwned, Base):
     constraint refuses two overlapping stays of one child (migration 0040)."""
 
     __tablename__ = "presences"
+    __audit__: ClassVar[Audited] = Audited(kind="presence")
     __table_args__ = (
         ForeignKeyConstraint(
             ["child_id", "institution_id"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, time
+from typing import ClassVar
 
 from sqlalchemy import (
     CheckConstraint,
@@ -15,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core.audit import Audited
 from app.db import Base, TenantOwned, Timestamped, new_id
 
 
@@ -41,6 +43,7 @@ class VacationAnswer(TenantOwned, Timestamped, Base):
     """A guardian's answer for one child and day: coming or not, optionally when."""
 
     __tablename__ = "vacation_answers"
+    __audit__: ClassVar[Audited] = Audited(kind="absences")
     __table_args__ = (
         ForeignKeyConstraint(
             ["survey_id", "institution_id"],

@@ -99,6 +99,7 @@ class InstitutionSettingsInput:
     pickup_retention_months: int | None = None
     child_record_retention_months: int | None = None
     access_log_retention_months: int | None = None
+    audit_trail_retention_months: int | None = None
     custody_less_guardians_may_confirm: bool | None = None
 
     def changes(self) -> dict[str, object]:

@@ -110,6 +110,10 @@ class InstitutionSettings:
     access_log_retention_months: int = strawberry.field(
         description="Months the access log is kept (never below the legal minimum)."
     )
+    audit_trail_retention_months: int = strawberry.field(
+        description="Months the audit trail of writes to the children's data is kept, from "
+        "each write (a child under a legal hold keeps its rows)."
+    )
     custody_less_guardians_may_confirm: bool = strawberry.field(
         description="Guardians without custody may confirm announcements for the child "
         "(off by default: a confirmation is consent-like)."
@@ -137,6 +141,7 @@ class InstitutionSettings:
             pickup_retention_months=s.pickup_retention_months,
             child_record_retention_months=s.child_record_retention_months,
             access_log_retention_months=s.access_log_retention_months,
+            audit_trail_retention_months=s.audit_trail_retention_months,
             custody_less_guardians_may_confirm=s.custody_less_guardians_may_confirm,
         )
 

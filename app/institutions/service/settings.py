@@ -35,6 +35,7 @@ RANGES: dict[str, tuple[int, int]] = {
     "attendance_retention_months": (1, 120),
     "pickup_retention_months": (1, 120),
     "child_record_retention_months": (1, 120),
+    "audit_trail_retention_months": (1, 120),
     # Logs of the use of personal data are kept at least as long as the law asks.
     "access_log_retention_months": (ACCESS_LOG_MIN_RETENTION_MONTHS, 120),
     "sms_monthly_cap": (0, 100_000),
@@ -75,6 +76,9 @@ class InstitutionSettings:
     # Months the access log of the institution is kept (never below the legal floor; the
     # server's SEDDEL_ACCESS_LOG_RETENTION_MONTHS is the least any institution keeps).
     access_log_retention_months: int = ACCESS_LOG_MIN_RETENTION_MONTHS
+    # Months the audit trail of writes to the children's data is kept (app.privacy.audit),
+    # counted from each write (a child under a legal hold keeps its rows).
+    audit_trail_retention_months: int = 24
     # Announcements: a confirmation is consent-like, so a guardian without custody (right to
     # information only) may not give it for the child unless the institution allows it.
     custody_less_guardians_may_confirm: bool = False
