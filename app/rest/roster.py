@@ -19,8 +19,10 @@ from litestar.exceptions import HTTPException
 from litestar.params import Body, Parameter
 from litestar.response import Stream
 from openpyxl import Workbook
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.ids import decode, encode
+from app.core.actor import Actor
 from app.core.errors import Conflict, DomainError
 from app.core.i18n import translate
 from app.core.runtime import Runtime
@@ -33,6 +35,8 @@ from app.institutions.roster.service.rows import (
     MAX_ROWS,
     guardian_columns,
 )
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import record_access
 from app.rest.auth import (
     BEARER,
     DomainHTTPError,
@@ -327,6 +331,18 @@ def _csv_lines(children: list[Any], links: dict[Any, list[Any]], delimiter: str)
         yield chunk
 
 
+def _log_export(db: AsyncSession, actor: Actor, children: list[Any], operation: str) -> None:
+    """A roster export is a bulk read of the children's names, birth dates and guardians: each
+    child exported is in the access log (kind export), written before the file is sent."""
+    record_access(
+        db,
+        actor,
+        child_ids=[child.id for child in children],
+        kind=AccessKind.EXPORT,
+        operation=operation,
+    )
+
+
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_CHUNK = 64 * 1024
 
@@ -390,6 +406,7 @@ async def roster_export_csv(
             )
         except DomainError as error:
             raise as_http(error, actor.language or language) from None
+        _log_export(db, actor, children, "rosterExportCsv")
     # Sent as it is written, 500 children at a time: never the whole file in memory.
     return Stream(
         _csv_lines(children, links, ";" if delimiter == "semicolon" else ","),
@@ -429,6 +446,7 @@ async def roster_export_xlsx(
             )
         except DomainError as error:
             raise as_http(error, actor.language or language) from None
+        _log_export(db, actor, children, "rosterExportXlsx")
     return Stream(
         _xlsx_bytes(children, links),
         media_type=XLSX_MEDIA_TYPE,

@@ -23,6 +23,7 @@ from app.privacy.accesslog.models import AccessKind
 from tests.attendance.live_support import hold_events, subscribed
 from tests.attendance.plan_helpers import METTE, PERNILLE, raw_uuid
 from tests.daybook.helpers import record
+from tests.helpers import SOLSIKKEN_ADMIN, institution_id
 from tests.messaging.util import send
 from tests.privacy import test_access_log_fields as query_fields
 from tests.privacy.common import LogWatch, child_uuid
@@ -163,7 +164,43 @@ REST_NOT_CHILD_DATA = {
     # checked visibility, and that field's read is logged (Photo.url under photos, a message's
     # files under messages).
     "GET /files/{key}": "logged where the signed link is made",
+    # The admin's own file, planned against the roster and applied (exports are logged below).
+    "POST /admin/roster/import": "a write: the admin's own file, planned",
+    "POST /admin/roster/import/{import_id}/commit": "a write: the plan applied",
 }
+
+# Routes that export many children at once: one row per child the file holds.
+REST_BULK_CASES = ("GET /admin/roster/export.csv", "GET /admin/roster/export.xlsx")
+
+
+@pytest.mark.parametrize("route", REST_BULK_CASES)
+async def test_a_roster_export_logs_each_child_it_holds(client, runtime, world, route):
+    iid = await institution_id(client, SOLSIKKEN_ADMIN)
+    token = await client.token_for(SOLSIKKEN_ADMIN)
+    async with LogWatch(runtime, client) as watch:
+        response = await client.http.get(
+            route.split(" ")[1],
+            params={"institution": iid},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200
+    csv_rows = (
+        (
+            await client.http.get(
+                "/admin/roster/export.csv",
+                params={"institution": iid},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        )
+        .text.strip()
+        .splitlines()[1:]
+    )
+    assert {(email, kind) for email, _, kind, _, _ in watch.rows} == {
+        (SOLSIKKEN_ADMIN, AccessKind.EXPORT.value)
+    }
+    children = {child for _, child, _, _, _ in watch.rows}
+    assert child_uuid(world["liva"]) in children
+    assert len(children) == len(csv_rows)
 
 
 async def _photos_zip(client: Any, f: Fixture, who: str) -> int:
@@ -190,7 +227,7 @@ def test_every_route_is_classified():
     routes = {
         f"{method.upper()} {path}" for path, methods in spec["paths"].items() for method in methods
     }
-    classified = set(REST_CASES) | set(REST_NOT_CHILD_DATA)
+    classified = set(REST_CASES) | set(REST_NOT_CHILD_DATA) | set(REST_BULK_CASES)
     assert not set(REST_CASES) & set(REST_NOT_CHILD_DATA)
     assert routes == classified, (
         f"log these routes and add a case: {sorted(routes - classified)}"

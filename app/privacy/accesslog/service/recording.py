@@ -26,22 +26,29 @@ SELECT (`record_access_through`): the same rule either way."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
+    Table,
+    Uuid,
+    any_,
+    bindparam,
     case,
     false,
     insert,
     literal,
+    not_,
     or_,
     select,
     true,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -141,14 +148,83 @@ async def flush(db: AsyncSession) -> int:
     noted: list[PendingReads] = [p for p in db.info.pop(PENDING, None) or [] if p]
     if not noted:
         return 0
-    if db.in_transaction() and db.get_bind().dialect.name == "sqlite":
+    dialect = db.get_bind().dialect.name
+    if db.in_transaction() and dialect == "sqlite":
         # SQLite cannot turn a read snapshot into a write once another connection wrote
         # since: end the read (it wrote nothing) and write in a transaction of its own.
         await db.commit()
-    at = utcnow()
-    selects = [one for pending in noted for one in _rows(pending)]
+    values: dict[str, Any] = {"at": utcnow(), "request_id": request_id_var.get()[:100]}
+    for n, pending in enumerate(noted):
+        _bind(pending, n, values)
+    shape = (dialect, *(_shape(pending) for pending in noted))
+    built = _BUILT.get(shape)
+    if built is None:
+        names: dict[str, Any] = {"at": None, "request_id": None}
+        built = _statement(noted, _Binder(dialect == "postgresql", names)), frozenset(names)
+        if len(_BUILT) < MAX_SHAPES:
+            _BUILT[shape] = built
+    statement, names_used = built
+    if values.keys() != names_used:  # `_bind` and `_rows` name the same parameters
+        raise RuntimeError(f"access log parameters: {sorted(values)} vs {sorted(names_used)}")
+    await db.execute(statement, values)
+    keep_on_end(db)
+    return sum(
+        sum(map(len, pending.kinds.values())) + sum(map(len, pending.through.values()))
+        for pending in noted
+    )
+
+
+# The INSERT of each shape of request (which kinds, which links, which roles the actor holds;
+# see `_shape`), built once and run with the request's values bound: no statement to build and
+# no cache key to compute per request, and on PostgreSQL one text whatever the number of
+# children (ids go in as arrays), so asyncpg's prepared statement serves the next request.
+_BUILT: dict[Hashable, tuple[Any, frozenset[str]]] = {}
+MAX_SHAPES = 256
+
+
+@dataclass
+class _Binder:
+    """Names the parameters of a build and, when given a dict, collects their values."""
+
+    arrays: bool
+    values: dict[str, Any]
+
+    def value(self, name: str, value: Any, type_: Any = None) -> Any:
+        self.values[name] = value
+        return bindparam(name, type_=type_)
+
+    def among(self, column: Column, name: str, ids: Iterable[uuid.UUID]) -> ColumnElement[bool]:
+        """`column` is one of `ids`: `= ANY(array)` on PostgreSQL, an expanding IN elsewhere."""
+        self.values[name] = sorted(ids)
+        if self.arrays:
+            return column == any_(bindparam(name, type_=ARRAY(Uuid)))
+        return column.in_(bindparam(name, expanding=True))
+
+
+def _shape(pending: PendingReads) -> Hashable:
+    actor = pending.actor
+    return (
+        tuple(
+            (
+                bool(pending.kinds.get(kind)),
+                tuple(link for (k, link), keys in _links(pending) if k == kind and keys),
+            )
+            for kind in pending.kinds_noted()
+        ),
+        bool(actor.children),
+        _role_shape(actor),
+    )
+
+
+def _links(pending: PendingReads) -> list[tuple[tuple[AccessKind, Through], set[uuid.UUID]]]:
+    return sorted(pending.through.items(), key=lambda item: (item[0][0], str(item[0][1])))
+
+
+def _statement(noted: list[PendingReads], binder: _Binder) -> Any:
+    selects = [one for n, pending in enumerate(noted) for one in _rows(pending, n, binder)]
     rows = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery()
-    statement = insert(AccessLogEntry).from_select(
+    # The table, not the entity: with a dict of values, an ORM insert would be a bulk insert.
+    return insert(cast(Table, AccessLogEntry.__table__)).from_select(
         [
             "accessed_at",
             "request_key",
@@ -162,7 +238,7 @@ async def flush(db: AsyncSession) -> int:
             "request_id",
         ],
         select(
-            literal(at, AccessLogEntry.accessed_at.type),
+            bindparam("at", type_=AccessLogEntry.accessed_at.type),
             rows.c.request_key,
             rows.c.child_id,
             rows.c.kind,
@@ -171,68 +247,122 @@ async def flush(db: AsyncSession) -> int:
             rows.c.role,
             rows.c.device_id,
             rows.c.operation,
-            literal(request_id_var.get()[:100]),
+            bindparam("request_id", type_=String()),
         ),
     )
-    await db.execute(statement)
-    keep_on_end(db)
-    return sum(
-        sum(map(len, pending.kinds.values())) + sum(map(len, pending.through.values()))
-        for pending in noted
-    )
 
 
-def _rows(pending: PendingReads) -> list[Select[Any]]:
-    """One SELECT per (actor, kind): each child once, whether named or found through a link."""
+def _bind(pending: PendingReads, n: int, values: dict[str, Any]) -> None:
+    """The values of `_rows`' parameters for this request: the same names, without building
+    anything (`flush` checks that the names agree)."""
     actor = pending.actor
-    request_key = new_id()
-    own = sorted(actor.children)
+    p = f"a{n}_"
+    values[p + "request_key"] = new_id()
+    values[p + "user_id"] = actor.user_id
+    values[p + "device_id"] = actor.device_id
+    values[p + "operation"] = pending.operation[:100]
+    if actor.is_bare_device and actor.device is not None:
+        values[p + "role"] = actor.device.role.upper()
+    else:
+        held = [(ids, name) for ids, name in _held_roles(actor) if ids]
+        if not held:
+            values[p + "role"] = "GUARDIAN" if actor.children else "OTHER"
+        elif len(held) > 1:
+            for ids, name in held:
+                values[f"{p}role_{name}"] = sorted(ids)
+    own_bound: set[Through] = set()
+    for k, kind in enumerate(pending.kinds_noted()):
+        values[f"{p}kind_{k}"] = kind.value
+        named = pending.kinds.get(kind)
+        if named:
+            values[f"{p}named_{k}"] = sorted(named)
+        for j, ((noted_kind, link), keys) in enumerate(_links(pending)):
+            if noted_kind != kind or not keys:
+                continue
+            if actor.children and link not in own_bound:
+                own_bound.add(link)
+                values[f"{p}own_{k}_{j}"] = sorted(actor.children)
+            values[f"{p}keys_{k}_{j}"] = sorted(keys)
+
+
+def _rows(pending: PendingReads, n: int, binder: _Binder) -> list[Select[Any]]:
+    """One SELECT per (actor, kind): each child once, whether named or found through a link.
+    Every value is a named parameter (`a<n>_…`), so the same build serves every request of its
+    shape."""
+    actor = pending.actor
+    p = f"a{n}_"
+    own_link: dict[Through, Any] = {}
     selects = []
-    for kind in pending.kinds_noted():
-        named = sorted(pending.kinds.get(kind, ()))
-        linked = [
-            Child.id.in_(
-                select(child)
-                .where(key.in_(sorted(keys)))
-                .where(child.not_in(own) if own else true())
+    request_key = binder.value(p + "request_key", new_id(), AccessLogEntry.request_key.type)
+    user_id = binder.value(p + "user_id", actor.user_id, AccessLogEntry.user_id.type)
+    device_id = binder.value(p + "device_id", actor.device_id, AccessLogEntry.device_id.type)
+    operation = binder.value(p + "operation", pending.operation[:100], String())
+    role = _role(actor, binder, p)
+    for k, kind in enumerate(pending.kinds_noted()):
+        named = pending.kinds.get(kind)
+        linked = []
+        for j, ((noted_kind, link), keys) in enumerate(_links(pending)):
+            if noted_kind != kind or not keys:
+                continue
+            child, key = link
+            if actor.children and link not in own_link:
+                own_link[link] = binder.among(child, f"{p}own_{k}_{j}", actor.children)
+            linked.append(
+                Child.id.in_(
+                    select(child)
+                    .where(binder.among(key, f"{p}keys_{k}_{j}", keys))
+                    .where(not_(own_link[link]) if actor.children else true())
+                )
             )
-            for (noted_kind, (child, key)), keys in sorted(
-                pending.through.items(), key=lambda item: str(item[0][1])
-            )
-            if noted_kind == kind and keys
-        ]
         selects.append(
             select(
-                literal(request_key, AccessLogEntry.request_key.type).label("request_key"),
-                literal(kind.value).label("kind"),
+                request_key.label("request_key"),
+                binder.value(f"{p}kind_{k}", kind.value, String()).label("kind"),
                 Child.id.label("child_id"),
                 Child.institution_id.label("institution_id"),
-                literal(actor.user_id, AccessLogEntry.user_id.type).label("user_id"),
-                _role(actor).label("role"),
-                literal(actor.device_id, AccessLogEntry.device_id.type).label("device_id"),
-                literal(pending.operation[:100]).label("operation"),
-            ).where(or_(Child.id.in_(named) if named else false(), *linked))
+                user_id.label("user_id"),
+                role.label("role"),
+                device_id.label("device_id"),
+                operation.label("operation"),
+            ).where(
+                or_(
+                    binder.among(Child.id, f"{p}named_{k}", named) if named else false(),
+                    *linked,
+                )
+            )
         )
     return selects
 
 
-def _role(actor: Actor) -> ColumnElement[str]:
-    """The actor's role in the child's institution, as of this request."""
+def _role_shape(actor: Actor) -> Hashable:
     if actor.is_bare_device and actor.device is not None:
-        return literal(actor.device.role.upper())
-    roles = [
+        return ("device",)
+    return tuple(bool(ids) for ids, _ in _held_roles(actor))
+
+
+def _held_roles(actor: Actor) -> list[tuple[Iterable[uuid.UUID], str]]:
+    return [
         (actor.admin_of, "ADMIN"),
         (actor.staff_of, "STAFF"),
         (actor.municipality_institutions, "MUNICIPALITY_ADMIN"),
     ]
-    held = [(ids, name) for ids, name in roles if ids]
+
+
+def _role(actor: Actor, binder: _Binder, p: str) -> ColumnElement[str]:
+    """The actor's role in the child's institution, as of this request."""
+    if actor.is_bare_device and actor.device is not None:
+        return binder.value(p + "role", actor.device.role.upper(), String())
+    held = [(ids, name) for ids, name in _held_roles(actor) if ids]
     if not held:
         # A guardian reading another family's child (a shared photo, an album): no CASE
         # without a WHEN, which PostgreSQL refuses.
-        return literal("GUARDIAN" if actor.children else "OTHER")
+        return binder.value(p + "role", "GUARDIAN" if actor.children else "OTHER", String())
     if len(held) == 1:
         return literal(held[0][1])
     return case(
-        *((Child.institution_id.in_(sorted(ids)), literal(name)) for ids, name in held),
+        *(
+            (binder.among(Child.institution_id, f"{p}role_{name}", ids), literal(name))
+            for ids, name in held
+        ),
         else_=literal("OTHER"),
     )
