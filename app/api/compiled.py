@@ -329,7 +329,13 @@ class CompiledRequest:
 
 
 class CompiledDocument(Protocol):
-    """A trusted document's compiled form, offered by a slice's api."""
+    """A trusted document's compiled form, offered by a slice's api.
+
+    Two optional methods (looked up with getattr): `key(variables) -> Hashable`, more of what
+    the statement built for a shape of request depends on (the day "today" is, when the
+    variables leave it out); `async finish(answer: CompiledAnswer) -> dict`, the Python step after
+    the statement for what only Python can do (note the access log's reads; sign download
+    links), given the statement's further columns."""
 
     name: str
 
@@ -337,8 +343,19 @@ class CompiledDocument(Protocol):
         """Whether the variables have shapes this form answers exactly as the resolvers."""
 
     def statement(self, request: CompiledRequest) -> Select[Any]:
-        """One statement selecting one row: the operation's `data` as JSON. Raises
-        NotCompilable for what it does not answer."""
+        """One statement selecting one row: the operation's `data` as JSON (then, for
+        `finish`, any further columns). Raises NotCompilable for what it does not answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledAnswer:
+    """What a form's `finish` gets: the decoded data, the statement's further columns, the
+    real actor and the request's context (db, runtime, language)."""
+
+    data: dict[str, Any]
+    columns: tuple[Any, ...]
+    actor: Actor
+    context: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,11 +458,15 @@ class CompiledDocumentsExtension(SchemaExtension):
             log.debug("%s not compiled: %r", form.name, reason)
             return None
         try:
-            raw: str = (await db.execute(statement, parameters)).scalar_one()
+            row = (await db.execute(statement, parameters)).one()
+            raw: str = row[0]
             if RESOLVERS_ONLY in raw:
                 COMPILED.labels(form.name, "resolvers").inc()
                 return None  # the transaction and the actor stay: execution goes on from here
             data: dict[str, Any] = _decode(raw)
+            finish = getattr(form, "finish", None)
+            if finish is not None:
+                data = await finish(CompiledAnswer(data, tuple(row[1:]), actor, context))
         except Exception:
             # The resolvers answer instead, with their own errors; the failed statement ended
             # the transaction, so the next one signs in afresh.
@@ -465,7 +486,10 @@ class CompiledDocumentsExtension(SchemaExtension):
         execution = self.execution_context
         document: DocumentNode = execution.graphql_document  # type: ignore[assignment]
         variables = execution.variables or {}
-        key = _shape_key(form.name, language, actor, variables)
+        extra = getattr(form, "key", None)
+        key = _shape_key(
+            form.name, language, actor, variables, extra(variables) if extra is not None else None
+        )
         built = self.compiled.built.get(key) if key is not None else None
         if built is not None and built.document is document:
             if built.statement is not None:
@@ -509,7 +533,11 @@ class CompiledDocumentsExtension(SchemaExtension):
 
 
 def _shape_key(
-    name: str, language: str, actor: Actor, variables: Mapping[str, Any]
+    name: str,
+    language: str,
+    actor: Actor,
+    variables: Mapping[str, Any],
+    extra: Hashable = None,
 ) -> Hashable | None:
     """What a shaped statement depends on; None when the variables are not plain values."""
     try:
@@ -517,7 +545,7 @@ def _shape_key(
         hash(frozen)
     except TypeError:
         return None
-    return (name, language, shape_of(actor), frozen)
+    return (name, language, shape_of(actor), frozen, extra)
 
 
 def as_text(value: ColumnElement[Any]) -> Select[Any]:

@@ -57,6 +57,7 @@ from app.api.trusted import (
 from app.attendance.api.operations import (
     AttendanceMutations,
     AttendanceQueries,
+    CompiledGroupDay,
     PickupPlanMutations,
     PickupPlanQueries,
     PresenceMutations,
@@ -203,7 +204,7 @@ def trusted_documents() -> TrustedDocuments:
 
 # The hot trusted documents each slice compiles into one statement (app/api/compiled.py).
 COMPILED_DOCUMENTS = CompiledDocuments(
-    [CompiledMe(), CompiledInbox(), CompiledThreadMessagesPage()]
+    [CompiledMe(), CompiledInbox(), CompiledThreadMessagesPage(), CompiledGroupDay()]
 )
 
 
