@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from typing import cast as cast_type
@@ -229,6 +229,21 @@ RESOLVERS_ONLY = '"\\u0000"'  # a JSON string of one NUL, quotes included: data 
 
 def resolvers_only() -> ColumnElement[Any]:
     return literal_column(f"'{RESOLVERS_ONLY}'::json")
+
+
+async def replace_marked(data: Any, marker: str, replace: Callable[[Any], Awaitable[Any]]) -> Any:
+    """`data` with every object `{marker: value}` replaced by `await replace(value)`: the few
+    leaves a compiled statement leaves to Python (a signed link). `marker` must be no GraphQL
+    name, so that no field or alias of the answer can spell it."""
+    if _NAME.fullmatch(marker):
+        raise ValueError(f"{marker!r} could be a field's name")
+    if isinstance(data, dict):
+        if len(data) == 1 and marker in data:
+            return await replace(data[marker])
+        return {key: await replace_marked(value, marker, replace) for key, value in data.items()}
+    if isinstance(data, list):
+        return [await replace_marked(value, marker, replace) for value in data]
+    return data
 
 
 def iso_datetime(value: ColumnElement[Any]) -> ColumnElement[str]:

@@ -69,7 +69,12 @@ from app.attendance.api.operations import (
 )
 from app.childrecord.api.operations import ChildRecordMutations, ChildRecordQueries
 from app.config import Settings
-from app.daybook.api import DaybookMutations, DaybookQueries, DaybookSubscriptions
+from app.daybook.api import (
+    CompiledChildDay,
+    DaybookMutations,
+    DaybookQueries,
+    DaybookSubscriptions,
+)
 from app.gallery.api import ConsentMutations, ConsentQueries, PhotoMutations, PhotoQueries
 from app.institutions.api import (
     CompiledMe,
@@ -204,7 +209,13 @@ def trusted_documents() -> TrustedDocuments:
 
 # The hot trusted documents each slice compiles into one statement (app/api/compiled.py).
 COMPILED_DOCUMENTS = CompiledDocuments(
-    [CompiledMe(), CompiledInbox(), CompiledThreadMessagesPage(), CompiledGroupDay()]
+    [
+        CompiledMe(),
+        CompiledInbox(),
+        CompiledThreadMessagesPage(),
+        CompiledGroupDay(),
+        CompiledChildDay(),
+    ]
 )
 
 

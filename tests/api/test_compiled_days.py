@@ -216,3 +216,139 @@ async def test_group_day_in_one_statement_after_signing_in_built_once_per_shape(
             await days_pair.on.gql("GroupDay", {"groupId": group}, as_=PERNILLE)
     assert built_count("GroupDay", "built") - built == 1
     assert built_count("GroupDay", "reused") - reused == 1
+
+
+@pytest.fixture
+def fixed_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Download links signed at one moment: two requests a second apart sign alike."""
+    import types
+
+    from app.storage import local
+
+    monkeypatch.setattr(local, "time", types.SimpleNamespace(time=lambda: 1_900_000_000.0))
+
+
+async def _a_full_log(client: GraphQLClient) -> dict[str, Any]:
+    """Liva's yesterday with an entry of every kind (a sleep still going, medicine given by a
+    colleague, an incident one guardian confirmed, a corrected and a deleted entry) and
+    photos: hers alone, with a friend, with the protected child, of another day."""
+    from tests.daybook.helpers import KARSTEN, METTE, at, record, solsikken, yesterday
+    from tests.gallery.common import add_photo
+    from tests.gallery.common import solsikken as gallery_solsikken
+
+    ids = await solsikken(client)
+    liva = ids["liva"]
+    f = await family(client)
+    staff = ids["staff"]
+    kinds: list[dict[str, Any]] = [
+        {"meal": {"meal": "LUNCH", "amount": "WELL"}},
+        {"sleep": {"endsAt": at(13, 47)}},
+        {"sleep": {}},
+        {"diaper": {"diaper": "BM"}},
+        {"medication": {"medicine": "Panodil", "dose": "5 ml", "givenBy": staff[KARSTEN]}},
+        {"medication": {"medicine": "Hostesaft", "dose": "2 ml"}},
+        {"incident": {"description": "Faldt", "firstAid": "Plaster"}},
+        {"activity": {"description": "Tur i skoven"}},
+        {"mood": {"mood": "TIRED"}},
+        {"note": {"text": "Glad dag"}},
+    ]
+    made = []
+    for n, details in enumerate(kinds):
+        entry = await record(client, liva, details, at=at(9 + n // 2, 5 * n), note=f"n{n}")
+        assert entry["__typename"] == "DayEntry", entry
+        made.append(entry)
+    await record(client, f["friend"], {"mood": {"mood": "HAPPY"}}, at=at(10, 0))
+    await client.gql("ConfirmIncident", {"entryId": made[6]["id"]}, as_=METTE)
+    corrected = await client.gql(
+        "CorrectDayEntry",
+        {
+            "input": {
+                "entryId": made[0]["id"],
+                "at": at(11, 45),
+                "details": {"meal": {"meal": "LUNCH", "amount": "LITTLE"}},
+                "note": "Var træt",
+            }
+        },
+        as_=PERNILLE,
+    )
+    assert corrected["correctDayEntry"]["__typename"] == "DayEntry", corrected
+    await client.gql("DeleteDayEntry", {"entryId": made[3]["id"]}, as_=PERNILLE)
+    node = await gallery_solsikken(client)
+    taken = yesterday().isoformat()
+    await add_photo(client, node, [liva], takenOn=taken, caption="Liva")
+    await add_photo(client, node, [liva, f["friend"]], takenOn=taken, caption="Venner")
+    await add_photo(client, node, [liva, f["protected"]], takenOn=taken, caption="Skjult")
+    await add_photo(client, node, [liva], caption="I dag")
+    return {"liva": liva, "friend": f["friend"], "protected": f["protected"], "day": yesterday()}
+
+
+async def test_child_day_for_every_actor_child_and_date(
+    days_pair: Pair, fixed_links: None
+) -> None:
+    from datetime import timedelta
+
+    log = await _a_full_log(days_pair.on)
+    oscar = next(
+        c["id"]
+        for c in (await days_pair.on.gql("Me", as_="mette@example.com"))["me"]["children"]
+        if c["institution"]["name"] == "Regnbuen"
+    )
+    children = [log["liva"], log["friend"], log["protected"], oscar, "bm9wZQ==", "x"]
+    days = [log["day"] + timedelta(days=n) for n in (0, 1, -3)]
+    tablet = (await pair(days_pair.on, "STAFF_TABLET"))["token"]
+    actors = await _actors(days_pair.on, tablet)
+    before = compiled_count("ChildDay")
+    answers = b""
+    for who in actors:
+        for child in children:
+            for date in days:
+                for deleted in ({}, {"includeDeleted": True}, {"includeDeleted": False}):
+                    variables = {"child": child, "date": date.isoformat(), **deleted}
+                    answers += await days_pair.same("ChildDay", variables, **who)
+    assert compiled_count("ChildDay") - before > 100
+    assert compiled_count("ChildDay", "fallback") == 0
+    for shown in (
+        b'"__typename":"MealDetails","meal":"LUNCH","amount":"LITTLE"',
+        b'"corrected":true',
+        b'"minutes":',
+        b'"endsAt":null',
+        b'"givenBy":"Karsten',
+        b'"needsMyConfirmation":true',
+        b'"needsMyConfirmation":false',
+        b'"isCurrent":true',
+        b'"deletedAt":"',
+        b'"caption":"Venner"',
+        b'"url":"http',
+        b'"childDay":null',
+    ):
+        assert shown in answers, shown
+
+
+async def test_child_day_logs_and_signs_as_the_resolvers(
+    client: GraphQLClient, runtime: Runtime, fixed_links: None, assert_max_queries: Any
+) -> None:
+    """The same access-log rows on both paths; the signed links download; one statement after
+    the sign-in (and the log's INSERT)."""
+    from sqlalchemy import delete
+
+    log = await _a_full_log(client)
+    variables = {"child": log["liva"], "date": log["day"].isoformat()}
+    async with compiled_pair(client, runtime) as both:
+        for email in (PERNILLE, "mette@example.com", SOLSIKKEN_ADMIN):
+            logged = []
+            token = await client.token_for(email)
+            for path in (both.on.http, both.off):
+                async with runtime.sessions() as db:
+                    await db.execute(delete(AccessLogEntry))
+                    await db.commit()
+                headers = {"Authorization": f"Bearer {token}"}
+                body = {"operationName": "ChildDay", "variables": variables}
+                response = await path.post("/graphql", json=body, headers=headers)
+                assert b'"photos":[{' in response.content
+                logged.append(await _log(runtime))
+            assert logged[0] == logged[1], email
+        with assert_max_queries(3):
+            day = (await client.gql("ChildDay", variables, as_=PERNILLE))["childDay"]
+        url = day["photos"][0]["url"]
+        downloaded = await client.http.get(url)
+        assert downloaded.status_code == 200, url
