@@ -331,6 +331,8 @@ async def test_child_day_logs_and_signs_as_the_resolvers(
     the sign-in (and the log's INSERT)."""
     from sqlalchemy import delete
 
+    from tests.daybook.helpers import KARSTEN
+
     log = await _a_full_log(client)
     variables = {"child": log["liva"], "date": log["day"].isoformat()}
     async with compiled_pair(client, runtime) as both:
@@ -347,8 +349,15 @@ async def test_child_day_logs_and_signs_as_the_resolvers(
                 assert b'"photos":[{' in response.content
                 logged.append(await _log(runtime))
             assert logged[0] == logged[1], email
-        with assert_max_queries(3):
+        COMPILED_DOCUMENTS.built.clear()
+        built = {how: built_count("ChildDay", how) for how in ("built", "reused", "per_request")}
+        for email in (PERNILLE, KARSTEN):  # staff of two groups: one shape
+            await client.gql("ChildDay", variables, as_=email)
+        with assert_max_queries(3):  # the sign-in, the answer, the access log's INSERT
             day = (await client.gql("ChildDay", variables, as_=PERNILLE))["childDay"]
+        assert built_count("ChildDay", "built") - built["built"] == 1
+        assert built_count("ChildDay", "reused") - built["reused"] == 2
+        assert built_count("ChildDay", "per_request") == built["per_request"]
         url = day["photos"][0]["url"]
         downloaded = await client.http.get(url)
         assert downloaded.status_code == 200, url
