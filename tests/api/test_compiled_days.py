@@ -282,9 +282,7 @@ async def _a_full_log(client: GraphQLClient) -> dict[str, Any]:
     return {"liva": liva, "friend": f["friend"], "protected": f["protected"], "day": yesterday()}
 
 
-async def test_child_day_for_every_actor_child_and_date(
-    days_pair: Pair, fixed_links: None
-) -> None:
+async def test_child_day_for_every_actor_child_and_date(days_pair: Pair, fixed_links: None) -> None:
     from datetime import timedelta
 
     log = await _a_full_log(days_pair.on)
