@@ -24,9 +24,10 @@ A differential test (tests/api/test_compiled.py) holds it byte-equal to the reso
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 from typing import cast as cast_type
@@ -232,6 +233,21 @@ def resolvers_only() -> ColumnElement[Any]:
     return literal_column(f"'{RESOLVERS_ONLY}'::json")
 
 
+async def replace_marked(data: Any, marker: str, replace: Callable[[Any], Awaitable[Any]]) -> Any:
+    """`data` with every object `{marker: value}` replaced by `await replace(value)`: the few
+    leaves a compiled statement leaves to Python (a signed link). `marker` must be no GraphQL
+    name, so that no field or alias of the answer can spell it."""
+    if _NAME.fullmatch(marker):
+        raise ValueError(f"{marker!r} could be a field's name")
+    if isinstance(data, dict):
+        if len(data) == 1 and marker in data:
+            return await replace(data[marker])
+        return {key: await replace_marked(value, marker, replace) for key, value in data.items()}
+    if isinstance(data, list):
+        return [await replace_marked(value, marker, replace) for value in data]
+    return data
+
+
 def iso_datetime(value: ColumnElement[Any]) -> ColumnElement[str]:
     """A timestamptz as Python's `datetime.isoformat()` of it in UTC (what the DateTime scalar
     answers): microseconds only when there are any, all six digits, offset `+00:00`."""
@@ -330,7 +346,13 @@ class CompiledRequest:
 
 
 class CompiledDocument(Protocol):
-    """A trusted document's compiled form, offered by a slice's api."""
+    """A trusted document's compiled form, offered by a slice's api.
+
+    Two optional methods (looked up with getattr): `key(variables) -> Hashable`, more of what
+    the statement built for a shape of request depends on (the day "today" is, when the
+    variables leave it out); `async finish(answer: CompiledAnswer) -> dict`, the Python step after
+    the statement for what only Python can do (note the access log's reads; sign download
+    links), given the statement's further columns."""
 
     name: str
 
@@ -338,8 +360,8 @@ class CompiledDocument(Protocol):
         """Whether the variables have shapes this form answers exactly as the resolvers."""
 
     def statement(self, request: CompiledRequest) -> Select[Any]:
-        """One statement selecting one row: the operation's `data` as JSON. Raises
-        NotCompilable for what it does not answer."""
+        """One statement selecting one row: the operation's `data` as JSON (then, for
+        `finish`, any further columns). Raises NotCompilable for what it does not answer."""
 
     def record(self, answered: CompiledAnswer) -> None:
         """Note in the access log the children whose data the answer holds, exactly as the
@@ -350,14 +372,17 @@ class CompiledDocument(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class CompiledAnswer:
-    """What a compiled form's `record` gets: the request's session, the actor, the operation's
-    name and variables, and the answer as decoded (`data`)."""
+    """What a form's `finish` and `record` get: the answer as decoded (`data`), the statement's
+    further columns, the real actor, the request's session, context (runtime, language), the
+    operation's name and its variables."""
 
-    db: Any
+    data: dict[str, Any]
+    columns: tuple[Any, ...]
     actor: Actor
+    context: Any
+    db: Any
     operation: str
     variables: Mapping[str, Any]
-    data: Mapping[str, Any]
 
 
 def global_ids(data: Any, type_name: str) -> set[Any]:
@@ -479,11 +504,22 @@ class CompiledDocumentsExtension(SchemaExtension):
             log.debug("%s not compiled: %r", form.name, reason)
             return None
         try:
-            raw: str = (await db.execute(statement, parameters)).scalar_one()
+            row = (await db.execute(statement, parameters)).one()
+            raw: str = row[0]
             if RESOLVERS_ONLY in raw:
                 COMPILED.labels(form.name, "resolvers").inc()
                 return None  # the transaction and the actor stay: execution goes on from here
-            data: dict[str, Any] = _decode(raw)
+            answer = CompiledAnswer(
+                data=_decode(raw),
+                columns=tuple(row[1:]),
+                actor=actor,
+                context=context,
+                db=db,
+                operation=form.name,
+                variables=execution.variables or {},
+            )
+            finish = getattr(form, "finish", None)
+            data: dict[str, Any] = await finish(answer) if finish is not None else answer.data
         except Exception:
             # The resolvers answer instead, with their own errors; the failed statement ended
             # the transaction, so the next one signs in afresh.
@@ -492,15 +528,7 @@ class CompiledDocumentsExtension(SchemaExtension):
             await db.rollback()
             context.begin_operation()
             return None
-        form.record(
-            CompiledAnswer(
-                db=db,
-                actor=actor,
-                operation=form.name,
-                variables=execution.variables or {},
-                data=data,
-            )
-        )
+        form.record(dataclasses.replace(answer, data=data))
         COMPILED.labels(form.name, "compiled").inc()
         return data
 
@@ -512,7 +540,10 @@ class CompiledDocumentsExtension(SchemaExtension):
         execution = self.execution_context
         document: DocumentNode = execution.graphql_document  # type: ignore[assignment]
         variables = execution.variables or {}
-        key = _shape_key(form.name, language, actor, variables)
+        extra = getattr(form, "key", None)
+        key = _shape_key(
+            form.name, language, actor, variables, extra(variables) if extra is not None else None
+        )
         built = self.compiled.built.get(key) if key is not None else None
         if built is not None and built.document is document:
             if built.statement is not None:
@@ -556,7 +587,11 @@ class CompiledDocumentsExtension(SchemaExtension):
 
 
 def _shape_key(
-    name: str, language: str, actor: Actor, variables: Mapping[str, Any]
+    name: str,
+    language: str,
+    actor: Actor,
+    variables: Mapping[str, Any],
+    extra: Hashable = None,
 ) -> Hashable | None:
     """What a shaped statement depends on; None when the variables are not plain values."""
     try:
@@ -564,7 +599,7 @@ def _shape_key(
         hash(frozen)
     except TypeError:
         return None
-    return (name, language, shape_of(actor), frozen)
+    return (name, language, shape_of(actor), frozen, extra)
 
 
 def as_text(value: ColumnElement[Any]) -> Select[Any]:

@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from app.accounts.service import auth as accounts
 from app.api.ids import encode
-from app.bench.measure import Meter, measure, scalar
+from app.bench.measure import Meter, measure, same_answers, scalar
 from app.bench.seed import CHILDREN_PER_GROUP
 
 # The raw SQL floor of the group's day (also measured under RLS, app/bench/rls.py).
@@ -113,7 +113,15 @@ async def run_presence(
     raw_group = await scalar(
         owner, "SELECT group_id FROM children WHERE id = :c", c=raw_children[0]
     )
+    await same_answers(post, "GroupDay", {"groupId": group}, admin_token)
     results.append(await measure("groupDay", 200, group_day, meter, group_day_floor))
+
+    async def group_day_resolvers(_: int) -> None:
+        await post("GroupDay", {"groupId": group}, admin_token, compiled=False)
+
+    results.append(
+        await measure("groupDay resolvers", 200, group_day_resolvers, meter, group_day_floor)
+    )
 
     async def today(i: int) -> None:
         await post("MyChildrenToday", {}, tokens[i % len(tokens)])

@@ -271,6 +271,17 @@ async def _operations(
                 )
 
         results.append(await measure("childDay", requests, child_day, meter, child_day_floor))
+
+        async def child_day_resolvers(i: int) -> None:
+            child = base64.b64encode(f"Child:{my_child(i)}".encode()).decode()
+            variables = {"child": child, "date": date.today().isoformat()}
+            await post("ChildDay", variables, tokens[i % len(tokens)], compiled=False)
+
+        results.append(
+            await measure(
+                "childDay resolvers", requests, child_day_resolvers, meter, child_day_floor
+            )
+        )
         from app.bench.accesslog import run_access_log
 
         bears = await post("InstitutionOverview", {"id": institution_id, "first": 1}, admin_token)

@@ -263,3 +263,22 @@ def bound(value: Any, type_: TypeEngine[Any] | type[TypeEngine[Any]]) -> Any:
     if isinstance(value, ParamValue):
         return value.bind(type_)
     return literal(value, type_)
+
+
+def per_request(
+    actor: Any,
+    name: str,
+    value: Callable[[], Any],
+    type_: TypeEngine[Any] | type[TypeEngine[Any]],
+) -> Any:
+    """A value of the request that is not the actor's (the clock's "now"): in a statement
+    built from a `ShapedActor`, a bind parameter read afresh for every request that reuses
+    it; else the value itself, as a literal."""
+    from sqlalchemy import literal
+
+    if isinstance(actor, ShapedActor):
+        if actor.parameters.rows is not None:
+            _value_dependent()  # one statement for many actors: no single request's value
+        key = actor.parameters.use("request_" + name, lambda _: value(), type_)
+        return actor.parameters.value_sql(key, type_)
+    return literal(value(), type_)

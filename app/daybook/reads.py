@@ -114,7 +114,7 @@ async def child_days(
         raise ValidationFailed("period_order", field="to")
     if (end - start).days >= MAX_RANGE_DAYS:
         raise ValidationFailed("range_too_long", field="to", days=MAX_RANGE_DAYS)
-    rows = (await db.execute(_entries(actor, child_id, start, end, include_deleted))).all()
+    rows = (await db.execute(entries_statement(actor, child_id, start, end, include_deleted))).all()
     if not rows or not can_read_child_day(actor, rows[0].child_institution_id, child_id):
         return None
     child = child_of(rows[0])
@@ -130,7 +130,7 @@ async def child_days(
     return [ChildDayRow(d, child, by_day.get(d, []), photos.get(d, [])) for d in days]
 
 
-def _entries(
+def entries_statement(
     actor: Actor, child_id: uuid.UUID, start: date, end: date, include_deleted: bool
 ) -> Any:
     """The child, and its entries of the period (none: one row with the child alone)."""

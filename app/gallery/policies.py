@@ -103,7 +103,7 @@ def effective_rank(child_id: Any) -> ColumnElement[int]:
 
 
 def visible_photos(
-    actor: Actor, *, within: tuple[uuid.UUID, date, date] | None = None
+    actor: Actor, *, within: tuple[uuid.UUID | ColumnElement[uuid.UUID], date, date] | None = None
 ) -> ColumnElement[bool]:
     """The one visibility rule of photos (lists, node(), download URLs, export).
 
@@ -115,7 +115,7 @@ def visible_photos(
         Photo.institution_id.in_(actor.admin_of) if actor.admin_of else false(),
         Photo.group_id.in_(actor.groups_staffed) if actor.groups_staffed else false(),
     )
-    if not actor.children:
+    if not actor.guardian_of:  # the actor's children (a compiled document's shape knows it)
         return staff
     mine = actor.guardian_of
     tag, child, anchored = _TAG, _TAGGED_CHILD, _ANCHORED

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import User
@@ -42,10 +42,16 @@ class PhotoRow:
 
 
 def child_day_photos_statement(
-    actor: Actor, *, child_id: uuid.UUID, institution_id: uuid.UUID, start: date, end: date
+    actor: Actor,
+    *,
+    child_id: uuid.UUID,
+    institution_id: uuid.UUID | ColumnElement[uuid.UUID],
+    start: date,
+    end: date,
 ) -> Select[Any]:
     """The photos of the child taken on [start, end] that the actor may see, in the order
-    taken; every value a bound parameter, so its compiled form and prepared plan are reused."""
+    taken; every value a bound parameter, so its compiled form and prepared plan are reused.
+    `institution_id` may be a column (a compiled document's, whose child is read with it)."""
     return (
         select(
             Photo.id,

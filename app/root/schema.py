@@ -57,6 +57,7 @@ from app.api.trusted import (
 from app.attendance.api.operations import (
     AttendanceMutations,
     AttendanceQueries,
+    CompiledGroupDay,
     PickupPlanMutations,
     PickupPlanQueries,
     PresenceMutations,
@@ -68,7 +69,12 @@ from app.attendance.api.operations import (
 )
 from app.childrecord.api.operations import ChildRecordMutations, ChildRecordQueries
 from app.config import Settings
-from app.daybook.api import DaybookMutations, DaybookQueries, DaybookSubscriptions
+from app.daybook.api import (
+    CompiledChildDay,
+    DaybookMutations,
+    DaybookQueries,
+    DaybookSubscriptions,
+)
 from app.gallery.api import ConsentMutations, ConsentQueries, PhotoMutations, PhotoQueries
 from app.institutions.api import (
     CompiledMe,
@@ -213,7 +219,13 @@ def trusted_documents() -> TrustedDocuments:
 
 # The hot trusted documents each slice compiles into one statement (app/api/compiled.py).
 COMPILED_DOCUMENTS = CompiledDocuments(
-    [CompiledMe(), CompiledInbox(), CompiledThreadMessagesPage()]
+    [
+        CompiledMe(),
+        CompiledInbox(),
+        CompiledThreadMessagesPage(),
+        CompiledGroupDay(),
+        CompiledChildDay(),
+    ]
 )
 
 

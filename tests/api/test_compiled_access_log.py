@@ -4,6 +4,7 @@ rows) and by the child's own guardian (none), once with compiled documents on an
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -24,6 +25,8 @@ CASES: dict[str, Any] = {
     "Me": lambda f: {},
     "Inbox": lambda f: {"first": 20},
     "ThreadMessagesPage": lambda f: {"id": f["thread"], "first": 20},
+    "GroupDay": lambda f: {"groupId": f["group"]},
+    "ChildDay": lambda f: {"child": f["liva"], "date": date.today().isoformat()},
 }
 
 
@@ -41,7 +44,11 @@ async def _fixture(client: GraphQLClient) -> dict[str, Any]:
     await started(client, SOLSIKKEN_ADMIN, d.institution, {"groups": [d.groups["Bjørnene"]]})
     other = d.other_bjornene_family()
     await started(client, PERNILLE, d.institution, {"children": [other["id"]]}, subject="Andet")
-    return {"thread": family["id"]}
+    return {
+        "thread": family["id"],
+        "group": d.groups["Bjørnene"],
+        "liva": d.child("Liva Holm-Jensen"),
+    }
 
 
 async def _rows(

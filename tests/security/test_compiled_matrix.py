@@ -1,5 +1,5 @@
-"""The security matrix's rows for the compiled trusted documents (Me, Inbox), run against both
-paths: every outsider of the messaging matrix (strangers of another institution, another
+"""The security matrix's rows for the compiled trusted documents (Me, Inbox, GroupDay, ChildDay),
+run against both paths: every outsider of the messaging matrix (strangers of another institution, another
 family's guardian, the co-parent without custody on a sensitive thread), a paired device, and
 every dead session get byte for byte the answer the resolvers give, and that answer hides what
 it must. (The rest of the matrix runs with compiled documents on, the default, as well.)"""
@@ -57,6 +57,44 @@ async def test_dead_sessions_are_unauthenticated_on_both_paths(pair: Pair) -> No
             ("Me", {}),
             ("Inbox", {"first": 5}),
             ("Inbox", {"childId": f["d"].child("Liva Holm-Jensen")}),
+        ):
+            answer = msgspec.json.decode(await pair.same(operation, variables, token=token))
+            assert answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_the_day_documents_refuse_outsiders_alike_on_both_paths(pair: Pair) -> None:
+    """GroupDay and ChildDay (compiled too): another institution's admin and staff, another
+    family's guardian, a guardian with information only, a bare tablet get null for Liva's
+    group and day, byte for byte as the resolvers; dead sessions are UNAUTHENTICATED."""
+    from datetime import date
+
+    from tests.attendance.presence_support import pair as pair_tablet
+
+    f = await _fixture(pair.on)
+    d = f["d"]
+    liva = d.child("Liva Holm-Jensen")
+    group = d.groups["Bjørnene"]
+    today = date.today().isoformat()
+    tablet = (await pair_tablet(pair.on, "KIOSK"))["token"]
+    callers: list[dict[str, Any]] = [
+        {"as_": who} for who in _outsiders(f) if who != "jonas@example.com"
+    ]
+    callers.append({"token": tablet})
+    before = compiled_count("GroupDay") + compiled_count("ChildDay")
+    for who in callers:
+        answer = msgspec.json.decode(await pair.same("GroupDay", {"groupId": group}, **who))
+        assert answer["data"]["groupDay"] is None, who
+        variables = {"child": liva, "date": today}
+        answer = msgspec.json.decode(await pair.same("ChildDay", variables, **who))
+        assert answer["data"]["childDay"] is None, who
+    assert compiled_count("GroupDay") + compiled_count("ChildDay") - before == 2 * len(callers)
+    # Jonas (information only) as the resolvers answer him, whatever that is.
+    await pair.same("GroupDay", {"groupId": group}, as_="jonas@example.com")
+    await pair.same("ChildDay", {"child": liva, "date": today}, as_="jonas@example.com")
+    for token in await dead_sessions(pair.on):
+        for operation, variables in (
+            ("GroupDay", {"groupId": group}),
+            ("ChildDay", {"child": liva, "date": today}),
         ):
             answer = msgspec.json.decode(await pair.same(operation, variables, token=token))
             assert answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

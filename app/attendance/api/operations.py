@@ -12,6 +12,7 @@ from app.attendance.pickup.api.operations import (
     PickupQueries,
 )
 from app.attendance.plans.api.operations import PickupPlanQueries, PlanMutations
+from app.attendance.presence.api.compiled import CompiledGroupDay
 from app.attendance.presence.api.operations import PresenceMutations, PresenceQueries
 from app.attendance.presence.api.views import PresenceSubscriptions, PresenceViewQueries
 from app.attendance.surveys.api.operations import VacationSurveyMutations, VacationSurveyQueries
@@ -24,6 +25,7 @@ PickupPlanMutations = merge_types("PickupPlanMutations", (PlanMutations, PickupP
 __all__ = [
     "AttendanceMutations",
     "AttendanceQueries",
+    "CompiledGroupDay",
     "PickupPlanMutations",
     "PickupPlanQueries",
     "PresenceMutations",

@@ -190,7 +190,7 @@ _CHECKED_IN_BY = aliased(User, name="checked_in_by")
 _CHECKED_OUT_BY = aliased(User, name="checked_out_by")
 
 
-def _children_statement(actor: Actor, which: list[ColumnElement[bool]], day: date) -> Any:
+def children_statement(actor: Actor, which: list[ColumnElement[bool]], day: date) -> Any:
     """Each child's day: the child, its absence, its plan (the date's and the weekday's rows,
     the latest survey answer), the names its plan names, and whether the place is closed."""
     override, weekly = _OVERRIDE, _WEEKLY
@@ -387,7 +387,7 @@ async def _days(
 ) -> list[ChildDay]:
     """The day of the children `which` selects (in `order`): two statements. A child of an
     institution in `shown` carries it (the guardian's app shows it; the actor sees it)."""
-    rows = (await db.execute(_children_statement(actor, which, day).order_by(*order))).all()
+    rows = (await db.execute(children_statement(actor, which, day).order_by(*order))).all()
     if not rows:
         return []
     spans = {i: bounds(institution.timezone, day) for i, institution in institutions.items()}
