@@ -19,10 +19,8 @@ from litestar.exceptions import HTTPException
 from litestar.params import Body, Parameter
 from litestar.response import Stream
 from openpyxl import Workbook
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.api.ids import decode, encode
-from app.core.actor import Actor
 from app.core.errors import Conflict, DomainError
 from app.core.i18n import translate
 from app.core.runtime import Runtime
@@ -331,16 +329,30 @@ def _csv_lines(children: list[Any], links: dict[Any, list[Any]], delimiter: str)
         yield chunk
 
 
-def _log_export(db: AsyncSession, actor: Actor, children: list[Any], operation: str) -> None:
-    """A roster export is a bulk read of the children's names, birth dates and guardians: each
-    child exported is in the access log (kind export), written before the file is sent."""
-    record_access(
-        db,
-        actor,
-        child_ids=[child.id for child in children],
-        kind=AccessKind.EXPORT,
-        operation=operation,
-    )
+async def _exported(
+    request: Request[Any, Any, Any], institution: str, operation: str
+) -> tuple[list[Any], dict[Any, list[Any]]]:
+    """The roster's rows for an export, read as its admin. An export is a bulk read of the
+    children's names, birth dates and guardians: each child exported is in the access log (kind
+    export), committed before the file is sent."""
+    language = language_of(request)
+    async with signed_in(request) as (db, actor):
+        try:
+            children, links = await imports.export_rows(
+                db=db,
+                actor=actor,
+                institution_id=decode(institution, "Institution", field="institution"),
+            )
+        except DomainError as error:
+            raise as_http(error, actor.language or language) from None
+        record_access(
+            db,
+            actor,
+            child_ids=[child.id for child in children],
+            kind=AccessKind.EXPORT,
+            operation=operation,
+        )
+    return children, links
 
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -396,17 +408,7 @@ async def roster_export_csv(
         Literal["comma", "semicolon"], Parameter(description="The separator.")
     ] = "comma",
 ) -> Stream:
-    language = language_of(request)
-    async with signed_in(request) as (db, actor):
-        try:
-            children, links = await imports.export_rows(
-                db=db,
-                actor=actor,
-                institution_id=decode(institution, "Institution", field="institution"),
-            )
-        except DomainError as error:
-            raise as_http(error, actor.language or language) from None
-        _log_export(db, actor, children, "rosterExportCsv")
+    children, links = await _exported(request, institution, "rosterExportCsv")
     # Sent as it is written, 500 children at a time: never the whole file in memory.
     return Stream(
         _csv_lines(children, links, ";" if delimiter == "semicolon" else ","),
@@ -436,17 +438,7 @@ async def roster_export_xlsx(
     request: Request[Any, Any, Any],
     institution: Annotated[str, Parameter(description="The institution's global ID.")],
 ) -> Stream:
-    language = language_of(request)
-    async with signed_in(request) as (db, actor):
-        try:
-            children, links = await imports.export_rows(
-                db=db,
-                actor=actor,
-                institution_id=decode(institution, "Institution", field="institution"),
-            )
-        except DomainError as error:
-            raise as_http(error, actor.language or language) from None
-        _log_export(db, actor, children, "rosterExportXlsx")
+    children, links = await _exported(request, institution, "rosterExportXlsx")
     return Stream(
         _xlsx_bytes(children, links),
         media_type=XLSX_MEDIA_TYPE,
