@@ -14,7 +14,8 @@ objects a response holds (tests/api/test_cost_property.py checks it on generated
     ``edges``/``nodes`` lists are that page and are not multiplied again;
   - every list-valued argument, by how many items it holds (``nodes(ids:)`` with 100 ids
     reads 100 objects; lists inside input objects count too): the product over arguments;
-  - any other list field (``Child.guardians``): its assumed size;
+  - any other list field (``Child.guardians``): its assumed size, or, for a list with one
+  item per child of a group (``GroupDay.children``), a group's size (``LIST_SIZES``);
 - named and inline fragments are expanded where they are spread;
 - ``__typename`` and introspection (``__schema``, ``__type``) are free: their answers
   are static, and GraphiQL needs them in development.
@@ -56,6 +57,15 @@ SLICING_ARGUMENTS = ("first", "last")
 # A list field that takes neither a page size nor a list of keys (`Child.guardians`,
 # `Institution.groups`) returns a few rows of one parent: it is charged as this many.
 DEFAULT_ASSUMED_LIST_SIZE = 10
+# Lists that hold one item per child of a group (or per guardian of one): a daycare group holds
+# up to about 30 children, so these are charged as a group, not as a parent's few rows.
+GROUP_CHILDREN = 30
+LIST_SIZES = {
+    "GroupDay.children": GROUP_CHILDREN,
+    "Query.groupPhotoConsents": GROUP_CHILDREN,
+    "Query.groupContacts": 2 * GROUP_CHILDREN,
+    "OverdueAnnouncement.children": GROUP_CHILDREN,
+}
 # The cost is a function of the document, the operation, the variables, the page size and the
 # schema: a repeated request is priced once.
 _PRICED = OperationMemo()
@@ -193,7 +203,9 @@ class _CostWalker:
             inner = max(inner, 1)  # every object returned costs at least 1
         multiplier = (page or 1) * (keys or 1)
         if page is None and keys is None and not paged and _returns_list(definition):
-            multiplier = self._sizes.assumed_list_size
+            multiplier = LIST_SIZES.get(
+                f"{parent.name}.{node.name.value}" if parent else "", self._sizes.assumed_list_size
+            )
         return 1 + multiplier * inner
 
     def _page_size(self, node: FieldNode, definition: GraphQLField | None) -> int | None:
