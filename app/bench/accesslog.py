@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import dataclasses
-import logging
 import statistics
 import time
 import uuid
@@ -23,7 +21,6 @@ from typing import Any
 
 import httpx
 from sqlalchemy import insert, text
-from sqlalchemy.engine import make_url
 
 from app.bench.measure import Meter
 
@@ -139,39 +136,15 @@ async def _seed_alone(owner_url: str, password_hash: str) -> dict[str, Any]:
 
 
 async def run_alone(requests: int) -> list[dict[str, Any]]:
-    from app.accounts.service import auth as accounts
     from app.bench.gallery import remove_day_photos, seed_day_photos
-    from app.bench.run import _metered, urls
-    from app.bench.seed import recreate_database
-    from app.bench.wire import WireProxy
-    from app.config import Settings
-    from app.db import create_engine
+    from app.bench.run import _metered, fresh_bench
     from app.ops.demo import DEMO_PASSWORD
-    from app.ops.migrate import migrate
-    from app.server import build_runtime, freeze_startup_heap
+    from app.server import freeze_startup_heap
 
-    owner_url, app_url = urls()
-    settings = Settings(database_url=app_url, migration_database_url=owner_url, log_json=True)
-    await recreate_database(owner_url)
-    await asyncio.to_thread(migrate, settings)
-    owner = create_engine(owner_url)
-    async with owner.begin() as connection:
-        await connection.execute(text("ALTER ROLE seddel_app LOGIN"))
-    password_hash = await accounts.hash_password(settings, DEMO_PASSWORD)
-    seeded = await _seed_alone(owner_url, password_hash)
-    app_address = make_url(app_url)
-    with WireProxy(app_address.host or "127.0.0.1", app_address.port or 5432) as proxy:
-        counted_url = app_address.set(host="127.0.0.1", port=proxy.port)
-        counted_runtime = build_runtime(
-            dataclasses.replace(
-                settings, database_url=counted_url.render_as_string(hide_password=False)
-            )
-        )
-        runtime = build_runtime(settings)
-        logging.disable(logging.INFO)
-        meter = Meter(counted_runtime.engine, proxy)
-        logged = _metered(meter, counted_runtime, runtime, compiled=True)
-        unlogged = _metered(meter, counted_runtime, runtime, compiled=True, access_log=False)
+    async with fresh_bench(_seed_alone) as bench:
+        seeded, owner, runtime, meter = bench.seeded, bench.owner, bench.runtime, bench.meter
+        logged = _metered(meter, bench.counted_runtime, runtime, compiled=True)
+        unlogged = _metered(meter, bench.counted_runtime, runtime, compiled=True, access_log=False)
         freeze_startup_heap()
         photos = await seed_day_photos(owner, runtime.storage, [seeded["child"]], date.today())
         try:
@@ -224,9 +197,6 @@ async def run_alone(requests: int) -> list[dict[str, Any]]:
                 return results
         finally:
             await remove_day_photos(owner, runtime.storage, photos)
-            for engine in (counted_runtime.engine, runtime.engine, owner):
-                if engine is not None:
-                    await engine.dispose()
 
 
 async def paired(

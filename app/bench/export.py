@@ -24,7 +24,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from app.accounts.models import User
-from app.bench.gallery import jpeg
+from app.bench.gallery import jpeg, stored_photo
 from app.config import Settings
 from app.core.images import clean_image
 from app.db import RequestSession, create_engine, new_id, session_factory, utcnow
@@ -146,37 +146,12 @@ async def _seed_photos(engine: AsyncEngine, storage: LocalStorage, count: int) -
     now = utcnow()
     stored, rows, tags = [], [], []
     for n in range(count):
-        file_id, photo_id = new_id(), new_id()
-        variants = {}
-        for variant, rendition in cleaned.renditions.items():
-            key = files.object_key(institution_id, file_id, variant, "jpg")
-            await storage.put(key, rendition.data, content_type=rendition.content_type)
-            variants[variant] = {
-                "key": key,
-                "content_type": rendition.content_type,
-                "size": len(rendition.data),
-                "width": rendition.width,
-                "height": rendition.height,
-            }
-        full = cleaned.renditions["full"]
-        stored.append(
-            {
-                "id": file_id,
-                "institution_id": institution_id,
-                "uploaded_by": author,
-                "purpose": "photo",
-                "kind": "image",
-                "filename": f"IMG_{n:04}.jpg",
-                "content_type": full.content_type,
-                "size": len(full.data),
-                "width": full.width,
-                "height": full.height,
-                "variants": variants,
-                "claimed_at": now,
-                "created_at": now,
-                "updated_at": now,
-            }
+        photo_id = new_id()
+        file_row = await stored_photo(
+            storage, cleaned, institution_id, author, f"IMG_{n:04}.jpg", now
         )
+        file_id = file_row["id"]
+        stored.append(file_row)
         rows.append(
             {
                 "id": photo_id,

@@ -9,7 +9,7 @@ import io
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -18,7 +18,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.ids import encode
-from app.core.images import clean_image
+from app.core.images import CleanImage, clean_image
 from app.db import new_id, utcnow
 from app.files.models import StoredFile
 from app.files.service import uploads as files
@@ -40,6 +40,47 @@ def jpeg(width: int, height: int, *, noise: bool = False) -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=90)
     return out.getvalue()
+
+
+async def stored_photo(
+    storage: ObjectStorage,
+    cleaned: CleanImage,
+    institution_id: uuid.UUID,
+    author: uuid.UUID,
+    filename: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """A cleaned photo's renditions put in storage, and the stored_files row an upload would
+    leave for them (claimed): written directly, as the bench seeds volume."""
+    file_id = new_id()
+    variants = {}
+    for variant, rendition in cleaned.renditions.items():
+        key = files.object_key(institution_id, file_id, variant, "jpg")
+        await storage.put(key, rendition.data, content_type=rendition.content_type)
+        variants[variant] = {
+            "key": key,
+            "content_type": rendition.content_type,
+            "size": len(rendition.data),
+            "width": rendition.width,
+            "height": rendition.height,
+        }
+    full = cleaned.renditions["full"]
+    return {
+        "id": file_id,
+        "institution_id": institution_id,
+        "uploaded_by": author,
+        "purpose": "photo",
+        "kind": "image",
+        "filename": filename,
+        "content_type": full.content_type,
+        "size": len(full.data),
+        "width": full.width,
+        "height": full.height,
+        "variants": variants,
+        "claimed_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 @dataclass(frozen=True)
@@ -76,38 +117,13 @@ async def seed_day_photos(
     stored, photos, tags = [], [], []
     for child_id, institution_id, group_id, author in children_rows:
         for n in range(DAY_PHOTOS):
-            file_id, photo_id = new_id(), new_id()
-            variants = {}
-            for variant, rendition in cleaned.renditions.items():
-                key = files.object_key(institution_id, file_id, variant, "jpg")
-                await storage.put(key, rendition.data, content_type=rendition.content_type)
-                seeded.keys.append(key)
-                variants[variant] = {
-                    "key": key,
-                    "content_type": rendition.content_type,
-                    "size": len(rendition.data),
-                    "width": rendition.width,
-                    "height": rendition.height,
-                }
-            full = cleaned.renditions["full"]
-            stored.append(
-                {
-                    "id": file_id,
-                    "institution_id": institution_id,
-                    "uploaded_by": author,
-                    "purpose": "photo",
-                    "kind": "image",
-                    "filename": f"IMG_{n:04}.jpg",
-                    "content_type": full.content_type,
-                    "size": len(full.data),
-                    "width": full.width,
-                    "height": full.height,
-                    "variants": variants,
-                    "claimed_at": now,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+            photo_id = new_id()
+            file_row = await stored_photo(
+                storage, cleaned, institution_id, author, f"IMG_{n:04}.jpg", now
             )
+            file_id = file_row["id"]
+            seeded.keys.extend(v["key"] for v in file_row["variants"].values())
+            stored.append(file_row)
             photos.append(
                 {
                     "id": photo_id,

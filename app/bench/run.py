@@ -12,10 +12,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import dataclasses
 import logging
 import os
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -57,7 +59,26 @@ def urls() -> tuple[str, str]:
     return owner_url, app_url
 
 
-async def run(requests: int) -> list[dict[str, Any]]:
+@dataclasses.dataclass(frozen=True)
+class FreshBench:
+    """A freshly migrated and seeded bench database, the application twice over it (counted:
+    through the wire proxy, its statements and round trips metered; direct) and the meter."""
+
+    settings: Settings
+    owner: Any
+    runtime: Any
+    counted_runtime: Any
+    meter: Meter
+    password_hash: str
+    seeded: Any
+
+
+@contextlib.asynccontextmanager
+async def fresh_bench(
+    seed_with: Callable[[str, str], Awaitable[Any]],
+) -> AsyncIterator[FreshBench]:
+    """Recreate and migrate the bench database, seed it with `seed_with(owner_url,
+    password_hash)`, and build what a run measures with; the engines are disposed after."""
     owner_url, app_url = urls()
     settings = Settings(database_url=app_url, migration_database_url=owner_url, log_json=True)
     await recreate_database(owner_url)
@@ -66,7 +87,7 @@ async def run(requests: int) -> list[dict[str, Any]]:
     async with owner.begin() as connection:
         await connection.execute(text("ALTER ROLE seddel_app LOGIN"))
     password_hash = await accounts.hash_password(settings, DEMO_PASSWORD)
-    data = await seed(owner_url, password_hash)
+    seeded = await seed_with(owner_url, password_hash)
     app_address = make_url(app_url)
     with WireProxy(app_address.host or "127.0.0.1", app_address.port or 5432) as proxy:
         counted_url = app_address.set(host="127.0.0.1", port=proxy.port)
@@ -78,27 +99,35 @@ async def run(requests: int) -> list[dict[str, Any]]:
         runtime = build_runtime(settings)
         logging.disable(logging.INFO)
         meter = Meter(counted_runtime.engine, proxy)
-        transport = _metered(meter, counted_runtime, runtime, compiled=True)
-        # The same applications with compiled trusted documents off: the resolvers' figures.
-        resolvers = _metered(meter, counted_runtime, runtime, compiled=False)
-        # The same with the access log off: what the log costs (app/bench/accesslog.py).
-        unlogged = _metered(meter, counted_runtime, runtime, compiled=True, access_log=False)
-        freeze_startup_heap()  # as the server does once started
         try:
-            return await _operations(
-                (transport, resolvers, unlogged),
-                runtime,
-                meter,
-                owner,
-                settings,
-                password_hash,
-                data,
-                requests,
+            yield FreshBench(
+                settings, owner, runtime, counted_runtime, meter, password_hash, seeded
             )
         finally:
             for engine in (counted_runtime.engine, runtime.engine, owner):
                 if engine is not None:
                     await engine.dispose()
+
+
+async def run(requests: int) -> list[dict[str, Any]]:
+    async with fresh_bench(seed) as bench:
+        meter, counted, direct = bench.meter, bench.counted_runtime, bench.runtime
+        transport = _metered(meter, counted, direct, compiled=True)
+        # The same applications with compiled trusted documents off: the resolvers' figures.
+        resolvers = _metered(meter, counted, direct, compiled=False)
+        # The same with the access log off: what the log costs (app/bench/accesslog.py).
+        unlogged = _metered(meter, counted, direct, compiled=True, access_log=False)
+        freeze_startup_heap()  # as the server does once started
+        return await _operations(
+            (transport, resolvers, unlogged),
+            bench.runtime,
+            meter,
+            bench.owner,
+            bench.settings,
+            bench.password_hash,
+            bench.seeded,
+            requests,
+        )
 
 
 def _metered(

@@ -3,22 +3,16 @@ admins."""
 
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
-from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-import anyio
 from litestar import Request, get, post
 from litestar.datastructures import CacheControlHeader, UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
 from litestar.params import Body, Parameter
 from litestar.response import Stream
-from openpyxl import Workbook
 
 from app.api.ids import decode, encode
 from app.core.errors import Conflict, DomainError
@@ -26,12 +20,11 @@ from app.core.i18n import translate
 from app.core.runtime import Runtime
 from app.core.values import check_text
 from app.institutions.roster.models import RosterImport
+from app.institutions.roster.service import export as export_format
 from app.institutions.roster.service import imports
 from app.institutions.roster.service.rows import (
     COLUMNS,
-    GUARDIAN_FIELDS,
     MAX_ROWS,
-    guardian_columns,
 )
 from app.privacy.accesslog.models import AccessKind
 from app.privacy.accesslog.service.recording import record_access
@@ -273,62 +266,6 @@ async def roster_import_commit(
     return _plan_body(result, language)
 
 
-def _header(links: dict[Any, list[Any]]) -> list[str]:
-    return [*COLUMNS[:6], *guardian_columns(_guardian_slots(links))]
-
-
-def _guardian_slots(links: dict[Any, list[Any]]) -> int:
-    return max([2] + [len(v) for v in links.values()])
-
-
-def _cells(children: list[Any], links: dict[Any, list[Any]]) -> Iterator[list[str]]:
-    """One row of cells per child, in the import's columns."""
-    slots = _guardian_slots(links)
-    for child in children:
-        cells = [
-            child.external_id or "",
-            child.first_name,
-            child.last_name,
-            child.birth_date.isoformat(),
-            child.group_name or "",
-            child.active_from.isoformat(),
-        ]
-        guardians = links.get(child.id, [])
-        for n in range(slots):
-            if n < len(guardians):
-                g = guardians[n]
-                cells += [
-                    g.name,
-                    g.email,
-                    g.phone or "",
-                    g.relation,
-                    "ja" if g.has_custody else "nej",
-                    g.access,
-                ]
-            else:
-                cells += [""] * len(GUARDIAN_FIELDS)
-        yield cells
-
-
-def _csv_lines(children: list[Any], links: dict[Any, list[Any]], delimiter: str) -> Iterator[str]:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    # The BOM tells Excel the file is UTF-8 (æ, ø, å); the import reads it either way.
-    writer.writerow(_header(links))
-    out.seek(0)
-    yield "\ufeff" + out.read()
-    rows = _cells(children, links)
-    while True:
-        out.seek(0)
-        out.truncate()
-        for _, cells in zip(range(500), rows, strict=False):
-            writer.writerow(cells)
-        chunk = out.getvalue()
-        if not chunk:
-            return
-        yield chunk
-
-
 async def _exported(
     request: Request[Any, Any, Any], institution: str, operation: str
 ) -> tuple[list[Any], dict[Any, list[Any]]]:
@@ -353,31 +290,6 @@ async def _exported(
             operation=operation,
         )
     return children, links
-
-
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-XLSX_CHUNK = 64 * 1024
-
-
-async def _xlsx_bytes(children: list[Any], links: dict[Any, list[Any]]) -> AsyncIterator[bytes]:
-    """openpyxl's write-only workbook writes its rows as they come into a spooled file (in
-    memory while small, on disk beyond), in a worker thread so that a big roster does not hold
-    up the event loop; sent in chunks once the ZIP is closed. Every cell is text, as in the
-    CSV: an id or a phone number keeps its leading zeros."""
-    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as file:
-
-        def write() -> None:
-            workbook = Workbook(write_only=True)
-            sheet = workbook.create_sheet("Roster")
-            sheet.append(_header(links))
-            for cells in _cells(children, links):
-                sheet.append(cells)
-            workbook.save(file)
-
-        await anyio.to_thread.run_sync(write)
-        file.seek(0)
-        while chunk := file.read(XLSX_CHUNK):
-            yield chunk
 
 
 @get(
@@ -411,7 +323,7 @@ async def roster_export_csv(
     children, links = await _exported(request, institution, "rosterExportCsv")
     # Sent as it is written, 500 children at a time: never the whole file in memory.
     return Stream(
-        _csv_lines(children, links, ";" if delimiter == "semicolon" else ","),
+        export_format.csv_lines(children, links, ";" if delimiter == "semicolon" else ","),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="roster.csv"'},
     )
@@ -427,7 +339,7 @@ async def roster_export_csv(
         "cells (external ids and phone numbers keep their leading zeros). Errors: 401 "
         "without a valid session, 404 for an institution you do not administer."
     ),
-    media_type=XLSX_MEDIA_TYPE,
+    media_type=export_format.XLSX_MEDIA_TYPE,
     response_description=f"XLSX, one sheet: {', '.join(COLUMNS)}.",
     cache_control=CacheControlHeader(private=True, no_store=True),
     security=BEARER,
@@ -440,8 +352,8 @@ async def roster_export_xlsx(
 ) -> Stream:
     children, links = await _exported(request, institution, "rosterExportXlsx")
     return Stream(
-        _xlsx_bytes(children, links),
-        media_type=XLSX_MEDIA_TYPE,
+        export_format.xlsx_bytes(children, links),
+        media_type=export_format.XLSX_MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="roster.xlsx"'},
     )
 
