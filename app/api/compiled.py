@@ -339,10 +339,14 @@ def connection(
 
 @dataclass(frozen=True, slots=True)
 class CompiledRequest:
+    """`access_log`: whether reads are logged (the setting); a form whose statement writes its
+    own log rows (`logs_in_statement`) adds them only then."""
+
     actor: Actor
     variables: Mapping[str, Any]
     language: str
     compiler: Compiler
+    access_log: bool = False
 
 
 class CompiledDocument(Protocol):
@@ -352,7 +356,12 @@ class CompiledDocument(Protocol):
     the statement built for a shape of request depends on (the day "today" is, when the
     variables leave it out); `async finish(answer: CompiledAnswer) -> dict`, the Python step after
     the statement for what only Python can do (note the access log's reads; sign download
-    links), given the statement's further columns."""
+    links), given the statement's further columns.
+
+    An optional attribute `logs_in_statement = True` says that the statement itself writes the
+    access log's rows when `CompiledRequest.access_log` is on (a data-modifying CTE, app.privacy.
+    accesslog's `insert_in_statement`): where the statement's answer is then left to the
+    resolvers, its rows are rolled back, since the resolvers log their own."""
 
     name: str
 
@@ -365,16 +374,17 @@ class CompiledDocument(Protocol):
 
     def record(self, answered: CompiledAnswer) -> None:
         """Note in the access log the children whose data the answer holds, exactly as the
-        resolvers would (no statement: the request's end writes them). A form whose answer
-        holds no child's data does nothing; every form must say so (a test compares the
-        log's rows of both paths, tests/api/test_compiled_access_log.py)."""
+        resolvers would (no statement: the request's end writes them), or, for a form that
+        logs in its statement, keep what it wrote. A form whose answer holds no child's data
+        does nothing; every form must say so (a test compares the log's rows of both paths,
+        tests/api/test_compiled_access_log.py)."""
 
 
 @dataclass(frozen=True, slots=True)
 class CompiledAnswer:
     """What a form's `finish` and `record` get: the answer as decoded (`data`), the statement's
     further columns, the real actor, the request's session, context (runtime, language), the
-    operation's name and its variables."""
+    operation's name, its variables and whether reads are logged."""
 
     data: dict[str, Any]
     columns: tuple[Any, ...]
@@ -383,6 +393,7 @@ class CompiledAnswer:
     db: Any
     operation: str
     variables: Mapping[str, Any]
+    access_log: bool = False
 
 
 def global_ids(data: Any, type_name: str) -> set[Any]:
@@ -440,6 +451,7 @@ class CompiledDocuments:
 class _RequestContext(Protocol):
     db: Any
     language: str
+    runtime: Any
 
     async def actor(self) -> Actor | None: ...
 
@@ -496,8 +508,9 @@ class CompiledDocumentsExtension(SchemaExtension):
         if actor is None or actor.may_only_enrol:
             # The resolvers answer UNAUTHENTICATED, or that a second factor must be set up first.
             return None
+        access_log: bool = context.runtime.settings.access_log
         try:
-            statement, parameters = self._statement(form, actor, context.language)
+            statement, parameters = self._statement(form, actor, context.language, access_log)
         except Exception as reason:
             # NotCompilable, or what the resolvers refuse (a bad cursor or page size): they
             # answer, with their own error. Nothing ran yet.
@@ -508,7 +521,11 @@ class CompiledDocumentsExtension(SchemaExtension):
             raw: str = row[0]
             if RESOLVERS_ONLY in raw:
                 COMPILED.labels(form.name, "resolvers").inc()
-                return None  # the transaction and the actor stay: execution goes on from here
+                if access_log and getattr(form, "logs_in_statement", False):
+                    # The statement logged an answer the resolvers now give: they log it.
+                    await db.rollback()
+                    context.begin_operation()
+                return None  # else the transaction and the actor stay: execution goes on
             answer = CompiledAnswer(
                 data=_decode(raw),
                 columns=tuple(row[1:]),
@@ -517,6 +534,7 @@ class CompiledDocumentsExtension(SchemaExtension):
                 db=db,
                 operation=form.name,
                 variables=execution.variables or {},
+                access_log=access_log,
             )
             finish = getattr(form, "finish", None)
             data: dict[str, Any] = await finish(answer) if finish is not None else answer.data
@@ -533,7 +551,7 @@ class CompiledDocumentsExtension(SchemaExtension):
         return data
 
     def _statement(
-        self, form: CompiledDocument, actor: Actor, language: str
+        self, form: CompiledDocument, actor: Actor, language: str, access_log: bool
     ) -> tuple[Select[Any], dict[str, Any]]:
         """The form's statement for this request and its parameters: the one built for this
         shape of request if there is one, else built now (and kept, if it could be shaped)."""
@@ -542,7 +560,11 @@ class CompiledDocumentsExtension(SchemaExtension):
         variables = execution.variables or {}
         extra = getattr(form, "key", None)
         key = _shape_key(
-            form.name, language, actor, variables, extra(variables) if extra is not None else None
+            form.name,
+            language,
+            actor,
+            variables,
+            (access_log, extra(variables) if extra is not None else None),
         )
         built = self.compiled.built.get(key) if key is not None else None
         if built is not None and built.document is document:
@@ -550,12 +572,16 @@ class CompiledDocumentsExtension(SchemaExtension):
                 BUILT.labels(form.name, "reused").inc()
                 return built.statement, built.parameters.values_for(actor)
             BUILT.labels(form.name, "per_request").inc()
-            return self._build(form, actor, language), {}
+            return self._build(form, actor, language, access_log), {}
         shaped = ShapedActor(actor)
         try:
             statement = form.statement(
                 CompiledRequest(
-                    cast_type(Actor, shaped), variables, language, Compiler(document, variables)
+                    cast_type(Actor, shaped),
+                    variables,
+                    language,
+                    Compiler(document, variables),
+                    access_log,
                 )
             )
         except NotCompilable:
@@ -566,16 +592,18 @@ class CompiledDocumentsExtension(SchemaExtension):
             log.debug("%s not shaped: %r", form.name, reason)
             self._keep(key, _Built(document, None, None))
             BUILT.labels(form.name, "per_request").inc()
-            return self._build(form, actor, language), {}
+            return self._build(form, actor, language, access_log), {}
         self._keep(key, _Built(document, statement, shaped.parameters))
         BUILT.labels(form.name, "built").inc()
         return statement, shaped.parameters.values_for(actor)
 
-    def _build(self, form: CompiledDocument, actor: Actor, language: str) -> Select[Any]:
+    def _build(
+        self, form: CompiledDocument, actor: Actor, language: str, access_log: bool
+    ) -> Select[Any]:
         execution = self.execution_context
         variables = execution.variables or {}
         compiler = Compiler(execution.graphql_document, variables)  # type: ignore[arg-type]
-        return form.statement(CompiledRequest(actor, variables, language, compiler))
+        return form.statement(CompiledRequest(actor, variables, language, compiler, access_log))
 
     def _keep(self, key: Hashable | None, built: _Built) -> None:
         if key is None:

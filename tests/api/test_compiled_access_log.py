@@ -86,3 +86,37 @@ async def test_compiled_and_resolvers_leave_the_same_rows(
                 assert compiled, "staff in the thread read messages about Liva: rows"
             if who == METTE:
                 assert compiled == [], "the own guardian leaves none"
+
+
+@pytest.mark.parametrize("operation", ["GroupDay", "ChildDay"])
+async def test_a_compiled_answer_whose_log_cannot_commit_is_not_sent(
+    client: GraphQLClient, runtime: Runtime, operation: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GroupDay and ChildDay write their log rows in their own statement; the request's end
+    commits them before the response is sent. If that commit fails, the data does not go out
+    and no row stays: a process killed at any moment has sent nothing or committed the row."""
+    import app.root.graphql as graphql_root
+    from app.db import end_request
+
+    f = await _fixture(client)
+    token = await client.token_for(PERNILLE)
+
+    async def commit_fails(db: Any) -> None:
+        await db.rollback()
+        raise RuntimeError("the log cannot be committed")
+
+    body = {"operationName": operation, "variables": CASES[operation](f)}
+    headers = {"Authorization": f"Bearer {token}"}
+    async with LogWatch(runtime, client) as watch:
+        before = compiled_count(operation)
+        monkeypatch.setattr(graphql_root, "end_request", commit_fails)
+        try:
+            response = await client.http.post("/graphql", json=body, headers=headers)
+        except RuntimeError:
+            response = None  # the exception reached the client's transport: nothing was sent
+        monkeypatch.setattr(graphql_root, "end_request", end_request)
+        assert compiled_count(operation) - before == 1, "the compiled path answered"
+    if response is not None:
+        assert response.status_code == 500, response.text
+        assert b"Liva" not in response.content and b'"data"' not in response.content
+    assert watch.rows == []

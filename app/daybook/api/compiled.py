@@ -6,8 +6,8 @@ Python (details per kind, corrections, the guardian's pending confirmation) is s
 
 A photo's download link is signed by the storage in Python (an HMAC with an expiry, or an S3
 presign): the statement leaves a marker with the file's name and renditions at each `url`, and
-`finish` signs exactly those leaves, as the resolver would. It also notes the access log's
-reads as the resolver does."""
+`finish` signs exactly those leaves, as the resolver would. Its access log's rows are
+written by the statement itself (a data-modifying CTE), as the resolver would note them."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ from app.files.reads import FileRow
 from app.files.service.uploads import signed_url
 from app.gallery.reads import child_day_photos_statement
 from app.privacy.accesslog.models import AccessKind
-from app.privacy.accesslog.service.recording import record_access
+from app.privacy.accesslog.service.recording import insert_in_statement, written_in_statement
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 VARIANTS = {"FULL": "full", "DISPLAY": "display", "THUMBNAIL": "thumbnail"}
@@ -123,7 +123,7 @@ class _Day:
             institution_id=c.child_institution_id,
             start=day,
             end=day,
-        ).subquery("day_photos")
+        ).cte("day_photos")  # read by the answer and the access log: once
         self.p = _PhotoColumns(list(self.photos.c))
 
     # Entries -------------------------------------------------------------------------------
@@ -315,18 +315,20 @@ class _Day:
         day = selection.object("ChildDayTimeline", fields)
         return select(case((self.shown, day))).select_from(self.child).scalar_subquery()
 
-    def logged(self) -> ColumnElement[Any]:
-        """[shown, any photos, the child] for the access log (null: no such child)."""
-        photos = select(self.p.id).exists()
-        return (
-            select(func.json_build_array(self.shown, photos, self.child.c.child_id))
-            .select_from(self.child)
-            .scalar_subquery()
+    def logged(self) -> list[tuple[AccessKind, Select[Any]]]:
+        """The access log's reads: the child's day entries when the day is shown, its photos
+        when it has any."""
+        c = self.child.c
+        entries = select(c.child_id, c.child_institution_id.label("institution_id")).where(
+            self.shown
         )
+        photos = entries.where(select(self.p.id).exists())
+        return [(AccessKind.DAY_ENTRIES, entries), (AccessKind.PHOTOS, photos)]
 
 
 class CompiledChildDay:
     name = "ChildDay"
+    logs_in_statement = True
 
     def accepts(self, variables: Mapping[str, Any]) -> bool:
         if set(variables) - {"child", "date", "includeDeleted"}:
@@ -364,21 +366,15 @@ class CompiledChildDay:
         data = request.compiler.root("Query", {"childDay": child_day})
         if not built:
             raise NotCompilable("no childDay")
-        return select(cast(data, Text), built[0].logged())
+        statement = select(cast(data, Text))
+        if request.access_log:
+            reads = built[0].logged()
+            statement = statement.add_cte(insert_in_statement(actor, reads, operation=self.name))
+        return statement
 
     def record(self, answered: CompiledAnswer) -> None:
-        (logged,) = answered.columns
-        if logged and logged[0]:
-            child_id = uuid.UUID(logged[2])
-            for kind, read in ((AccessKind.DAY_ENTRIES, True), (AccessKind.PHOTOS, logged[1])):
-                if read:
-                    record_access(
-                        answered.db,
-                        answered.actor,
-                        child_ids=[child_id],
-                        kind=kind,
-                        operation=self.name,
-                    )
+        if answered.access_log:
+            written_in_statement(answered.db)
 
     async def finish(self, answer: CompiledAnswer) -> dict[str, Any]:
         """The photos' download links, signed as the resolvers sign them."""

@@ -61,7 +61,7 @@ from app.core.shapes import per_request
 from app.institutions.models import Child, Group, Institution
 from app.institutions.policies import visible_groups
 from app.privacy.accesslog.models import AccessKind
-from app.privacy.accesslog.service.recording import record_access
+from app.privacy.accesslog.service.recording import insert_in_statement, written_in_statement
 
 # The zone "today" is guessed in when the request leaves the day out; an institution in
 # another zone whose today differs is answered by the resolvers (the statement checks).
@@ -429,10 +429,14 @@ class _Day:
             .scalar_subquery()
         )
 
-    def logged(self) -> ColumnElement[Any]:
+    def logged(self) -> Select[Any]:
         """The children whose day the answer holds (the access log's), none when null."""
-        ids = select(func.array_agg(self.days.c.child_id)).select_from(self.days).scalar_subquery()
-        return select(case((self.shown, ids))).select_from(self.group_cte).scalar_subquery()
+        return (
+            select(self.days.c.child_id, self.group_cte.c.institution_id.label("institution_id"))
+            .select_from(self.days)
+            .join(self.group_cte, true())  # the group: one row
+            .where(self.shown)
+        )
 
 
 _CHECKED_IN_BY = aliased(User, name="stay_checked_in_by")
@@ -441,6 +445,7 @@ _CHECKED_OUT_BY = aliased(User, name="stay_checked_out_by")
 
 class CompiledGroupDay:
     name = "GroupDay"
+    logs_in_statement = True
 
     def accepts(self, variables: Mapping[str, Any]) -> bool:
         if set(variables) - {"groupId", "day"} or not isinstance(variables.get("groupId"), str):
@@ -474,14 +479,12 @@ class CompiledGroupDay:
         data = request.compiler.root("Query", {"groupDay": group_day})
         if not built:
             raise NotCompilable("no groupDay")
-        return select(cast(data, Text), built[0].logged())
+        statement = select(cast(data, Text))
+        if request.access_log:
+            reads = [(AccessKind.PRESENCE, built[0].logged())]
+            statement = statement.add_cte(insert_in_statement(actor, reads, operation=self.name))
+        return statement
 
     def record(self, answered: CompiledAnswer) -> None:
-        (children,) = answered.columns
-        record_access(
-            answered.db,
-            answered.actor,
-            child_ids=children or (),
-            kind=AccessKind.PRESENCE,
-            operation=self.name,
-        )
+        if answered.access_log:
+            written_in_statement(answered.db)

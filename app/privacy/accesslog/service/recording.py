@@ -7,9 +7,10 @@ response (a dependency's clean-up runs before the response starts), so an answer
 a child's data has always left a committed log row behind it. If the process dies before the
 commit, the client got nothing either; there is no window in which data left and its row did
 not, and no queue in memory to lose when the process is killed (tests/privacy/
-test_access_log_durability.py kills a server with SIGKILL right after a read). The price is
-one INSERT per request that read child data (the budget: one statement) and a COMMIT where a
-read would have rolled back.
+test_access_log.py and tests/api/test_compiled_access_log.py: where the rows cannot be written
+or committed, the data is not sent). The price is one INSERT per request that read child data
+(the budget: one statement; none for a compiled document, whose statement writes them) and a
+COMMIT where a read would have rolled back.
 
 Resolvers (and compiled trusted documents) call `record_access` with the children whose data
 they return: it only notes them on the session (no statement, no await), so a resolver pays
@@ -19,6 +20,10 @@ message_thread_children, which the inbox does not read), `record_access_through`
 rows and the link table instead: the one INSERT finds their children itself, so that costs no
 statement either. `flush`, called once by the request's end (app.root.graphql for HTTP, after
 each result a websocket sends, app.rest.auth for REST), writes them.
+
+A compiled trusted document (app/api/compiled.py) does better still: its one statement carries
+the INSERT as a data-modifying CTE (`insert_in_statement`), so its log costs no statement and no
+round trip of its own; `written_in_statement` then marks the transaction to be kept.
 
 The child's own guardians are left out by id in Python (`record_access`) or in the INSERT's
 SELECT (`record_access_through`): the same rule either way."""
@@ -31,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
     Select,
     String,
@@ -54,6 +60,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core.actor import Actor
 from app.core.logs import request_id_var
+from app.core.shapes import bound, per_request
 from app.db import keep_on_end, new_id, utcnow
 from app.institutions.models import Child
 from app.privacy.accesslog.models import AccessKind, AccessLogEntry
@@ -134,6 +141,68 @@ def record_access_through(
         return
     pending = _pending(db, actor, operation)
     pending.through.setdefault((kind, (child, key)), set()).update(keys)
+
+
+def insert_in_statement(
+    actor: Actor, reads: Iterable[tuple[AccessKind, Select[Any]]], *, operation: str
+) -> CTE:
+    """The INSERT of a compiled statement's reads, as a data-modifying CTE for that statement's
+    `add_cte`: each read is a kind and a SELECT of (child_id, institution_id) of the children
+    whose data of that kind the answer holds, over the statement's own CTEs. The same rows as
+    `record_access` and `flush` write: one per (child, kind), the child's own guardians left
+    out, the role as of this request. `actor` may be a ShapedActor (app.core.shapes): its
+    values and the request's (time, request id, key) are then parameters bound per request."""
+    table = cast(Table, AccessLogEntry.__table__)
+    kinds = [read.add_columns(literal(kind.value, String()).label("kind")) for kind, read in reads]
+    rows = (union_all(*kinds) if len(kinds) > 1 else kinds[0]).subquery("logged_reads")
+    own = actor.guardian_of
+    values = select(
+        per_request(actor, "access_log_at", utcnow, AccessLogEntry.accessed_at.type),
+        per_request(actor, "access_log_key", new_id, AccessLogEntry.request_key.type),
+        rows.c.child_id,
+        rows.c.kind,
+        rows.c.institution_id,
+        bound(actor.user_id, AccessLogEntry.user_id.type),
+        _role_in(actor, rows.c.institution_id),
+        bound(actor.device_id, AccessLogEntry.device_id.type),
+        literal(operation[:100], String()),
+        per_request(actor, "request_id", lambda: request_id_var.get()[:100], String()),
+    ).where(rows.c.child_id.not_in(own) if own else true())
+    columns = [
+        "accessed_at",
+        "request_key",
+        "child_id",
+        "kind",
+        "institution_id",
+        "user_id",
+        "role",
+        "device_id",
+        "operation",
+        "request_id",
+    ]
+    return insert(table).from_select(columns, values).cte("access_log_written")
+
+
+def written_in_statement(db: AsyncSession) -> None:
+    """A compiled statement wrote this request's log rows (`insert_in_statement`): the
+    request's transaction commits at its end instead of rolling back."""
+    keep_on_end(db)
+
+
+def _role_in(actor: Actor, institution_id: ColumnElement[uuid.UUID]) -> ColumnElement[str]:
+    """`_role` for `insert_in_statement`: the role as an expression of the child's institution,
+    from the actor's sets (their emptiness is the shape; their members are parameters)."""
+    if actor.is_bare_device and actor.device is not None:
+        return literal(actor.device.role.upper(), String())
+    held = [(ids, name) for ids, name in _held_roles(actor) if ids]
+    if not held:
+        return literal("GUARDIAN" if actor.guardian_of else "OTHER", String())
+    if len(held) == 1:
+        return literal(held[0][1], String())
+    return case(
+        *((institution_id.in_(ids), literal(name, String())) for ids, name in held),
+        else_=literal("OTHER", String()),
+    )
 
 
 def discard(db: AsyncSession) -> None:
