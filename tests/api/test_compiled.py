@@ -136,7 +136,9 @@ async def test_inbox_for_every_actor_and_variable_shape(pair: Pair) -> None:
     assert compiled_count("Inbox", "fallback") == 0
 
 
-async def test_thread_messages_page_for_every_actor_and_variable_shape(pair: Pair) -> None:
+async def test_thread_messages_page_for_every_actor_and_variable_shape(
+    pair: Pair, fixed_links: None
+) -> None:
     """Threads one reads and threads one does not (null), other nodes and bad IDs, every
     page by its cursors; a page with attachments is left to the resolvers (signed links)."""
     from tests.files import pdf_bytes, upload

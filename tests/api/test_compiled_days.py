@@ -218,16 +218,6 @@ async def test_group_day_in_one_statement_after_signing_in_built_once_per_shape(
     assert built_count("GroupDay", "reused") - reused == 1
 
 
-@pytest.fixture
-def fixed_links(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Download links signed at one moment: two requests a second apart sign alike."""
-    import types
-
-    from app.storage import local
-
-    monkeypatch.setattr(local, "time", types.SimpleNamespace(time=lambda: 1_900_000_000.0))
-
-
 async def _a_full_log(client: GraphQLClient) -> dict[str, Any]:
     """Liva's yesterday with an entry of every kind (a sleep still going, medicine given by a
     colleague, an incident one guardian confirmed, a corrected and a deleted entry) and
