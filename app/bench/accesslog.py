@@ -5,8 +5,9 @@ shared machine. Each row's floor is the other setting: `ratio` is on/off (or off
 Two entries: `run_access_log` is part of the full `make bench` (an admin reads); `seddel bench
 --access-log` (`main_alone`) runs it alone on a small database of its own, as a pædagog of the
 group reads (staff: every child's read is logged: rows INSERTed, by the compiled statement
-itself for groupDay and childDay, and COMMIT where a read would roll back), and prints the overhead against the issue's budget (at most one extra statement
-per request, at most 10 % median latency on groupDay and childDay)."""
+itself for groupDay and childDay, and COMMIT where a read would roll back), and prints the
+overhead against the issue's budget (at most one extra statement per request, at most 10 %
+median latency on groupDay and childDay)."""
 
 from __future__ import annotations
 

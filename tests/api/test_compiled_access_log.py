@@ -120,3 +120,37 @@ async def test_a_compiled_answer_whose_log_cannot_commit_is_not_sent(
         assert response.status_code == 500, response.text
         assert b"Liva" not in response.content and b'"data"' not in response.content
     assert watch.rows == []
+
+
+async def test_only_a_compiled_reads_log_commits_without_waiting_for_the_disk(
+    client: GraphQLClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The compiled day views' transactions (a read and its log rows) commit asynchronously;
+    the resolvers' log INSERT, whose transaction can hold other writes, keeps the server's
+    synchronous commit. (The setting is the transaction's own, `set_config(..., true)`; the
+    tests run every request inside one outer transaction, so the resolvers go first here.)"""
+    from sqlalchemy import text
+
+    import app.root.graphql as graphql_root
+    from app.db import end_request
+
+    f = await _fixture(client)
+    token = await client.token_for(PERNILLE)
+    seen: list[str] = []
+
+    async def noting_end(db: Any) -> None:
+        seen.append((await db.execute(text("SHOW synchronous_commit"))).scalar_one())
+        await end_request(db)
+
+    monkeypatch.setattr(graphql_root, "end_request", noting_end)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with compiled_pair(client, runtime) as pair:
+        for path, commit in ((pair.off, "on"), (client.http, "off")):
+            for operation in ("GroupDay", "ChildDay"):
+                body = {"operationName": operation, "variables": CASES[operation](f)}
+                async with LogWatch(runtime, client) as watch:
+                    seen.clear()
+                    await path.post("/graphql", json=body, headers=headers)
+                    ended = list(seen)
+                assert watch.rows, "staff's read is logged"
+                assert ended == [commit], (operation, commit, ended)
