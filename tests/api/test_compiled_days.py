@@ -2,8 +2,9 @@
 byte as the resolvers do: for every demo actor, a paired tablet (bare and with staff switched
 in) and another institution's staff, over a group whose children leave every way there is,
 are absent, present, picked up by someone unplanned, on vacation by a survey; for every group
-and day the tablet asks (today without a day, the week's days, a closed day), at times of the
-day that raise every flag; and with the same access-log rows."""
+and day the tablet asks (today without a day, the week's days, a closed day, a day that closes
+early with weekly defaults, a survey answer and a go-home-alone window after the closing), at
+times of the day that raise every flag; and with the same access-log rows."""
 
 from __future__ import annotations
 
@@ -40,7 +41,9 @@ async def days_pair(client: GraphQLClient, runtime: Runtime) -> AsyncIterator[Pa
 
 async def _a_full_day(client: GraphQLClient, plan_clock: Any) -> dict[str, Any]:
     """Bjørnene on Monday: every way of leaving, a survey's vacation and coming days, stays
-    in and out (one picked up by someone unplanned), absences, and a tablet."""
+    in and out (one picked up by someone unplanned), absences, and a tablet. Tuesday closes
+    early, at 12:15: two weekly defaults (one going home alone until 14:45) and a survey's
+    13:30 end after it."""
     plan_clock.at_local(10, 30)
     f = await family(client)
     children = await bears(client)
@@ -65,6 +68,17 @@ async def _a_full_day(client: GraphQLClient, plan_clock: Any) -> dict[str, Any]:
             as_=PERNILLE,
         )
         assert answered["answerVacationSurvey"]["__typename"] == "VacationAnswers", answered
+    for child, weekly in (
+        (children[0], {"leaveMode": "ALONE", "pickup": "11:00", "aloneUntil": "14:45"}),
+        (children[2], {"leaveMode": "GUARDIAN", "pickup": "15:00"}),
+    ):
+        made = await set_plan(client, child["id"], as_=PERNILLE, weekday="TUE", **weekly)
+        assert made["__typename"] == "PickupPlanEntry", made
+    early = {"from": day(1), "to": day(1), "label": "Tidlig lukket", "closesAt": "12:15"}
+    closed = await client.gql(
+        "CloseDays", {"institutionId": f["institution"], **early}, as_=SOLSIKKEN_ADMIN
+    )
+    assert closed["closeDays"]["__typename"] == "CalendarDays", closed
     for n, child in enumerate(children[:4]):
         came = await check_in(client, child["id"], at=local(7, 30 + n))
         assert came["__typename"] == "PresenceChanged", came
@@ -107,6 +121,12 @@ async def test_group_day_for_every_actor_group_day_and_hour(
             for group in groups:
                 for shape in shapes:
                     answers += await days_pair.same("GroupDay", {"groupId": group, **shape}, **who)
+    # Tuesday 12:30, just past its early closing: today is the day that closes early.
+    plan_clock.at_local(12, 30, offset_days=1)
+    for who in actors:
+        for shape in ({}, {"day": day(1)}, {"day": day(0)}):
+            group = f["bears_group"]
+            answers += await days_pair.same("GroupDay", {"groupId": group, **shape}, **who)
     assert compiled_count("GroupDay") - before > 100
     # The answers hold every kind of day, plan and flag (not only nulls).
     for shown in (
@@ -125,6 +145,10 @@ async def test_group_day_for_every_actor_group_day_and_hour(
         b'"pickedUpBy":{"kind":"OTHER","name":"Nabo"}',
         b'"groupDay":null',
         b'"errors":[',
+        b'"closesAt":"12:15:00"',
+        b'"closesAt":null',
+        b'"pickedUpAt":"12:15:00"',
+        b'"aloneUntil":"12:15:00"',
     ):
         assert shown in answers, shown
     assert compiled_count("GroupDay", "fallback") == 0

@@ -204,6 +204,10 @@ class PlannedDay:
     entry: PickupPlanEntryNode | None = strawberry.field(
         description="The entry that says how the child leaves."
     )
+    closes_at: dt.time | None = strawberry.field(
+        description="When the institution closes that day if it closes early, null on other"
+        " days: `pickup` is then never later (a weekly 15:00 is the closing time)."
+    )
 
     @classmethod
     def of(cls, plan: reads.DayPlan[models.PickupPlan]) -> PlannedDay:
@@ -214,6 +218,7 @@ class PlannedDay:
             arrival=plan.arrival,
             pickup=plan.pickup,
             entry=PickupPlanEntryNode.of(plan.entry) if plan.entry else None,
+            closes_at=plan.closes_at,
         )
 
 

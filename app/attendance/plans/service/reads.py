@@ -1,11 +1,12 @@
 """Reads of the pickup plan: the effective plan of a child over days (a date's override,
-else a vacation-survey answer, else the weekly default), the batch for a group's day, the
-change history, and the companion requests waiting for a guardian's answer."""
+else a vacation-survey answer, else the weekly default; on a day the institution closes early
+no time of leaving lies after the closing), the batch for a group's day, the change history,
+and the companion requests waiting for a guardian's answer."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Generic, Protocol, TypeVar
@@ -21,7 +22,7 @@ from app.attendance.service.hours import local_now, opening_span
 from app.attendance.surveys.models import VacationAnswer
 from app.core.actor import Actor
 from app.core.errors import ValidationFailed
-from app.institutions.calendar.service.days import closed_dates
+from app.institutions.calendar.service.days import closures
 from app.institutions.models import Child, Institution
 
 MAX_DAYS = 62
@@ -60,12 +61,22 @@ class SurveyAnswer(Protocol):
 E = TypeVar("E", PickupPlan, PlanRow)
 
 
+def clipped(value: time | None, closes_at: time | None) -> time | None:
+    """A time of leaving on a day that closes early: never after the closing (a weekly
+    15:00 is 12:00 on Grundlovsdag afternoon)."""
+    if value is None or closes_at is None:
+        return value
+    return min(value, closes_at)
+
+
 @dataclass(frozen=True)
 class DayPlan(Generic[E]):
     """A child's plan for one day. `source`: "override" (a date's entry), "survey" (an answer
     to a vacation survey; `coming` False means vacation), "weekly" (the weekly default) or
     "none". `entry` is the plan row that says how the child leaves (None for "none" and for
-    a survey answer without a weekly default)."""
+    a survey answer without a weekly default). `closes_at`: the day's early closing, if any;
+    `pickup` and `alone_until` are then clipped to it, whatever the row says (a weekly default
+    is not checked against a date's closing, and a date's plan may predate the closing)."""
 
     child_id: uuid.UUID
     day: date
@@ -74,10 +85,16 @@ class DayPlan(Generic[E]):
     arrival: time | None
     pickup: time | None
     entry: E | None
+    closes_at: time | None = None
 
     @property
     def leave_mode(self) -> str | None:
         return self.entry.leave_mode if self.entry else None
+
+    @property
+    def alone_until(self) -> time | None:
+        """The latest time to leave alone, as the entry says, clipped to an early closing."""
+        return clipped(self.entry.alone_until, self.closes_at) if self.entry else None
 
 
 def resolve(
@@ -85,8 +102,10 @@ def resolve(
     day: date,
     entries: Iterable[E],
     answer: SurveyAnswer | None,
+    closes_at: time | None = None,
 ) -> DayPlan[E]:
-    """One day's plan from the child's rows for that day (its override and weekday default)."""
+    """One day's plan from the child's rows for that day (its override and weekday default),
+    its pickup clipped to the day's early closing (`closes_at`, None on an ordinary day)."""
     override: E | None = None
     weekly: E | None = None
     for row in entries:
@@ -94,31 +113,39 @@ def resolve(
             override = row
         elif row.weekday == day.weekday():
             weekly = row
+
+    def plan(source: str, arrival: time | None, pickup: time | None, entry: E | None) -> DayPlan[E]:
+        return DayPlan(
+            child_id, day, source, True, arrival, clipped(pickup, closes_at), entry, closes_at
+        )
+
     if override is not None:
-        return DayPlan(child_id, day, "override", True, override.arrival, override.pickup, override)
+        return plan("override", override.arrival, override.pickup, override)
     if answer is not None:
         if not answer.coming:
-            return DayPlan(child_id, day, "survey", False, None, None, None)
-        return DayPlan(
-            child_id,
-            day,
+            return DayPlan(child_id, day, "survey", False, None, None, None, closes_at)
+        return plan(
             "survey",
-            True,
             answer.arrival or (weekly.arrival if weekly else None),
             answer.pickup or (weekly.pickup if weekly else None),
             weekly,
         )
     if weekly is not None:
-        return DayPlan(child_id, day, "weekly", True, weekly.arrival, weekly.pickup, weekly)
-    return DayPlan(child_id, day, "none", True, None, None, None)
+        return plan("weekly", weekly.arrival, weekly.pickup, weekly)
+    return plan("none", None, None, None)
 
 
 async def day_plans(
-    db: AsyncSession, *, child_ids: Sequence[uuid.UUID], day: date
+    db: AsyncSession,
+    *,
+    child_ids: Sequence[uuid.UUID],
+    day: date,
+    closes_at: time | None = None,
 ) -> dict[uuid.UUID, DayPlan[PickupPlan]]:
     """The plans of many children for one day, in two statements whatever their number (for
-    a group's day). Children with neither plan nor survey answer are left out. No visibility
-    check: the caller passes children the actor may see."""
+    a group's day; `closes_at`: their institution's early closing that day). Children with
+    neither plan nor survey answer are left out. No visibility check: the caller passes
+    children the actor may see."""
     if not child_ids:
         return {}
     ids = list(child_ids)
@@ -145,18 +172,25 @@ async def day_plans(
     for child_id in ids:
         if child_id in by_child or child_id in answer_of:
             result[child_id] = resolve(
-                child_id, day, by_child.get(child_id, []), answer_of.get(child_id)
+                child_id, day, by_child.get(child_id, []), answer_of.get(child_id), closes_at
             )
     return result
 
 
 async def plans_between(
-    db: AsyncSession, *, child_id: uuid.UUID, start: date, end: date
+    db: AsyncSession,
+    *,
+    child_id: uuid.UUID,
+    start: date,
+    end: date,
+    early: Mapping[date, time] | None = None,
 ) -> dict[date, DayPlan[PickupPlan]]:
     """The child's plan for each day of [start, end], in two statements whatever the length
-    of the period (the weekly default and the period's overrides, then its survey answers).
+    of the period (the weekly default and the period's overrides, then its survey answers),
+    clipped to the days its institution closes early (`early`, from `closed_and_early`).
     Days with neither plan nor answer are left out. No visibility check: the caller passes a
     child the actor may see."""
+    early = early or {}
     entries = (
         await db.scalars(
             select(PickupPlan).where(
@@ -181,7 +215,7 @@ async def plans_between(
     plans = {}
     day = start
     while day <= end:
-        plan = resolve(child_id, day, entries, answers.get(day))
+        plan = resolve(child_id, day, entries, answers.get(day), early.get(day))
         if plan.source != "none":
             plans[day] = plan
         day += timedelta(days=1)
@@ -202,7 +236,7 @@ async def effective_plan(
         return []
     institution = await db.get(Institution, child.institution_id)
     assert institution is not None
-    closed = await closed_dates(db, institution.id, start, end)
+    closed, early = await closed_and_early(db, institution.id, start, end)
     absences = (
         await db.scalars(
             select(Absence).where(
@@ -212,7 +246,7 @@ async def effective_plan(
             )
         )
     ).all()
-    planned = await plans_between(db, child_id=child_id, start=start, end=end)
+    planned = await plans_between(db, child_id=child_id, start=start, end=end, early=early)
     plans = []
     day = start
     while day <= end:
@@ -226,9 +260,25 @@ async def effective_plan(
             )
         )
         if not skip:
-            plans.append(planned.get(day) or DayPlan(child_id, day, "none", True, None, None, None))
+            plans.append(
+                planned.get(day)
+                or DayPlan(child_id, day, "none", True, None, None, None, early.get(day))
+            )
         day += timedelta(days=1)
     return plans
+
+
+async def closed_and_early(
+    db: AsyncSession, institution_id: uuid.UUID, start: date, end: date
+) -> tuple[set[date], dict[date, time]]:
+    """The institution's closed dates between two dates (inclusive), and the days it closes
+    early with their closing time: one statement."""
+    found = (await closures(db, [institution_id], start, end, part_days=True))[institution_id]
+    closed = {day for day, closure in found.items() if closure.closes_at is None}
+    early = {
+        day: closure.closes_at for day, closure in found.items() if closure.closes_at is not None
+    }
+    return closed, early
 
 
 async def weekly_defaults(

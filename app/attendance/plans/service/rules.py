@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.attendance.events import DayChanged
 from app.attendance.plans.models import PickupPlan
 from app.attendance.plans.policies import can_plan_for
+from app.attendance.plans.service.reads import clipped
 from app.attendance.service.hours import local_now, opening_span
 from app.core import events
 from app.core.actor import Actor
@@ -111,19 +112,21 @@ async def tell_today(
 
 async def _cutoff_passed(db: AsyncSession, place: Place, new_pickup: time | None) -> bool:
     """Past the cut-off before today's pickup: the earlier of the planned and the new time
-    (closing time when neither is known)."""
+    (closing time when neither is known). On a day it closes early (Grundlovsdag afternoon)
+    the planned pickup is at the latest the closing, as the effective plan says (a weekly
+    15:00 is 12:00 then)."""
     rows = await _today_rows(db, place)
     current = next((r for r in rows if r.day is not None), None) or next(iter(rows), None)
-    times = [t for t in (current.pickup if current else None, new_pickup) if t is not None]
+    planned = current.pickup if current else None
+    early = (await early_closings(db, place.institution.id, place.today, place.today)).get(
+        place.today
+    )
+    times = [t for t in (clipped(planned, early), new_pickup) if t is not None]
     if not times:
         span = opening_span(place.institution, place.today.weekday())
         if span is None:
             return False
-        times = [span[1]]
-        # A day it closes early (Grundlovsdag afternoon) ends there.
-        early = await early_closings(db, place.institution.id, place.today, place.today)
-        if place.today in early:
-            times = [min(span[1], early[place.today])]
+        times = [clipped(span[1], early) or span[1]]
     deadline = datetime.combine(place.today, min(times), place.now.tzinfo) - timedelta(
         minutes=cutoff_minutes(place.institution)
     )

@@ -2,9 +2,9 @@
 the group's day read model (app.attendance.presence.reads.days: the group through
 visible_groups, each child's row of `children_statement` through visible_children, the stays
 through visible_presences). What `days.child_day_of`, `plans.resolve` and `plan_view` decide in
-Python (the day's plan, status, note and flags) is spelled in SQL here, rule for rule; the
-clock's "now" is a parameter of every request. The access log notes the children of the day
-exactly as the resolver does (`finish`)."""
+Python (the day's plan, its times clipped to an early closing, status, note and flags) is
+spelled in SQL here, rule for rule; the clock's "now" is a parameter of every request. The
+access log notes the children of the day exactly as the resolver does (`finish`)."""
 
 from __future__ import annotations
 
@@ -58,6 +58,7 @@ from app.attendance.presence.reads.plans import WEEKDAYS
 from app.attendance.service import clock
 from app.core.actor import Actor
 from app.core.shapes import per_request
+from app.institutions.calendar.service.days import closes_early_on
 from app.institutions.models import Child, Group, Institution
 from app.institutions.policies import visible_groups
 from app.privacy.accesslog.models import AccessKind
@@ -126,6 +127,7 @@ class _Day:
                 Group.institution_id,
                 Institution.timezone,
                 Institution.opening_hours,
+                closes_early_on(day, Group.institution_id).label("closes_at"),
             )
             .select_from(Group)
             .join(Institution, Institution.id == Group.institution_id)
@@ -203,12 +205,18 @@ class _Day:
                 (has_entry, getattr(r, f"weekly_{key}")),
             )
 
+        def clipped(value: Any) -> Any:
+            """plans.clipped: a time of leaving never after the day's early closing."""
+            return case(
+                (and_(r.closes_at.is_not(None), value > r.closes_at), r.closes_at), else_=value
+            )
+
         # plans.is_open and plan_view: without a plan, expected whenever it is open.
         open_ = and_(g.opening_hours[WEEKDAYS[day.weekday()]].is_not(None), not_(r.closed))
         expected = and_(open_, coming)
         leave_mode = entry("leave_mode")
-        arrival, pickup = planned("arrival"), planned("pickup")
-        alone_until = case((leave_mode == "alone", entry("alone_until")))
+        arrival, pickup = planned("arrival"), clipped(planned("pickup"))
+        alone_until = case((leave_mode == "alone", clipped(entry("alone_until"))))
         leave_by = case((leave_mode == "alone", alone_until), else_=pickup)
         person, guardian = entry("pickup_person_id"), entry("guardian_user_id")
         # plans.policies.child_name_for
@@ -261,6 +269,7 @@ class _Day:
                 r.absence_from_day,
                 r.absence_until_day,
                 r.absence_note,
+                r.closes_at,
                 status.label("status"),
                 s.arrived_at,
                 expected.label("plan_expected"),
@@ -378,6 +387,7 @@ class _Day:
             "note": lambda _: c.note,
             "flags": lambda inner: inner.object("ChildDayFlags", flags),
             "stays": self.stays(c),
+            "closesAt": lambda _: iso_time(c.closes_at),
         }
 
     def group_day_fields(self) -> Fields:
@@ -411,6 +421,7 @@ class _Day:
             "group": lambda inner: inner.object("Group", group),
             "counts": lambda inner: inner.object("DayCounts", counts),
             "children": children,
+            "closesAt": lambda _: iso_time(g.closes_at),
         }
 
     def answer(self, selection: Selection) -> ColumnElement[Any]:

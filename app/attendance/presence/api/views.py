@@ -101,6 +101,10 @@ class ChildDay:
     note: str | None
     flags: ChildDayFlags
     stays: list[PresenceNode]
+    closes_at: dt.time | None = strawberry.field(
+        description="When the institution closes that day if it closes early (Grundlovsdag"
+        " afternoon: 12:00), null on other days; the plan's times end there."
+    )
 
     @classmethod
     def of(cls, info: Info, row: days.ChildDay) -> ChildDay:
@@ -118,6 +122,7 @@ class ChildDay:
                 unplanned_pickup=row.unplanned_pickup,
             ),
             stays=[PresenceNode.of(s) for s in row.stays],
+            closes_at=row.closes_at,
         )
 
 
@@ -136,6 +141,10 @@ class GroupDay:
     group: Annotated[GroupNode, strawberry.lazy("app.institutions.api.types")]
     counts: DayCounts
     children: list[ChildDay]
+    closes_at: dt.time | None = strawberry.field(
+        description="When the institution closes that day if it closes early (Grundlovsdag"
+        " afternoon: 12:00), null on other days; the plan's times end there."
+    )
 
     @classmethod
     def of(cls, info: Info, row: days.GroupDay) -> GroupDay:
@@ -144,6 +153,7 @@ class GroupDay:
             group=node_of(info, "Group", row.group),
             counts=DayCounts(**row.counts),
             children=[ChildDay.of(info, c) for c in row.children],
+            closes_at=row.closes_at,
         )
 
 

@@ -1,8 +1,9 @@
 """The group's day on the tablet and a guardian's today, as read models: three statements
 whatever the number of children (the group or the children's institutions; each child's
-day with its absence, plan, the names the plan names and whether the place is closed; the
-stays with who checked in and out), into light rows, never ORM entities. The children are
-read through the institutions' visibility scope, the stays through presence's."""
+day with its absence, plan, the names the plan names and whether the place is closed or
+closes early; the stays with who checked in and out), into light rows, never ORM entities.
+The children are read through the institutions' visibility scope, the stays through
+presence's."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -32,7 +33,7 @@ from app.attendance.service import clock
 from app.attendance.surveys.models import VacationAnswer
 from app.core.actor import Actor
 from app.core.errors import NotFound
-from app.institutions.calendar.service.days import closed_on
+from app.institutions.calendar.service.days import closed_on, closes_early_on
 from app.institutions.models import Child, Group, Institution
 from app.institutions.policies import visible_children, visible_groups, visible_institutions
 from app.institutions.reads import (
@@ -107,6 +108,8 @@ class ChildDay:
     not_arrived: bool = False
     overdue: bool = False
     unplanned_pickup: bool = False
+    # The time the institution closes that day when it closes early; None on other days.
+    closes_at: time | None = None
 
     @property
     def arrived_at(self) -> datetime | None:
@@ -124,6 +127,8 @@ class GroupDay:
     group: Any  # a Group or a GroupRow
     day: date
     children: list[ChildDay]
+    # The time the institution closes that day when it closes early; None on other days.
+    closes_at: time | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -145,8 +150,10 @@ def child_day_of(
     absence: AbsenceLike | None,
     timezone: str,
     now: datetime,
+    closes_at: time | None = None,
 ) -> ChildDay:
-    """The day's status and flags from its stays, absence and plan."""
+    """The day's status and flags from its stays, absence and plan (its times already clipped
+    to the day's early closing, `closes_at`)."""
     local_now = now.astimezone(ZoneInfo(timezone))
     today = local_now.date() == day
     if stays:
@@ -155,7 +162,15 @@ def child_day_of(
         status = "absent"
     else:
         status = "expected" if plan.expected else "not_expected"
-    result = ChildDay(child=child, day=day, status=status, plan=plan, stays=stays, absence=absence)
+    result = ChildDay(
+        child=child,
+        day=day,
+        status=status,
+        plan=plan,
+        stays=stays,
+        absence=absence,
+        closes_at=closes_at,
+    )
     if today and status == "expected" and plan.arrives_at is not None:
         result.not_arrived = local_now.time() > plan.arrives_at
     if today and status == "present" and plan.leave_by is not None:
@@ -192,7 +207,8 @@ _CHECKED_OUT_BY = aliased(User, name="checked_out_by")
 
 def children_statement(actor: Actor, which: list[ColumnElement[bool]], day: date) -> Any:
     """Each child's day: the child, its absence, its plan (the date's and the weekday's rows,
-    the latest survey answer), the names its plan names, and whether the place is closed."""
+    the latest survey answer), the names its plan names, whether the place is closed and when
+    it closes on a day it closes early."""
     override, weekly = _OVERRIDE, _WEEKLY
     answer, companion, guardian = _ANSWER, _COMPANION, _GUARDIAN
     other = _OTHER_ABSENCE
@@ -250,6 +266,7 @@ def children_statement(actor: Actor, which: list[ColumnElement[bool]], day: date
             companion.institution_id.label("companion_institution_id"),
             companion.is_protected.label("companion_is_protected"),
             closed.label("closed"),
+            closes_early_on(day, Child.institution_id).label("closes_at"),
         )
         .select_from(Child)
         .outerjoin(Absence, Absence.id == chosen_absence)
@@ -280,7 +297,7 @@ def _plan_of(actor: Actor, row: Row[Any], day: date, institution: InstitutionRow
         if row.answer_id is not None
         else None
     )
-    plan = resolve(row.child_id, day, entries, answer) if entries or answer else None
+    plan = resolve(row.child_id, day, entries, answer, row.closes_at) if entries or answer else None
     names = PlanNames()
     if plan is not None and plan.entry is not None:
         entry = plan.entry
@@ -411,6 +428,7 @@ async def _days(
                 _absence_of(row),
                 institution.timezone,
                 now,
+                row.closes_at,
             )
         )
     return result
@@ -425,10 +443,25 @@ async def group_day(
     now: datetime | None = None,
 ) -> GroupDay:
     """Every child of the group on the day (default: today there), with status, times, the
-    note and flags (the institution's staff): three statements."""
+    note and flags, and when it closes on a day it closes early (the institution's staff):
+    three statements."""
+    now = now or clock.now()
+    # When the day is today there, which of three dates it is (every zone's today is UTC's
+    # date or one either side) is known once the institution's zone is read: the first
+    # statement reads the early closing of each.
+    utc_today = now.astimezone(UTC).date()
+    candidates = [day] if day else [utc_today + timedelta(days=n) for n in (-1, 0, 1)]
+    closing = [
+        closes_early_on(d, Group.institution_id).label(f"closes_{n}")
+        for n, d in enumerate(candidates)
+    ]
     row = (
         await db.execute(
-            select(*(c.label(f"group_{c.key}") for c in GROUP_COLUMNS), *institution_columns())
+            select(
+                *(c.label(f"group_{c.key}") for c in GROUP_COLUMNS),
+                *institution_columns(),
+                *closing,
+            )
             .select_from(Group)
             .join(Institution, Institution.id == Group.institution_id)
             .where(Group.id == group_id, visible_groups(actor))
@@ -438,8 +471,8 @@ async def group_day(
         raise NotFound(field="groupId")
     group = GroupRow(row.group_id, row.group_institution_id, row.group_name, row.group_is_active)
     institution = institution_of(row)
-    now = now or clock.now()
     day = day or now.astimezone(ZoneInfo(institution.timezone)).date()
+    closes_at = getattr(row, f"closes_{candidates.index(day)}")
     children = await _days(
         db,
         actor,
@@ -449,7 +482,7 @@ async def group_day(
         {institution.id: institution},
         now,
     )
-    return GroupDay(group=group, day=day, children=children)
+    return GroupDay(group=group, day=day, children=children, closes_at=closes_at)
 
 
 async def my_children_today(

@@ -140,7 +140,7 @@ def plan_view(plan: DayPlan[Any] | None, *, open_: bool, names: PlanNames) -> Pl
         pickup_user_id=entry.guardian_user_id,
         note=entry.note or None,
         leave_mode=entry.leave_mode,
-        alone_until=entry.alone_until if entry.leave_mode == "alone" else None,
+        alone_until=plan.alone_until if entry.leave_mode == "alone" else None,
         companion_name=(
             names.children.get(entry.companion_child_id) if entry.companion_child_id else None
         ),

@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.attendance.absences.models import Absence
-from app.attendance.plans.service.reads import plans_between
+from app.attendance.plans.service.reads import closed_and_early, plans_between
 from app.attendance.presence.models import Presence
 from app.attendance.presence.policies import visible_presences
 from app.attendance.presence.reads.days import ChildDay, child_day_of
@@ -100,9 +100,9 @@ async def child_plan(
         raise ValidationFailed("invalid_report_period", field="days", days=31)
     child, institution = await _own_child(db, actor, child_id)
     end = start + timedelta(days=days - 1)
-    closed = (await _closed_days(db, [institution.id], start, end))[institution.id]
+    closed, early = await closed_and_early(db, institution.id, start, end)
     absences = await _absences(db, [child.id], start, end)
-    planned = await plans_between(db, child_id=child.id, start=start, end=end)
+    planned = await plans_between(db, child_id=child.id, start=start, end=end, early=early)
     names = await plan_names(db, actor, planned.values())
     now = clock.now()
     result = []
@@ -117,7 +117,9 @@ async def child_plan(
             ),
             None,
         )
-        result.append(child_day_of(child, day, plan, [], absence, institution.timezone, now))
+        result.append(
+            child_day_of(child, day, plan, [], absence, institution.timezone, now, early.get(day))
+        )
     return result
 
 

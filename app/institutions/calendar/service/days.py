@@ -15,7 +15,7 @@ from datetime import date, time
 from functools import lru_cache
 
 import holidays
-from sqlalchemy import String, Time, and_, exists, literal, not_, or_, select
+from sqlalchemy import String, Time, and_, case, exists, literal, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -163,3 +163,24 @@ def closed_on(
         )
     )
     return or_(own, not_(kept_open))
+
+
+def closes_early_on(
+    day: date, institution_id: InstrumentedAttribute[uuid.UUID] | ColumnElement[uuid.UUID]
+) -> ColumnElement[time | None]:
+    """SQL: the time of day the institution in `institution_id` closes on `day` when it closes
+    early (its own closing day with a time), null on a day open all day or closed the whole
+    day. A public holiday kept closed stays closed the whole day, as in `closures`."""
+    own: ColumnElement[time | None] = (
+        select(ClosedDay.closes_at)
+        .where(ClosedDay.institution_id == institution_id, ClosedDay.day == day)
+        .scalar_subquery()
+    )
+    if not is_public_holiday(day):
+        return own
+    kept_open = exists(
+        select(literal(1)).where(
+            and_(HolidayKeptOpen.institution_id == institution_id, HolidayKeptOpen.day == day)
+        )
+    )
+    return case((kept_open, own), else_=literal(None, Time))
