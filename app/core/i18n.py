@@ -114,6 +114,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "da": "Åbningstider skal være TT:MM, og lukketid efter åbningstid.",
         "en": "Opening hours must be HH:MM, closing after opening.",
     },
+    "closes_before_opening": {
+        "da": "Institutionen åbner {opens}: luk hele dagen i stedet for at lukke før åbning.",
+        "en": "The institution opens at {opens}: close the whole day instead.",
+    },
     "invalid_setting": {"da": "Ugyldig indstilling.", "en": "Invalid setting."},
     "setting_out_of_range": {
         "da": "Skal være mellem {low} og {high}.",

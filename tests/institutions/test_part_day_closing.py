@@ -64,10 +64,27 @@ async def test_a_pickup_after_the_closing_time_is_refused(client, plan_clock):
     # The day before keeps its whole hours.
     other = await set_plan(client, f["liva"], day=day(1), leaveMode="GUARDIAN", pickup="15:00")
     assert other["__typename"] == "PickupPlanEntry", other
-    # Closing before it opens is closing the day.
-    await _close(client, f["institution"], day(3), "06:00")
-    shut = await set_plan(client, f["liva"], day=day(3), leaveMode="GUARDIAN", pickup="10:00")
-    assert shut["code"] == "DAY_CLOSED"
+
+    # Closing at or before it opens is refused: the admin closes the whole day instead, and the
+    # day stays as it was.
+    for too_early in ("06:00", "06:30"):
+        refused = (
+            await client.gql(
+                "CloseDays",
+                {
+                    "institutionId": f["institution"],
+                    "from": day(3),
+                    "to": day(3),
+                    "label": "x",
+                    "closesAt": too_early,
+                },
+                as_=SOLSIKKEN_ADMIN,
+            )
+        )["closeDays"]
+        assert (refused["code"], refused["field"]) == ("INVALID", "closesAt"), refused
+        assert "luk hele dagen" in refused["message"], refused
+    kept = await set_plan(client, f["liva"], day=day(3), leaveMode="GUARDIAN", pickup="15:00")
+    assert kept["__typename"] == "PickupPlanEntry", kept
 
 
 async def test_the_attendance_report_counts_it_as_an_open_day(client, plan_clock):

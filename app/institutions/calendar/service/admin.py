@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.actor import Actor
 from app.core.errors import NotFound, ValidationFailed
-from app.core.values import clean_name
+from app.core.values import WEEKDAYS, clean_name
 from app.db import write_transaction
 from app.institutions.calendar.models import HolidayKeptOpen
 from app.institutions.calendar.policies import can_keep_calendar, can_see_calendar
 from app.institutions.calendar.service.days import Closure, closures, is_public_holiday
-from app.institutions.models import ClosedDay
+from app.institutions.models import ClosedDay, Institution
 
 # A year and a day: "the whole summer" fits, a typo of the year does not.
 MAX_RANGE_DAYS = 366
@@ -66,6 +66,8 @@ async def close_days(
     _require_keeper(actor, institution_id)
     label = clean_name(label, "label", MAX_LABEL) if label.strip() else ""
     async with write_transaction(db):
+        if closes_at is not None:
+            await _check_closes_after_opening(db, institution_id, start, end, closes_at)
         existing = {
             row.day: row
             for row in (
@@ -93,6 +95,22 @@ async def close_days(
     return await closed_days(
         db=db, actor=actor, institution_id=institution_id, start=start, end=end
     )
+
+
+async def _check_closes_after_opening(
+    db: AsyncSession, institution_id: uuid.UUID, start: date, end: date, closes_at: time
+) -> None:
+    """An early closing at or before the day opens would be a closed day that the day views
+    show as open: the admin closes the whole day instead (no `closesAt`)."""
+    hours = await db.scalar(
+        select(Institution.opening_hours).where(Institution.id == institution_id)
+    )
+    day = start
+    while day <= end:
+        span = (hours or {}).get(WEEKDAYS[day.weekday()])
+        if span and closes_at <= time.fromisoformat(span[0]):
+            raise ValidationFailed("closes_before_opening", field="closesAt", opens=span[0])
+        day += timedelta(days=1)
 
 
 async def reopen_days(
