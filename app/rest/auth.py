@@ -18,6 +18,7 @@ from app.core.runtime import Runtime
 from app.db import RequestSession, write_transaction
 from app.institutions.service import actor as institutions
 from app.privacy.accesslog.service import recording as access_log
+from app.privacy.audit.service import recording as audit
 
 _NO_STORE = {"Cache-Control": "private, no-store"}
 # The OpenAPI security requirement of the routes that take the GraphQL API's bearer token.
@@ -102,7 +103,9 @@ async def signed_in(
 ) -> AsyncIterator[tuple[RequestSession, Actor]]:
     """A database session scoped to the caller's tenants, and the caller; 401 otherwise. What
     the route noted for the access log (record_access) is written and committed when its
-    block ends without an error: before the response (a stream too) starts."""
+    block ends without an error: before the response (a stream too) starts. What it writes to
+    a child's data (a roster import) is in the audit trail as the caller's, under the route
+    (`POST /admin/roster/import/{import_id:str}/commit`), as a GraphQL operation's is."""
     runtime: Runtime = request.app.state.runtime
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
@@ -113,6 +116,8 @@ async def signed_in(
                 actor = await institutions.sign_in(db=db, token=token)
         if actor is None:
             raise NotAuthorizedException(detail="Sign in: send Authorization: Bearer <token>.")
+        route = min(request.route_handler.paths, default=request.url.path)
+        audit.begin(db, actor=actor, operation=f"{request.method} {route}")
         yield db, actor
         if not runtime.settings.access_log:
             access_log.discard(db)

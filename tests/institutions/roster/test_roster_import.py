@@ -458,3 +458,25 @@ async def test_a_mixed_plan_is_what_the_commit_does_and_then_there_is_nothing_le
     )
     assert again["summary"]["unchanged"] == 3
     assert again["summary"]["end"] == again["summary"]["newPeople"] == 0
+
+
+async def test_a_committed_import_is_in_the_audit_trail_as_the_admins(client, runtime):
+    """The REST import writes children and custody links: the audit trail has each, as the
+    admin's, under the route, as a GraphQL mutation's writes are."""
+    from tests.privacy.test_audit_trail import Watch
+
+    iid = await institution_id(client, SOLSIKKEN_ADMIN)
+    planned = await dry_run(client, as_=SOLSIKKEN_ADMIN, institution=iid, data=good_rows())
+    async with Watch(runtime, client) as trail:
+        await commit(client, as_=SOLSIKKEN_ADMIN, plan_id=planned["id"])
+    route = "POST /admin/roster/import/{import_id:str}/commit"
+    assert trail.rows, "the import's writes are audited"
+    assert {(r.email, r.role, r.operation) for r in trail.rows} == {
+        (SOLSIKKEN_ADMIN, "ADMIN", route)
+    }
+    created = sorted(
+        r.after["first_name"] for r in trail.rows if (r.kind, r.action) == ("roster", "create")
+    )
+    assert len(created) == 3 and "Søren" in created and "Lærke; Sofie" in created, created
+    links = [r for r in trail.rows if (r.kind, r.action) == ("custody", "create")]
+    assert len(links) == 4, links

@@ -4,16 +4,18 @@ session events, over every model that declares `__audit__` (app.core.audit.Audit
 - ORM writes: `after_flush` reads each flushed audited object's attribute history (new,
   changed, deleted), so a new column or a new write path of an audited model is covered.
 - Core statements run on the session (`db.execute(insert(DayEntry), rows)`, `update(...)`,
-  `delete(...)`): `do_orm_execute` sees them. An INSERT is recorded from its parameters; an
-  UPDATE or DELETE first selects the rows its WHERE matches (before) and, for an UPDATE, reads
-  them again after (a statement or two more, paid only by such a path; none of today's
-  request paths takes it).
+  `delete(...)`, and the same through the table, `insert(Child.__table__)`, as the roster
+  import's bulk path writes): `do_orm_execute` sees them. An INSERT is recorded from its
+  parameters; an UPDATE or DELETE first selects the rows its WHERE matches (before) and, for
+  an UPDATE, reads them again after (a statement or two more, paid only by such a path: the
+  roster import's updates, no GraphQL request path).
 - The rows wait on the session, tagged with the (sub)transaction that made them, and are
   written by `before_commit` in ONE executemany INSERT into the same transaction: a rolled-back
   change (or savepoint) drops its rows, a committed one cannot commit without them.
 
 Only a session that carries an audit scope (`begin`: who, which operation, which request) is
-audited: every GraphQL request gets one once its actor is known (app.root.context). System
+audited: every GraphQL request gets one once its actor is known (app.root.context), every REST
+route once it signed its caller in (app.rest.auth). System
 jobs (retention, the nightly check-out) have no actor and are reported by their own runs."""
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from sqlalchemy.orm.attributes import instance_state
 from app.core.actor import Actor
 from app.core.audit import REDACTED, Audited
 from app.core.logs import request_id_var
-from app.db import new_id, utcnow
+from app.db import Base, new_id, utcnow
 from app.privacy.audit.models import AuditAction, AuditTrailEntry
 
 # Session.info keys: who writes (AuditScope), and the rows waiting for the commit.
@@ -233,7 +235,7 @@ def _core_write(state: ORMExecuteState) -> Any:
     if not (state.is_insert or state.is_update or state.is_delete):
         return None
     scope: AuditScope | None = state.session.info.get(SCOPE)
-    mapper = state.bind_mapper
+    mapper = state.bind_mapper or _mapper_of(state.statement)
     rule = rule_of(mapper.class_) if mapper is not None else None
     if scope is None or mapper is None or rule is None:
         return None
@@ -241,6 +243,21 @@ def _core_write(state: ORMExecuteState) -> Any:
         _note(state.session, _inserted(scope, mapper, rule, state))
         return None
     return _updated_or_deleted(scope, mapper, rule, state)
+
+
+def _mapper_of(statement: Any) -> Mapper[Any] | None:
+    """The mapped class of a Core write to its table (`insert(Child.__table__)`, which fast
+    bulk paths use): such a write is as audited as one through the entity."""
+    table = getattr(statement, "table", None)
+    if table is None:
+        return None
+    if table not in _BY_TABLE:  # a model mapped since, or a table of no model (None)
+        _BY_TABLE.update((mapper.local_table, mapper) for mapper in Base.registry.mappers)
+        _BY_TABLE.setdefault(table, None)
+    return _BY_TABLE[table]
+
+
+_BY_TABLE: dict[Any, Mapper[Any] | None] = {}
 
 
 def _inserted(
