@@ -229,6 +229,8 @@ class Reason(StrEnum):
     ROSTER_NOT_UTF8 = auto()
     ROSTER_TOO_MANY_ROWS = auto()
     ROSTER_YES_NO_INVALID = auto()
+    # Part-day closing (issue 16).
+    CLOSES_BEFORE_OPENING = auto()
 
 
 GENERIC = frozenset({Reason.INVALID, Reason.CONFLICT})

@@ -23,6 +23,9 @@ class Authenticator:
     def __init__(self, provisioning_uri: str) -> None:
         self.totp = pyotp.parse_uri(provisioning_uri)
         assert isinstance(self.totp, pyotp.TOTP)
+        # The code the enrolment was confirmed with: a replay of it must be refused even when
+        # the clock has moved to the next time step since.
+        self.confirmed = ""
 
     def step(self) -> int:
         return self.totp.timecode(datetime.now(UTC))
@@ -41,7 +44,8 @@ async def enrol(client: GraphQLClient, token: str) -> tuple[Authenticator, list[
     started = (await client.gql("EnrolSecondFactor", token=token))["enrolSecondFactor"]
     assert started["__typename"] == "SecondFactorEnrolment", started
     app = Authenticator(started["provisioningUri"])
-    confirmed = (await client.gql("ConfirmSecondFactor", {"code": app.code()}, token=token))[
+    app.confirmed = app.code()
+    confirmed = (await client.gql("ConfirmSecondFactor", {"code": app.confirmed}, token=token))[
         "confirmSecondFactor"
     ]
     assert confirmed["__typename"] == "SecondFactorConfirmed", confirmed

@@ -94,17 +94,18 @@ async def test_login_steps_up_and_a_used_code_is_refused(client, db):
             sessions_before
         )
     # The code of the step the confirmation used is spent: a replay.
-    replay = await verify(client, stepped["challenge"], app.code())
+    replay = await verify(client, stepped["challenge"], app.confirmed)
     assert replay["__typename"] == "InvalidCredentialsError"
     assert replay["field"] == "code"
-    done = await verify(client, stepped["challenge"], app.code(ahead=1))
+    used = app.code(ahead=1)
+    done = await verify(client, stepped["challenge"], used)
     assert done["__typename"] == "LoginSuccess" and done["session"]["kind"] == "user"
     me = (await client.gql("Me", token=done["token"]))["me"]
     assert me["email"] == GUARDIAN
 
     # The same code again, in another login: the same time step, refused.
     second = await login(client, GUARDIAN)
-    refused = await verify(client, second["challenge"], app.code(ahead=1))
+    refused = await verify(client, second["challenge"], used)
     assert refused["__typename"] == "InvalidCredentialsError"
 
 

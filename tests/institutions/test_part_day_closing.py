@@ -82,6 +82,7 @@ async def test_a_pickup_after_the_closing_time_is_refused(client, plan_clock):
             )
         )["closeDays"]
         assert (refused["code"], refused["field"]) == ("INVALID", "closesAt"), refused
+        assert refused["reason"] == "CLOSES_BEFORE_OPENING"
         assert "luk hele dagen" in refused["message"], refused
     kept = await set_plan(client, f["liva"], day=day(3), leaveMode="GUARDIAN", pickup="15:00")
     assert kept["__typename"] == "PickupPlanEntry", kept
