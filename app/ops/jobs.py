@@ -29,6 +29,7 @@ from app.db import RequestSession, utcnow, write_transaction
 from app.notifications.models import JobRun
 from app.notifications.service.senders import Senders, create_senders
 from app.notifications.service.worker import DeliveryReport, deliver_due
+from app.privacy.audit.service.recording import audit_as_system
 from app.realtime import Broker, InProcessBroker
 from app.storage import ObjectStorage
 
@@ -56,12 +57,16 @@ class JobContext:
     # Tells the servers' subscribers what a job changed (SEDDEL_BROKER=postgres); the default
     # in-process broker reaches no one, as no subscriber listens in the worker's process.
     broker: Broker = field(default_factory=InProcessBroker)
+    # The job's name when its writes to a child's data go into the audit trail as SYSTEM's.
+    audited_as: str | None = None
 
     def __post_init__(self) -> None:
         # The job's own factory of the same sessions, bound to this context: the factory it
         # was given (a server's, in tests) keeps its own binding.
         sessions = async_sessionmaker(class_=self.sessions.class_, **dict(self.sessions.kw))
         bind_sessions(sessions, self)
+        if self.audited_as is not None:
+            audit_as_system(sessions, self.audited_as)
         object.__setattr__(self, "sessions", sessions)
 
 
@@ -70,6 +75,8 @@ class PeriodicJob:
     name: str
     every: timedelta
     run: Callable[[JobContext], Awaitable[object]]
+    # Its writes to a child's data are in the audit trail (SYSTEM, under the job's name).
+    audited: bool = False
 
 
 async def run_retention(
@@ -140,6 +147,7 @@ async def run_due_jobs(
                     settings=settings,
                     now=now,
                     broker=broker if broker is not None else InProcessBroker(),
+                    audited_as=job.name if job.audited else None,
                 )
             )
         except Exception:

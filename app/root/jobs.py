@@ -109,11 +109,11 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     # Every round: a person waits for their export.
     PeriodicJob("data-exports", timedelta(0), data_exports),
     PeriodicJob("data-export-expiry", timedelta(hours=1), data_export_expiry),
-    PeriodicJob("attendance-nightly", timedelta(hours=1), attendance_nightly),
+    PeriodicJob("attendance-nightly", timedelta(hours=1), attendance_nightly, audited=True),
     PeriodicJob("messaging-departed-children", timedelta(hours=1), departed_children_job),
     PeriodicJob("announcement-reminders", timedelta(hours=1), announcement_reminders_job),
     # Planned group moves and leavings: the first run of an institution's day applies them.
-    PeriodicJob("group-moves", timedelta(hours=1), group_moves_job),
+    PeriodicJob("group-moves", timedelta(hours=1), group_moves_job, audited=True),
     PeriodicJob("login-throttles", timedelta(hours=1), sweep_login_throttles_job),
     PeriodicJob("account-tokens", timedelta(hours=1), sweep_account_tokens_job),
     PeriodicJob("second-factor-challenges", timedelta(hours=1), sweep_challenges_job),

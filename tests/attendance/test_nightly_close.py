@@ -140,17 +140,29 @@ async def test_a_stay_left_open_from_yesterday_does_not_block_today(client, runt
 async def test_the_worker_runs_the_nightly_close(client, runtime, settings):
     from app.ops.jobs import run_due_jobs
     from app.root.jobs import PERIODIC_JOBS
+    from tests.privacy.test_audit_trail import Watch
 
     await _yesterday_stay(client, runtime)
     job = next(j for j in PERIODIC_JOBS if j.name == "attendance-nightly")
-    ran = await run_due_jobs(
-        sessions=runtime.sessions,
-        storage=runtime.storage,
-        settings=settings,
-        jobs=[job],
-        now=clock.now(),
-    )
+    async with Watch(runtime, client) as trail:
+        ran = await run_due_jobs(
+            sessions=runtime.sessions,
+            storage=runtime.storage,
+            settings=settings,
+            jobs=[job],
+            now=clock.now(),
+        )
     assert ran == ["attendance-nightly"]
+    # The estimated check-out is in the audit trail as the worker's.
+    (closed,) = trail.rows
+    assert (closed.email, closed.role, closed.kind, closed.action, closed.operation) == (
+        None,
+        "SYSTEM",
+        "presence",
+        "update",
+        "attendance-nightly",
+    )
+    assert closed.after is not None and closed.after["checkout_estimated"] is True
     iid = await institution_id(client, SOLSIKKEN_ADMIN)
     listed = (await client.gql("UnconfirmedCheckouts", {"institutionId": iid}, as_=STAFF))[
         "unconfirmedCheckouts"

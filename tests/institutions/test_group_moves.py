@@ -19,6 +19,7 @@ from app.ops.jobs import JobContext
 from app.root.jobs import PERIODIC_JOBS
 from tests.helpers import REGNBUEN_ADMIN, SOLSIKKEN_ADMIN
 from tests.messaging.util import PERNILLE, admin, demo, scoped, send, started, thread
+from tests.privacy.test_audit_trail import Watch
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
@@ -80,11 +81,13 @@ async def _stored(runtime, institution: str, child: str) -> Child:
 
 def _job_at(runtime, days: int):  # type: ignore[no-untyped-def]
     job = next(j for j in PERIODIC_JOBS if j.name == "group-moves")
+    assert job.audited, "the move-up's writes are in the audit trail"
     context = JobContext(
         sessions=runtime.sessions,
         storage=runtime.storage,
         settings=runtime.settings,
         now=utcnow() + timedelta(days=days),
+        audited_as=job.name,  # as app.ops.jobs.run_due_jobs runs it
     )
     return job.run(context)
 
@@ -171,9 +174,21 @@ async def test_the_worker_applies_the_move_up_on_its_date_not_before_and_once(
         p["hasLeft"] for p in staff_view["participants"] if p["name"] == guardian["name"]
     )
 
-    # On the date: moved, left, and the guardian's group broadcast follows as for moveChild.
-    with assert_max_queries(16):  # the same for 5 or 24 plans (measured: 10 SQLite, 14 PG)
-        assert await _job_at(runtime, 3) == 2
+    # On the date: moved, left, and the guardian's group broadcast follows as for moveChild;
+    # the audit trail has both, as the worker's (SYSTEM).
+    async with Watch(runtime, client) as trail:
+        with assert_max_queries(16):  # the same for 5 or 24 plans (measured: 11 SQLite, 15 PG)
+            assert await _job_at(runtime, 3) == 2
+    roster = [r for r in trail.rows if r.kind == "roster"]
+    assert {(r.email, r.role, r.action, r.operation) for r in roster} == {
+        (None, "SYSTEM", "update", "group-moves")
+    }
+    assert {r.child_id for r in roster} == {
+        decode(moving["id"], "Child", field="x"),
+        decode(leaving, "Child", field="x"),
+    }
+    assert any(r.after and "group_id" in r.after for r in roster)
+    assert any(r.after and "active_until" in r.after for r in roster)
     assert (await _stored(runtime, d.institution, moving["id"])).group_id == decode(
         d.groups["Myrerne"], "Group", field="x"
     )

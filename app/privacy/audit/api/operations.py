@@ -81,11 +81,13 @@ class AuditTrailEntry:
     id: strawberry.ID
     at: dt.datetime
     child_id: strawberry.ID
-    person_id: strawberry.ID | None = strawberry.field(description="A User; null for a device.")
+    person_id: strawberry.ID | None = strawberry.field(
+        description="A User; null for a device or a worker job."
+    )
     person_name: str
     role: str = strawberry.field(
-        description="ADMIN, STAFF, GUARDIAN, MUNICIPALITY_ADMIN, or KIOSK / STAFF_TABLET for a "
-        "device."
+        description="ADMIN, STAFF, GUARDIAN, MUNICIPALITY_ADMIN, KIOSK / STAFF_TABLET for a "
+        "device, or SYSTEM for a worker job (the nightly close, the yearly move-up)."
     )
     device_id: strawberry.ID | None
     kind: AuditedKind
@@ -95,7 +97,10 @@ class AuditTrailEntry:
     changes: list[AuditChange] = strawberry.field(
         description="The changed columns (every column of a created or deleted row)."
     )
-    operation: str = strawberry.field(description="The GraphQL operation that wrote it.")
+    operation: str = strawberry.field(
+        description="The GraphQL operation that wrote it, the REST route (`POST /admin/roster/"
+        "import/{import_id:str}/commit`) or the worker job (`group-moves`)."
+    )
     request_id: str
 
     @classmethod

@@ -15,8 +15,10 @@ session events, over every model that declares `__audit__` (app.core.audit.Audit
 
 Only a session that carries an audit scope (`begin`: who, which operation, which request) is
 audited: every GraphQL request gets one once its actor is known (app.root.context), every REST
-route once it signed its caller in (app.rest.auth). System
-jobs (retention, the nightly check-out) have no actor and are reported by their own runs."""
+route once it signed its caller in (app.rest.auth), and the worker jobs that change a child's
+data on their own (the nightly close's estimated check-outs, the yearly move-up) as SYSTEM
+(app.ops.jobs, `audited`). Retention is not: its deletions would copy what it erases into the
+trail; its runs report what went."""
 
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ClauseElement, event, insert, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session, SessionTransaction
 from sqlalchemy.orm.attributes import instance_state
 
@@ -46,9 +48,22 @@ PENDING = "seddel.audit_pending"
 
 @dataclass
 class AuditScope:
-    actor: Actor
+    """Who writes: a person or device (`actor`), or the system (None: a worker job, e.g. the
+    yearly move-up applying an admin's plan on its date, role SYSTEM, no user)."""
+
+    actor: Actor | None
     operation: str
     request_id: str
+
+
+SYSTEM = "SYSTEM"
+
+
+def audit_as_system(sessions: async_sessionmaker[Any], job: str) -> None:
+    """Every session of the factory audits its writes as the worker job `job`'s (SYSTEM)."""
+    info = dict(sessions.kw.get("info") or {})
+    info[SCOPE] = AuditScope(actor=None, operation=job[:100], request_id=f"worker:{job}"[:100])
+    sessions.configure(info=info)
 
 
 @dataclass
@@ -149,9 +164,9 @@ def _row(
         "id": new_id(),
         "institution_id": institution_id,
         "child_id": child_id,
-        "user_id": None if actor.is_bare_device else actor.user_id,
-        "role": role_of(actor, institution_id, child_id),
-        "device_id": actor.device_id,
+        "user_id": None if actor is None or actor.is_bare_device else actor.user_id,
+        "role": SYSTEM if actor is None else role_of(actor, institution_id, child_id),
+        "device_id": None if actor is None else actor.device_id,
         "kind": rule.kind,
         "action": action.value,
         "entity_type": mapper.local_table.name,  # type: ignore[attr-defined]
