@@ -5,10 +5,9 @@ tests/accounts/test_throttling.py.)"""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
-
-import gc
 
 from strawberry.extensions import ParserCache
 
