@@ -55,6 +55,7 @@ from app.api.ids import try_decode
 from app.api.trusted import TrustedDocuments, _requested_hash
 from app.core.actor import Actor
 from app.core.shapes import ShapedActor, shape_of
+from app.db import key_hashed_once
 
 log = logging.getLogger("seddel.graphql.compiled")
 
@@ -236,37 +237,80 @@ def resolvers_only() -> ColumnElement[Any]:
 async def replace_marked(data: Any, marker: str, replace: Callable[[Any], Awaitable[Any]]) -> Any:
     """`data` with every object `{marker: value}` replaced by `await replace(value)`: the few
     leaves a compiled statement leaves to Python (a signed link). `marker` must be no GraphQL
-    name, so that no field or alias of the answer can spell it."""
+    name, so that no field or alias of the answer can spell it. The objects and lists around
+    them are new; `replace` is awaited once per marked object, in the answer's order."""
     if _NAME.fullmatch(marker):
         raise ValueError(f"{marker!r} could be a field's name")
-    if isinstance(data, dict):
-        if len(data) == 1 and marker in data:
-            return await replace(data[marker])
-        return {key: await replace_marked(value, marker, replace) for key, value in data.items()}
-    if isinstance(data, list):
-        return [await replace_marked(value, marker, replace) for value in data]
-    return data
+    # Walked without awaiting (a coroutine per node cost more than the walk), then the few
+    # replacements awaited in order, then the answer rebuilt around them.
+    marked: list[Any] = []
+
+    def find(value: Any) -> None:
+        if isinstance(value, dict):
+            if len(value) == 1 and marker in value:
+                marked.append(value[marker])
+            else:
+                for item in value.values():
+                    find(item)
+        elif isinstance(value, list):
+            for item in value:
+                find(item)
+
+    find(data)
+    replacements = iter([await replace(value) for value in marked])
+
+    def rebuild(value: Any) -> Any:
+        if isinstance(value, dict):
+            if len(value) == 1 and marker in value:
+                return next(replacements)
+            return {key: rebuild(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [rebuild(item) for item in value]
+        return value
+
+    return rebuild(data)
 
 
 def iso_datetime(value: ColumnElement[Any]) -> ColumnElement[str]:
     """A timestamptz as Python's `datetime.isoformat()` of it in UTC (what the DateTime scalar
     answers): microseconds only when there are any, all six digits, offset `+00:00`."""
     # Few nodes, no operators: this is built per row field and request.
-    printed = func.to_char(func.timezone("UTC", value), _ISO_FORMAT, type_=Text)
-    return func.replace(printed, ".000000+", "+", type_=Text)
+    printed = func.to_char(func.timezone(_UTC, value), _ISO_FORMAT, type_=Text)
+    return func.replace(printed, _NO_MICROSECONDS, _PLUS, type_=Text)
 
 
-_ISO_FORMAT = 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'
+def sql_constant(value: str) -> ColumnElement[str]:
+    """A constant string of the statement's own (a format, an encoding's name), written into
+    the SQL instead of sent as a bind parameter: a reused statement then has a few dozen fewer
+    parameters for SQLAlchemy to gather and asyncpg to send on every execution."""
+    if "\\" in value:
+        raise ValueError(f"not a plain constant: {value!r}")
+    if "\n" in value:  # only an escape string spells a newline
+        return literal_column("E'" + value.replace("'", "''").replace("\n", "\\n") + "'", Text)
+    return literal_column("'" + value.replace("'", "''") + "'", Text)
+
+
+_ISO_FORMAT = sql_constant('YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"')
+_UTC = sql_constant("UTC")
+_NO_MICROSECONDS = sql_constant(".000000+")
+_PLUS = sql_constant("+")
+_UTF8 = sql_constant("UTF8")
+_BASE64 = sql_constant("base64")
+_NEWLINE = sql_constant("\n")
+_NOTHING = sql_constant("")
+_URL_UNSAFE = sql_constant("+/\n")
+_URL_SAFE = sql_constant("-_")
+_PADDING = sql_constant("=")
 BASE64_LINE = 76  # PostgreSQL's encode(…, 'base64') breaks lines after this many characters
 
 
 def base64_text(value: ColumnElement[str], *, longest: int | None = None) -> ColumnElement[str]:
     """Standard base64 of the UTF-8 of `value`, on one line (`longest`: the most bytes it can
     have, when known to fit on PostgreSQL's one line)."""
-    encoded = func.encode(func.convert_to(value, "UTF8"), "base64", type_=Text)
+    encoded = func.encode(func.convert_to(value, _UTF8), _BASE64, type_=Text)
     if longest is not None and (longest + 2) // 3 * 4 <= BASE64_LINE:
         return encoded
-    return func.replace(encoded, "\n", "", type_=Text)
+    return func.replace(encoded, _NEWLINE, _NOTHING, type_=Text)
 
 
 def global_id(type_name: str, value: Any) -> ColumnElement[str]:
@@ -287,8 +331,10 @@ def keyset_cursor(*values: ColumnElement[str]) -> ColumnElement[str]:
         parts.append(value)
     parts.append(literal_column("'\"]'", Text))
     inner = func.concat(*parts, type_=Text)
-    encoded = func.encode(func.convert_to(inner, "UTF8"), "base64", type_=Text)
-    return func.rtrim(func.translate(encoded, "+/\n", "-_", type_=Text), "=", type_=Text)
+    encoded = func.encode(func.convert_to(inner, _UTF8), _BASE64, type_=Text)
+    return func.rtrim(
+        func.translate(encoded, _URL_UNSAFE, _URL_SAFE, type_=Text), _PADDING, type_=Text
+    )
 
 
 def connection(
@@ -593,6 +639,8 @@ class CompiledDocumentsExtension(SchemaExtension):
             self._keep(key, _Built(document, None, None))
             BUILT.labels(form.name, "per_request").inc()
             return self._build(form, actor, language, access_log), {}
+        # Reused for every request of its shape: its compiled-cache key is hashed once.
+        statement = key_hashed_once(statement)
         self._keep(key, _Built(document, statement, shaped.parameters))
         BUILT.labels(form.name, "built").inc()
         return statement, shaped.parameters.values_for(actor)

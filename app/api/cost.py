@@ -279,8 +279,8 @@ class QueryCostLimiter(SchemaExtension):
     in the response's ``extensions.cost``.
 
     Pass it as a factory (``lambda: QueryCostLimiter(...)``): it keeps the cost of the
-    current operation. List it after ``ValidationCache``, which overwrites
-    ``pre_execution_errors``; if it is listed before, ``on_execute`` still refuses.
+    current operation. List it after the validation cache (``DocumentValidationCache``), which
+    overwrites ``pre_execution_errors``; if it is listed before, ``on_execute`` still refuses.
     """
 
     def __init__(self, max_cost: int = 1000, default_page_size: int = 20) -> None:
@@ -296,7 +296,7 @@ class QueryCostLimiter(SchemaExtension):
         # already refused (invalid, untrusted) is not priced.
         if context.graphql_document is not None and not context.pre_execution_errors:
             # Strawberry exposes the graphql-core schema only as `_schema`; its own
-            # extensions (ValidationCache) read it the same way.
+            # extensions (the validation cache) read it the same way.
             schema = context.schema._schema
             document = context.graphql_document
             self.cost = _PRICED.answer(
@@ -320,7 +320,7 @@ class QueryCostLimiter(SchemaExtension):
         yield
 
     def on_execute(self) -> Iterator[None]:
-        # A later extension may have replaced our error (ValidationCache assigns
+        # A later extension may have replaced our error (the validation cache assigns
         # `pre_execution_errors` unconditionally); an over-cost operation must not run.
         if self._too_costly():
             raise self._error()

@@ -456,7 +456,7 @@ class TrustedDocumentsExtension(SchemaExtension):
         # exception instead of an error message (Strawberry 0.341). Instead the request
         # becomes a harmless placeholder whose only validation rule reports the
         # refusal: every transport then answers with a PreExecutionError, and
-        # ValidationCache (which overwrites `pre_execution_errors`) caches it too.
+        # the validation cache (which overwrites `pre_execution_errors`) answers it too.
         self._refusal = refusal
         context.graphql_document = _placeholder(context)
         context.query = print_ast(context.graphql_document)

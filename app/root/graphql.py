@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from litestar import Controller, Response
+from litestar import Controller, Request, Response, get, post
 from litestar.background_tasks import BackgroundTasks
 from litestar.di import Provide
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.serialization import encode_json
+from litestar.status_codes import HTTP_200_OK
 from litestar.types import Scope
 from strawberry.litestar import make_graphql_controller
+from strawberry.litestar.controller import GraphQLResource
 
 from app.api.persisted import PersistedDocumentsTransportWSHandler, PersistedDocumentsView
 from app.config import Settings
@@ -38,10 +41,29 @@ def graphql_controller(runtime: Runtime, settings: Settings) -> type[Controller]
         graphql_transport_ws_handler_class = PersistedDocumentsTransportWSHandler
         # Strawberry provides the (empty) response with sync_to_thread=True: a hop to the
         # thread pool and back on every request, which under load waits for the GIL.
+        # Its HTTP handlers also ask for the response and the root value (always None
+        # here) beside the context: three independent dependencies, which Litestar
+        # resolves in an anyio task group (a task each) on every request. Ours ask for
+        # the context alone, which carries its response: one dependency after the other.
         dependencies = {
             **strawberry_controller.dependencies,
             "response": Provide(_empty_response, sync_to_thread=False),
+            "context": Provide(_http_context, sync_to_thread=False),
         }
+
+        @post(status_code=HTTP_200_OK)
+        async def handle_http_post(
+            self, request: Request[Any, Any, Any], context: Any
+        ) -> Response[GraphQLResource | str]:
+            self.temporal_response = context.response
+            return await self.execute_request(request=request, context=context, root_value=None)
+
+        @get(raises=[ValidationException, NotFoundException])
+        async def handle_http_get(
+            self, request: Request[Any, Any, Any], context: Any
+        ) -> Response[GraphQLResource | str]:
+            self.temporal_response = context.response
+            return await self.execute_request(request=request, context=context, root_value=None)
 
         def encode_json(self, data: object) -> bytes:
             # Litestar's encoder (msgspec), ~8x faster than Strawberry's default json.dumps
@@ -54,6 +76,14 @@ def graphql_controller(runtime: Runtime, settings: Settings) -> type[Controller]
 
 def _empty_response() -> Response[Any]:
     return Response({}, background=BackgroundTasks([]))
+
+
+def _http_context(custom_context: Any, request: Request[Any, Any, Any]) -> Any:
+    """Strawberry's HTTP context for our Context: the request and a fresh (empty) response,
+    the one Strawberry's view merges into the answer (headers, cookies, background)."""
+    custom_context.request = request
+    custom_context.response = _empty_response()
+    return custom_context
 
 
 def _context_getter(runtime: Runtime) -> Any:

@@ -16,8 +16,8 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StreamResult
 from strawberry.tools import merge_types
@@ -43,6 +43,7 @@ from app.announcements.api import AnnouncementMutations, AnnouncementQueries
 from app.api.compiled import CompiledDocuments, CompiledDocumentsExtension
 from app.api.cost import QueryCostLimiter
 from app.api.errors import ErrorPolicy, FreshActorPerOperation, give_reasons, shaped_stream
+from app.api.hooks import ClassCachedExtensionsRunner
 from app.api.idempotency import IdempotencyReport
 from app.api.inputs import TextInputRule
 from app.api.live import SessionRecheck
@@ -54,6 +55,7 @@ from app.api.trusted import (
     TrustedDocuments,
     TrustedDocumentsExtension,
 )
+from app.api.validation import DocumentValidationCache
 from app.attendance.api.operations import (
     AttendanceMutations,
     AttendanceQueries,
@@ -181,6 +183,12 @@ Subscription = merge_types(
 
 
 class SeddelSchema(strawberry.Schema):
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        # The hooks' kinds looked up once per extension class (app/api/hooks.py).
+        return ClassCachedExtensionsRunner(execution_context, extensions)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -255,7 +263,7 @@ def build_schema(settings: Settings) -> SeddelSchema:
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: PreparsedAwareParserCache(maxsize=512),
         lambda: AddValidationRules(limit_rules),
-        lambda: ValidationCache(maxsize=512),
+        DocumentValidationCache,
         # After validation: it refuses valid but too costly operations before they run.
         lambda: QueryCostLimiter(max_cost=settings.max_query_cost),
         # Before any resolver: no NUL, lone surrogate or non-character in any text input.

@@ -5,11 +5,13 @@ tests/accounts/test_throttling.py.)"""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache
 
+from app.api.validation import VALIDATED, DocumentValidationCache
 from app.root.schema import build_schema, trusted_documents
 
 ANONYMOUS_QUERIES = 40
@@ -20,21 +22,24 @@ def _series(metrics_text: str) -> int:
 
 
 def _lru_caches(settings) -> list:
-    """The process-wide LRU functions behind the schema's parser and validation caches."""
+    """The process-wide LRU function behind the schema's parser cache (the validation cache
+    is app.api.validation's, checked below)."""
     schema = build_schema(settings)
     found = []
+    validation = 0
     for factory in schema.extensions:
         extension = factory() if callable(factory) else factory
         if isinstance(extension, ParserCache):
             found.append(extension.cached_parse_document)
-        if isinstance(extension, ValidationCache):
-            found.append(extension.cached_validate_document)
+        validation += isinstance(extension, DocumentValidationCache)
+    assert validation == 1
     return found
 
 
 async def test_parser_and_validation_caches_are_bounded_lrus(client, settings):
     caches = _lru_caches(settings)
-    assert len(caches) == 2
+    assert len(caches) == 1
+    assert VALIDATED.maxsize <= 1024
     for cache in caches:
         assert cache.cache_info().maxsize is not None and cache.cache_info().maxsize <= 1024
     for i in range(ANONYMOUS_QUERIES):
@@ -43,11 +48,39 @@ async def test_parser_and_validation_caches_are_bounded_lrus(client, settings):
         info = cache.cache_info()
         assert info.currsize <= info.maxsize
         assert info.currsize >= min(ANONYMOUS_QUERIES, info.maxsize)  # they are in use
+    assert min(ANONYMOUS_QUERIES, VALIDATED.maxsize) <= len(VALIDATED) <= VALIDATED.maxsize
     # Past its size an LRU evicts: more distinct documents than it holds leave it at its size.
     parse = caches[0]
     for i in range(parse.cache_info().maxsize + 10):
         parse(f"query Q {{ b{i}: __typename }}")
     assert parse.cache_info().currsize == parse.cache_info().maxsize
+    # The validation cache holds documents weakly: those the parser cache let go are gone.
+    gc.collect()
+    assert len(VALIDATED) <= VALIDATED.maxsize
+
+
+def test_validation_cache_keeps_at_most_its_size_and_forgets_dropped_documents():
+    from graphql import parse as parse_text
+
+    from app.api.validation import _ValidatedDocuments
+
+    schema = build_schema_for_validation()
+    kept = _ValidatedDocuments(maxsize=4)
+    documents = [parse_text(f"query Q {{ a{i}: __typename }}") for i in range(10)]
+    for document in documents:
+        assert kept.errors(schema, document, ()) == []
+    assert len(kept) == 4
+    first = kept.errors(schema, documents[-1], ())
+    assert kept.errors(schema, documents[-1], ()) is first  # answered from the cache
+    del documents, document
+    gc.collect()
+    assert len(kept) == 0
+
+
+def build_schema_for_validation():
+    from app.config import Settings
+
+    return build_schema(Settings())._schema
 
 
 async def test_http_metrics_do_not_grow_with_made_up_paths_or_methods(client):

@@ -13,7 +13,18 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, String, Uuid, cast, literal, null, select, text, union_all
+from sqlalchemy import (
+    Boolean,
+    String,
+    Uuid,
+    cast,
+    column,
+    literal,
+    null,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import AuthSession, Device, User
@@ -71,7 +82,21 @@ class SignInFacts:
     touched: bool = False
 
 
-SIGN_IN = text("SELECT * FROM seddel_sign_in(:token_hash, :now, :touch_after)")
+# The function's columns (migration 0076) named: SQLAlchemy then keeps the result's metadata
+# with the compiled statement instead of building it from the cursor's description (22
+# columns) on every request. Untyped, as `SELECT *` was: the driver's values as they come.
+_SIGN_IN_COLUMNS = (
+    "user_id", "user_name", "email", "phone", "language",
+    "session_id", "session_kind", "session_device_id", "touched",
+    "membership_kinds", "membership_institution_ids", "membership_ref_ids",
+    "membership_custody", "membership_access",
+    "detail_kinds", "detail_ids", "detail_group_ids",
+    "device_found", "device_id", "device_institution_id", "device_role",
+    "tenants",
+)  # fmt: skip
+SIGN_IN = text(
+    f"SELECT {', '.join(_SIGN_IN_COLUMNS)} FROM seddel_sign_in(:token_hash, :now, :touch_after)"
+).columns(*(column(name) for name in _SIGN_IN_COLUMNS))
 
 
 async def sign_in(*, db: AsyncSession, token: str) -> Actor | None:
