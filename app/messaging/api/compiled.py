@@ -42,6 +42,7 @@ from app.api.compiled import (
     takes_arguments,
 )
 from app.api.ids import try_decode
+from app.api.inlined import inline_constants
 from app.core.actor import Actor
 from app.core.i18n import translate
 from app.core.pagination import keyset_page
@@ -295,7 +296,7 @@ class CompiledInbox:
             "inbox": _inbox(request),
             "unreadMessages": lambda _: unread_total(actor).scalar_subquery(),
         }
-        return as_text(request.compiler.root("Query", root))
+        return inline_constants(as_text(request.compiler.root("Query", root)))
 
     def record(self, answered: CompiledAnswer) -> None:
         """The threads of the page, as the `inbox` resolver notes them."""
@@ -356,7 +357,9 @@ class CompiledThreadMessagesPage:
         )
 
     def statement(self, request: CompiledRequest) -> Select[Any]:
-        return as_text(request.compiler.root("Query", {"node": _thread_node(request)}))
+        return inline_constants(
+            as_text(request.compiler.root("Query", {"node": _thread_node(request)}))
+        )
 
     def record(self, answered: CompiledAnswer) -> None:
         """The thread, when it is visible (`node` is not null), as ThreadNode.resolve_nodes."""
