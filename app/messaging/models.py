@@ -108,6 +108,15 @@ class Participant(TenantOwned, Base):
         Index("ix_message_participants_thread_id", "thread_id"),
         Index("ix_message_participants_user_id", "user_id", "thread_id"),
         Index("ix_message_participants_group_id", "group_id", "thread_id"),
+        # Threads reaching an institution's inbox (visible_threads for its staff): with the
+        # user index above, a BitmapOr rather than every participant of the institution.
+        Index(
+            "ix_message_participants_institution_inbox",
+            "institution_id",
+            "thread_id",
+            postgresql_where=text("kind = 'institution_inbox'"),
+            sqlite_where=text("kind = 'institution_inbox'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)

@@ -144,20 +144,26 @@ def _message_row(row: Row[Any], prefix: str = "") -> MessageRow:
     )
 
 
-def _others(actor: Actor) -> list[Any]:
+def _others(actor: Actor, thread: Any = Thread) -> list[Any]:
     """The participants of the outer thread its summary names: not removed, not the reader;
-    in a broadcast hiding its recipients from a guardian, its staff only."""
+    in a broadcast hiding its recipients from a guardian, its staff only. `thread`: the Thread
+    entity, or a row source with its columns under their own names (a page of threads)."""
     hidden = and_(
-        Thread.is_broadcast,
-        not_(Thread.reply_to_all),
-        Thread.institution_id.not_in(actor.employed_in) if actor.employed_in else true(),
+        thread.is_broadcast,
+        not_(thread.reply_to_all),
+        thread.institution_id.not_in(actor.employed_in) if actor.employed_in else true(),
     )
     return [
-        Participant.thread_id == Thread.id,
+        Participant.thread_id == thread.id,
         Participant.removed_at.is_(None),
         or_(Participant.user_id.is_(None), Participant.user_id != actor.user_id),
         or_(not_(hidden), Participant.role == "staff"),
     ]
+
+
+def summary_order() -> list[Any]:
+    """The order the summary names participants in: staff first, then by when they were added."""
+    return [Participant.role != "staff", Participant.added_at, Participant.id]
 
 
 def _named_participants(actor: Actor) -> Select[Any]:
@@ -184,11 +190,18 @@ def _named_participants(actor: Actor) -> Select[Any]:
     )
 
 
+def summarised_participants(actor: Actor, thread: Any) -> Select[Any]:
+    """The participants a thread's summary names, with their `name` column, in no order (see
+    `summary_order`): for a caller that aggregates them in one pass per thread (a compiled
+    trusted document). `thread`: a row source with the thread's columns under their names."""
+    return _named_participants(actor).where(*_others(actor, thread))
+
+
 def _summary_columns(actor: Actor) -> list[Any]:
     named = (
         _named_participants(actor)
         .where(*_others(actor))
-        .order_by(Participant.role != "staff", Participant.added_at, Participant.id)
+        .order_by(*summary_order())
         .correlate(Thread)
     )
     total = select(func.count()).select_from(Participant).where(*_others(actor)).correlate(Thread)
@@ -201,8 +214,10 @@ def _summary_columns(actor: Actor) -> list[Any]:
     ]
 
 
-def _thread_view(actor: Actor) -> Select[Any]:
-    """Threads with the reader's view of each, in one statement; the caller adds the scope."""
+def _thread_view(actor: Actor, *, summary: bool = True) -> Select[Any]:
+    """Threads with the reader's view of each, in one statement; the caller adds the scope.
+    Without `summary`, no p_* columns: a caller that builds the summary itself after paging
+    (a compiled trusted document) does not pay for four subqueries per row."""
     unread = (
         select(func.count(Message.id))
         .where(Message.thread_id == Thread.id, unread_condition(actor))
@@ -215,7 +230,7 @@ def _thread_view(actor: Actor) -> Select[Any]:
             ThreadState.muted.label("v_muted"),
             ThreadState.archived.label("v_archived"),
             unread.label("v_unread"),
-            *_summary_columns(actor),
+            *(_summary_columns(actor) if summary else ()),
             *(c.label("m_" + c.key) for c in Message.__table__.columns),
             *_sender_columns(),
         )
@@ -244,9 +259,14 @@ def _thread_row(row: Row[Any]) -> ThreadRow:
     return ThreadRow(**{name: getattr(row, name) for name in THREAD_FIELDS}, view=view)
 
 
-def threads_select(actor: Actor, thread_ids: Sequence[uuid.UUID]) -> Select[Any]:
-    """The visible threads among `thread_ids`, each with the reader's view."""
-    return _thread_view(actor).where(Thread.id.in_(thread_ids), visible_threads(actor))
+def threads_select(
+    actor: Actor, thread_ids: Sequence[uuid.UUID], *, summary: bool = True
+) -> Select[Any]:
+    """The visible threads among `thread_ids`, each with the reader's view (`summary`: see
+    `_thread_view`)."""
+    return _thread_view(actor, summary=summary).where(
+        Thread.id.in_(thread_ids), visible_threads(actor)
+    )
 
 
 async def thread_rows(
@@ -267,9 +287,11 @@ def inbox_select(
     child_id: uuid.UUID | None = None,
     unread: bool | None = None,
     archived: bool = False,
+    summary: bool = True,
 ) -> Select[Any]:
-    """The inbox's threads, each with the reader's view, before paging (`INBOX_ORDER`)."""
-    statement = _thread_view(actor).where(visible_threads(actor))
+    """The inbox's threads, each with the reader's view, before paging (`INBOX_ORDER`;
+    `summary`: see `_thread_view`)."""
+    statement = _thread_view(actor, summary=summary).where(visible_threads(actor))
     if archived:
         statement = statement.where(ThreadState.archived.is_(True))
     else:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     not_,
     select,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.sql.expression import Select
 
 from app.api.compiled import (
@@ -41,6 +42,7 @@ from app.api.compiled import (
     takes_arguments,
 )
 from app.api.ids import try_decode
+from app.api.inlined import inline_constants
 from app.core.actor import Actor
 from app.core.i18n import translate
 from app.core.pagination import keyset_page
@@ -54,6 +56,8 @@ from app.messaging.reads import (
     MESSAGE_ORDER,
     SUMMARY_NAMES,
     inbox_select,
+    summarised_participants,
+    summary_order,
     thread_messages_select,
     threads_select,
 )
@@ -117,17 +121,23 @@ def _audience(c: Any, language: str) -> ColumnElement[Any]:
 
 
 def _summary(actor: Actor, c: Any, language: str) -> ColumnElement[Any]:
-    """ThreadNode.participants_summary."""
+    """ThreadNode.participants_summary, in one pass over the thread's participants: their
+    count and their names in the summary's order, each aggregated once (PostgreSQL computes
+    equal aggregates of a query once), not a subquery per name shown and one more to count."""
+    source = summarised_participants(actor, c)
+    name = source.selected_columns.name
+    ordered = func.array_agg(aggregate_order_by(name, *summary_order()), type_=ARRAY(Text))
+    total = func.count()
     fallback = _text(translate("shared_inbox", language))
     names = [
-        case((c.p_total > n, func.coalesce(getattr(c, f"p_name{n}"), fallback)))
-        for n in range(SUMMARY_NAMES)
+        case((total > n, func.coalesce(ordered[n + 1], fallback))) for n in range(SUMMARY_NAMES)
     ]
     label = func.nullif(_audience(c, language), "")
     hidden = func.concat_ws(", ", *names, label)
-    more = case((c.p_total > 3, func.concat(" +", c.p_total - 3, type_=Text)), else_=_text(""))
+    more = case((total > 3, func.concat(" +", total - 3, type_=Text)), else_=_text(""))
     shown = func.concat(func.concat_ws(", ", *names, type_=Text), more, type_=Text)
-    return case((_recipients_hidden(actor, c), hidden), else_=shown)
+    summary = case((_recipients_hidden(actor, c), hidden), else_=shown)
+    return source.with_only_columns(summary).scalar_subquery()
 
 
 def _sender_name(actor: Actor, m: Any, c: Any, language: str) -> ColumnElement[Any]:
@@ -238,6 +248,7 @@ def _inbox(request: CompiledRequest) -> Any:
             child_id=_id_of(arguments.get("childId"), "Child"),
             unread=arguments.get("unread"),
             archived=archived,
+            summary=False,  # built after paging, for the page's rows only (_summary)
         )
         after = arguments.get("after")
         paged, size = keyset_page(
@@ -285,7 +296,7 @@ class CompiledInbox:
             "inbox": _inbox(request),
             "unreadMessages": lambda _: unread_total(actor).scalar_subquery(),
         }
-        return as_text(request.compiler.root("Query", root))
+        return inline_constants(as_text(request.compiler.root("Query", root)))
 
     def record(self, answered: CompiledAnswer) -> None:
         """The threads of the page, as the `inbox` resolver notes them."""
@@ -302,7 +313,7 @@ def _thread_node(request: CompiledRequest) -> Any:
         thread_id = _id_of(selection.arguments().get("id"), "Thread")
         if thread_id is None:
             raise NotCompilable("node without id")
-        thread = threads_select(actor, [thread_id]).subquery("thread")
+        thread = threads_select(actor, [thread_id], summary=False).subquery("thread")
 
         @takes_arguments
         def messages(inner: Selection) -> ColumnElement[Any]:
@@ -346,7 +357,9 @@ class CompiledThreadMessagesPage:
         )
 
     def statement(self, request: CompiledRequest) -> Select[Any]:
-        return as_text(request.compiler.root("Query", {"node": _thread_node(request)}))
+        return inline_constants(
+            as_text(request.compiler.root("Query", {"node": _thread_node(request)}))
+        )
 
     def record(self, answered: CompiledAnswer) -> None:
         """The thread, when it is visible (`node` is not null), as ThreadNode.resolve_nodes."""
