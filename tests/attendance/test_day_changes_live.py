@@ -6,7 +6,7 @@ live_support.py); test_presence_live.py crosses two server processes on PostgreS
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -223,7 +223,12 @@ async def test_a_child_sent_home_reaches_its_guardians_and_the_tablets(client, r
         assert broker.published(friends) == []
 
 
-async def test_the_nightly_close_tells_the_tablets_and_the_guardians(client, runtime, settings):
+async def test_the_nightly_close_tells_the_tablets_and_the_guardians(
+    client, runtime, settings, plan_clock
+):
+    """On the plan clock (a fixed Monday morning), so that "yesterday's" stay is yesterday's
+    whatever the hour this runs (at 23:00 in Copenhagen, 23 hours ago was today)."""
+    from app.attendance.service import clock
     from app.ops.jobs import run_due_jobs
     from app.root.jobs import PERIODIC_JOBS
     from tests.attendance.test_nightly_close import _yesterday_stay
@@ -239,7 +244,7 @@ async def test_the_nightly_close_tells_the_tablets_and_the_guardians(client, run
             storage=runtime.storage,
             settings=settings,
             jobs=[job],
-            now=datetime.now(UTC),
+            now=clock.now(),
             broker=broker,
         )
         assert ran == ["attendance-nightly"]
