@@ -78,6 +78,20 @@ from app.privacy.accesslog.models import AccessKind, AccessLogEntry
 # Session.info key: the reads of child data this request made, written at its end.
 PENDING = "seddel.access_log"
 
+# The columns every INSERT of the log writes, in the order of its SELECT's.
+_COLUMNS = [
+    "accessed_at",
+    "request_key",
+    "child_id",
+    "kind",
+    "institution_id",
+    "user_id",
+    "role",
+    "device_id",
+    "operation",
+    "request_id",
+]
+
 
 # (the link's child column, the link's key column): the rows a read returned are keys of it.
 Column = ColumnElement[uuid.UUID] | InstrumentedAttribute[uuid.UUID]
@@ -178,19 +192,7 @@ def insert_in_statement(
         literal(operation[:100], String()),
         per_request(actor, "request_id", lambda: request_id_var.get()[:100], String()),
     ).where(rows.c.child_id.not_in(own) if own else true(), _commit_without_waiting_for_disk())
-    columns = [
-        "accessed_at",
-        "request_key",
-        "child_id",
-        "kind",
-        "institution_id",
-        "user_id",
-        "role",
-        "device_id",
-        "operation",
-        "request_id",
-    ]
-    return insert(table).from_select(columns, values).cte("access_log_written")
+    return insert(table).from_select(_COLUMNS, values).cte("access_log_written")
 
 
 def _commit_without_waiting_for_disk() -> ColumnElement[bool]:
@@ -311,18 +313,7 @@ def _statement(noted: list[PendingReads], binder: _Binder) -> Any:
     rows = (union_all(*selects) if len(selects) > 1 else selects[0]).subquery()
     # The table, not the entity: with a dict of values, an ORM insert would be a bulk insert.
     return insert(cast(Table, AccessLogEntry.__table__)).from_select(
-        [
-            "accessed_at",
-            "request_key",
-            "child_id",
-            "kind",
-            "institution_id",
-            "user_id",
-            "role",
-            "device_id",
-            "operation",
-            "request_id",
-        ],
+        _COLUMNS,
         select(
             bindparam("at", type_=AccessLogEntry.accessed_at.type),
             rows.c.request_key,
