@@ -40,7 +40,7 @@ SELECT (`record_access_through`): the same rule either way."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -187,7 +187,7 @@ def insert_in_statement(
         rows.c.kind,
         rows.c.institution_id,
         bound(actor.user_id, AccessLogEntry.user_id.type),
-        _role_in(actor, rows.c.institution_id),
+        _role(actor, rows.c.institution_id, lambda column, _, ids: column.in_(ids)),
         bound(actor.device_id, AccessLogEntry.device_id.type),
         literal(operation[:100], String()),
         per_request(actor, "request_id", lambda: request_id_var.get()[:100], String()),
@@ -206,22 +206,6 @@ def written_in_statement(db: AsyncSession) -> None:
     """A compiled statement wrote this request's log rows (`insert_in_statement`): the
     request's transaction commits at its end instead of rolling back."""
     keep_on_end(db)
-
-
-def _role_in(actor: Actor, institution_id: ColumnElement[uuid.UUID]) -> ColumnElement[str]:
-    """`_role` for `insert_in_statement`: the role as an expression of the child's institution,
-    from the actor's sets (their emptiness is the shape; their members are parameters)."""
-    if actor.is_bare_device and actor.device is not None:
-        return literal(actor.device.role.upper(), String())
-    held = [(ids, name) for ids, name in _held_roles(actor) if ids]
-    if not held:
-        return literal("GUARDIAN" if actor.guardian_of else "OTHER", String())
-    if len(held) == 1:
-        return literal(held[0][1], String())
-    return case(
-        *((institution_id.in_(ids), literal(name, String())) for ids, name in held),
-        else_=literal("OTHER", String()),
-    )
 
 
 def discard(db: AsyncSession) -> None:
@@ -338,15 +322,9 @@ def _bind(pending: PendingReads, n: int, values: dict[str, Any]) -> None:
     values[p + "user_id"] = actor.user_id
     values[p + "device_id"] = actor.device_id
     values[p + "operation"] = pending.operation[:100]
-    if actor.is_bare_device and actor.device is not None:
-        values[p + "role"] = actor.device.role.upper()
-    else:
-        held = [(ids, name) for ids, name in _held_roles(actor) if ids]
-        if not held:
-            values[p + "role"] = "GUARDIAN" if actor.children else "OTHER"
-        elif len(held) > 1:
-            for ids, name in held:
-                values[f"{p}role_{name}"] = sorted(ids)
+    if _fixed_role(actor) is None:
+        for ids, name in _held(actor):
+            values[f"{p}role_{name}"] = sorted(ids)
     own_bound: set[Through] = set()
     for k, kind in enumerate(pending.kinds_noted()):
         values[f"{p}kind_{k}"] = kind.value
@@ -374,7 +352,11 @@ def _rows(pending: PendingReads, n: int, binder: _Binder) -> list[Select[Any]]:
     user_id = binder.value(p + "user_id", actor.user_id, AccessLogEntry.user_id.type)
     device_id = binder.value(p + "device_id", actor.device_id, AccessLogEntry.device_id.type)
     operation = binder.value(p + "operation", pending.operation[:100], String())
-    role = _role(actor, binder, p)
+    role = _role(
+        actor,
+        Child.institution_id,
+        lambda column, name, ids: binder.among(column, f"{p}role_{name}", ids),
+    )
     for k, kind in enumerate(pending.kinds_noted()):
         named = pending.kinds.get(kind)
         linked = []
@@ -412,9 +394,7 @@ def _rows(pending: PendingReads, n: int, binder: _Binder) -> list[Select[Any]]:
 
 
 def _role_shape(actor: Actor) -> Hashable:
-    if actor.is_bare_device and actor.device is not None:
-        return ("device",)
-    return tuple(bool(ids) for ids, _ in _held_roles(actor))
+    return _fixed_role(actor) or tuple(bool(ids) for ids, _ in _held_roles(actor))
 
 
 def _held_roles(actor: Actor) -> list[tuple[Iterable[uuid.UUID], str]]:
@@ -425,21 +405,32 @@ def _held_roles(actor: Actor) -> list[tuple[Iterable[uuid.UUID], str]]:
     ]
 
 
-def _role(actor: Actor, binder: _Binder, p: str) -> ColumnElement[str]:
-    """The actor's role in the child's institution, as of this request."""
+def _held(actor: Actor) -> list[tuple[Iterable[uuid.UUID], str]]:
+    return [(ids, name) for ids, name in _held_roles(actor) if ids]
+
+
+def _fixed_role(actor: Actor) -> str | None:
+    """The actor's role when it is the same in every institution (a device, a guardian, one
+    kind of membership); None when it depends on the child's institution. Works on a
+    ShapedActor too: only the sets' emptiness is looked at."""
     if actor.is_bare_device and actor.device is not None:
-        return binder.value(p + "role", actor.device.role.upper(), String())
-    held = [(ids, name) for ids, name in _held_roles(actor) if ids]
+        return actor.device.role.upper()
+    held = _held(actor)
     if not held:
-        # A guardian reading another family's child (a shared photo, an album): no CASE
-        # without a WHEN, which PostgreSQL refuses.
-        return binder.value(p + "role", "GUARDIAN" if actor.children else "OTHER", String())
-    if len(held) == 1:
-        return literal(held[0][1])
-    return case(
-        *(
-            (binder.among(Child.institution_id, f"{p}role_{name}", ids), literal(name))
-            for ids, name in held
-        ),
-        else_=literal("OTHER"),
-    )
+        # A guardian reading another family's child (a shared photo, an album).
+        return "GUARDIAN" if actor.guardian_of else "OTHER"
+    return held[0][1] if len(held) == 1 else None
+
+
+Among = Callable[[ColumnElement[uuid.UUID], str, Iterable[uuid.UUID]], ColumnElement[bool]]
+
+
+def _role(actor: Actor, institution_id: Any, among: Among) -> ColumnElement[str]:
+    """The actor's role in the child's institution, as of this request: a constant, or a CASE
+    over the institutions of each membership (`among` says how a set is written in SQL)."""
+    fixed = _fixed_role(actor)
+    if fixed is not None:
+        return literal(fixed, String())
+    held = _held(actor)
+    whens = [(among(institution_id, name, ids), literal(name, String())) for ids, name in held]
+    return case(*whens, else_=literal("OTHER", String()))
