@@ -17,7 +17,7 @@ from app.accounts.models import User
 from app.accounts.service import auth as accounts
 from app.announcements.service import posting as announcements
 from app.attendance.plans.service import entries as plans
-from app.attendance.plans.service import leaving
+from app.attendance.plans.service import leaving, reads
 from app.config import Settings
 from app.core.actor import Actor
 from app.core.errors import DomainError
@@ -94,8 +94,8 @@ def _picture(caption: str, colours: tuple[tuple[int, int, int], tuple[int, int, 
 async def _open_day(
     db: AsyncSession, staff: Actor, child_id: uuid.UUID, plan: plans.PlanInput
 ) -> date | None:
-    """Set the plan for today, or the next day the institution is open (a demo made on a
-    Sunday still shows plans); the day it landed on."""
+    """Set the plan for the plan's day, or the next day the institution is open (a demo made
+    on a Sunday still shows plans); the day it landed on."""
     start = plan.day or date.today()
     for offset in range(14):
         day = start + timedelta(days=offset)
@@ -130,8 +130,11 @@ async def seed_life(db: AsyncSession, settings: Settings, storage: ObjectStorage
         requires_confirmation=True,
         due_on=date.today() + timedelta(days=7),
     )
-    await _pickup(db, liva, children[3])
     await _photos(db, storage, bjornene, children)
+    bjornene_id = bjornene.id
+    # Last of the steps that hold loaded rows: a refused day (a weekend) rolls back and
+    # expires them.
+    await _pickup(db, liva, children[3])
     await people.add_staff(
         db=db,
         settings=settings,
@@ -140,7 +143,7 @@ async def seed_life(db: AsyncSession, settings: Settings, storage: ObjectStorage
         email=INVITED_STAFF[1],
         name=INVITED_STAFF[0],
         title="Pædagogmedhjælper",
-        group_ids=[bjornene.id],
+        group_ids=[bjornene_id],
         tell=True,
     )
     closed = date.today() + timedelta(days=14)
@@ -194,8 +197,11 @@ async def _threads(db: AsyncSession, bjornene: Group, liva: Child) -> None:
 
 async def _pickup(db: AsyncSession, liva: Child, friend: Child) -> None:
     """Oscar goes home alone (Mette allowed it); Liva goes home with a friend from Bjørnene."""
+    # A refused day rolls back and expires every loaded row, so read what is needed first.
+    liva_id, friend_id, friend_name = liva.id, friend.id, friend.first_name
+    today = await reads.today_of(db, liva.institution_id)
     mette = await _actor(db, METTE)
-    oscar = next(c for c in mette.children if c != liva.id)
+    oscar = next(c for c in mette.children if c != liva_id)
     await leaving.set_go_home_alone(
         db=db, actor=mette, child_id=oscar, allowed=True, note="Går selv hjem, 300 m"
     )
@@ -203,17 +209,20 @@ async def _pickup(db: AsyncSession, liva: Child, friend: Child) -> None:
         db,
         await _actor(db, LARS),
         oscar,
-        plans.PlanInput(leave_mode="alone", pickup=time(15, 0), alone_until=time(15, 30)),
+        plans.PlanInput(
+            day=today, leave_mode="alone", pickup=time(15, 0), alone_until=time(15, 30)
+        ),
     )
     await _open_day(
         db,
         await _actor(db, PERNILLE),
-        liva.id,
+        liva_id,
         plans.PlanInput(
+            day=today,
             leave_mode="with_child",
             pickup=time(15, 30),
-            companion_child_id=friend.id,
-            note=f"Legeaftale hos {friend.first_name}",
+            companion_child_id=friend_id,
+            note=f"Legeaftale hos {friend_name}",
         ),
     )
 

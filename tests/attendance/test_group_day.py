@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from tests.attendance.presence_support import (
     FATHER,
@@ -14,12 +16,16 @@ from tests.attendance.presence_support import (
     check_out,
     guardian_link,
     liva,
+    now,
 )
 from tests.helpers import REGNBUEN_ADMIN, SOLSIKKEN_ADMIN, group_id, institution_id, overview
 
+# Check-ins "30 minutes ago" and "today" on a fixed weekday morning, never across midnight.
+pytestmark = pytest.mark.usefixtures("plan_clock")
+
 
 def today() -> str:
-    return datetime.now(ZoneInfo("Europe/Copenhagen")).date().isoformat()
+    return now().astimezone(ZoneInfo("Europe/Copenhagen")).date().isoformat()
 
 
 async def _bjornene(client) -> list[dict]:
@@ -67,7 +73,9 @@ async def test_group_day_statements_do_not_grow_with_children(client, assert_max
     for child in await _bjornene(client):
         await check_in(client, child["id"], at=ago(20))
     await client.gql("GroupDay", {"groupId": gid}, as_=STAFF)  # the actor's login is cached
-    with assert_max_queries(10) as few:  # signing in (6 on PostgreSQL) and the day view's 3, + its scope
+    with assert_max_queries(
+        10
+    ) as few:  # signing in (6 on PostgreSQL) and the day view's 3, + its scope
         await client.gql("GroupDay", {"groupId": gid, "day": today()}, as_=STAFF)
     frogs = await group_id(client, SOLSIKKEN_ADMIN, "Frøerne")
     with assert_max_queries(few.count) as other:
@@ -93,7 +101,7 @@ async def test_guardian_today_plan_and_history(client):
     await check_out(client, child["id"], picked_up_by={"guardianLinkId": guardian_link(child)})
     jonas = (await client.gql("MyChildrenToday", as_=FATHER))["myChildrenToday"]
     assert [c["status"] for c in jonas] == ["PICKED_UP"]
-    start = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
+    start = (now() - timedelta(days=2)).date().isoformat()
     history = (
         await client.gql(
             "PresenceHistory", {"childId": child["id"], "start": start, "end": today()}, as_=MOTHER
@@ -198,9 +206,7 @@ async def test_group_day_shows_the_pickup_plan(client):
         )
     )["setPickupPlan"]
     assert planned["__typename"] == "PickupPlanEntry", planned
-    day = (await client.gql("GroupDay", {"groupId": gid, "day": tomorrow}, as_=STAFF))[
-        "groupDay"
-    ]
+    day = (await client.gql("GroupDay", {"groupId": gid, "day": tomorrow}, as_=STAFF))["groupDay"]
     row = next(c for c in day["children"] if c["child"]["id"] == child["id"])
     assert row["plan"]["arrivesAt"] == "08:00:00" and row["plan"]["pickedUpAt"] == "15:30:00"
     assert row["plan"]["pickupPerson"] == "Jonas Jensen"

@@ -20,6 +20,9 @@ from tests.attendance.presence_support import (
 )
 from tests.helpers import REGNBUEN_ADMIN, SOLSIKKEN_ADMIN
 
+# Check-ins "30 minutes ago" on a fixed weekday morning, never across midnight.
+pytestmark = pytest.mark.usefixtures("plan_clock")
+
 
 async def test_check_in_and_out_keep_time_person_and_pickup(client):
     child = await liva(client)
