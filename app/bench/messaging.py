@@ -72,7 +72,7 @@ async def run_messaging(
                 {"u": user_id},
             )
 
-    results.append(await measure("inbox", requests, inbox, meter, inbox_floor))
+    results.append(await measure("inbox", requests, inbox, meter, inbox_floor, own_sql=True))
 
     async def inbox_resolvers(i: int) -> None:
         await post("Inbox", {"first": 20}, guardian_token, compiled=False)
@@ -100,7 +100,7 @@ async def run_messaging(
                 {"t": busy_id},
             )
 
-    results.append(await measure("thread", requests, thread, meter, thread_floor))
+    results.append(await measure("thread", requests, thread, meter, thread_floor, own_sql=True))
 
     async def thread_resolvers(i: int) -> None:
         await post("ThreadMessagesPage", {"id": busy, "first": 50}, guardian_token, compiled=False)
