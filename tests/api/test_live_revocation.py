@@ -34,6 +34,10 @@ from tests.client import GraphQLClient
 from tests.daybook.helpers import record
 from tests.helpers import SOLSIKKEN_ADMIN, group_id, institution_id
 
+# The stays' check-ins and check-outs "so many minutes ago" on a fixed weekday morning, never
+# across midnight.
+pytestmark = pytest.mark.usefixtures("plan_clock")
+
 PERNILLE = "pernille@solsikken.example"  # staff of Bjørnene
 METTE = "mette@example.com"  # Liva's mother
 TIMEOUT = 10
