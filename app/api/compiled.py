@@ -404,6 +404,11 @@ class CompiledDocument(Protocol):
     the statement for what only Python can do (note the access log's reads; sign download
     links), given the statement's further columns.
 
+    An optional attribute `bound_variables`, {variable name: what of its value the statement's
+    structure depends on}, names the variables a form binds as parameters read from each
+    request (app.core.shapes.variable): their values are then no part of the statement's key,
+    so that one statement serves every child asked about, not one built per child.
+
     An optional attribute `logs_in_statement = True` says that the statement itself writes the
     access log's rows when `CompiledRequest.access_log` is on (a data-modifying CTE, app.privacy.
     accesslog's `insert_in_statement`): where the statement's answer is then left to the
@@ -605,18 +610,23 @@ class CompiledDocumentsExtension(SchemaExtension):
         document: DocumentNode = execution.graphql_document  # type: ignore[assignment]
         variables = execution.variables or {}
         extra = getattr(form, "key", None)
+        bound: Mapping[str, Callable[[Any], Hashable]] = getattr(form, "bound_variables", {})
+        keyed = {
+            name: ("bound", bound[name](value)) if name in bound else value
+            for name, value in variables.items()
+        }
         key = _shape_key(
             form.name,
             language,
             actor,
-            variables,
+            keyed,
             (access_log, extra(variables) if extra is not None else None),
         )
         built = self.compiled.built.get(key) if key is not None else None
         if built is not None and built.document is document:
             if built.statement is not None:
                 BUILT.labels(form.name, "reused").inc()
-                return built.statement, built.parameters.values_for(actor)
+                return built.statement, built.parameters.values_for(actor, variables)
             BUILT.labels(form.name, "per_request").inc()
             return self._build(form, actor, language, access_log), {}
         shaped = ShapedActor(actor)
@@ -643,7 +653,7 @@ class CompiledDocumentsExtension(SchemaExtension):
         statement = key_hashed_once(statement)
         self._keep(key, _Built(document, statement, shaped.parameters))
         BUILT.labels(form.name, "built").inc()
-        return statement, shaped.parameters.values_for(actor)
+        return statement, shaped.parameters.values_for(actor, variables)
 
     def _build(
         self, form: CompiledDocument, actor: Actor, language: str, access_log: bool

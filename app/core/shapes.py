@@ -12,7 +12,7 @@ document is then built per request from the real actor, as before: never a wrong
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, NoReturn
 
 from sqlalchemy import Text, Uuid, bindparam, func, literal_column, select
@@ -27,6 +27,7 @@ class ValueDependent(Exception):
 
 
 Derive = Callable[[Actor], Any]
+ReadVariable = Callable[[Mapping[str, Any]], Any]
 
 SETS: dict[str, Callable[[Actor], frozenset[uuid.UUID]]] = {
     "admin_of": lambda a: a.admin_of,
@@ -83,14 +84,27 @@ class _Parameters:
         self.rows = rows
         self.derive: dict[str, Derive] = {}
         self.types: dict[str, Any] = {}
+        self.read: dict[str, ReadVariable] = {}
 
     def use(self, name: str, derive: Derive, type_: Any) -> str:
         self.derive.setdefault(name, derive)
         self.types.setdefault(name, type_)
         return name
 
-    def values_for(self, actor: Actor) -> dict[str, Any]:
-        return {name: derive(actor) for name, derive in self.derive.items()}
+    def use_variable(self, name: str, read: ReadVariable, type_: Any) -> str:
+        self.read.setdefault(name, read)
+        self.types.setdefault(name, type_)
+        return name
+
+    def values_for(
+        self, actor: Actor, variables: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        values = {name: derive(actor) for name, derive in self.derive.items()}
+        if self.read:
+            if variables is None:
+                raise ValueDependent("the statement binds the request's variables")
+            values.update((name, read(variables)) for name, read in self.read.items())
+        return values
 
     def set_sql(self, name: str) -> Any:
         if self.rows is None:
@@ -171,6 +185,41 @@ class ParamValue:
 
     def __repr__(self) -> str:
         return f"<ParamValue {self._name}>"
+
+
+class BoundVariable:
+    """A value taken from the request's variables (the child asked about): a bind parameter
+    read from each request's variables, nothing in Python, as ParamValue is for the actor's."""
+
+    def __init__(self, parameters: _Parameters, name: str, read: ReadVariable, type_: Any) -> None:
+        self._parameters, self._name, self._read, self._type = parameters, name, read, type_
+
+    def __clause_element__(self) -> Any:
+        name = self._parameters.use_variable("variable_" + self._name, self._read, self._type)
+        return self._parameters.value_sql(name, self._type)
+
+    def __eq__(self, other: object) -> Any:
+        return _Comparison(self.__clause_element__() == other)
+
+    def __ne__(self, other: object) -> Any:
+        return _Comparison(self.__clause_element__() != other)
+
+    __hash__ = __str__ = __format__ = __bool__ = __lt__ = __gt__ = _value_dependent  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<BoundVariable {self._name}>"
+
+
+def variable(actor: Any, name: str, value: Any, read: ReadVariable, type_: Any) -> Any:
+    """`value`, taken from the variable `name` by `read(variables)`: for a `ShapedActor`, a
+    parameter read afresh from each request that reuses the statement (the form then names the
+    variable in its `bound_variables`, so that its value is no part of the statement's key);
+    for a real actor, the value itself."""
+    if not isinstance(actor, ShapedActor):
+        return value
+    if actor.parameters.rows is not None:
+        _value_dependent()  # one statement for many actors: no single request's variables
+    return BoundVariable(actor.parameters, name, read, type_)
 
 
 class _Comparison:

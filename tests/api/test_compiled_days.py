@@ -336,6 +336,34 @@ async def test_child_day_for_every_actor_child_and_date(days_pair: Pair, fixed_l
         assert shown in answers, shown
 
 
+async def test_child_day_is_built_once_for_every_child_asked_about(
+    days_pair: Pair, fixed_links: None
+) -> None:
+    """The child is a parameter of the statement (CompiledChildDay.bound_variables): the one
+    built for Liva answers for another child, one in another institution and one the guardian
+    may not see, each as the resolvers do."""
+    log = await _a_full_log(days_pair.on)
+    mette = "mette@example.com"
+    oscar = next(
+        c["id"]
+        for c in (await days_pair.on.gql("Me", as_=mette))["me"]["children"]
+        if c["institution"]["name"] == "Regnbuen"
+    )
+    COMPILED_DOCUMENTS.built.clear()
+    built = {how: built_count("ChildDay", how) for how in ("built", "reused", "per_request")}
+    answers = []
+    for child in (log["liva"], oscar, log["friend"], log["protected"], log["liva"]):
+        variables = {"child": child, "date": log["day"].isoformat()}
+        answers.append(await days_pair.same("ChildDay", variables, as_=mette))
+    assert built_count("ChildDay", "built") - built["built"] == 1
+    assert built_count("ChildDay", "reused") - built["reused"] == 4
+    assert built_count("ChildDay", "per_request") == built["per_request"]
+    assert b'"photos":[{' in answers[0] and answers[0] == answers[4]
+    assert b'"name":"Oscar Holm-Jensen"' in answers[1]
+    assert answers[2] == answers[3]
+    assert answers[2].startswith(b'{"data":{"childDay":null}')
+
+
 async def test_child_day_logs_and_signs_as_the_resolvers(
     client: GraphQLClient, runtime: Runtime, fixed_links: None, assert_max_queries: Any
 ) -> None:

@@ -7,11 +7,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Uuid, select
 from sqlalchemy.dialects import postgresql
 
 from app.core.actor import Actor
-from app.core.shapes import ShapedActor, ValueDependent, shape_of
+from app.core.shapes import ShapedActor, ValueDependent, shape_of, variable
 from app.institutions.models import Child
 
 
@@ -87,3 +87,25 @@ def test_a_sql_comparison_is_never_a_python_bool() -> None:
     # In SQL it is a comparison with the parameter, from either side.
     sql = str(select(Child.id).where(shaped.user_id == Child.id).compile())
     assert ":actor_user_id" in sql
+
+
+def test_a_bound_variable_is_read_from_each_requests_variables() -> None:
+    """`variable`: a parameter read from the request's variables for a ShapedActor (so one
+    statement serves every value), the value itself for a real actor; never a Python value."""
+    actor = _staff()
+    liva, oscar = uuid.uuid4(), uuid.uuid4()
+    shaped = ShapedActor(actor)
+
+    def read(variables: dict[str, uuid.UUID]) -> uuid.UUID:
+        return variables["child"]
+
+    child = variable(shaped, "child", liva, read, Uuid)
+    sql = str(select(Child.id).where(Child.id == child).compile(dialect=postgresql.dialect()))
+    assert str(liva) not in sql
+    assert shaped.parameters.values_for(actor, {"child": oscar})["variable_child"] == oscar
+    with pytest.raises(ValueDependent):
+        shaped.parameters.values_for(actor)  # a statement that binds variables needs them
+    for look in (bool, hash, str, lambda v: v == liva and True):
+        with pytest.raises(ValueDependent):
+            look(child)
+    assert variable(actor, "child", liva, read, Uuid) is liva

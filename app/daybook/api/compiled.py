@@ -49,6 +49,7 @@ from app.api.compiled import (
     takes_arguments,
 )
 from app.api.ids import try_decode
+from app.core.shapes import variable
 from app.daybook.models import IncidentReceipt
 from app.daybook.reads import entries_statement
 from app.files.reads import FileRow
@@ -326,9 +327,26 @@ class _Day:
         return [(AccessKind.DAY_ENTRIES, entries), (AccessKind.PHOTOS, photos)]
 
 
+def _global_type(value: Any) -> str | None:
+    """The type a global ID names (None: not one)."""
+    decoded = try_decode(value) if isinstance(value, str) else None
+    return decoded[0] if decoded is not None else None
+
+
+def _child_of(variables: Mapping[str, Any]) -> uuid.UUID:
+    decoded = try_decode(variables["child"])
+    if decoded is None or decoded[0] != "Child":
+        raise NotCompilable("not a Child ID")
+    child_id: uuid.UUID = decoded[1]
+    return child_id
+
+
 class CompiledChildDay:
     name = "ChildDay"
     logs_in_statement = True
+    # One statement for every child asked about (its rows are the visibility rules'): the
+    # child is a parameter read from each request's variables.
+    bound_variables = {"child": _global_type}
 
     def accepts(self, variables: Mapping[str, Any]) -> bool:
         if set(variables) - {"child", "date", "includeDeleted"}:
@@ -359,7 +377,10 @@ class CompiledChildDay:
             include_deleted = arguments.get("includeDeleted", False)
             if not isinstance(include_deleted, bool):
                 raise NotCompilable("includeDeleted")
-            day = _Day(actor, decoded[1], _date_of(arguments.get("date")), include_deleted)
+            child_id = decoded[1]
+            if request.variables.get("child") == child:
+                child_id = variable(actor, "child", child_id, _child_of, Uuid)
+            day = _Day(actor, child_id, _date_of(arguments.get("date")), include_deleted)
             built.append(day)
             return day.answer(selection)
 
