@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -46,7 +47,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 from prometheus_client import Counter
-from sqlalchemy import ColumnElement, Text, cast, func, literal_column, select
+from sqlalchemy import ColumnElement, Text, Uuid, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.sql.expression import Select
 from strawberry.extensions import SchemaExtension
@@ -54,7 +55,7 @@ from strawberry.extensions import SchemaExtension
 from app.api.ids import try_decode
 from app.api.trusted import TrustedDocuments, _requested_hash
 from app.core.actor import Actor
-from app.core.shapes import ShapedActor, shape_of
+from app.core.shapes import ShapedActor, shape_of, variable
 from app.db import key_hashed_once
 
 log = logging.getLogger("seddel.graphql.compiled")
@@ -445,6 +446,31 @@ class CompiledAnswer:
     operation: str
     variables: Mapping[str, Any]
     access_log: bool = False
+
+
+def global_id_type(value: Any) -> str | None:
+    """The type a global ID names (None: not one): what a statement that binds an ID variable
+    depends on (a form's `bound_variables`)."""
+    decoded = try_decode(value) if isinstance(value, str) else None
+    return decoded[0] if decoded is not None else None
+
+
+def bound_id(request: CompiledRequest, name: str, type_name: str, argument: Any) -> Any:
+    """The UUID of the `type_name` global ID an argument holds (NotCompilable: not one), as a
+    parameter read from each request's variable `name` when the argument is that variable (the
+    form lists it in `bound_variables`), so that one statement serves every ID asked about."""
+
+    def read(variables: Mapping[str, Any]) -> uuid.UUID:
+        value = variables.get(name)
+        decoded = try_decode(value) if isinstance(value, str) else None
+        if decoded is None or decoded[0] != type_name:
+            raise NotCompilable(f"not a {type_name} ID")
+        return decoded[1]
+
+    value = read({name: argument})
+    if request.variables.get(name) != argument:
+        return value  # written in the document: the document is part of the statement's key
+    return variable(request.actor, name, value, read, Uuid)
 
 
 def global_ids(data: Any, type_name: str) -> set[Any]:

@@ -269,6 +269,14 @@ def threads_select(
     )
 
 
+def thread_select(actor: Actor, thread_id: Any, *, summary: bool = True) -> Select[Any]:
+    """`threads_select` of one thread, given as a value or as a bound parameter (a compiled
+    document's, read from each request: app.core.shapes.variable)."""
+    return _thread_view(actor, summary=summary).where(
+        Thread.id == thread_id, visible_threads(actor)
+    )
+
+
 async def thread_rows(
     db: AsyncSession, actor: Actor, thread_ids: Sequence[uuid.UUID]
 ) -> list[ThreadRow]:

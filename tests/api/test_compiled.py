@@ -372,3 +372,25 @@ async def test_a_statement_is_built_once_per_shape_and_answers_each_actor_as_the
         assert after[operation, "reused"] == 1
         assert after[operation, "per_request"] == 0
         assert answers[PERNILLE, operation] != answers[LARS, operation]
+
+
+async def test_a_thread_statement_is_built_once_for_every_thread_asked_about(pair: Pair) -> None:
+    """The thread is a parameter of the statement (CompiledThreadMessagesPage.
+    bound_variables): the one built for a reader's first thread answers their others, and
+    another institution's thread with null, each as the resolvers do."""
+    f = await _messaging(pair.on)
+    inbox = (await pair.on.gql("Inbox", {"first": 100}, as_=METTE))["inbox"]["edges"]
+    hers = sorted(edge["node"]["id"] for edge in inbox)[:3]
+    lars = (await pair.on.gql("Inbox", {"first": 100}, as_=LARS))["inbox"]["edges"]
+    asked = [(METTE, thread) for thread in hers]
+    asked += [(LARS, lars[0]["node"]["id"]), (LARS, f["family"]["id"])]
+    COMPILED_DOCUMENTS.built.clear()
+    operation = "ThreadMessagesPage"
+    before = {how: built_count(operation, how) for how in ("built", "reused", "per_request")}
+    answers = [
+        await pair.same(operation, {"id": thread, "first": 20}, as_=who) for who, thread in asked
+    ]
+    after = {how: built_count(operation, how) - before[how] for how in before}
+    assert after == {"built": 2, "reused": 3, "per_request": 0}, after
+    assert len(set(answers[:4])) == 4 and all(b'"messages":{' in a for a in answers[:4])
+    assert answers[4].startswith(b'{"data":{"node":null}')

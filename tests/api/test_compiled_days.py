@@ -242,6 +242,32 @@ async def test_group_day_in_one_statement_after_signing_in_built_once_per_shape(
     assert built_count("GroupDay", "reused") - reused == 1
 
 
+async def test_group_day_is_built_once_for_every_group_asked_about(
+    days_pair: Pair, plan_clock: Any
+) -> None:
+    """The group is a parameter of the statement (CompiledGroupDay.bound_variables): the one
+    built for Bjørnene answers for the other groups, and for another institution's group,
+    each as the resolvers do."""
+    from tests.helpers import REGNBUEN_ADMIN, group_id
+
+    await _a_full_day(days_pair.on, plan_clock)
+    groups = [
+        await group_id(days_pair.on, SOLSIKKEN_ADMIN, name)
+        for name in ("Bjørnene", "Myrerne", "Frøerne")
+    ]
+    groups.append(await group_id(days_pair.on, REGNBUEN_ADMIN, "0.A"))
+    COMPILED_DOCUMENTS.built.clear()
+    built = {how: built_count("GroupDay", how) for how in ("built", "reused", "per_request")}
+    answers = [
+        await days_pair.same("GroupDay", {"groupId": group}, as_=SOLSIKKEN_ADMIN)
+        for group in groups
+    ]
+    assert built_count("GroupDay", "built") - built["built"] == 1
+    assert built_count("GroupDay", "reused") - built["reused"] == 3
+    assert built_count("GroupDay", "per_request") == built["per_request"]
+    assert len(set(answers)) == 4 and all(b'"children":[{' in a for a in answers[:3])
+
+
 async def _a_full_log(client: GraphQLClient) -> dict[str, Any]:
     """Liva's yesterday with an entry of every kind (a sleep still going, medicine given by a
     colleague, an incident one guardian confirmed, a corrected and a deleted entry) and

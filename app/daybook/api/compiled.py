@@ -42,14 +42,14 @@ from app.api.compiled import (
     Fields,
     NotCompilable,
     Selection,
+    bound_id,
     global_id,
+    global_id_type,
     iso_datetime,
     json_list,
     replace_marked,
     takes_arguments,
 )
-from app.api.ids import try_decode
-from app.core.shapes import variable
 from app.daybook.models import IncidentReceipt
 from app.daybook.reads import entries_statement
 from app.files.reads import FileRow
@@ -327,26 +327,12 @@ class _Day:
         return [(AccessKind.DAY_ENTRIES, entries), (AccessKind.PHOTOS, photos)]
 
 
-def _global_type(value: Any) -> str | None:
-    """The type a global ID names (None: not one)."""
-    decoded = try_decode(value) if isinstance(value, str) else None
-    return decoded[0] if decoded is not None else None
-
-
-def _child_of(variables: Mapping[str, Any]) -> uuid.UUID:
-    decoded = try_decode(variables["child"])
-    if decoded is None or decoded[0] != "Child":
-        raise NotCompilable("not a Child ID")
-    child_id: uuid.UUID = decoded[1]
-    return child_id
-
-
 class CompiledChildDay:
     name = "ChildDay"
     logs_in_statement = True
     # One statement for every child asked about (its rows are the visibility rules'): the
     # child is a parameter read from each request's variables.
-    bound_variables = {"child": _global_type}
+    bound_variables = {"child": global_id_type}
 
     def accepts(self, variables: Mapping[str, Any]) -> bool:
         if set(variables) - {"child", "date", "includeDeleted"}:
@@ -370,16 +356,11 @@ class CompiledChildDay:
             arguments = selection.arguments()
             if set(arguments) - {"child", "date", "includeDeleted"} or built:
                 raise NotCompilable("childDay arguments, or childDay twice")
-            child = arguments.get("child")
-            decoded = try_decode(child) if isinstance(child, str) else None
-            if decoded is None or decoded[0] != "Child":
-                raise NotCompilable("not a Child ID")  # the resolver answers null
+            # Not a Child ID: NotCompilable, the resolver answers null.
+            child_id = bound_id(request, "child", "Child", arguments.get("child"))
             include_deleted = arguments.get("includeDeleted", False)
             if not isinstance(include_deleted, bool):
                 raise NotCompilable("includeDeleted")
-            child_id = decoded[1]
-            if request.variables.get("child") == child:
-                child_id = variable(actor, "child", child_id, _child_of, Uuid)
             day = _Day(actor, child_id, _date_of(arguments.get("date")), include_deleted)
             built.append(day)
             return day.answer(selection)

@@ -32,8 +32,10 @@ from app.api.compiled import (
     NotCompilable,
     Selection,
     as_text,
+    bound_id,
     connection,
     global_id,
+    global_id_type,
     global_ids,
     iso_datetime,
     json_list,
@@ -59,7 +61,7 @@ from app.messaging.reads import (
     summarised_participants,
     summary_order,
     thread_messages_select,
-    threads_select,
+    thread_select,
 )
 from app.messaging.service.inbox import unread_total
 
@@ -304,16 +306,17 @@ class CompiledInbox:
 
 
 def _thread_node(request: CompiledRequest) -> Any:
-    """`node(id:)` of a Thread: its loader's rows (reads.threads_select), null when not
+    """`node(id:)` of a Thread: its loader's rows (reads.thread_select), null when not
     visible; its `messages` the read model's page (reads.thread_messages_select)."""
     actor, language = request.actor, request.language
 
     @takes_arguments
     def sql(selection: Selection) -> ColumnElement[Any]:
-        thread_id = _id_of(selection.arguments().get("id"), "Thread")
-        if thread_id is None:
+        if selection.arguments().get("id") is None:
             raise NotCompilable("node without id")
-        thread = threads_select(actor, [thread_id], summary=False).subquery("thread")
+        # Not a Thread ID: NotCompilable, the resolver answers.
+        thread_id = bound_id(request, "id", "Thread", selection.arguments().get("id"))
+        thread = thread_select(actor, thread_id, summary=False).subquery("thread")
 
         @takes_arguments
         def messages(inner: Selection) -> ColumnElement[Any]:
@@ -346,6 +349,8 @@ def _thread_node(request: CompiledRequest) -> Any:
 
 class CompiledThreadMessagesPage:
     name = "ThreadMessagesPage"
+    # One statement for every thread asked about (its rows are the visibility rules').
+    bound_variables = {"id": global_id_type}
 
     def accepts(self, variables: Mapping[str, Any]) -> bool:
         first = variables.get("first")

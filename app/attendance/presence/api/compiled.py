@@ -44,13 +44,14 @@ from app.api.compiled import (
     Fields,
     NotCompilable,
     Selection,
+    bound_id,
     global_id,
+    global_id_type,
     iso_datetime,
     json_list,
     resolvers_only,
     takes_arguments,
 )
-from app.api.ids import try_decode
 from app.attendance.presence.models import Presence
 from app.attendance.presence.policies import visible_presences
 from app.attendance.presence.reads.days import active_on, children_statement
@@ -95,13 +96,6 @@ def _day_of(value: Any) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise NotCompilable("day") from None
-
-
-def _group_id(value: Any) -> uuid.UUID:
-    decoded = try_decode(value) if isinstance(value, str) else None
-    if decoded is None or decoded[0] != "Group":
-        raise NotCompilable("not a Group ID")  # the resolver answers its error
-    return decoded[1]
 
 
 def _today() -> date:
@@ -457,6 +451,8 @@ _CHECKED_OUT_BY = aliased(User, name="stay_checked_out_by")
 class CompiledGroupDay:
     name = "GroupDay"
     logs_in_statement = True
+    # One statement for every group asked about on a day (its rows are the visibility rules').
+    bound_variables = {"groupId": global_id_type}
 
     def accepts(self, variables: Mapping[str, Any]) -> bool:
         if set(variables) - {"groupId", "day"} or not isinstance(variables.get("groupId"), str):
@@ -481,9 +477,9 @@ class CompiledGroupDay:
             if set(arguments) - {"groupId", "day"} or built:
                 raise NotCompilable("groupDay arguments, or groupDay twice")
             given = _day_of(arguments.get("day"))
-            day = _Day(
-                actor, _group_id(arguments.get("groupId")), given or _today(), given is not None
-            )
+            # Not a Group ID: NotCompilable, the resolver answers its error.
+            group_id = bound_id(request, "groupId", "Group", arguments.get("groupId"))
+            day = _Day(actor, group_id, given or _today(), given is not None)
             built.append(day)
             return day.answer(selection)
 
