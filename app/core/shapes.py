@@ -160,7 +160,24 @@ class ParamSet:
         return f"<ParamSet {self._name}>"
 
 
-class ParamValue:
+class _SqlOnly:
+    """A value that exists only as a bind parameter: usable in SQL, refused in Python."""
+
+    def __clause_element__(self) -> Any:
+        raise NotImplementedError
+
+    # A SQL comparison, never a Python bool: SQLAlchemy's own `==` answers bool() by comparing
+    # hashes, which would quietly be False for `some_id == actor.user_id` in Python.
+    def __eq__(self, other: object) -> Any:
+        return _Comparison(self.__clause_element__() == other)
+
+    def __ne__(self, other: object) -> Any:
+        return _Comparison(self.__clause_element__() != other)
+
+    __hash__ = __str__ = __format__ = __bool__ = __lt__ = __gt__ = _value_dependent  # type: ignore[assignment]
+
+
+class ParamValue(_SqlOnly):
     """One value of the actor (an id, a name): a bind parameter in SQL, nothing in Python."""
 
     def __init__(self, parameters: _Parameters, name: str, derive: Derive) -> None:
@@ -173,21 +190,11 @@ class ParamValue:
     def __clause_element__(self) -> Any:
         return self.bind()
 
-    # A SQL comparison, never a Python bool: SQLAlchemy's own `==` answers bool() by comparing
-    # hashes, which would quietly be False for `some_id == actor.user_id` in Python.
-    def __eq__(self, other: object) -> Any:
-        return _Comparison(self.__clause_element__() == other)
-
-    def __ne__(self, other: object) -> Any:
-        return _Comparison(self.__clause_element__() != other)
-
-    __hash__ = __str__ = __format__ = __bool__ = __lt__ = __gt__ = _value_dependent  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return f"<ParamValue {self._name}>"
 
 
-class BoundVariable:
+class BoundVariable(_SqlOnly):
     """A value taken from the request's variables (the child asked about): a bind parameter
     read from each request's variables, nothing in Python, as ParamValue is for the actor's."""
 
@@ -197,14 +204,6 @@ class BoundVariable:
     def __clause_element__(self) -> Any:
         name = self._parameters.use_variable("variable_" + self._name, self._read, self._type)
         return self._parameters.value_sql(name, self._type)
-
-    def __eq__(self, other: object) -> Any:
-        return _Comparison(self.__clause_element__() == other)
-
-    def __ne__(self, other: object) -> Any:
-        return _Comparison(self.__clause_element__() != other)
-
-    __hash__ = __str__ = __format__ = __bool__ = __lt__ = __gt__ = _value_dependent  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"<BoundVariable {self._name}>"
