@@ -145,9 +145,10 @@ class _Day:
         self.days = self._child_days()
 
     def stay_filter(self, child_id: Any) -> list[ColumnElement[bool]]:
-        """days._stays: the child's stays that overlap the day, through visible_presences."""
+        """days._stays: the child's stays that overlap the day, through visible_presences
+        (`child_id` None: every child's, for the caller to narrow)."""
         return [
-            Presence.child_id == child_id,
+            *([] if child_id is None else [Presence.child_id == child_id]),
             visible_presences(self.actor),
             Presence.checked_in_at < self.end,
             or_(Presence.checked_out_at.is_(None), Presence.checked_out_at > self.start),
@@ -333,16 +334,25 @@ class _Day:
 
     def stays(self, c: Any) -> Any:
         def sql(selection: Selection) -> ColumnElement[Any]:
+            # Every child's stays in one pass over the day's presences (a materialized CTE),
+            # not a subquery per child: the list's JSON is built once per child either way.
             item = selection.object("Presence", self.stay_fields())
             checked_in_by, checked_out_by = _CHECKED_IN_BY, _CHECKED_OUT_BY
-            return (
-                select(json_list(item, Presence.checked_in_at, Presence.id))
+            listed = (
+                select(
+                    Presence.child_id.label("child_id"),
+                    json_list(item, Presence.checked_in_at, Presence.id).label("stays"),
+                )
                 .select_from(Presence)
                 .outerjoin(checked_in_by, checked_in_by.id == Presence.checked_in_by)
                 .outerjoin(checked_out_by, checked_out_by.id == Presence.checked_out_by)
-                .where(*self.stay_filter(c.child_id))
-                .scalar_subquery()
+                .where(*self.stay_filter(None), Presence.child_id.in_(select(c.child_id)))
+                .group_by(Presence.child_id)
+                .cte("day_stay_lists")
+                .prefix_with("MATERIALIZED")
             )
+            found = select(listed.c.stays).where(listed.c.child_id == c.child_id)
+            return func.coalesce(found.scalar_subquery(), literal_column("'[]'::json"))
 
         return sql
 
