@@ -4,8 +4,8 @@ once per *shape* of actor and reused for every actor of that shape (app/api/comp
 Building the SQL expression tree of a compiled document costs more than running it, and only
 the actor's values (ids, names) differ between two parents asking the same document. A
 `ShapedActor` hands the builders those values as named bind parameters; what decides the
-statement's structure (which sets are empty, the session's kind, the device's role) is the
-shape, part of the cache key. Anything that would make the structure depend on a value (a
+statement's structure (how many members each set has, one parameter each; the session's kind;
+the device's role) is the shape, part of the cache key. Anything that would make the structure depend on a value (a
 membership test in Python, iterating a set, printing an id) raises `ValueDependent`, and the
 document is then built per request from the real actor, as before: never a wrong reuse."""
 
@@ -15,7 +15,18 @@ import uuid
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, NoReturn
 
-from sqlalchemy import Text, Uuid, bindparam, func, literal_column, select
+from sqlalchemy import (
+    Text,
+    Uuid,
+    bindparam,
+    cast,
+    false,
+    func,
+    literal_column,
+    null,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import TypeEngine
 
@@ -63,13 +74,15 @@ VALUE_TYPES: dict[str, Any] = {
 }
 
 
-def shape_of(actor: Actor) -> Hashable:
-    """What a statement built from a `ShapedActor` depends on besides its parameters."""
+def shape_of(actor: Actor, *, sizes: bool = True) -> Hashable:
+    """What a statement built from a `ShapedActor` depends on besides its parameters: with
+    `sizes`, how many members each of the actor's sets has (one parameter each); without,
+    only which are empty (a statement for many actors reads its sets from a row: `rows`)."""
     return (
         actor.session_kind,
         actor.device.role if actor.device else None,
         tuple(read(actor) is None for read in VALUES.values()),
-        tuple(bool(read(actor)) for read in SETS.values()),
+        tuple(len(read(actor)) if sizes else bool(read(actor)) for read in SETS.values()),
     )
 
 
@@ -122,14 +135,18 @@ def _value_dependent(*_: Any) -> NoReturn:
 
 
 class ParamSet:
-    """A set of ids of the actor: an expanding IN parameter in SQL; its emptiness is known
-    (the shape), its members are not."""
+    """A set of ids of the actor: in SQL one bind parameter per member, its size being part of
+    the shape (in one statement for many actors, `rows`, a column of arrays); its members are
+    not known. A union lists its parts' members one after the other: a member in two parts is
+    in the IN list twice, which changes nothing."""
 
-    def __init__(self, parameters: _Parameters, name: str, derive: Derive, empty: bool) -> None:
-        self._parameters, self._name, self._derive, self._empty = parameters, name, derive, empty
+    def __init__(
+        self, parameters: _Parameters, name: str, derive: Derive, sizes: dict[str, int]
+    ) -> None:
+        self._parameters, self._name, self._derive, self._sizes = parameters, name, derive, sizes
 
     def __bool__(self) -> bool:
-        return not self._empty
+        return any(self._sizes.values())
 
     def __or__(self, other: object) -> ParamSet:
         if not isinstance(other, ParamSet):
@@ -140,17 +157,30 @@ class ParamSet:
             self._parameters,
             "|".join(names),
             lambda a: frozenset(left(a)) | frozenset(right(a)),
-            self._empty and other._empty,
+            {**self._sizes, **other._sizes},
         )
 
     __ror__ = __or__
 
     def __clause_element__(self) -> Any:
-        derive = self._derive
-        name = self._parameters.use(
-            "actor_" + self._name.replace("|", "_or_"), lambda a: sorted(derive(a)), ARRAY(Uuid)
-        )
-        return self._parameters.set_sql(name)
+        if self._parameters.rows is not None:
+            derive = self._derive
+            name = self._parameters.use(
+                "actor_" + self._name.replace("|", "_or_"),
+                lambda a: sorted(derive(a)),
+                ARRAY(Uuid),
+            )
+            return self._parameters.set_sql(name)
+        members = [
+            self._parameters.value_sql(
+                self._parameters.use(f"actor_{name}_{n}", _member(name, n), Uuid), Uuid
+            )
+            for name, size in sorted(self._sizes.items())
+            for n in range(size)
+        ]
+        if not members:  # IN nothing: no row (NOT IN nothing: every row)
+            return select(cast(null(), Uuid)).where(false())
+        return tuple_(*members)
 
     # Comparing two sets in Python would be a value's answer too (never a silent False).
     __iter__ = __len__ = __contains__ = __and__ = __sub__ = _value_dependent  # type: ignore[assignment]
@@ -158,6 +188,12 @@ class ParamSet:
 
     def __repr__(self) -> str:
         return f"<ParamSet {self._name}>"
+
+
+def _member(name: str, n: int) -> Derive:
+    """The actor's n-th member, in order, of the set `name` (its size is the shape's)."""
+    read = SETS[name]
+    return lambda actor: sorted(read(actor))[n]
 
 
 class _SqlOnly:
@@ -279,7 +315,7 @@ class ShapedActor:
         )
 
     def _set(self, name: str, actor: Actor) -> ParamSet:
-        return ParamSet(self.parameters, name, SETS[name], not SETS[name](actor))
+        return ParamSet(self.parameters, name, SETS[name], {name: len(SETS[name](actor))})
 
     def _value(self, name: str, actor: Actor) -> ParamValue | None:
         # A value the actor does not have is part of the shape: the builders see None.

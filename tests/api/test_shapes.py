@@ -36,8 +36,37 @@ def test_two_actors_of_one_shape_bind_their_own_values() -> None:
     sql = str(statement.compile(dialect=postgresql.dialect()))
     assert str(next(iter(first.staff_of))) not in sql and str(first.user_id) not in sql
     values = shaped.parameters.values_for(second)
-    assert values["actor_admin_of_or_staff_of"] == sorted(second.staff_of)
+    assert values["actor_staff_of_0"] == next(iter(second.staff_of))
     assert values["actor_user_id"] == second.user_id
+
+
+def test_a_set_is_a_parameter_per_member_and_its_size_is_the_shape() -> None:
+    """No IN list is expanded per request: a set of two is two parameters (a union lists its
+    parts'), a set of three another shape; an empty set matches no row."""
+    one, two = uuid.uuid4(), uuid.uuid4()
+    actor = Actor(
+        user_id=uuid.uuid4(),
+        name="A",
+        email="a@example.com",
+        language="da",
+        admin_of=frozenset({one}),
+        staff_of=frozenset({one, two}),
+    )
+    shaped = ShapedActor(actor)
+    statement = select(Child.id).where(
+        Child.institution_id.in_(shaped.employed_in),
+        Child.institution_id.not_in(shaped.guardian_institutions),
+    )
+    sql = str(statement.compile(dialect=postgresql.dialect()))
+    members = "%(actor_admin_of_0)s::UUID, %(actor_staff_of_0)s::UUID, %(actor_staff_of_1)s::UUID"
+    assert "POSTCOMPILE" not in sql and f"IN ({members})" in sql
+    assert "NOT IN (SELECT CAST(NULL AS UUID)" in sql and "WHERE false" in sql
+    values = shaped.parameters.values_for(actor)
+    assert values["actor_admin_of_0"] == one
+    assert [values["actor_staff_of_0"], values["actor_staff_of_1"]] == sorted([one, two])
+    bigger = Actor(**{**actor.__dict__, "staff_of": frozenset({one, two, uuid.uuid4()})})
+    assert shape_of(bigger) != shape_of(actor)
+    assert shape_of(bigger, sizes=False) == shape_of(actor, sizes=False)
 
 
 def test_an_admin_is_another_shape_than_staff() -> None:

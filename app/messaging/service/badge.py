@@ -49,7 +49,7 @@ async def _by_shape(db: AsyncSession, actors: list[Actor]) -> dict[uuid.UUID, in
     shape's actors, one row each: PostgreSQL plans a part per shape, not per user."""
     by_shape: dict[Hashable, list[Actor]] = {}
     for actor in actors:
-        by_shape.setdefault(shape_of(actor), []).append(actor)
+        by_shape.setdefault(shape_of(actor, sizes=False), []).append(actor)
     parts = []
     for group in by_shape.values():
         shaped = ShapedActor(group[0], rows="badge_actor")
