@@ -5,9 +5,10 @@ Building the SQL expression tree of a compiled document costs more than running 
 the actor's values (ids, names) differ between two parents asking the same document. A
 `ShapedActor` hands the builders those values as named bind parameters; what decides the
 statement's structure (how many members each set has, one parameter each; the session's kind;
-the device's role) is the shape, part of the cache key. Anything that would make the structure depend on a value (a
-membership test in Python, iterating a set, printing an id) raises `ValueDependent`, and the
-document is then built per request from the real actor, as before: never a wrong reuse."""
+the device's role) is the shape, part of the cache key. Anything that would make the structure
+depend on a value (a membership test in Python, iterating a set, printing an id) raises
+`ValueDependent`, and the document is then built per request from the real actor, as before:
+never a wrong reuse."""
 
 from __future__ import annotations
 
