@@ -239,38 +239,33 @@ def resolvers_only() -> ColumnElement[Any]:
 async def replace_marked(data: Any, marker: str, replace: Callable[[Any], Awaitable[Any]]) -> Any:
     """`data` with every object `{marker: value}` replaced by `await replace(value)`: the few
     leaves a compiled statement leaves to Python (a signed link). `marker` must be no GraphQL
-    name, so that no field or alias of the answer can spell it. The objects and lists around
-    them are new; `replace` is awaited once per marked object, in the answer's order."""
+    name, so that no field or alias of the answer can spell it. `data` is the answer just
+    decoded for this request: it is changed in place (nothing else holds it), not copied;
+    `replace` is awaited once per marked object, in the answer's order."""
     if _NAME.fullmatch(marker):
         raise ValueError(f"{marker!r} could be a field's name")
     # Walked without awaiting (a coroutine per node cost more than the walk), then the few
-    # replacements awaited in order, then the answer rebuilt around them.
-    marked: list[Any] = []
+    # replacements awaited in order and written where they were found.
+    marked: list[tuple[Any, Any, Any]] = []  # (container, key or index, marked value)
 
     def find(value: Any) -> None:
-        if isinstance(value, dict):
-            if len(value) == 1 and marker in value:
-                marked.append(value[marker])
-            else:
-                for item in value.values():
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(item, dict):
+                if len(item) == 1 and marker in item:
+                    marked.append((value, key, item[marker]))
+                else:
                     find(item)
-        elif isinstance(value, list):
-            for item in value:
+            elif isinstance(item, list):
                 find(item)
 
-    find(data)
-    replacements = iter([await replace(value) for value in marked])
-
-    def rebuild(value: Any) -> Any:
-        if isinstance(value, dict):
-            if len(value) == 1 and marker in value:
-                return next(replacements)
-            return {key: rebuild(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [rebuild(item) for item in value]
-        return value
-
-    return rebuild(data)
+    if isinstance(data, dict) and len(data) == 1 and marker in data:
+        return await replace(data[marker])
+    if isinstance(data, dict | list):
+        find(data)
+    for container, key, value in marked:
+        container[key] = await replace(value)
+    return data
 
 
 def iso_datetime(value: ColumnElement[Any]) -> ColumnElement[str]:

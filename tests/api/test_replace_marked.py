@@ -9,7 +9,7 @@ from app.api.compiled import replace_marked
 MARK = "\u0000sign"
 
 
-async def test_marked_objects_are_replaced_in_order_and_containers_are_new():
+async def test_marked_objects_are_replaced_in_order_in_place():
     seen: list[str] = []
 
     async def replace(value: str) -> str:
@@ -28,18 +28,28 @@ async def test_marked_objects_are_replaced_in_order_and_containers_are_new():
         "e": {"f": {MARK: "fourth", "other": 2}},
     }
     assert seen == ["first", "second", "third"]
-    assert answer is not data and answer["b"] is not data["b"] and answer["e"] is not data["e"]
-    assert data["a"] == {MARK: "first"}  # the decoded answer itself is left as it was
+    assert answer is data  # the answer just decoded for the request: changed, not copied
 
 
-async def test_nothing_marked_gives_an_equal_copy_and_no_call():
+async def test_nothing_marked_is_the_answer_itself_and_no_call():
     async def replace(value: object) -> object:
         raise AssertionError("not called")
 
     data = {"a": [1, {"b": "c"}], "d": None}
     answer = await replace_marked(data, MARK, replace)
-    assert answer == data and answer is not data and answer["a"] is not data["a"]
+    assert answer is data and answer == {"a": [1, {"b": "c"}], "d": None}
     assert await replace_marked("leaf", MARK, replace) == "leaf"
+
+
+async def test_the_answer_itself_marked_is_replaced():
+    async def replace(value: str) -> str:
+        return value.upper()
+
+    assert await replace_marked({MARK: "all"}, MARK, replace) == "ALL"
+    assert await replace_marked([{MARK: "one"}, [{MARK: "two"}]], MARK, replace) == [
+        "ONE",
+        ["TWO"],
+    ]
 
 
 async def test_a_marker_that_could_be_a_name_is_refused():
