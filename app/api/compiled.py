@@ -451,17 +451,27 @@ def global_id_type(value: Any) -> str | None:
     return decoded[0] if decoded is not None else None
 
 
+def id_of(value: Any, type_name: str) -> uuid.UUID | None:
+    """The UUID in a global ID of `type_name` (None for None); NotCompilable for anything
+    else (the resolver answers)."""
+    if value is None:
+        return None
+    decoded = try_decode(value) if isinstance(value, str) else None
+    if decoded is None or decoded[0] != type_name:
+        raise NotCompilable(f"not a {type_name} ID")
+    return decoded[1]
+
+
 def bound_id(request: CompiledRequest, name: str, type_name: str, argument: Any) -> Any:
     """The UUID of the `type_name` global ID an argument holds (NotCompilable: not one), as a
     parameter read from each request's variable `name` when the argument is that variable (the
     form lists it in `bound_variables`), so that one statement serves every ID asked about."""
 
     def read(variables: Mapping[str, Any]) -> uuid.UUID:
-        value = variables.get(name)
-        decoded = try_decode(value) if isinstance(value, str) else None
-        if decoded is None or decoded[0] != type_name:
-            raise NotCompilable(f"not a {type_name} ID")
-        return decoded[1]
+        found = id_of(variables[name], type_name)
+        if found is None:
+            raise NotCompilable(f"no {type_name} ID")
+        return found
 
     value = read({name: argument})
     if request.variables.get(name) != argument:

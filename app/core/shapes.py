@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Hashable, Mapping
+from functools import lru_cache
 from typing import Any, NoReturn
 
 from sqlalchemy import (
@@ -121,8 +122,7 @@ class _Parameters:
         return values
 
     def set_sql(self, name: str) -> Any:
-        if self.rows is None:
-            return bindparam(name, expanding=True)
+        """A set read from the row source's column of arrays (`rows`)."""
         return select(func.unnest(literal_column(f"{self.rows}.{name}"))).scalar_subquery()
 
     def value_sql(self, name: str, type_: Any) -> Any:
@@ -194,7 +194,14 @@ class ParamSet:
 def _member(name: str, n: int) -> Derive:
     """The actor's n-th member, in order, of the set `name` (its size is the shape's)."""
     read = SETS[name]
-    return lambda actor: sorted(read(actor))[n]
+    return lambda actor: _ordered(read(actor))[n]
+
+
+@lru_cache(maxsize=1024)
+def _ordered(members: frozenset[uuid.UUID]) -> tuple[uuid.UUID, ...]:
+    """A set's members in order, sorted once for all of its parameters (the actor's sets are
+    the same objects for every parameter of a request)."""
+    return tuple(sorted(members))
 
 
 class _SqlOnly:

@@ -92,13 +92,12 @@ def _picture(caption: str, colours: tuple[tuple[int, int, int], tuple[int, int, 
 
 
 async def _open_day(
-    db: AsyncSession, staff: Actor, child_id: uuid.UUID, plan: plans.PlanInput
+    db: AsyncSession, staff: Actor, child_id: uuid.UUID, plan: plans.PlanInput, first: date
 ) -> date | None:
-    """Set the plan for the plan's day, or the next day the institution is open (a demo made
-    on a Sunday still shows plans); the day it landed on."""
-    start = plan.day or date.today()
+    """Set the plan for `first` (the institution's today), or the next day the institution is
+    open (a demo made on a Sunday still shows plans); the day it landed on."""
     for offset in range(14):
-        day = start + timedelta(days=offset)
+        day = first + timedelta(days=offset)
         try:
             await plans.set_plan(
                 db=db,
@@ -209,21 +208,20 @@ async def _pickup(db: AsyncSession, liva: Child, friend: Child) -> None:
         db,
         await _actor(db, LARS),
         oscar,
-        plans.PlanInput(
-            day=today, leave_mode="alone", pickup=time(15, 0), alone_until=time(15, 30)
-        ),
+        plans.PlanInput(leave_mode="alone", pickup=time(15, 0), alone_until=time(15, 30)),
+        today,
     )
     await _open_day(
         db,
         await _actor(db, PERNILLE),
         liva_id,
         plans.PlanInput(
-            day=today,
             leave_mode="with_child",
             pickup=time(15, 30),
             companion_child_id=friend_id,
             note=f"Legeaftale hos {friend_name}",
         ),
+        today,
     )
 
 

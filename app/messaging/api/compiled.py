@@ -37,13 +37,13 @@ from app.api.compiled import (
     global_id,
     global_id_type,
     global_ids,
+    id_of,
     iso_datetime,
     json_list,
     keyset_cursor,
     resolvers_only,
     takes_arguments,
 )
-from app.api.ids import try_decode
 from app.api.inlined import inline_constants
 from app.core.actor import Actor
 from app.core.i18n import translate
@@ -72,17 +72,6 @@ SENDER_SHOWN = "shared_inbox_sender_shown_to_guardians"
 
 def _text(value: str | None) -> ColumnElement[Any]:
     return literal(value, Text)
-
-
-def _id_of(value: Any, type_name: str) -> Any:
-    """The UUID in a global ID of `type_name`; NotCompilable for anything else (the resolver
-    answers NOT_FOUND)."""
-    if value is None:
-        return None
-    decoded = try_decode(value) if isinstance(value, str) else None
-    if decoded is None or decoded[0] != type_name:
-        raise NotCompilable(f"not a {type_name} ID")
-    return decoded[1]
 
 
 class _Row:
@@ -246,8 +235,8 @@ def _inbox(request: CompiledRequest) -> Any:
             raise NotCompilable("archived")
         filtered = inbox_select(
             actor,
-            institution_id=_id_of(arguments.get("institutionId"), "Institution"),
-            child_id=_id_of(arguments.get("childId"), "Child"),
+            institution_id=id_of(arguments.get("institutionId"), "Institution"),
+            child_id=id_of(arguments.get("childId"), "Child"),
             unread=arguments.get("unread"),
             archived=archived,
             summary=False,  # built after paging, for the page's rows only (_summary)

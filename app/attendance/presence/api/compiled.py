@@ -144,11 +144,11 @@ class _Day:
         ).subquery("day_child")
         self.days = self._child_days()
 
-    def stay_filter(self, child_id: Any) -> list[ColumnElement[bool]]:
-        """days._stays: the child's stays that overlap the day, through visible_presences
-        (`child_id` None: every child's, for the caller to narrow)."""
+    def stay_filter(self, of_children: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+        """days._stays: the stays of the children `of_children` picks that overlap the day,
+        through visible_presences."""
         return [
-            *([] if child_id is None else [Presence.child_id == child_id]),
+            of_children,
             visible_presences(self.actor),
             Presence.checked_in_at < self.end,
             or_(Presence.checked_out_at.is_(None), Presence.checked_out_at > self.start),
@@ -170,7 +170,7 @@ class _Day:
                 newest(Presence.picked_up_by_person).label("last_person"),
                 newest(Presence.picked_up_by_user).label("last_user"),
             )
-            .where(*self.stay_filter(r.child_id))
+            .where(*self.stay_filter(Presence.child_id == r.child_id))
             .lateral("day_stays")
         )
         s = stays.c
@@ -346,7 +346,7 @@ class _Day:
                 .select_from(Presence)
                 .outerjoin(checked_in_by, checked_in_by.id == Presence.checked_in_by)
                 .outerjoin(checked_out_by, checked_out_by.id == Presence.checked_out_by)
-                .where(*self.stay_filter(None), Presence.child_id.in_(select(c.child_id)))
+                .where(*self.stay_filter(Presence.child_id.in_(select(c.child_id))))
                 .group_by(Presence.child_id)
                 .cte("day_stay_lists")
                 .prefix_with("MATERIALIZED")
