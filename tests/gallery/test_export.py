@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import types
 import zipfile
 from urllib.parse import urlsplit
 
@@ -59,8 +60,35 @@ async def test_signed_urls_serve_clean_renditions_to_those_who_may_see(client, r
         sizes[variant] = image.size
     assert sizes == {"FULL": (1200, 2400), "DISPLAY": (800, 1600), "THUMBNAIL": (160, 320)}
     other = next(c for c in children_of(node, "Bjørnene") if c["name"] != "Liva Holm-Jensen")
-    hidden = await client.gql("PhotoDownload", {"id": photo["id"], "variant": "FULL"}, as_=other["guardians"][0]["email"])
+    hidden = await client.gql(
+        "PhotoDownload", {"id": photo["id"], "variant": "FULL"}, as_=other["guardians"][0]["email"]
+    )
     assert hidden["node"] is None
+
+
+async def test_a_photo_keeps_its_link_from_one_answer_to_the_next(client, runtime, monkeypatch):
+    """The app's image cache hits: the next answer hands out the same link while it has at
+    least half its life left (app/storage/links.py), to everyone who may see the photo."""
+    from app.storage import local
+
+    ticks = iter(range(1_900_000_000, 2_000_000_000, 7))  # a local link signed anew differs
+    monkeypatch.setattr(local, "time", types.SimpleNamespace(time=lambda: float(next(ticks))))
+    node = await solsikken(client)
+    liva = child(node, "Liva Holm-Jensen")
+    photo = await add_photo(client, node, [liva["id"]], size=(320, 200))
+    links = {
+        (await client.gql("PhotoDownload", {"id": photo["id"], "variant": "DISPLAY"}, as_=who))[
+            "node"
+        ]["url"]
+        for who in (JONAS, JONAS, METTE)
+    }
+    assert len(links) == 1
+    assert (await _fetch(client, runtime, links.pop())).status_code == 200
+    thumbnail = await client.gql(
+        "PhotoDownload", {"id": photo["id"], "variant": "THUMBNAIL"}, as_=JONAS
+    )
+    full = await client.gql("PhotoDownload", {"id": photo["id"], "variant": "FULL"}, as_=JONAS)
+    assert thumbnail["node"]["url"] != full["node"]["url"]
 
 
 async def test_a_guardian_downloads_every_photo_they_may_see_as_one_zip(client, runtime):
@@ -113,8 +141,14 @@ async def test_deleting_a_photo_removes_its_objects_from_the_store(client, runti
     photo = await add_photo(client, node, [])
     async with runtime.sessions() as db:
         scope(db, institution_ids=[decode(node["id"], "Institution", field="i")], user_id=None)
-        keys = [m["key"] for row in (await db.scalars(select(StoredFile))).all() for m in row.variants.values()]
+        keys = [
+            m["key"]
+            for row in (await db.scalars(select(StoredFile))).all()
+            for m in row.variants.values()
+        ]
     assert len(keys) == 3 and all([await runtime.storage.exists(k) for k in keys])
-    deleted = (await client.gql("DeletePhoto", {"photoId": photo["id"]}, as_=PERNILLE))["deletePhoto"]
+    deleted = (await client.gql("DeletePhoto", {"photoId": photo["id"]}, as_=PERNILLE))[
+        "deletePhoto"
+    ]
     assert deleted["__typename"] == "PhotoDeleted"
     assert not any([await runtime.storage.exists(k) for k in keys])

@@ -23,6 +23,7 @@ from app.files.models import StoredFile
 from app.files.reads import FileRow
 from app.files.service.sniff import clean_filename, sniff
 from app.storage import ObjectStorage
+from app.storage.links import reused_links
 
 log = logging.getLogger("seddel.files")
 
@@ -239,7 +240,8 @@ async def signed_url(
     expires_in: int,
 ) -> str | None:
     """A short-lived link to one rendition (the main one by default); None if there is no
-    such rendition. Callers hand it out only to those who may see the owning row."""
+    such rendition. Callers hand it out only to those who may see the owning row. The same
+    link comes back while it has at least half of `expires_in` left (app.storage.links)."""
     meta = file.variants.get(variant or main_variant(file))
     if meta is None:
         return None
@@ -247,7 +249,9 @@ async def signed_url(
     if variant and variant != main_variant(file):
         stem, _, ext = filename.rpartition(".")
         filename = f"{stem}-{variant}.{ext}"
-    return await storage.signed_url(meta["key"], expires_in=expires_in, filename=filename)
+    return await reused_links(storage).signed_url(
+        meta["key"], expires_in=expires_in, filename=filename
+    )
 
 
 def keys_of(files: Sequence[StoredFile]) -> list[str]:
