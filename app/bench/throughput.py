@@ -120,12 +120,30 @@ async def _drive(port: int, request: bytes, seconds: float) -> tuple[list[float]
     return latencies, failures
 
 
-def _cpu_seconds(pid: int) -> float | None:
+def _cpu_seconds(pid: int | str, proc: Path = Path("/proc")) -> float | None:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = (proc / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_cpu_seconds(proc: Path = Path("/proc")) -> float | None:
+    """The CPU every PostgreSQL process on this machine has used (its backends, the WAL
+    writer…), or None where there is none to read (the database runs elsewhere). On one
+    machine the server and the database share its cores: what a request costs is both."""
+    total, found = 0.0, False
+    for process in proc.glob("[0-9]*"):
+        try:
+            name = (process / "comm").read_text().strip()
+        except OSError:
+            continue  # ended meanwhile
+        if not (name.startswith("postgres") or name.startswith("postmaster")):
+            continue
+        used = _cpu_seconds(process.name, proc)
+        if used is not None:
+            total, found = total + used, True
+    return total if found else None
 
 
 async def _wait_ready(port: int, server: subprocess.Popen[bytes], log: Path) -> None:
@@ -216,15 +234,27 @@ async def run_throughput(
             request = _request_bytes(port, operation)
             await _drive(port, request, min(1.0, seconds / 4))  # warm the server
             cpu_before, own_before = _cpu_seconds(server.pid), _own_cpu()
+            database_before = database_cpu_seconds()
             started = time.perf_counter()
             latencies, failures = await _drive(port, request, seconds)
             elapsed = time.perf_counter() - started
             cpu_after, own_after = _cpu_seconds(server.pid), _own_cpu()
+            database_after = database_cpu_seconds()
             cut = statistics.quantiles(latencies, n=100)
             server_cpu = (
                 None
                 if cpu_before is None or cpu_after is None
                 else (cpu_after - cpu_before) / elapsed * 100
+            )
+            database_cpu = (
+                None
+                if database_before is None or database_after is None
+                else (database_after - database_before) / elapsed * 100
+            )
+            per_request = (
+                None
+                if server_cpu is None or database_cpu is None
+                else (server_cpu + database_cpu) * 10 * elapsed / len(latencies)
             )
             results.append(
                 {
@@ -235,6 +265,8 @@ async def run_throughput(
                     "p50_ms": statistics.median(latencies) * 1000,
                     "p99_ms": cut[98] * 1000,
                     "server_cpu": server_cpu,
+                    "database_cpu": database_cpu,
+                    "cpu_ms_per_request": per_request,
                     "client_cpu": (own_after - own_before) / elapsed * 100,
                 }
             )
@@ -257,7 +289,8 @@ def _own_cpu() -> float:
 def print_throughput(results: list[dict[str, Any]], seconds: float) -> None:
     print(
         f"HTTP: `seddel serve` (production, 1 worker), concurrency {CONCURRENCY}, "
-        f"{seconds:g} s per operation"
+        f"{seconds:g} s per operation; CPU: 100 % is one core (db: every PostgreSQL process on "
+        "this machine); CPU/req: the server's and the database's CPU per request"
     )
     header = (
         "operation",
@@ -267,12 +300,21 @@ def print_throughput(results: list[dict[str, Any]], seconds: float) -> None:
         "p50 ms",
         "p99 ms",
         "server CPU",
+        "db CPU",
+        "CPU/req ms",
         "bench CPU",
     )
-    print("{:<12}{:>9}{:>7}{:>9}{:>9}{:>9}{:>12}{:>11}".format(*header))
+    print("{:<12}{:>9}{:>7}{:>9}{:>9}{:>9}{:>12}{:>8}{:>12}{:>11}".format(*header))
     for r in results:
-        server_cpu = "n/a" if r["server_cpu"] is None else f"{r['server_cpu']:.0f} %"
+        server_cpu = _percent(r["server_cpu"])
+        database_cpu = _percent(r["database_cpu"])
+        per_request = "n/a" if r["cpu_ms_per_request"] is None else f"{r['cpu_ms_per_request']:.2f}"
         print(
             f"{r['operation']:<12}{r['requests']:>9}{r['failures']:>7}{r['per_second']:>9.1f}"
-            f"{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{server_cpu:>12}{r['client_cpu']:>9.0f} %"
+            f"{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{server_cpu:>12}{database_cpu:>8}"
+            f"{per_request:>12}{r['client_cpu']:>9.0f} %"
         )
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f} %"
