@@ -59,7 +59,7 @@ from app.attendance.presence.reads.plans import WEEKDAYS
 from app.attendance.service import clock
 from app.core.actor import Actor
 from app.core.shapes import per_request
-from app.institutions.calendar.service.days import closes_early_on
+from app.institutions.calendar.service.days import closed_on, closes_early_on
 from app.institutions.models import Child, Group, Institution
 from app.institutions.policies import visible_groups
 from app.privacy.accesslog.models import AccessKind
@@ -121,6 +121,9 @@ class _Day:
                 Group.institution_id,
                 Institution.timezone,
                 Institution.opening_hours,
+                # Whether the place is closed, and when it closes early: the group's institution
+                # is each of its children's (their composite key), so asked once, here.
+                closed_on(day, Group.institution_id).label("closed"),
                 closes_early_on(day, Group.institution_id).label("closes_at"),
             )
             .select_from(Group)
@@ -203,11 +206,11 @@ class _Day:
         def clipped(value: Any) -> Any:
             """plans.clipped: a time of leaving never after the day's early closing."""
             return case(
-                (and_(r.closes_at.is_not(None), value > r.closes_at), r.closes_at), else_=value
+                (and_(g.closes_at.is_not(None), value > g.closes_at), g.closes_at), else_=value
             )
 
         # plans.is_open and plan_view: without a plan, expected whenever it is open.
-        open_ = and_(g.opening_hours[WEEKDAYS[day.weekday()]].is_not(None), not_(r.closed))
+        open_ = and_(g.opening_hours[WEEKDAYS[day.weekday()]].is_not(None), not_(g.closed))
         expected = and_(open_, coming)
         leave_mode = entry("leave_mode")
         arrival, pickup = planned("arrival"), clipped(planned("pickup"))
@@ -264,7 +267,7 @@ class _Day:
                 r.absence_from_day,
                 r.absence_until_day,
                 r.absence_note,
-                r.closes_at,
+                g.closes_at,
                 status.label("status"),
                 s.arrived_at,
                 expected.label("plan_expected"),
