@@ -344,13 +344,18 @@ def connection(
     order: Callable[[Any], list[Any]],
     cursor: Callable[[Any], ColumnElement[str]],
     node_fields: Callable[[Any], Fields],
+    on_page: Callable[[Select[Any]], None] | None = None,
 ) -> ColumnElement[Any]:
     """A Relay connection (app.api.pagination) of a keyset page (`paged`: the page and the row
-    after it, app.core.pagination.keyset_page), `order` its order over the page's columns."""
+    after it, app.core.pagination.keyset_page), `order` its order over the page's columns.
+    `on_page` is given a select of the page's rows (not the row after it), for a statement
+    that writes what it read (its access log)."""
     page = paged.subquery(f"{type_name.lower()}_page")
     position = func.row_number().over(order_by=order(page.c))
     rows = select(page, position.label("position")).cte(f"{type_name.lower()}_rows")
     c = rows.c
+    if on_page is not None:
+        on_page(select(rows).where(c.position <= size))
     count = select(func.count()).select_from(rows).scalar_subquery()
 
     def cursor_at(where: Any) -> ColumnElement[Any]:

@@ -21,6 +21,7 @@ from sqlalchemy import (
     literal_column,
     not_,
     select,
+    union,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.sql.expression import Select
@@ -64,6 +65,8 @@ from app.messaging.reads import (
     thread_select,
 )
 from app.messaging.service.inbox import unread_total
+from app.privacy.accesslog.models import AccessKind
+from app.privacy.accesslog.service.recording import insert_in_statement, written_in_statement
 
 INBOX_ARGUMENTS = {"first", "after", "institutionId", "childId", "unread", "archived"}
 SENDER_SHOWN_DEFAULT = InstitutionSettings().shared_inbox_sender_shown_to_guardians
@@ -222,7 +225,8 @@ def _thread_fields(actor: Actor, c: Any, language: str) -> Fields:
     }
 
 
-def _inbox(request: CompiledRequest) -> Any:
+def _inbox(request: CompiledRequest, pages: list[Select[Any]]) -> Any:
+    """The inbox's connection; the page's rows are added to `pages` (its access log's)."""
     actor = request.actor
 
     @takes_arguments
@@ -258,13 +262,27 @@ def _inbox(request: CompiledRequest) -> Any:
             order=lambda c: [c.last_message_at.desc(), c.id.desc()],
             cursor=lambda c: keyset_cursor(iso_datetime(c.last_message_at), cast(c.id, Text)),
             node_fields=lambda c: _thread_fields(actor, c, request.language),
+            on_page=pages.append,
         )
 
     return sql
 
 
+def _children_of_threads(pages: list[Select[Any]]) -> Select[Any]:
+    """The access log's read of these pages' threads: the children they are about (as
+    `log_threads` notes them: message_thread_children), each child once."""
+    ids = [select(page.subquery().c.id) for page in pages]
+    thread_ids = union(*ids) if len(ids) > 1 else ids[0]
+    about = select(ThreadChild.child_id).where(ThreadChild.thread_id.in_(thread_ids))
+    return select(Child.id.label("child_id"), Child.institution_id.label("institution_id")).where(
+        Child.id.in_(about)
+    )
+
+
 class CompiledInbox:
     name = "Inbox"
+    # The page's threads are logged by the statement itself (`insert_in_statement`).
+    logs_in_statement = True
 
     def accepts(self, variables: Mapping[str, Any]) -> bool:
         if set(variables) - INBOX_ARGUMENTS:
@@ -283,15 +301,22 @@ class CompiledInbox:
 
     def statement(self, request: CompiledRequest) -> Select[Any]:
         actor = request.actor
+        pages: list[Select[Any]] = []
         root: Fields = {
-            "inbox": _inbox(request),
+            "inbox": _inbox(request, pages),
             "unreadMessages": lambda _: unread_total(actor).scalar_subquery(),
         }
-        return inline_constants(as_text(request.compiler.root("Query", root)))
+        statement = as_text(request.compiler.root("Query", root))
+        if request.access_log and pages:
+            # The threads of the page, as the `inbox` resolver notes them: written by this
+            # statement, no INSERT of their own at the request's end.
+            reads = [(AccessKind.MESSAGES, _children_of_threads(pages))]
+            statement = statement.add_cte(insert_in_statement(actor, reads, operation=self.name))
+        return inline_constants(statement)
 
     def record(self, answered: CompiledAnswer) -> None:
-        """The threads of the page, as the `inbox` resolver notes them."""
-        _log_threads(answered)
+        if answered.access_log:
+            written_in_statement(answered.db)
 
 
 def _thread_node(request: CompiledRequest) -> Any:
