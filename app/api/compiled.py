@@ -24,7 +24,6 @@ A differential test (tests/api/test_compiled.py) holds it byte-equal to the reso
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import logging
 import re
@@ -482,29 +481,6 @@ def bound_id(request: CompiledRequest, name: str, type_name: str, argument: Any)
     if request.variables.get(name) != argument:
         return value  # written in the document: the document is part of the statement's key
     return variable(request.actor, name, value, read, Uuid)
-
-
-def global_ids(data: Any, type_name: str) -> set[Any]:
-    """Every `id` in an answer that is a global ID of this type (a compiled form's `record`
-    finds what its answer holds with it)."""
-    found: set[Any] = set()
-    # The base64 of "Type:…" begins with that of the name's whole 3-byte groups: every other
-    # type's ID is passed over without decoding it.
-    whole = len(type_name.encode()) // 3 * 3
-    prefix = base64.b64encode(type_name.encode()[:whole]).decode()
-    todo = [data]
-    while todo:
-        value = todo.pop()
-        if isinstance(value, dict):
-            raw = value.get("id")
-            if isinstance(raw, str) and raw.startswith(prefix):
-                decoded = try_decode(raw)
-                if decoded is not None and decoded[0] == type_name:
-                    found.add(decoded[1])
-            todo.extend(value.values())
-        elif isinstance(value, list):
-            todo.extend(value)
-    return found
 
 
 @dataclass(frozen=True, slots=True)

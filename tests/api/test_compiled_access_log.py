@@ -88,13 +88,14 @@ async def test_compiled_and_resolvers_leave_the_same_rows(
                 assert compiled == [], "the own guardian leaves none"
 
 
-@pytest.mark.parametrize("operation", ["GroupDay", "ChildDay", "Inbox"])
+@pytest.mark.parametrize("operation", ["GroupDay", "ChildDay", "Inbox", "ThreadMessagesPage"])
 async def test_a_compiled_answer_whose_log_cannot_commit_is_not_sent(
     client: GraphQLClient, runtime: Runtime, operation: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """GroupDay, ChildDay and Inbox write their log rows in their own statement; the request's end
-    commits them before the response is sent. If that commit fails, the data does not go out
-    and no row stays: a process killed at any moment has sent nothing or committed the row."""
+    """Every compiled form that reads child data writes its log rows in its own statement; the
+    request's end commits them before the response is sent. If that commit fails, the data
+    does not go out and no row stays: a process killed at any moment has sent nothing or
+    committed the row."""
     import app.root.graphql as graphql_root
     from app.db import end_request
 
@@ -125,9 +126,9 @@ async def test_a_compiled_answer_whose_log_cannot_commit_is_not_sent(
 async def test_only_a_compiled_reads_log_commits_without_waiting_for_the_disk(
     client: GraphQLClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The compiled day views' and inbox's transactions (a read and its log rows) commit
-    asynchronously; the resolvers' log INSERT, whose transaction can hold other writes, keeps
-    the server's synchronous commit. (The setting is the transaction's own, `set_config(..., true)`; the
+    """The compiled reads' transactions (a read and its log rows) commit asynchronously; the
+    resolvers' log INSERT, whose transaction can hold other writes, keeps the server's
+    synchronous commit. (The setting is the transaction's own, `set_config(..., true)`; the
     tests run every request inside one outer transaction, so the resolvers go first here.)"""
     from sqlalchemy import text
 
@@ -146,7 +147,7 @@ async def test_only_a_compiled_reads_log_commits_without_waiting_for_the_disk(
     headers = {"Authorization": f"Bearer {token}"}
     async with compiled_pair(client, runtime) as pair:
         for path, commit in ((pair.off, "on"), (client.http, "off")):
-            for operation in ("GroupDay", "ChildDay", "Inbox"):
+            for operation in ("GroupDay", "ChildDay", "Inbox", "ThreadMessagesPage"):
                 body = {"operationName": operation, "variables": CASES[operation](f)}
                 async with LogWatch(runtime, client) as watch:
                     seen.clear()

@@ -56,7 +56,7 @@ from app.files.reads import FileRow
 from app.files.service.uploads import signed_url
 from app.gallery.reads import child_day_photos_statement
 from app.privacy.accesslog.models import AccessKind
-from app.privacy.accesslog.service.recording import insert_in_statement, written_in_statement
+from app.privacy.accesslog.service.recording import logging_in_statement, written_in_statement
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 VARIANTS = {"FULL": "full", "DISPLAY": "display", "THUMBNAIL": "thumbnail"}
@@ -371,12 +371,12 @@ class CompiledChildDay:
         statement = select(cast(data, Text))
         if request.access_log:
             reads = built[0].logged()
-            statement = statement.add_cte(insert_in_statement(actor, reads, operation=self.name))
+            statement = logging_in_statement(statement, actor, reads, operation=self.name)
         return statement
 
     def record(self, answered: CompiledAnswer) -> None:
         if answered.access_log:
-            written_in_statement(answered.db)
+            written_in_statement(answered.db, answered.columns[0])
 
     async def finish(self, answer: CompiledAnswer) -> dict[str, Any]:
         """The photos' download links, signed as the resolvers sign them."""

@@ -37,7 +37,6 @@ from app.api.compiled import (
     connection,
     global_id,
     global_id_type,
-    global_ids,
     id_of,
     iso_datetime,
     json_list,
@@ -52,7 +51,6 @@ from app.core.pagination import keyset_page
 from app.institutions.models import Child
 from app.institutions.policies import visible_children
 from app.institutions.service.settings import InstitutionSettings
-from app.messaging.api.types import log_threads
 from app.messaging.models import MessageAttachment, ThreadChild
 from app.messaging.reads import (
     INBOX_ORDER,
@@ -66,7 +64,7 @@ from app.messaging.reads import (
 )
 from app.messaging.service.inbox import unread_total
 from app.privacy.accesslog.models import AccessKind
-from app.privacy.accesslog.service.recording import insert_in_statement, written_in_statement
+from app.privacy.accesslog.service.recording import logging_in_statement, written_in_statement
 
 INBOX_ARGUMENTS = {"first", "after", "institutionId", "childId", "unread", "archived"}
 SENDER_SHOWN_DEFAULT = InstitutionSettings().shared_inbox_sender_shown_to_guardians
@@ -281,7 +279,7 @@ def _children_of_threads(pages: list[Select[Any]]) -> Select[Any]:
 
 class CompiledInbox:
     name = "Inbox"
-    # The page's threads are logged by the statement itself (`insert_in_statement`).
+    # The page's threads are logged by the statement itself (`logging_in_statement`).
     logs_in_statement = True
 
     def accepts(self, variables: Mapping[str, Any]) -> bool:
@@ -311,17 +309,18 @@ class CompiledInbox:
             # The threads of the page, as the `inbox` resolver notes them: written by this
             # statement, no INSERT of their own at the request's end.
             reads = [(AccessKind.MESSAGES, _children_of_threads(pages))]
-            statement = statement.add_cte(insert_in_statement(actor, reads, operation=self.name))
+            statement = logging_in_statement(statement, actor, reads, operation=self.name)
         return inline_constants(statement)
 
     def record(self, answered: CompiledAnswer) -> None:
         if answered.access_log:
-            written_in_statement(answered.db)
+            written_in_statement(answered.db, answered.columns[0])
 
 
-def _thread_node(request: CompiledRequest) -> Any:
+def _thread_node(request: CompiledRequest, shown: list[Select[Any]]) -> Any:
     """`node(id:)` of a Thread: its loader's rows (reads.thread_select), null when not
-    visible; its `messages` the read model's page (reads.thread_messages_select)."""
+    visible; its `messages` the read model's page (reads.thread_messages_select). The thread's
+    row, when visible, is added to `shown` (its access log's)."""
     actor, language = request.actor, request.language
 
     @takes_arguments
@@ -331,6 +330,7 @@ def _thread_node(request: CompiledRequest) -> Any:
         # Not a Thread ID: NotCompilable, the resolver answers.
         thread_id = bound_id(request, "id", "Thread", selection.arguments().get("id"))
         thread = thread_select(actor, thread_id, summary=False).subquery("thread")
+        shown.append(select(thread.c.id))
 
         @takes_arguments
         def messages(inner: Selection) -> ColumnElement[Any]:
@@ -363,6 +363,8 @@ def _thread_node(request: CompiledRequest) -> Any:
 
 class CompiledThreadMessagesPage:
     name = "ThreadMessagesPage"
+    # The thread is logged by the statement itself (`logging_in_statement`).
+    logs_in_statement = True
     # One statement for every thread asked about (its rows are the visibility rules').
     bound_variables = {"id": global_id_type}
 
@@ -376,18 +378,15 @@ class CompiledThreadMessagesPage:
         )
 
     def statement(self, request: CompiledRequest) -> Select[Any]:
-        return inline_constants(
-            as_text(request.compiler.root("Query", {"node": _thread_node(request)}))
-        )
+        shown: list[Select[Any]] = []
+        statement = as_text(request.compiler.root("Query", {"node": _thread_node(request, shown)}))
+        if request.access_log and shown:
+            # The thread, when it is visible (`node` is not null), as ThreadNode.resolve_nodes
+            # notes it: written by this statement.
+            reads = [(AccessKind.MESSAGES, _children_of_threads(shown))]
+            statement = logging_in_statement(statement, request.actor, reads, operation=self.name)
+        return inline_constants(statement)
 
     def record(self, answered: CompiledAnswer) -> None:
-        """The thread, when it is visible (`node` is not null), as ThreadNode.resolve_nodes."""
-        _log_threads(answered)
-
-
-def _log_threads(answered: CompiledAnswer) -> None:
-    """Every thread the answer holds (by its global ID; the trusted documents select `id`):
-    messages about its children, noted as the resolvers note them (app.messaging.api.types)."""
-    log_threads(
-        answered.db, answered.actor, global_ids(answered.data, "Thread"), answered.operation
-    )
+        if answered.access_log:
+            written_in_statement(answered.db, answered.columns[0])

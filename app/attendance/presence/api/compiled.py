@@ -63,7 +63,7 @@ from app.institutions.calendar.service.days import closed_on, closes_early_on
 from app.institutions.models import Child, Group, Institution
 from app.institutions.policies import visible_groups
 from app.privacy.accesslog.models import AccessKind
-from app.privacy.accesslog.service.recording import insert_in_statement, written_in_statement
+from app.privacy.accesslog.service.recording import logging_in_statement, written_in_statement
 
 # The zone "today" is guessed in when the request leaves the day out; an institution in
 # another zone whose today differs is answered by the resolvers (the statement checks).
@@ -502,9 +502,9 @@ class CompiledGroupDay:
         statement = select(cast(data, Text))
         if request.access_log:
             reads = [(AccessKind.PRESENCE, built[0].logged())]
-            statement = statement.add_cte(insert_in_statement(actor, reads, operation=self.name))
+            statement = logging_in_statement(statement, actor, reads, operation=self.name)
         return statement
 
     def record(self, answered: CompiledAnswer) -> None:
         if answered.access_log:
-            written_in_statement(answered.db)
+            written_in_statement(answered.db, answered.columns[0])

@@ -192,7 +192,23 @@ def insert_in_statement(
         literal(operation[:100], String()),
         per_request(actor, "request_id", lambda: request_id_var.get()[:100], String()),
     ).where(rows.c.child_id.not_in(own) if own else true(), _commit_without_waiting_for_disk())
-    return insert(table).from_select(_COLUMNS, values).cte("access_log_written")
+    written = insert(table).from_select(_COLUMNS, values).returning(table.c.child_id)
+    return written.cte("access_log_written")
+
+
+def logging_in_statement(
+    statement: Select[Any],
+    actor: Actor,
+    reads: Iterable[tuple[AccessKind, Select[Any]]],
+    *,
+    operation: str,
+) -> Select[Any]:
+    """`statement` (one row, the answer first) writing its reads' rows itself
+    (`insert_in_statement`), with how many it wrote as its next column, which
+    `written_in_statement` is given."""
+    written = insert_in_statement(actor, reads, operation=operation)
+    count = select(func.count()).select_from(written).scalar_subquery()
+    return statement.add_columns(count.label("access_log_rows")).add_cte(written)
 
 
 def _commit_without_waiting_for_disk() -> ColumnElement[bool]:
@@ -202,10 +218,12 @@ def _commit_without_waiting_for_disk() -> ColumnElement[bool]:
     return relax.is_not(None)
 
 
-def written_in_statement(db: AsyncSession) -> None:
-    """A compiled statement wrote this request's log rows (`insert_in_statement`): the
-    request's transaction commits at its end instead of rolling back."""
-    keep_on_end(db)
+def written_in_statement(db: AsyncSession, rows_written: int) -> None:
+    """A compiled statement wrote this request's log rows (`logging_in_statement`): the
+    request's transaction commits at its end instead of rolling back. A read that wrote none
+    (the child's own guardian) still rolls back."""
+    if rows_written:
+        keep_on_end(db)
 
 
 def discard(db: AsyncSession) -> None:
