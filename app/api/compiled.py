@@ -412,7 +412,7 @@ class CompiledDocument(Protocol):
 
     An optional attribute `logs_in_statement = True` says that the statement itself writes the
     access log's rows when `CompiledRequest.access_log` is on (a data-modifying CTE, app.privacy.
-    accesslog's `insert_in_statement`): where the statement's answer is then left to the
+    accesslog's `logging_in_statement`): where the statement's answer is then left to the
     resolvers, its rows are rolled back, since the resolvers log their own."""
 
     name: str

@@ -375,8 +375,7 @@ class CompiledChildDay:
         return statement
 
     def record(self, answered: CompiledAnswer) -> None:
-        if answered.access_log:
-            written_in_statement(answered.db, answered.columns[0])
+        written_in_statement(answered.db, answered.columns)
 
     async def finish(self, answer: CompiledAnswer) -> dict[str, Any]:
         """The photos' download links, signed as the resolvers sign them."""

@@ -313,8 +313,7 @@ class CompiledInbox:
         return inline_constants(statement)
 
     def record(self, answered: CompiledAnswer) -> None:
-        if answered.access_log:
-            written_in_statement(answered.db, answered.columns[0])
+        written_in_statement(answered.db, answered.columns)
 
 
 def _thread_node(request: CompiledRequest, shown: list[Select[Any]]) -> Any:
@@ -388,5 +387,4 @@ class CompiledThreadMessagesPage:
         return inline_constants(statement)
 
     def record(self, answered: CompiledAnswer) -> None:
-        if answered.access_log:
-            written_in_statement(answered.db, answered.columns[0])
+        written_in_statement(answered.db, answered.columns)

@@ -506,5 +506,4 @@ class CompiledGroupDay:
         return statement
 
     def record(self, answered: CompiledAnswer) -> None:
-        if answered.access_log:
-            written_in_statement(answered.db, answered.columns[0])
+        written_in_statement(answered.db, answered.columns)

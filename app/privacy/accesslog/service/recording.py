@@ -22,8 +22,9 @@ statement either. `flush`, called once by the request's end (app.root.graphql fo
 each result a websocket sends, app.rest.auth for REST), writes them.
 
 A compiled trusted document (app/api/compiled.py) does better still: its one statement carries
-the INSERT as a data-modifying CTE (`insert_in_statement`), so its log costs no statement and no
-round trip of its own; `written_in_statement` then marks the transaction to be kept. Such a
+the INSERT as a data-modifying CTE (`logging_in_statement`), so its log costs no statement and no
+round trip of its own; `written_in_statement` then marks the transaction to be kept when the
+statement wrote any row (a read that wrote none rolls back, as any read does). Such a
 transaction holds only that read, its log rows and at most the session's last-use touch, so it
 commits asynchronously (`synchronous_commit` off for it alone): the COMMIT returns once the rows
 are in PostgreSQL's WAL buffers, not after the disk flush, which on a shared disk was the larger
@@ -40,7 +41,7 @@ SELECT (`record_access_through`): the same rule either way."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -218,11 +219,12 @@ def _commit_without_waiting_for_disk() -> ColumnElement[bool]:
     return relax.is_not(None)
 
 
-def written_in_statement(db: AsyncSession, rows_written: int) -> None:
-    """A compiled statement wrote this request's log rows (`logging_in_statement`): the
+def written_in_statement(db: AsyncSession, columns: Sequence[Any]) -> None:
+    """After a compiled statement, given its columns after the answer: when it wrote this
+    request's log rows (`logging_in_statement`'s count, the first of them, above 0), the
     request's transaction commits at its end instead of rolling back. A read that wrote none
-    (the child's own guardian) still rolls back."""
-    if rows_written:
+    (the child's own guardian) or logged nothing (the log is off) still rolls back."""
+    if columns and columns[0]:
         keep_on_end(db)
 
 
