@@ -110,7 +110,8 @@ async def measure(
     own_sql: bool = False,
 ) -> dict[str, Any]:
     """`own_sql` (a read whose every request runs the same statements): the statements one
-    request ran are also replayed as they are, `own_sql_ms` (replay_own_sql)."""
+    request ran are also replayed as they are, `own_sql_ms` (replay_own_sql), and returned
+    (`sent`)."""
     counted = min(COUNTED_REQUESTS, requests)
     counts: list[tuple[int, int, int]] = []
     recorded: list[Recorded] = []
@@ -155,6 +156,8 @@ async def measure(
         "ratio": median / statistics.median(floor_timings),
         "own_sql_ms": None if own is None else own * 1000,
         "own_ratio": None if own is None else median / own,
+        # What one request sent, for what RLS costs those very statements (rls_sent.py).
+        "sent": recorded,
     }
 
 

@@ -148,7 +148,8 @@ def print_rls(results: list[dict[str, Any]]) -> None:
     print(
         "RLS: the raw statement as the app role with the tenant settings vs as the owner"
         " (server time: planning + execution, median); planned: sent as text, planned every"
-        " time; prepared: as a request runs it (asyncpg prepares and keeps its statements)"
+        " time; prepared: as a request runs it (asyncpg prepares and keeps its statements);"
+        " sent: the answer one request sent, after its sign-in, prepared (rls_sent.py)"
     )
     print(
         "{:<16}{:>10}{:>6}{:>11}{:>13}{:>7}".format(

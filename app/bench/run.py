@@ -27,10 +27,11 @@ from sqlalchemy.engine import make_url
 
 from app.accounts.service import auth as accounts
 from app.bench.announcements import run_announcements
-from app.bench.measure import Meter, MeteredTransport, measure, same_answers
+from app.bench.measure import Meter, MeteredTransport, Recorded, measure, same_answers
 from app.bench.messaging import run_messaging
 from app.bench.presence import run_presence
 from app.bench.rls import measure_rls, print_rls
+from app.bench.rls_sent import measure_sent
 from app.bench.second_factor import run_second_factor
 from app.bench.seed import (
     CHILDREN_PER_GROUP,
@@ -392,12 +393,15 @@ async def _standalone(args: argparse.Namespace) -> None:
         await owner.dispose()
 
 
-async def _after_table(args: argparse.Namespace) -> None:
+async def _after_table(args: argparse.Namespace, sent: dict[str, list[Recorded]]) -> None:
     owner_url, app_url = urls()
     owner = create_engine(owner_url)
     try:
         print()
-        print_rls(await measure_rls(owner_url, app_url, await find_subjects(owner)))
+        print_rls(
+            await measure_rls(owner_url, app_url, await find_subjects(owner))
+            + await measure_sent(owner_url, app_url, sent)
+        )
         if not args.no_push:
             from app.bench.push import print_push, run_push
 
@@ -453,7 +457,8 @@ def main(args: argparse.Namespace, *, export_gatherer: Any = None) -> None:
         return
     results = asyncio.run(run(args.requests))
     print_table(results)
-    asyncio.run(_after_table(args))
+    sent = {r["operation"]: r["sent"] for r in results if r.get("sent")}
+    asyncio.run(_after_table(args, sent))
     if export_gatherer is not None and not getattr(args, "no_export", False):
         from app.bench.export import print_export, run_export_bench
 
