@@ -527,48 +527,70 @@ class _RequestContext(Protocol):
 
 
 _decode = msgspec.json.Decoder().decode
+_DECLINED = "seddel.compiled_declined"
 
 
-class CompiledDocumentsExtension(SchemaExtension):
-    """Answers a trusted document by its compiled statement when it may (see the module).
-    List it after the guards that refuse before execution (cost, text input rule)."""
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What one operation asks a compiled form: the trusted document, its variables."""
+
+    name: str
+    document: DocumentNode
+    variables: Mapping[str, Any]
+
+
+class CompiledAnswers:
+    """Answers a trusted document by its compiled statement when it may (see the module), for
+    the GraphQL pipeline (`CompiledDocumentsExtension`) and the direct path of HTTP requests
+    (app/api/direct.py) alike. The documents the pipeline has answered compiled are `vetted`:
+    every guard of the document itself (validation, depth, aliases, tokens, introspection) let
+    them through, which the direct path relies on."""
 
     def __init__(self, compiled: CompiledDocuments, trusted: TrustedDocuments) -> None:
-        super().__init__()
         self.compiled = compiled
         self.trusted = trusted
+        # By identity (an Apollo form is a document of its own, with more tokens); the
+        # document is kept, so that its id is never another's.
+        self._vetted: dict[int, DocumentNode] = {}
 
-    async def on_execute(self) -> AsyncIterator[None]:
-        execution = self.execution_context
-        form = self._form()
-        if form is not None and not execution.pre_execution_errors:
-            data = await self._answer(form)
-            if data is not None:
-                execution.result = ExecutionResult(data=data, errors=None)
-        yield
+    def vet(self, document: DocumentNode) -> None:
+        self._vetted[id(document)] = document
 
-    def _form(self) -> CompiledDocument | None:
-        execution = self.execution_context
-        document = execution.graphql_document
-        if document is None:
-            return None
-        requested = _requested_hash(execution.operation_extensions)
+    def vetted(self, document: DocumentNode) -> bool:
+        return self._vetted.get(id(document)) is document
+
+    def asked(
+        self,
+        operation_name: str | None,
+        operation_extensions: Mapping[str, Any] | None,
+        variables: Mapping[str, Any] | None,
+    ) -> tuple[Asked, CompiledDocument] | None:
+        """The trusted document the request names (by hash, else by name) and its compiled
+        form, when it has one that accepts the variables."""
+        requested = _requested_hash(operation_extensions)
         trusted = (
             self.trusted.by_hash(requested)
             if requested is not None
-            else self.trusted.by_name(execution.operation_name or "")
+            else self.trusted.by_name(operation_name or "")
         )
-        # Only the very document the trusted documents chose (never raw text in development).
-        if trusted is None or trusted.document is not document:
+        if trusted is None:
             return None
         form = self.compiled.get(trusted.name)
-        if form is None or not form.accepts(execution.variables or {}):
+        if form is None or not form.accepts(variables or {}):
             return None
-        return form
+        return Asked(trusted.name, trusted.document, variables or {}), form
 
-    async def _answer(self, form: CompiledDocument) -> dict[str, Any] | None:
-        execution = self.execution_context
-        context: _RequestContext = execution.context
+    def decline(self, context: _RequestContext) -> None:
+        """The request was asked of its compiled form, which would not answer: the pipeline,
+        which runs next, does not ask it a second time (one sign-in statement, one answer)."""
+        context.db.info[_DECLINED] = True
+
+    def declined(self, context: _RequestContext) -> bool:
+        return bool(context.db.info.pop(_DECLINED, False))
+
+    async def answer(
+        self, form: CompiledDocument, asked: Asked, context: _RequestContext
+    ) -> dict[str, Any] | None:
         db = context.db
         if db.get_bind().dialect.name != "postgresql":
             return None
@@ -578,7 +600,9 @@ class CompiledDocumentsExtension(SchemaExtension):
             return None
         access_log: bool = context.runtime.settings.access_log
         try:
-            statement, parameters = self._statement(form, actor, context.language, access_log)
+            statement, parameters = self._statement(
+                form, asked, actor, context.language, access_log
+            )
         except Exception as reason:
             # NotCompilable, or what the resolvers refuse (a bad cursor or page size): they
             # answer, with their own error. Nothing ran yet.
@@ -601,7 +625,7 @@ class CompiledDocumentsExtension(SchemaExtension):
                 context=context,
                 db=db,
                 operation=form.name,
-                variables=execution.variables or {},
+                variables=asked.variables,
                 access_log=access_log,
             )
             finish = getattr(form, "finish", None)
@@ -619,13 +643,11 @@ class CompiledDocumentsExtension(SchemaExtension):
         return data
 
     def _statement(
-        self, form: CompiledDocument, actor: Actor, language: str, access_log: bool
+        self, form: CompiledDocument, asked: Asked, actor: Actor, language: str, access_log: bool
     ) -> tuple[Select[Any], dict[str, Any]]:
         """The form's statement for this request and its parameters: the one built for this
         shape of request if there is one, else built now (and kept, if it could be shaped)."""
-        execution = self.execution_context
-        document: DocumentNode = execution.graphql_document  # type: ignore[assignment]
-        variables = execution.variables or {}
+        document, variables = asked.document, asked.variables
         extra = getattr(form, "key", None)
         bound: Mapping[str, Callable[[Any], Hashable]] = getattr(form, "bound_variables", {})
         keyed = {
@@ -645,7 +667,7 @@ class CompiledDocumentsExtension(SchemaExtension):
                 BUILT.labels(form.name, "reused").inc()
                 return built.statement, built.parameters.values_for(actor, variables)
             BUILT.labels(form.name, "per_request").inc()
-            return self._build(form, actor, language, access_log), {}
+            return self._build(form, asked, actor, language, access_log), {}
         shaped = ShapedActor(actor)
         try:
             statement = form.statement(
@@ -665,7 +687,7 @@ class CompiledDocumentsExtension(SchemaExtension):
             log.debug("%s not shaped: %r", form.name, reason)
             self._keep(key, _Built(document, None, None))
             BUILT.labels(form.name, "per_request").inc()
-            return self._build(form, actor, language, access_log), {}
+            return self._build(form, asked, actor, language, access_log), {}
         # Reused for every request of its shape: its compiled-cache key is hashed once.
         statement = key_hashed_once(statement)
         self._keep(key, _Built(document, statement, shaped.parameters))
@@ -673,12 +695,12 @@ class CompiledDocumentsExtension(SchemaExtension):
         return statement, shaped.parameters.values_for(actor, variables)
 
     def _build(
-        self, form: CompiledDocument, actor: Actor, language: str, access_log: bool
+        self, form: CompiledDocument, asked: Asked, actor: Actor, language: str, access_log: bool
     ) -> Select[Any]:
-        execution = self.execution_context
-        variables = execution.variables or {}
-        compiler = Compiler(execution.graphql_document, variables)  # type: ignore[arg-type]
-        return form.statement(CompiledRequest(actor, variables, language, compiler, access_log))
+        compiler = Compiler(asked.document, asked.variables)
+        return form.statement(
+            CompiledRequest(actor, asked.variables, language, compiler, access_log)
+        )
 
     def _keep(self, key: Hashable | None, built: _Built) -> None:
         if key is None:
@@ -687,6 +709,36 @@ class CompiledDocumentsExtension(SchemaExtension):
         if len(kept) >= STATEMENTS_KEPT:
             del kept[next(iter(kept))]  # the oldest: the hot shapes are built again at once
         kept[key] = built
+
+
+class CompiledDocumentsExtension(SchemaExtension):
+    """The pipeline's way to `CompiledAnswers`. List it after the guards that refuse before
+    execution (cost, text input rule)."""
+
+    def __init__(self, answers: CompiledAnswers) -> None:
+        super().__init__()
+        self.answers = answers
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        execution = self.execution_context
+        document = execution.graphql_document
+        found = self.answers.asked(
+            execution.operation_name, execution.operation_extensions, execution.variables
+        )
+        # Only the very document the trusted documents chose (never raw text in development).
+        if (
+            not self.answers.declined(execution.context)
+            and found is not None
+            and document is not None
+            and found[0].document is document
+            and not execution.pre_execution_errors
+        ):
+            asked, form = found
+            data = await self.answers.answer(form, asked, execution.context)
+            if data is not None:
+                execution.result = ExecutionResult(data=data, errors=None)
+                self.answers.vet(asked.document)
+        yield
 
 
 def _shape_key(

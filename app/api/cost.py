@@ -69,13 +69,14 @@ LIST_SIZES = {
 # The cost is a function of the document, the operation, the variables, the page size and the
 # schema: a repeated request is priced once.
 _PRICED = OperationMemo()
+DEFAULT_PAGE_SIZE = 20
 
 
 def query_cost(
     document: DocumentNode,
     variables: Mapping[str, Any] | None,
     operation_name: str | None,
-    default_page_size: int = 20,
+    default_page_size: int = DEFAULT_PAGE_SIZE,
     *,
     schema: GraphQLSchema | None = None,
     assumed_list_size: int = DEFAULT_ASSUMED_LIST_SIZE,
@@ -274,6 +275,25 @@ def _returns_list(definition: GraphQLField | None) -> bool:
     return definition is not None and is_list_type(get_nullable_type(definition.type))
 
 
+def operation_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+    default_page_size: int = DEFAULT_PAGE_SIZE,
+) -> int:
+    """The operation's cost (`query_cost`), remembered per document, operation and variables:
+    what QueryCostLimiter prices, and the direct path of compiled documents with it."""
+    return _PRICED.answer(
+        document,
+        operation_name,
+        variables,
+        lambda: query_cost(document, variables, operation_name, default_page_size, schema=schema),
+        default_page_size,
+        id(schema),
+    )
+
+
 class QueryCostLimiter(SchemaExtension):
     """Refuses an operation dearer than ``max_cost`` and reports every operation's cost
     in the response's ``extensions.cost``.
@@ -283,7 +303,7 @@ class QueryCostLimiter(SchemaExtension):
     overwrites ``pre_execution_errors``; if it is listed before, ``on_execute`` still refuses.
     """
 
-    def __init__(self, max_cost: int = 1000, default_page_size: int = 20) -> None:
+    def __init__(self, max_cost: int = 1000, default_page_size: int = DEFAULT_PAGE_SIZE) -> None:
         super().__init__()
         self.max_cost = max_cost
         self.default_page_size = default_page_size
@@ -297,21 +317,12 @@ class QueryCostLimiter(SchemaExtension):
         if context.graphql_document is not None and not context.pre_execution_errors:
             # Strawberry exposes the graphql-core schema only as `_schema`; its own
             # extensions (the validation cache) read it the same way.
-            schema = context.schema._schema
-            document = context.graphql_document
-            self.cost = _PRICED.answer(
-                document,
+            self.cost = operation_cost(
+                context.schema._schema,
+                context.graphql_document,
                 context.operation_name,
                 context.variables,
-                lambda: query_cost(
-                    document,
-                    context.variables,
-                    context.operation_name,
-                    self.default_page_size,
-                    schema=schema,
-                ),
                 self.default_page_size,
-                id(schema),
             )
             if self._too_costly():
                 # Strawberry skips validation when errors are already set and returns

@@ -149,6 +149,19 @@ def _data(value: Any, path: list[str]) -> Iterator[list[str]]:
             yield from _data(item, [*path, str(index)])
 
 
+def forbidden_text(
+    document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
+) -> str | None:
+    """`forbidden_text_at`, remembered per document, operation and variables: what
+    TextInputRule refuses, and the direct path of compiled documents with it."""
+    return _CHECKED.answer(
+        document,
+        operation_name,
+        variables,
+        lambda: forbidden_text_at(document, variables, operation_name),
+    )
+
+
 class TextInputRule(SchemaExtension):
     """Refuses an operation passing text with NUL, lone surrogates or non-characters, before
     any resolver (and so any service or database) sees it: the same answer on every
@@ -158,12 +171,7 @@ class TextInputRule(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None:
-            field = _CHECKED.answer(
-                document,
-                context.operation_name,
-                context.variables,
-                lambda: forbidden_text_at(document, context.variables, context.operation_name),
-            )
+            field = forbidden_text(document, context.operation_name, context.variables)
             if field is not None:
                 language = getattr(context.context, "language", "da")
                 # Strawberry turns an error raised here into the operation's only answer.

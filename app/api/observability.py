@@ -28,6 +28,12 @@ OPERATION_SECONDS = Histogram(
 OTHER = "other"
 
 
+def count_operation(name: str, kind: str, outcome: str, seconds: float) -> None:
+    """One operation in the metrics (`name` already one of the server's own)."""
+    OPERATIONS.labels(name, kind, outcome).inc()
+    OPERATION_SECONDS.labels(name).observe(seconds)
+
+
 class OperationMetrics(SchemaExtension):
     def __init__(self, *, known: Collection[str]) -> None:
         self.known = known
@@ -36,12 +42,13 @@ class OperationMetrics(SchemaExtension):
         started = time.perf_counter()
         yield
         context = self.execution_context
-        name = context.operation_name if context.operation_name in self.known else OTHER
+        name = context.operation_name or OTHER
+        if name not in self.known:
+            name = OTHER
         try:
             kind = context.operation_type.value
         except RuntimeError:
             kind = "unknown"
         result = context.result
         outcome = "error" if (result is None or result.errors) else "ok"
-        OPERATIONS.labels(name, kind, outcome).inc()
-        OPERATION_SECONDS.labels(name).observe(time.perf_counter() - started)
+        count_operation(name, kind, outcome, time.perf_counter() - started)

@@ -40,8 +40,9 @@ from app.accounts.api import (
 from app.accounts.federation.api import FederatedLoginMutations
 from app.accounts.service.idempotency import IdempotencyKeys
 from app.announcements.api import AnnouncementMutations, AnnouncementQueries
-from app.api.compiled import CompiledDocuments, CompiledDocumentsExtension
+from app.api.compiled import CompiledAnswers, CompiledDocuments, CompiledDocumentsExtension
 from app.api.cost import QueryCostLimiter
+from app.api.direct import DirectAnswers
 from app.api.errors import ErrorPolicy, FreshActorPerOperation, give_reasons, shaped_stream
 from app.api.hooks import ClassCachedExtensionsRunner
 from app.api.idempotency import IdempotencyReport
@@ -183,6 +184,10 @@ Subscription = merge_types(
 
 
 class SeddelSchema(strawberry.Schema):
+    # Compiled trusted documents answered over HTTP without the pipeline (app/api/direct.py);
+    # None when compiled documents are off.
+    direct: DirectAnswers | None = None
+
     def create_extensions_runner(
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
     ) -> SchemaExtensionsRunner:
@@ -251,6 +256,8 @@ def build_schema(settings: Settings) -> SeddelSchema:
     """Extensions are factories: Strawberry makes fresh ones per operation (no shared state).
     The limiter rules are built once, so the bounded validation cache keys stay stable."""
     documents = trusted_documents()
+    # Per schema: which documents its own guards let through is this schema's (its limits).
+    compiled = CompiledAnswers(COMPILED_DOCUMENTS, documents)
     registry = AutomaticPersistedQueries()  # development only: production has no registry
     known_operations = frozenset(document.name for document in documents)
     depth_rules = QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules
@@ -269,11 +276,7 @@ def build_schema(settings: Settings) -> SeddelSchema:
         # Before any resolver: no NUL, lone surrogate or non-character in any text input.
         TextInputRule,
         # Last before execution: every guard above has refused what it refuses.
-        *(
-            [lambda: CompiledDocumentsExtension(COMPILED_DOCUMENTS, documents)]
-            if settings.compiled_documents
-            else []
-        ),
+        *([lambda: CompiledDocumentsExtension(compiled)] if settings.compiled_documents else []),
         FreshActorPerOperation,
         ErrorPolicy,
         # Every subscription checks its session again before each event it sends.
@@ -290,10 +293,13 @@ def build_schema(settings: Settings) -> SeddelSchema:
         # What Date, Time and DateTime accept, for every field (app/api/scalars.py).
         scalar_map=SCALARS,
     )
-    return SeddelSchema(
+    schema = SeddelSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         config=config,
     )
+    if settings.compiled_documents:
+        schema.direct = DirectAnswers(compiled, schema._schema, settings.max_query_cost)
+    return schema
