@@ -727,11 +727,11 @@ class CompiledDocumentsExtension(SchemaExtension):
         )
         # Only the very document the trusted documents chose (never raw text in development).
         if (
-            not self.answers.declined(execution.context)
-            and found is not None
+            found is not None
             and document is not None
             and found[0].document is document
             and not execution.pre_execution_errors
+            and not self.answers.declined(execution.context)
         ):
             asked, form = found
             data = await self.answers.answer(form, asked, execution.context)
