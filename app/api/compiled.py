@@ -16,9 +16,11 @@ error, the request takes the normal execution, so every refusal and error is the
 - the actor is signed in (the sign-in is the request's first statement, as on the normal path).
 
 The guards before execution (trusted documents, cost, the text input rule) have run: the
-extension is listed after them. The answer is decoded from PostgreSQL's JSON and becomes the
-operation's result, so extensions (cost), metrics and the encoder see it as any other; the
-request's transaction ends as always (ROLLBACK; COMMIT only for the sign-in's last-use touch).
+extension is listed after them. Over HTTP, a document the pipeline has answered compiled once
+skips the pipeline afterwards, after the same checks of its variables (app/api/direct.py).
+The answer is decoded from PostgreSQL's JSON and becomes the operation's result, so
+extensions (cost), metrics and the encoder see it as any other; the request's transaction
+ends as always (ROLLBACK; COMMIT only for the sign-in's last-use touch).
 A differential test (tests/api/test_compiled.py) holds it byte-equal to the resolvers.
 """
 
