@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import statistics
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -118,29 +119,44 @@ async def measure_rls(
     return results
 
 
-async def _compare(
-    as_owner: AsyncConnection, as_app: AsyncConnection, case: Case, prepared: bool, samples: int
-) -> dict[str, Any]:
+async def in_turns(
+    owner: Callable[[], Awaitable[float]], app: Callable[[], Awaitable[float]], samples: int
+) -> tuple[float, float]:
+    """The median seconds of `owner` and `app`, sampled in turns, so that a busy machine slows
+    both alike. The first ten turns cache both sides' plans (and, prepared, let PostgreSQL
+    settle on one)."""
     owner_timings, app_timings = [], []
-    owner_rows = app_rows = 0
-    # The first ten cache both sides' plans (and, prepared, let PostgreSQL settle on one).
     for n in range(10 + samples):
-        owner_time, owner_rows = await _sample(as_owner, case, False, prepared)
-        app_time, app_rows = await _sample(as_app, case, True, prepared)
+        owner_time, app_time = await owner(), await app()
         if n >= 10:
             owner_timings.append(owner_time)
             app_timings.append(app_time)
-    if owner_rows != app_rows:
-        raise AssertionError(f"{case.name}: {app_rows} rows under RLS, {owner_rows} as owner")
-    owner_ms = statistics.median(owner_timings) * 1000
-    app_ms = statistics.median(app_timings) * 1000
+    return statistics.median(owner_timings), statistics.median(app_timings)
+
+
+async def _compare(
+    as_owner: AsyncConnection, as_app: AsyncConnection, case: Case, prepared: bool, samples: int
+) -> dict[str, Any]:
+    rows: dict[str, int] = {}
+
+    async def owner() -> float:
+        seconds, rows["owner"] = await _sample(as_owner, case, False, prepared)
+        return seconds
+
+    async def app() -> float:
+        seconds, rows["app"] = await _sample(as_app, case, True, prepared)
+        return seconds
+
+    owner_seconds, app_seconds = await in_turns(owner, app, samples)
+    if rows["owner"] != rows["app"]:
+        raise AssertionError(f"{case.name}: {rows['app']} rows under RLS, {rows['owner']} as owner")
     return {
         "statement": case.name,
         "how": "prepared" if prepared else "planned",
-        "rows": owner_rows,
-        "owner_ms": owner_ms,
-        "app_ms": app_ms,
-        "ratio": app_ms / owner_ms,
+        "rows": rows["owner"],
+        "owner_ms": owner_seconds * 1000,
+        "app_ms": app_seconds * 1000,
+        "ratio": app_seconds / owner_seconds,
     }
 
 

@@ -15,11 +15,14 @@ renewed per sample, as the own-SQL replay renews them. Both sides must give the 
 from __future__ import annotations
 
 import json
-import statistics
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from app.bench.measure import Recorded
+from app.bench.rls import in_turns
 from app.db import create_engine
 
 
@@ -68,12 +71,21 @@ async def _side(connection: Any, operation: str, sent: list[Recorded]) -> _Side:
     return _Side(raw, await raw.prepare(sent[0].statement), names, cached)
 
 
-async def _sample(side: _Side, sent: list[Recorded]) -> float:
+@asynccontextmanager
+async def _signed_in(side: _Side, sent: list[Recorded]) -> AsyncIterator[None]:
+    """A transaction of the request's: its sign-in first, rolled back after."""
     transaction = side.raw.transaction()
     await transaction.start()
     try:
         await side.sign_in.fetch(*sent[0].fresh())
-        seconds = 0.0
+        yield
+    finally:
+        await transaction.rollback()
+
+
+async def _sample(side: _Side, sent: list[Recorded]) -> float:
+    seconds = 0.0
+    async with _signed_in(side, sent):
         for name, recorded, cached in zip(side.names, sent[1:], side.literals, strict=True):
             explained = await side.raw.fetchval(
                 "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON)"
@@ -82,26 +94,19 @@ async def _sample(side: _Side, sent: list[Recorded]) -> float:
             # SQLAlchemy's dialect gives the driver a JSON codec; a bare connection has none.
             report = (json.loads(explained) if isinstance(explained, str) else explained)[0]
             seconds += (report["Planning Time"] + report["Execution Time"]) / 1000
-        return seconds
-    finally:
-        await transaction.rollback()
+    return seconds
 
 
 async def _answers(side: _Side, sent: list[Recorded]) -> list[Any]:
-    transaction = side.raw.transaction()
-    await transaction.start()
-    try:
-        await side.sign_in.fetch(*sent[0].fresh())
+    async with _signed_in(side, sent):
         return [(await side.raw.fetchrow(r.statement, *r.fresh()))[0] for r in sent[1:]]
-    finally:
-        await transaction.rollback()
 
 
 async def measure_sent(
     owner_url: str, app_url: str, sent: dict[str, list[Recorded]], samples: int = 200
 ) -> list[dict[str, Any]]:
     """Per operation (its sign-in first, then what it answered with): owner and app role in
-    turns, as rls.measure_rls does."""
+    turns (rls.in_turns), as rls.measure_rls does."""
     owner, app = create_engine(owner_url), create_engine(app_url)
     results = []
     try:
@@ -113,23 +118,19 @@ async def measure_sent(
                 app_side = await _side(as_app, operation, statements)
                 if await _answers(owner_side, statements) != await _answers(app_side, statements):
                     raise AssertionError(f"{operation}: another answer under RLS than as owner")
-                owner_timings, app_timings = [], []
-                for n in range(10 + samples):  # the first ten: until both keep a generic plan
-                    owner_time = await _sample(owner_side, statements)
-                    app_time = await _sample(app_side, statements)
-                    if n >= 10:
-                        owner_timings.append(owner_time)
-                        app_timings.append(app_time)
-                owner_ms = statistics.median(owner_timings) * 1000
-                app_ms = statistics.median(app_timings) * 1000
+                owner_seconds, app_seconds = await in_turns(
+                    partial(_sample, owner_side, statements),
+                    partial(_sample, app_side, statements),
+                    samples,
+                )
                 results.append(
                     {
                         "statement": operation,
                         "how": "sent",
                         "rows": 1,
-                        "owner_ms": owner_ms,
-                        "app_ms": app_ms,
-                        "ratio": app_ms / owner_ms,
+                        "owner_ms": owner_seconds * 1000,
+                        "app_ms": app_seconds * 1000,
+                        "ratio": app_seconds / owner_seconds,
                     }
                 )
     finally:
